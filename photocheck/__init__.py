@@ -1,0 +1,84 @@
+"""photocheck: validate photos against the My Number card photo standard (DESIGN.md).
+
+Public API: :func:`check`, :class:`Validator`, :class:`Profile`, :class:`Report`,
+:class:`Finding`.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
+__version__ = "0.1.0"
+
+from photocheck.exceptions import UnknownExceptionError  # noqa: E402
+from photocheck.profiles import Profile, ProfileError, load_profile  # noqa: E402
+from photocheck.report import Finding, Report, Status, Verdict  # noqa: E402
+
+if TYPE_CHECKING:
+    from photocheck.validator import Source, Validator
+
+__all__ = [
+    "Finding",
+    "Profile",
+    "ProfileError",
+    "Report",
+    "Status",
+    "UnknownExceptionError",
+    "Validator",
+    "Verdict",
+    "check",
+    "load_profile",
+]
+
+_shared: dict[str, Validator] = {}
+_shared_lock = threading.Lock()
+
+
+def _validator(profile: str) -> Validator:
+    from photocheck.validator import Validator
+
+    with _shared_lock:
+        if profile not in _shared:
+            # one Validator per profile, all sharing one set of model sessions
+            models = next(iter(_shared.values()))._models if _shared else None
+            _shared[profile] = Validator(profile, models=models)
+        return _shared[profile]
+
+
+def check(
+    source: Source,
+    *,
+    profile: str = "online",
+    exceptions: Iterable[str] = (),
+    applied_on: dt.date | str | None = None,
+) -> Report:
+    """Check one photo against the standard.
+
+    Parameters
+    ----------
+    source : path, bytes or binary file object
+        The photo (any format; only JPEG passes the upload rule ``file.format``).
+    profile : str
+        ``online`` (uploads), ``booth`` or ``mail`` (scans), or a path to a TOML profile.
+    exceptions : iterable of str
+        Declared exceptions that waive rules (DESIGN.md §2).
+    applied_on : date or ISO string, optional
+        The application date for the 6-month capture rule; default today.
+
+    Returns
+    -------
+    Report
+        Findings with numbers, and the verdict.
+    """
+    return _validator(profile).check(source, exceptions=exceptions, applied_on=applied_on)
+
+
+def __getattr__(name: str) -> object:
+    if name == "Validator":
+        from photocheck.validator import Validator
+
+        return Validator
+    raise AttributeError(name)

@@ -1,0 +1,33 @@
+"""The explicit, ordered table of checks. Order is the order of findings in a report."""
+
+from __future__ import annotations
+
+from photocheck.checks.base import Check, ParamSchema
+
+CHECKS: tuple[Check, ...] = (
+)
+
+# Stages that are not checks but are tuned per profile (parameter name → type).
+STAGES: dict[str, ParamSchema] = {
+    "decode": {
+        "max_read_bytes": int,
+        "max_decode_megapixels": (int, float),
+        "analysis_long_side_px": int,
+    },
+}
+
+
+def schema() -> dict[str, ParamSchema]:
+    """Every profile section with its parameter types (checks get an extra ``enabled``)."""
+    out: dict[str, ParamSchema] = dict(STAGES)
+    for check in CHECKS:
+        out[check.name] = {"enabled": bool, **check.params}
+    return out
+
+
+def by_name(name: str) -> Check:
+    """The registered check of this name."""
+    for check in CHECKS:
+        if check.name == name:
+            return check
+    raise KeyError(name)

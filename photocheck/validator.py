@@ -1,0 +1,270 @@
+"""The Validator: runs the registered checks of a profile over one photo (or many)."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import os
+import threading
+import time
+from collections.abc import Iterable, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+from typing import IO, Any, Union
+
+from photocheck import __version__
+from photocheck.checks import CHECKS
+from photocheck.checks.base import Check, finding, not_assessed
+from photocheck.context import NotAssessable, PhotoContext
+from photocheck.exceptions import normalise, waiver_for
+from photocheck.messages import compose
+from photocheck.profiles import Profile, load_profile
+from photocheck.report import Finding, Report, Status
+
+log = logging.getLogger("photocheck")
+
+Source = Union[str, os.PathLike[str], bytes, bytearray, memoryview, IO[bytes]]
+
+
+class SourceError(Exception):
+    """The source could not be read at all (missing file, unreadable stream, too large)."""
+
+
+def read_source(source: Source, max_bytes: int) -> tuple[bytes, str]:
+    """Bytes and a display name of a path, bytes-like or binary file object.
+
+    Reads at most ``max_bytes + 1`` bytes so a huge input is refused without holding it.
+
+    Raises
+    ------
+    SourceError
+        When it cannot be read or is larger than ``max_bytes``.
+    """
+    if isinstance(source, bytes | bytearray | memoryview):
+        data, name = bytes(source), "<bytes>"
+    elif isinstance(source, str | os.PathLike):
+        path = Path(source)
+        name = str(source)
+        try:
+            with path.open("rb") as fh:
+                data = fh.read(max_bytes + 1)
+        except OSError as exc:
+            raise SourceError(f"cannot read {name}: {exc.strerror or exc}") from exc
+    elif hasattr(source, "read"):
+        name = str(getattr(source, "name", "<stream>"))
+        try:
+            data = source.read(max_bytes + 1)
+        except OSError as exc:
+            raise SourceError(f"cannot read {name}: {exc}") from exc
+        if not isinstance(data, bytes | bytearray):
+            raise SourceError(f"{name} is not opened in binary mode")
+        data = bytes(data)
+    else:
+        raise SourceError(f"unsupported source type {type(source).__name__}")
+    if len(data) > max_bytes:
+        raise SourceError(f"{name} is larger than the {max_bytes} byte read limit")
+    return data, name
+
+
+class Validator:
+    """Checks photos against one profile; reusable and safe to share between threads.
+
+    Parameters
+    ----------
+    profile : str or Profile
+        ``online``, ``booth``, ``mail``, a path to a TOML profile, or a loaded Profile.
+    models : photocheck.inference.Models, optional
+        Shared model sessions; loaded on first use when omitted.
+    """
+
+    def __init__(self, profile: str | Profile = "online", *, models: Any | None = None) -> None:
+        self.profile = profile if isinstance(profile, Profile) else load_profile(profile)
+        self._models = models
+        self._models_lock = threading.Lock()
+
+    @property
+    def models(self) -> Any:
+        """The shared model sessions (loaded once, on first use)."""
+        if self._models is None:
+            with self._models_lock:
+                if self._models is None:
+                    from photocheck.inference import Models
+
+                    self._models = Models.load()
+        return self._models
+
+    def context(
+        self,
+        source: Source,
+        *,
+        exceptions: Iterable[str] | str | None = (),
+        applied_on: dt.date | str | None = None,
+    ) -> PhotoContext:
+        """A fresh context for one photo (raises SourceError when unreadable)."""
+        max_bytes = int(self.profile.section("decode")["max_read_bytes"])
+        data, name = read_source(source, max_bytes)
+        return PhotoContext(
+            data=data,
+            source=name,
+            profile=self.profile,
+            exceptions=frozenset(normalise(exceptions)),
+            applied_on=_as_date(applied_on),
+            models=_LazyModels(self),
+        )
+
+    def check(
+        self,
+        source: Source,
+        *,
+        exceptions: Iterable[str] | str | None = (),
+        applied_on: dt.date | str | None = None,
+        mode: str = "check",
+    ) -> Report:
+        """Check one photo and explain the verdict.
+
+        Parameters
+        ----------
+        source : path, bytes or binary file object
+            The photo.
+        exceptions : iterable of str
+            Declared exceptions (``infant``, ``head_covering``, ``medical_eyewear``,
+            ``eyes_cannot_open``, ``gaze_unfixed``).
+        applied_on : date or ISO string, optional
+            Application date for the 6-month rule (default: today).
+
+        Returns
+        -------
+        Report
+            Never raises for bad input: unreadable data becomes a finding.
+        """
+        declared = normalise(exceptions)
+        start = time.perf_counter()
+        try:
+            ctx = self.context(source, exceptions=declared, applied_on=applied_on)
+        except SourceError as exc:
+            name = str(source) if isinstance(source, str | os.PathLike) else "<stream>"
+            found = finding("file.unreadable", Status.FAIL, str(exc), unit="name")
+            return self._report(name, declared, [found], None, {})
+        return self.run(ctx, mode=mode, started=start)
+
+    def run(self, ctx: PhotoContext, *, mode: str = "check", started: float | None = None) -> Report:
+        """Run every enabled check of the profile on a prepared context."""
+        started = time.perf_counter() if started is None else started
+        findings: list[Finding] = []
+        for check in CHECKS:
+            if mode not in check.modes or not self.profile.enabled(check.name):
+                continue
+            findings.extend(self._run_check(check, ctx))
+        findings = [self._apply_waiver(f, ctx.exceptions) for f in findings]
+        timings = dict(ctx.timings_ms)
+        timings["total"] = (time.perf_counter() - started) * 1000.0
+        return self._report(ctx.source, tuple(sorted(ctx.exceptions, key=_order)), findings,
+                            ctx, timings)
+
+    def check_many(
+        self,
+        sources: Sequence[Source],
+        *,
+        exceptions: Iterable[str] | str | None = (),
+        applied_on: dt.date | str | None = None,
+        threads: int | None = None,
+    ) -> list[Report]:
+        """Check many photos on a thread pool (onnxruntime and OpenCV release the GIL)."""
+        declared = normalise(exceptions)
+        workers = threads or min(len(sources), os.cpu_count() or 1) or 1
+        if workers == 1:
+            return [self.check(s, exceptions=declared, applied_on=applied_on) for s in sources]
+        with ThreadPoolExecutor(max_workers=workers) as pool:
+            return list(
+                pool.map(lambda s: self.check(s, exceptions=declared, applied_on=applied_on),
+                         sources)
+            )
+
+    def _run_check(self, check: Check, ctx: PhotoContext) -> list[Finding]:
+        params = self.profile.section(check.name)
+        emitted: list[Finding] = []
+        start = time.perf_counter()
+        try:
+            for found in check.run(ctx, params):
+                emitted.append(found)
+        except NotAssessable as exc:
+            done = {f.code for f in emitted}
+            emitted.extend(not_assessed(c, exc.cause) for c in check.codes if c not in done)
+        except Exception:  # a bug must not lose the report: say so and go on
+            log.exception("check %s failed on %s", check.name, ctx.source)
+            done = {f.code for f in emitted}
+            emitted.extend(
+                not_assessed(c, "internal_error") for c in check.codes if c not in done
+            )
+        ctx.timings_ms[f"check.{check.name}"] = (time.perf_counter() - start) * 1000.0
+        return emitted
+
+    @staticmethod
+    def _apply_waiver(found: Finding, exceptions: frozenset[str]) -> Finding:
+        if found.status == Status.NOT_ASSESSED or not exceptions:
+            return found
+        name = waiver_for(found.code, sorted(exceptions, key=_order))
+        if name is None:
+            return found
+        message = compose(found.code, "waived", found.measured, found.threshold, found.unit,
+                          exception=name)
+        return found.waived(name, message)
+
+    def _report(
+        self,
+        source: str,
+        exceptions: Sequence[str],
+        findings: list[Finding],
+        ctx: PhotoContext | None,
+        timings: dict[str, float],
+    ) -> Report:
+        return Report(
+            source=source,
+            profile=self.profile.name,
+            profile_digest=self.profile.digest,
+            exceptions=list(exceptions),
+            findings=findings,
+            face=ctx.face_info if ctx else None,
+            crop=ctx.crop_info if ctx else None,
+            timings_ms=timings,
+            versions=self.versions(),
+        )
+
+    def versions(self) -> dict[str, Any]:
+        """photocheck and model versions (models only once they are loaded)."""
+        models = self._models
+        return {
+            "photocheck": __version__,
+            "models": models.versions() if models is not None else {},
+        }
+
+
+def _order(name: str) -> int:
+    from photocheck.exceptions import VALID
+
+    return VALID.index(name) if name in VALID else len(VALID)
+
+
+class _LazyModels:
+    """Defers model loading until a check actually needs a model."""
+
+    __slots__ = ("_validator",)
+
+    def __init__(self, validator: Validator) -> None:
+        self._validator = validator
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._validator.models, name)
+
+
+def _as_date(value: dt.date | str | None) -> dt.date:
+    if value is None:
+        return dt.date.today()
+    if isinstance(value, dt.datetime):
+        return value.date()
+    if isinstance(value, dt.date):
+        return value
+    try:
+        return dt.date.fromisoformat(str(value))
+    except ValueError as exc:
+        raise ValueError(f"applied_on must be a date YYYY-MM-DD, got {value!r}") from exc

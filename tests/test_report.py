@@ -1,0 +1,24 @@
+from photocheck.report import Finding, Report, Status, Verdict, verdict_of
+
+
+def _f(status: Status) -> Finding:
+    return Finding(code="pose.yaw", check="pose", status=status)
+
+
+def test_verdict_reject_beats_review_beats_accept():
+    assert verdict_of([_f(Status.PASS), _f(Status.WARN), _f(Status.FAIL)]) is Verdict.REJECT
+    assert verdict_of([_f(Status.PASS), _f(Status.NOT_ASSESSED)]) is Verdict.REVIEW
+    assert verdict_of([_f(Status.PASS), _f(Status.WAIVED)]) is Verdict.ACCEPT
+    assert verdict_of([]) is Verdict.ACCEPT
+
+
+def test_report_json_rounds_numpy_values():
+    import numpy as np
+
+    report = Report("a.jpg", "online", "d", [], [Finding("pose.yaw", "pose", Status.FAIL,
+                                                         np.float32(12.345678))],
+                    face={"box": np.array([1, 2, 3, 4])})
+    out = report.to_dict()
+    assert out["verdict"] == "reject"
+    assert out["findings"][0]["measured"] == 12.3457
+    assert out["face"]["box"] == [1, 2, 3, 4]
