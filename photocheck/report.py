@@ -151,7 +151,7 @@ class Report:
 
 
 def _jsonable(value: Any) -> Any:
-    """Convert numpy scalars/arrays and tuples into plain JSON types (floats rounded to 4 places)."""
+    """Plain JSON types from numpy scalars/arrays and tuples (floats rounded to 4 places)."""
     if value is None or isinstance(value, bool | str | int):
         return value
     if isinstance(value, float):

@@ -10,7 +10,7 @@ import time
 from collections.abc import Iterable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
-from typing import IO, Any, Union
+from typing import IO, Any
 
 from photocheck import __version__
 from photocheck.checks import CHECKS
@@ -23,7 +23,7 @@ from photocheck.report import Finding, Report, Status
 
 log = logging.getLogger("photocheck")
 
-Source = Union[str, os.PathLike[str], bytes, bytearray, memoryview, IO[bytes]]
+Source = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
 
 
 class SourceError(Exception):
@@ -147,7 +147,9 @@ class Validator:
             return self._report(name, declared, [found], None, {})
         return self.run(ctx, mode=mode, started=start)
 
-    def run(self, ctx: PhotoContext, *, mode: str = "check", started: float | None = None) -> Report:
+    def run(
+        self, ctx: PhotoContext, *, mode: str = "check", started: float | None = None
+    ) -> Report:
         """Run every enabled check of the profile on a prepared context."""
         started = time.perf_counter() if started is None else started
         findings: list[Finding] = []

@@ -44,7 +44,9 @@ def _sha256(path: Path) -> str:
     return digest.hexdigest()
 
 
-def create_session(name: str, directory: Path | None = None, threads: int = 0) -> ort.InferenceSession:
+def create_session(
+    name: str, directory: Path | None = None, threads: int = 0
+) -> ort.InferenceSession:
     """Verify a model's sha256 against the manifest and create its CPU session.
 
     Parameters
