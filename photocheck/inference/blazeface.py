@@ -1,0 +1,266 @@
+"""BlazeFace face detector (MediaPipe short-range front-128 and back-256): pre/post-processing.
+
+Pure numpy/OpenCV around a shared onnxruntime session: letterbox → run → sigmoid → anchors →
+weighted NMS → boxes and 6 keypoints in the input image's pixel coordinates.
+
+The shipped ONNX files have a fixed batch dimension of 1, so :func:`detect_batch` loops over
+the images (one ``run`` each); it stacks them in a single call when a model with a dynamic batch
+dimension is supplied.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+
+FRONT = "blazeface_front_128"
+BACK = "blazeface_back_256"
+
+# MediaPipe SSD anchor layout shared by both models: 16×16 cells × 2 anchors + 8×8 × 6.
+_LAYERS: tuple[tuple[int, int], ...] = ((16, 2), (8, 6))
+_SCORE_CLIP = 100.0
+
+
+@dataclass(frozen=True, slots=True)
+class FaceBox:
+    """One detected face in the pixel coordinates of the image given to the detector.
+
+    Attributes
+    ----------
+    box : numpy.ndarray
+        ``(4,)`` ``[x0, y0, x1, y1]`` px.
+    score : float
+        Sigmoid confidence 0–1.
+    keypoints : numpy.ndarray
+        ``(6, 2)`` px: eye image-left, eye image-right, nose tip, mouth centre, tragion
+        image-left, tragion image-right.
+    """
+
+    box: np.ndarray
+    score: float
+    keypoints: np.ndarray
+
+
+def anchors() -> np.ndarray:
+    """Anchor centres ``(896, 2)`` in normalised units (x, y), row-major, as MediaPipe lays them.
+
+    Both the 128 and 256 models use 16×16 cells with 2 anchors and 8×8 cells with 6 anchors.
+    """
+    out: list[np.ndarray] = []
+    for cells, per_cell in _LAYERS:
+        centres = (np.arange(cells, dtype=np.float32) + 0.5) / cells
+        yy, xx = np.meshgrid(centres, centres, indexing="ij")
+        grid = np.stack([xx.ravel(), yy.ravel()], axis=1)
+        out.append(np.repeat(grid, per_cell, axis=0))
+    return np.concatenate(out, axis=0)
+
+
+_ANCHORS = anchors()
+
+
+@dataclass(frozen=True, slots=True)
+class Letterbox:
+    """How a letterboxed square input maps back to the source image.
+
+    ``source_px = normalised * side - (pad_x, pad_y)``.
+    """
+
+    side: float
+    pad_x: float
+    pad_y: float
+
+    def to_source(self, normalised: np.ndarray) -> np.ndarray:
+        """Map normalised ``(..., 2)`` coordinates of the square input to source pixels."""
+        return normalised * self.side - np.array([self.pad_x, self.pad_y], dtype=np.float32)
+
+
+def letterbox(bgr: np.ndarray, size: int) -> tuple[np.ndarray, Letterbox]:
+    """Pad an image to a centred square with black and resize it to the model's input.
+
+    Parameters
+    ----------
+    bgr : numpy.ndarray
+        ``(H, W, 3)`` uint8 BGR.
+    size : int
+        Model input side (128 or 256).
+
+    Returns
+    -------
+    tensor : numpy.ndarray
+        ``(size, size, 3)`` float32 RGB scaled to [-1, 1] (``x / 127.5 - 1``).
+    mapping : Letterbox
+    """
+    h, w = bgr.shape[:2]
+    side = max(h, w)
+    pad_x, pad_y = (side - w) // 2, (side - h) // 2
+    square = cv2.copyMakeBorder(bgr, pad_y, side - h - pad_y, pad_x, side - w - pad_x,
+                                cv2.BORDER_CONSTANT, value=(0, 0, 0))
+    interp = cv2.INTER_AREA if side > size else cv2.INTER_LINEAR
+    small = cv2.resize(square, (size, size), interpolation=interp)
+    rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB).astype(np.float32)
+    return rgb / 127.5 - 1.0, Letterbox(float(side), float(pad_x), float(pad_y))
+
+
+def sigmoid(logits: np.ndarray) -> np.ndarray:
+    """Sigmoid of logits clipped to ±100 (MediaPipe's score clipping)."""
+    clipped = np.clip(np.asarray(logits, dtype=np.float64), -_SCORE_CLIP, _SCORE_CLIP)
+    return 1.0 / (1.0 + np.exp(-clipped))
+
+
+def decode(
+    regressors: np.ndarray, anchor_xy: np.ndarray, input_size: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """Decode raw regressors into boxes and keypoints, in normalised units.
+
+    Parameters
+    ----------
+    regressors : numpy.ndarray
+        ``(N, 16)``: centre offset (2), size (2), 6 keypoint offsets (12), in input pixels.
+    anchor_xy : numpy.ndarray
+        ``(N, 2)`` anchor centres (normalised).
+    input_size : int
+        Model input side in px.
+
+    Returns
+    -------
+    boxes : numpy.ndarray
+        ``(N, 4)`` ``[x0, y0, x1, y1]`` normalised.
+    keypoints : numpy.ndarray
+        ``(N, 6, 2)`` normalised.
+    """
+    reg = regressors.astype(np.float32) / float(input_size)
+    centre = anchor_xy + reg[:, 0:2]
+    half = reg[:, 2:4] / 2.0
+    boxes = np.concatenate([centre - half, centre + half], axis=1)
+    keypoints = anchor_xy[:, None, :] + reg[:, 4:16].reshape(-1, 6, 2)
+    return boxes, keypoints
+
+
+def iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
+    """Intersection over union of one ``[x0, y0, x1, y1]`` box with each of ``boxes (N, 4)``."""
+    ix0 = np.maximum(box[0], boxes[:, 0])
+    iy0 = np.maximum(box[1], boxes[:, 1])
+    ix1 = np.minimum(box[2], boxes[:, 2])
+    iy1 = np.minimum(box[3], boxes[:, 3])
+    inter = np.clip(ix1 - ix0, 0, None) * np.clip(iy1 - iy0, 0, None)
+    area = (box[2] - box[0]) * (box[3] - box[1])
+    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    union = area + areas - inter
+    return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
+
+
+def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float = 0.3) -> list[int]:
+    """Greedy non-maximum suppression: indices kept, highest score first."""
+    order = np.argsort(-scores, kind="stable")
+    keep: list[int] = []
+    while order.size:
+        top = int(order[0])
+        keep.append(top)
+        rest = order[1:]
+        order = rest[iou(boxes[top], boxes[rest]) < iou_threshold]
+    return keep
+
+
+def weighted_nms(
+    boxes: np.ndarray, keypoints: np.ndarray, scores: np.ndarray, iou_threshold: float = 0.3
+) -> list[tuple[np.ndarray, np.ndarray, float]]:
+    """MediaPipe's weighted NMS: each cluster (IoU ≥ threshold with its best box) is replaced by
+    the score-weighted mean of its boxes and keypoints, keeping the best score.
+
+    Returns
+    -------
+    list of (box (4,), keypoints (6, 2), score)
+    """
+    order = np.argsort(-scores, kind="stable")
+    out: list[tuple[np.ndarray, np.ndarray, float]] = []
+    while order.size:
+        top = int(order[0])
+        overlap = iou(boxes[top], boxes[order]) >= iou_threshold
+        members = order[overlap]
+        weights = scores[members][:, None]
+        total = float(weights.sum())
+        box = (boxes[members] * weights).sum(axis=0) / total
+        kps = (keypoints[members] * weights[:, :, None]).sum(axis=0) / total
+        out.append((box, kps, float(scores[top])))
+        order = order[~overlap]
+    return out
+
+
+def _input_size(session: Any) -> int:
+    return int(session.get_inputs()[0].shape[1])
+
+
+def run_batched(session: Any, batch: np.ndarray) -> list[np.ndarray]:
+    """Run a session on ``(N, ...)`` inputs: one call when its batch dimension is dynamic,
+    else one call per item (the shipped MediaPipe conversions are fixed at batch 1)."""
+    name = session.get_inputs()[0].name
+    dim = session.get_inputs()[0].shape[0]
+    if not isinstance(dim, int) or dim == batch.shape[0]:
+        return list(session.run(None, {name: batch}))
+    parts = [session.run(None, {name: batch[i : i + 1]}) for i in range(batch.shape[0])]
+    return [np.concatenate([p[k] for p in parts], axis=0) for k in range(len(parts[0]))]
+
+
+def postprocess(
+    outputs: Sequence[np.ndarray],
+    index: int,
+    mapping: Letterbox,
+    input_size: int,
+    min_score: float,
+    iou_threshold: float = 0.3,
+) -> list[FaceBox]:
+    """Turn the raw outputs of one batch item into faces in source pixels, best first."""
+    score_a, score_b, reg_a, reg_b = outputs
+    logits = np.concatenate([score_a[index, :, 0], score_b[index, :, 0]])
+    regs = np.concatenate([reg_a[index], reg_b[index]], axis=0)
+    scores = sigmoid(logits)
+    mask = scores >= min_score
+    if not mask.any():
+        return []
+    boxes, kps = decode(regs[mask], _ANCHORS[mask], input_size)
+    merged = weighted_nms(boxes, kps, scores[mask], iou_threshold)
+    faces: list[FaceBox] = []
+    for box, kp, score in merged:
+        corners = mapping.to_source(box.reshape(2, 2)).reshape(4)
+        faces.append(FaceBox(corners.astype(np.float64), score,
+                             mapping.to_source(kp).astype(np.float64)))
+    return faces
+
+
+def detect_batch(
+    session: Any, images: Sequence[np.ndarray], min_score: float = 0.5
+) -> list[list[FaceBox]]:
+    """Detect faces in several BGR images (letterboxed to the model's square input).
+
+    Parameters
+    ----------
+    session : onnxruntime.InferenceSession
+        ``blazeface_front_128`` or ``blazeface_back_256``.
+    images : sequence of numpy.ndarray
+        uint8 BGR images of any size.
+    min_score : float
+        Detections below this confidence are dropped before NMS.
+
+    Returns
+    -------
+    list of list of FaceBox
+        Per image, faces in that image's pixel coordinates, highest score first.
+    """
+    if not images:
+        return []
+    size = _input_size(session)
+    prepared = [letterbox(img, size) for img in images]
+    batch = np.stack([t for t, _ in prepared]).astype(np.float32)
+    outputs = run_batched(session, batch)
+    # the outputs are named Identity..Identity_3: scores (512, 384), regressors (512, 384)
+    outputs = sorted(outputs, key=lambda a: (a.shape[2], -a.shape[1]))
+    return [postprocess(outputs, i, m, size, min_score) for i, (_, m) in enumerate(prepared)]
+
+
+def detect(session: Any, bgr: np.ndarray, min_score: float = 0.5) -> list[FaceBox]:
+    """Detect faces in one BGR image; see :func:`detect_batch`."""
+    return detect_batch(session, [bgr], min_score)[0]

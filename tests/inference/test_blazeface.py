@@ -1,0 +1,87 @@
+"""BlazeFace pre/post-processing: exact on tiny arrays, plus one real photo."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from photocheck.inference import blazeface as bf
+from tests.helpers import shared_photos
+
+
+def test_anchor_layout() -> None:
+    a = bf.anchors()
+    assert a.shape == (896, 2)
+    # first layer: 16×16 cells, 2 anchors each, row-major
+    np.testing.assert_allclose(a[0], [1 / 32, 1 / 32])
+    np.testing.assert_allclose(a[1], [1 / 32, 1 / 32])
+    np.testing.assert_allclose(a[2], [3 / 32, 1 / 32])
+    np.testing.assert_allclose(a[32], [1 / 32, 3 / 32])
+    # second layer starts at 512: 8×8 cells, 6 anchors each
+    np.testing.assert_allclose(a[512:518], np.tile([1 / 16, 1 / 16], (6, 1)))
+    np.testing.assert_allclose(a[-1], [15 / 16, 15 / 16])
+
+
+def test_decode_synthetic_regressor() -> None:
+    anchor = np.array([[0.5, 0.25]], dtype=np.float32)
+    reg = np.zeros((1, 16), dtype=np.float32)
+    reg[0, :4] = [12.8, -6.4, 32.0, 64.0]  # centre offset and size in input px (128)
+    reg[0, 4:6] = [-12.8, 0.0]  # first keypoint 0.1 left of the anchor
+    boxes, kps = bf.decode(reg, anchor, 128)
+    np.testing.assert_allclose(boxes[0], [0.6 - 0.125, 0.2 - 0.25, 0.6 + 0.125, 0.2 + 0.25],
+                               atol=1e-6)
+    np.testing.assert_allclose(kps[0, 0], [0.4, 0.25], atol=1e-6)
+    np.testing.assert_allclose(kps[0, 1:], np.tile([0.5, 0.25], (5, 1)), atol=1e-6)
+
+
+def test_nms_exact() -> None:
+    boxes = np.array([[0, 0, 10, 10], [1, 0, 11, 10], [20, 20, 30, 30], [0, 0, 10, 5]], float)
+    scores = np.array([0.9, 0.95, 0.5, 0.8])
+    # box 1 (best) suppresses box 0 (IoU 9/11); box 3 has IoU 4.5/10.5 with box 1 → suppressed
+    assert bf.nms(boxes, scores, 0.3) == [1, 2]
+    assert bf.nms(boxes, scores, 0.5) == [1, 3, 2]
+
+
+def test_weighted_nms_blends_cluster() -> None:
+    boxes = np.array([[0, 0, 10, 10], [2, 0, 12, 10]], float)
+    kps = np.zeros((2, 6, 2))
+    kps[1] += 4.0
+    merged = bf.weighted_nms(boxes, kps, np.array([0.75, 0.25]), 0.3)
+    assert len(merged) == 1
+    box, kp, score = merged[0]
+    np.testing.assert_allclose(box, [0.5, 0, 10.5, 10])
+    np.testing.assert_allclose(kp, np.ones((6, 2)))
+    assert score == 0.75
+
+
+def test_letterbox_maps_back() -> None:
+    img = np.zeros((100, 200, 3), np.uint8)
+    tensor, mapping = bf.letterbox(img, 128)
+    assert tensor.shape == (128, 128, 3)
+    assert tensor.min() == -1.0
+    np.testing.assert_allclose(mapping.to_source(np.array([[0.5, 0.5], [0.0, 0.25]])),
+                               [[100.0, 50.0], [0.0, 0.0]])
+
+
+def test_sigmoid_clips() -> None:
+    np.testing.assert_allclose(bf.sigmoid(np.array([0.0, 1e6, -1e6])), [0.5, 1.0, 0.0], atol=1e-30)
+
+
+def test_detects_one_face_on_compliant_photo(models) -> None:
+    root = shared_photos()
+    img = cv2.imread(str(root / "a_compliant_plain_bg/canada_003f.jpg"),
+                     cv2.IMREAD_REDUCED_COLOR_2)
+    for name in (bf.FRONT, bf.BACK):
+        faces = bf.detect(models.session(name), img, 0.5)
+        assert len(faces) == 1
+        f = faces[0]
+        h, w = img.shape[:2]
+        cx, cy = (f.box[0] + f.box[2]) / 2, (f.box[1] + f.box[3]) / 2
+        assert abs(cx - w / 2) < 0.1 * w and 0.35 * h < cy < 0.75 * h
+        assert f.keypoints[0, 0] < f.keypoints[1, 0]  # image-left eye first
+        assert f.keypoints[2, 1] > f.keypoints[0, 1]  # nose below the eyes
+    # batch call gives the same answer as single calls
+    one = bf.detect(models.session(bf.FRONT), img)[0]
+    two = bf.detect_batch(models.session(bf.FRONT), [img, img[:, ::-1].copy()])
+    np.testing.assert_allclose(two[0][0].box, one.box)
+    np.testing.assert_allclose(two[1][0].box[[0, 2]], img.shape[1] - one.box[[2, 0]], atol=8)

@@ -1,0 +1,43 @@
+"""FaceMesh crop affine (exact) and a real-photo run."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from photocheck.inference import blazeface as bf
+from photocheck.inference import facemesh as fm
+from tests.helpers import shared_photos
+
+
+def test_crop_affine_centre_and_rotation() -> None:
+    a = fm.crop_affine(np.array([100.0, 50.0]), 96.0, np.pi / 2, 192)
+    # centre → crop centre; a point 10 px below the centre (along the 90° axis) → +x in the crop
+    pts = np.array([[100.0, 50.0], [100.0, 60.0]])
+    mapped = pts @ a[:, :2].T + a[:, 2]
+    np.testing.assert_allclose(mapped, [[96.0, 96.0], [116.0, 96.0]], atol=1e-9)
+    np.testing.assert_allclose(fm.invert_points(a, mapped), pts, atol=1e-9)
+
+
+def test_roi_for_face() -> None:
+    centre, side, angle = fm.roi_for_face(np.array([0, 0, 100, 80.0]), np.array([30, 40.0]),
+                                          np.array([70, 80.0]))
+    np.testing.assert_allclose(centre, [50, 40])
+    assert side == 150.0
+    assert abs(angle - np.pi / 4) < 1e-12
+
+
+def test_mesh_on_compliant_photo(models) -> None:
+    img = cv2.imread(str(shared_photos() / "a_compliant_plain_bg/canada_003f.jpg"),
+                     cv2.IMREAD_REDUCED_COLOR_2)
+    det = bf.detect(models.session(bf.FRONT), img)[0]
+    mesh = fm.run(models.session(fm.NAME), img, fm.affine_for_face(det.box, *det.keypoints[:2]))
+    p = mesh.points
+    assert mesh.presence > 0.9
+    assert p.shape == (468, 3)
+    assert p[10, 1] < p[1, 1] < p[152, 1]  # forehead above nose above chin
+    assert p[33, 0] < p[133, 0] < p[362, 0] < p[263, 0]
+    # the mesh eyes agree with the detector's eye keypoints within a few px
+    eye_l = p[[33, 133], :2].mean(axis=0)
+    assert np.hypot(*(eye_l - det.keypoints[0])) < 0.1 * (det.box[2] - det.box[0])
+    assert p[1, 2] < p[234, 2]  # nose tip nearer the camera than the face sides
