@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from photocheck.checks import file as _file
 from photocheck.checks.base import Check, ParamSchema
 
 CHECKS: tuple[Check, ...] = (
+    _file.CHECK,
 )
 
 # Stages that are not checks but are tuned per profile (parameter name → type).

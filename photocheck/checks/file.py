@@ -1,0 +1,146 @@
+"""File checks: format, byte size, pixel size, colour mode and integrity, judged from the bytes
+and the header before any pixel is decoded (J-LIS online upload rules: JPEG only, RGB colour,
+20 KB – 7 MB, 480 – 6000 px in width and in height).
+
+The ``mail`` profile (``upload_rules = false``) scans prints on our own scanners in any common
+format: there ``file.format`` passes for any decodable image, the size and colour rules are not
+emitted, and ``file.corrupt`` still is.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from photocheck import decode
+from photocheck.checks.base import Check, finding, limit, not_assessed
+from photocheck.context import NotAssessable, PhotoContext
+from photocheck.report import Finding, Status
+
+CODES = (
+    "file.format",
+    "file.bytes_too_small",
+    "file.bytes_too_large",
+    "file.pixels_too_small",
+    "file.pixels_too_large",
+    "file.colour_mode",
+    "file.corrupt",
+)
+
+PARAMS = {
+    "accepted_formats": list,
+    "min_bytes": int,
+    "max_bytes": int,
+    "min_side_px": int,
+    "max_side_px": int,
+}
+
+# Colour modes of the header → status of file.colour_mode (J-LIS: RGB only, no CMYK; a
+# black-and-white photo is fine, so single-channel grayscale is only a warning).
+_COLOUR_STATUS = {
+    "rgb": Status.PASS,
+    "rgba": Status.PASS,
+    "palette": Status.PASS,
+    "grayscale": Status.WARN,
+    "cmyk": Status.FAIL,
+    "ycck": Status.FAIL,
+}
+
+
+def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
+    """Judge the file from its bytes and header (no full decode).
+
+    Parameters
+    ----------
+    ctx : PhotoContext
+        The photo.
+    params : mapping
+        ``accepted_formats`` (list of :func:`photocheck.decode.sniff` kinds), ``min_bytes``,
+        ``max_bytes``, ``min_side_px``, ``max_side_px`` — the J-LIS upload limits.
+
+    Yields
+    ------
+    Finding
+        One per code (the size and colour codes only under the upload rules).
+    """
+    upload = ctx.profile.upload_rules
+    kind = decode.sniff(ctx.data).kind
+    head: decode.ImageHeader | None = None
+    header_problem: NotAssessable | None = None
+    try:
+        head = decode.header(ctx)
+    except NotAssessable as exc:
+        header_problem = exc
+
+    # Format: by magic bytes only. measured names what the file is.
+    accepted = [str(a) for a in params["accepted_formats"]]
+    if upload:
+        ok = kind in accepted
+        threshold: dict[str, Any] = {"accepted": accepted}
+    else:  # scans: any image we can decode
+        ok = decode.FormatInfo(kind).is_image
+        threshold = {"accepted": "any decodable image"}
+    yield finding("file.format", Status.PASS if ok else Status.FAIL, kind, threshold, "name")
+
+    if upload:
+        size = len(ctx.data)
+        yield limit("file.bytes_too_small", size, min=params["min_bytes"], unit="bytes")
+        yield limit("file.bytes_too_large", size, max=params["max_bytes"], unit="bytes")
+
+    cause = header_problem.cause if header_problem else None
+    if upload:
+        if head is not None and head.width > 0 and head.height > 0:
+            yield limit("file.pixels_too_small", min(head.width, head.height),
+                        min=params["min_side_px"], unit="px")
+            yield limit("file.pixels_too_large", max(head.width, head.height),
+                        max=params["max_side_px"], unit="px")
+            yield finding("file.colour_mode", _COLOUR_STATUS.get(head.colour, Status.WARN),
+                          head.colour, {"accepted": "rgb"}, "name")
+        else:
+            why = cause or "file.corrupt"
+            yield not_assessed("file.pixels_too_small", why)
+            yield not_assessed("file.pixels_too_large", why)
+            yield not_assessed("file.colour_mode", why)
+
+    yield _integrity(ctx, kind, head, header_problem)
+
+
+def _integrity(
+    ctx: PhotoContext,
+    kind: str,
+    head: decode.ImageHeader | None,
+    problem: NotAssessable | None,
+) -> Finding:
+    """``file.corrupt``: broken header, truncated or malformed JPEG data, or a failed decode."""
+    if problem is not None:
+        if problem.cause == "file.corrupt":
+            detail = re.sub(r" ?<_io\.BytesIO object at 0x[0-9a-f]+>", "", problem.detail)
+            return finding("file.corrupt", Status.FAIL, detail or "broken header", unit="name")
+        return not_assessed("file.corrupt", problem.cause)  # not an image at all
+    assert head is not None
+    if head.width <= 0 or head.height <= 0:
+        return finding("file.corrupt", Status.FAIL, "zero pixel size in the header", unit="name")
+    seg = head.jpeg
+    if seg is not None:
+        if not seg.reached_scan:
+            return finding("file.corrupt", Status.FAIL, "no image data", unit="name")
+        if seg.bad_marker is not None:
+            return finding("file.corrupt", Status.FAIL,
+                           f"unexpected marker 0xFF{seg.bad_marker:02X} in the image data",
+                           unit="name")
+        if head.truncated:
+            return finding("file.corrupt", Status.FAIL, "truncated: no end-of-image marker",
+                           unit="name")
+    # The reduced-size decode is shared with every other check, so trying it here is free; the
+    # header's pixel count is checked against the decode limit first (no huge allocation).
+    try:
+        decode.analysis_image(ctx)
+    except NotAssessable as exc:
+        if exc.cause == "file.corrupt":
+            return finding("file.corrupt", Status.FAIL, exc.detail or "undecodable", unit="name")
+        return not_assessed("file.corrupt", exc.cause)
+    return finding("file.corrupt", Status.PASS, kind, unit="name")
+
+
+CHECK = Check(name="file", codes=CODES, params=PARAMS, run=run, modes=("check", "trim"))
