@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 
 import cv2
 import numpy as np
-from PIL import Image
+from PIL import Image, features
 
 from photocheck.context import NotAssessable, PhotoContext, intermediate
 
@@ -18,6 +18,10 @@ _SOF_MARKERS = {0xC0, 0xC1, 0xC2, 0xC3, 0xC5, 0xC6, 0xC7, 0xC9, 0xCA, 0xCB, 0xCD
 _PROGRESSIVE_SOF = {0xC2, 0xC6, 0xCA, 0xCE}
 _HEIF_BRANDS = {b"heic", b"heix", b"hevc", b"hevx", b"heim", b"heis", b"hevm", b"hevs"}
 _AVIF_BRANDS = {b"avif", b"avis"}
+# Formats Pillow/OpenCV can decode here (AVIF only when this Pillow was built with it).
+_DECODABLE = {"jpeg", "png", "gif", "webp", "tiff", "bmp", "jp2"} | (
+    {"avif"} if features.check("avif") else set()
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -36,7 +40,7 @@ class FormatInfo:
     @property
     def is_image(self) -> bool:
         """Whether photocheck can try to decode it."""
-        return self.kind in {"jpeg", "png", "gif", "webp", "tiff", "bmp", "jp2"}
+        return self.kind in _DECODABLE
 
 
 def sniff(data: bytes) -> FormatInfo:
@@ -110,6 +114,8 @@ class JpegSegments:
     quant_tables: dict[int, tuple[int, ...]] = field(default_factory=dict)
     has_eoi: bool = False
     reached_scan: bool = False
+    scans: int = 0
+    bad_marker: int | None = None
 
 
 def parse_jpeg(data: bytes) -> JpegSegments:
@@ -127,6 +133,7 @@ def parse_jpeg(data: bytes) -> JpegSegments:
     quant: dict[int, tuple[int, ...]] = {}
     adobe: int | None = None
     reached_scan = False
+    sos_pos = n
     while pos + 4 <= n:
         if data[pos] != 0xFF:
             raise ValueError(f"expected a marker at byte {pos}")
@@ -142,7 +149,7 @@ def parse_jpeg(data: bytes) -> JpegSegments:
             raise ValueError(f"bad segment length at byte {pos}")
         payload = data[pos + 4 : pos + 2 + length]
         if marker == 0xDA:
-            reached_scan = True
+            reached_scan, sos_pos = True, pos
             break
         if marker in _SOF_MARKERS and len(payload) >= 6:
             height, width = struct.unpack(">HH", payload[1:5])
@@ -160,7 +167,7 @@ def parse_jpeg(data: bytes) -> JpegSegments:
         pos += 2 + length
     if sof is None:
         raise ValueError("no frame header (SOF) before the image data")
-    tail = data[-64:].rstrip(b"\x00\r\n ")
+    scans, eoi_found, bad_marker = _walk_scans(data, sos_pos)
     return JpegSegments(
         sof_marker=sof[0],
         width=sof[1],
@@ -171,9 +178,60 @@ def parse_jpeg(data: bytes) -> JpegSegments:
         app=app,
         comments=tuple(comments),
         quant_tables=quant,
-        has_eoi=tail.endswith(b"\xff\xd9"),
+        has_eoi=eoi_found,
         reached_scan=reached_scan,
+        scans=scans,
+        bad_marker=bad_marker,
     )
+
+
+# Markers that may legitimately appear between scans (tables, restart, comments, APPn, EOI).
+_BETWEEN_SCANS = {0xC4, 0xCC, 0xDA, 0xDB, 0xDC, 0xDD, 0xFE} | set(range(0xE0, 0xF0))
+
+
+def _walk_scans(data: bytes, sos_pos: int) -> tuple[int, bool, int | None]:
+    """Count scans and find the EOI by walking the entropy-coded data (no decoding).
+
+    In entropy-coded data a 0xFF byte is always stuffed (FF 00) or starts a marker, so the
+    candidate markers after the first SOS come from one vectorised pass; marker segments
+    between scans (tables of progressive JPEGs) are skipped by their length. The first EOI is
+    the real end of the image: bytes after it (phone "motion photo" videos, vendor trailers)
+    do not make a file truncated, and a file cut short has no EOI at all.
+
+    Returns
+    -------
+    tuple
+        (number of scans, whether an EOI ends the image data, first marker that cannot appear
+        inside image data, or None).
+    """
+    n = len(data)
+    if sos_pos >= n - 4:
+        return 0, False, None
+    buf = np.frombuffer(data, dtype=np.uint8)
+    ff = np.flatnonzero(buf[sos_pos:-1] == 0xFF) + sos_pos
+    nxt = buf[ff + 1]
+    candidates = ff[(nxt != 0x00) & (nxt != 0xFF) & ((nxt < 0xD0) | (nxt > 0xD7))]
+    pos, scans = sos_pos, 0
+    while pos + 4 <= n:
+        marker = data[pos + 1]
+        if marker == 0xD9:
+            return scans, True, None
+        if marker not in _BETWEEN_SCANS:
+            return scans, False, marker
+        seg_end = pos + 2 + struct.unpack(">H", data[pos + 2 : pos + 4])[0]
+        if marker == 0xDA:
+            scans += 1
+            i = int(np.searchsorted(candidates, seg_end))  # next marker after the scan data
+            if i >= len(candidates):
+                return scans, False, None
+            pos = int(candidates[i])
+        else:
+            pos = seg_end
+            while pos < n and data[pos] == 0xFF and pos + 1 < n and data[pos + 1] == 0xFF:
+                pos += 1  # fill bytes
+            if pos + 1 >= n or data[pos] != 0xFF:
+                return scans, False, None
+    return scans, pos + 2 <= n and data[pos : pos + 2] == b"\xff\xd9", None
 
 
 def _parse_dqt(payload: bytes, out: dict[int, tuple[int, ...]]) -> None:
