@@ -1,0 +1,453 @@
+"""The applicant's face: detection, FaceMesh landmarks, iris/eye landmarks, pose.
+
+Intermediates of a :class:`~photocheck.context.PhotoContext` (contract:
+``briefs/face_interface.md``). Everything runs on the reduced analysis image
+(:func:`photocheck.decode.analysis_image`) and is returned in ORIGINAL full-resolution,
+EXIF-oriented pixel coordinates; only the small eye crops for the iris model use the full
+resolution, and only when the analysis image is too coarse for them.
+
+Search order for the applicant (J-LIS: one frontal face): BlazeFace front-128 on the letterboxed
+frame → back-256 on the frame → front-128 on a square crop of the upper middle (a small face in a
+large frame) → the same on the frame turned by 90°, 180°, 270°. A declared ``infant`` always
+searches all four quarter turns (DESIGN §2: any in-plane rotation is acceptable and normalised).
+Other people (``face.multiple``): back-256 on the whole frame and on overlapping tiles, merged,
+with detections that lie mostly inside the applicant's head removed.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+
+from photocheck import decode
+from photocheck.context import NotAssessable, PhotoContext, intermediate
+from photocheck.inference import blazeface as bf
+from photocheck.inference import facemesh as fm
+from photocheck.inference import iris as ir
+
+# Detection defaults (overridable in the profile's [face] section).
+DEFAULTS: dict[str, float] = {
+    "min_score": 0.5,  # applicant: front/back model confidence
+    "other_min_score": 0.6,  # any other face (face.multiple)
+    "min_mesh_presence": 0.5,  # FaceMesh face-presence probability
+}
+
+# Symmetric landmark pairs (image-left, image-right) and the mid-line used for pose.
+_PAIRS = np.array([(33, 263), (133, 362), (234, 454), (61, 291), (78, 308), (127, 356),
+                   (93, 323), (132, 361), (58, 288), (172, 397), (70, 300), (105, 334)])
+_IRIS_MIN_EYE_PX = 28.0  # eye width below which the analysis image is too coarse for Iris
+
+
+@dataclass(frozen=True, slots=True)
+class Detection:
+    """One face, full-resolution px.
+
+    Attributes
+    ----------
+    box : numpy.ndarray
+        ``(4,)`` ``[x0, y0, x1, y1]``.
+    score : float
+        Detector confidence 0–1.
+    keypoints : numpy.ndarray
+        ``(6, 2)`` BlazeFace order: eye image-left, eye image-right, nose tip, mouth centre,
+        tragion image-left, tragion image-right (for a face found turned by a quarter turn the
+        order is that of the upright face: the subject's right eye first).
+    """
+
+    box: np.ndarray
+    score: float
+    keypoints: np.ndarray
+
+    @property
+    def width(self) -> float:
+        """Box width, px."""
+        return float(self.box[2] - self.box[0])
+
+    @property
+    def centre(self) -> np.ndarray:
+        """Box centre ``(2,)``, px."""
+        return np.array([(self.box[0] + self.box[2]) / 2.0, (self.box[1] + self.box[3]) / 2.0])
+
+
+@dataclass(frozen=True, slots=True)
+class Eye:
+    """One eye from the Iris model, full-res px: ``contour (71, 2)`` (0 = outer corner,
+    8 = inner corner, 0–8 lower lid, 9–15 upper lid, then brow) and ``iris (5, 2)`` (centre,
+    then 4 boundary points)."""
+
+    contour: np.ndarray
+    iris: np.ndarray
+
+
+@dataclass(frozen=True, slots=True)
+class EyeLandmarks:
+    """Both eyes: ``image_left`` (mesh 33/133) and ``image_right`` (mesh 362/263)."""
+
+    image_left: Eye
+    image_right: Eye
+
+
+@dataclass(frozen=True, slots=True)
+class Pose:
+    """Head pose in degrees (ICAO: yaw left/right, pitch up/down, roll in-plane).
+
+    ``roll_deg`` is the eye-line angle (positive: the image-right eye lower), measured after
+    undoing :func:`upright_rotation_deg`. ``yaw_deg`` positive: the face turned towards the
+    image right. ``pitch_deg`` positive: the chin raised.
+    """
+
+    yaw_deg: float
+    pitch_deg: float
+    roll_deg: float
+
+
+@dataclass(frozen=True, slots=True)
+class _Search:
+    """Result of the applicant search (analysis px, mapped back to the unrotated frame)."""
+
+    applicant: bf.FaceBox | None
+    quarter_turns: int  # CCW quarter turns of the analysis image in which it was found
+    image_bgr: np.ndarray  # the analysis image (unrotated)
+    scale: float  # analysis px per full-res px
+
+
+# --- geometry helpers ------------------------------------------------------------------------
+
+
+def _turn_affine(k: int, w: int, h: int) -> np.ndarray:
+    """2×3 affine of ``np.rot90(image, k)`` (CCW quarter turns) on continuous px coordinates."""
+    k %= 4
+    return [np.array([[1.0, 0, 0], [0, 1.0, 0]]),
+            np.array([[0, 1.0, 0], [-1.0, 0, w]]),
+            np.array([[-1.0, 0, w], [0, -1.0, h]]),
+            np.array([[0, -1.0, h], [1.0, 0, 0]])][k]
+
+
+def _map_face(face: bf.FaceBox, affine: np.ndarray, factor: float = 1.0,
+              offset: tuple[float, float] = (0.0, 0.0)) -> bf.FaceBox:
+    """Map a face found in a transformed image back: ``source = inv(affine)(p)``, then
+    ``(source + offset) * factor``."""
+    kps = fm.invert_points(affine, face.keypoints)
+    corners = fm.invert_points(affine, face.box.reshape(2, 2))
+    lo, hi = corners.min(axis=0), corners.max(axis=0)
+    off = np.array(offset)
+    return bf.FaceBox(np.concatenate([lo + off, hi + off]) * factor, face.score,
+                      (kps + off) * factor)
+
+
+def _iou(a: np.ndarray, b: np.ndarray) -> float:
+    return float(bf.iou(a, b[None, :])[0])
+
+
+def _inside_fraction(inner: np.ndarray, outer: np.ndarray) -> float:
+    """Fraction of ``inner``'s area inside ``outer``."""
+    ix = max(0.0, min(inner[2], outer[2]) - max(inner[0], outer[0]))
+    iy = max(0.0, min(inner[3], outer[3]) - max(inner[1], outer[1]))
+    area = max(1e-9, (inner[2] - inner[0]) * (inner[3] - inner[1]))
+    return ix * iy / area
+
+
+def _params(ctx: PhotoContext) -> dict[str, Any]:
+    try:
+        section = dict(ctx.params("face"))
+    except (KeyError, AttributeError):
+        section = {}
+    return {k: section.get(k, v) for k, v in DEFAULTS.items()}
+
+
+def _models(ctx: PhotoContext) -> Any:
+    if ctx.models is None:
+        from photocheck.inference import Models
+
+        ctx.models = Models.load()
+    return ctx.models
+
+
+# --- the search ------------------------------------------------------------------------------
+
+
+def _rank(face: bf.FaceBox, w: int, h: int) -> float:
+    """Largest and most central confident face first."""
+    c = np.array([(face.box[0] + face.box[2]) / 2.0, (face.box[1] + face.box[3]) / 2.0])
+    off = np.hypot((c[0] - w / 2.0) / w, (c[1] - h / 2.0) / h)
+    area = (face.box[2] - face.box[0]) * (face.box[3] - face.box[1]) / float(w * h)
+    return float(math.sqrt(max(area, 0.0)) * (1.0 - off) * (0.5 + 0.5 * face.score))
+
+
+def _find_in(models: Any, bgr: np.ndarray, min_score: float, k: int) -> list[bf.FaceBox]:
+    """Faces of the image turned by ``k`` CCW quarter turns, mapped back to ``bgr``'s px."""
+    h, w = bgr.shape[:2]
+    turned = np.ascontiguousarray(np.rot90(bgr, k)) if k % 4 else bgr
+    affine = _turn_affine(k, w, h)
+    found = bf.detect(models.session(bf.FRONT), turned, min_score)
+    if not found:
+        found = bf.detect(models.session(bf.BACK), turned, min_score)
+    if not found:
+        # a small face in a large frame: the upper-middle square, where a portrait's head is
+        th, tw = turned.shape[:2]
+        side = min(th, tw)
+        for sub_side, y0 in ((side, 0), (side // 2, side // 8)):
+            x0 = (tw - sub_side) // 2
+            crop = turned[y0 : y0 + sub_side, x0 : x0 + sub_side]
+            sub = bf.detect(models.session(bf.FRONT), crop, min_score)
+            found = [bf.FaceBox(f.box + [x0, y0, x0, y0], f.score, f.keypoints + [x0, y0])
+                     for f in sub]
+            if found:
+                break
+    return [_map_face(f, affine) for f in found]
+
+
+@intermediate
+def _search(ctx: PhotoContext) -> _Search:
+    image = decode.analysis_image(ctx)
+    bgr = image.bgr
+    h, w = bgr.shape[:2]
+    models = _models(ctx)
+    min_score = float(_params(ctx)["min_score"])
+    infant = "infant" in ctx.exceptions
+    best: tuple[float, bf.FaceBox, int] | None = None
+    for k in (0, 1, 3, 2):
+        faces = _find_in(models, bgr, min_score, k)
+        if faces:
+            top = max(faces, key=lambda f: _rank(f, w, h))
+            if best is None or top.score > best[1].score + 0.05:
+                best = (top.score, top, k)
+            if not infant:
+                break  # upright first; turned only when nothing is found upright
+    if best is None:
+        return _Search(None, 0, bgr, image.scale)
+    return _Search(best[1], best[2], bgr, image.scale)
+
+
+def _to_full(face: bf.FaceBox, scale: float) -> Detection:
+    return Detection(face.box / scale, float(face.score), face.keypoints / scale)
+
+
+@intermediate
+def applicant(ctx: PhotoContext) -> Detection:
+    """The applicant's face (the largest, most central confident face).
+
+    Raises
+    ------
+    NotAssessable
+        ``face.not_found`` when no face is found in any orientation searched.
+    """
+    found = _search(ctx)
+    if found.applicant is None:
+        raise NotAssessable("face.not_found", "no face found by BlazeFace front/back")
+    det = _to_full(found.applicant, found.scale)
+    info = ctx.face_info if ctx.face_info is not None else {}
+    info["box"] = [round(float(v), 1) for v in det.box]
+    info["keypoints"] = [[round(float(x), 1), round(float(y), 1)] for x, y in det.keypoints]
+    ctx.face_info = info
+    return det
+
+
+def _tiles(w: int, h: int, side: int) -> list[tuple[int, int, int, int]]:
+    """Overlapping square tiles (x0, y0, x1, y1) covering a ``w × h`` frame."""
+    out = []
+    nx = max(1, math.ceil((w - side) / (side * 0.66)) + 1) if w > side else 1
+    ny = max(1, math.ceil((h - side) / (side * 0.66)) + 1) if h > side else 1
+    xs = np.linspace(0, max(0, w - side), nx).astype(int)
+    ys = np.linspace(0, max(0, h - side), ny).astype(int)
+    for y0 in ys:
+        for x0 in xs:
+            out.append((int(x0), int(y0), int(min(w, x0 + side)), int(min(h, y0 + side))))
+    return out
+
+
+def is_same_head(other: np.ndarray, head: np.ndarray) -> bool:
+    """Whether a detection is really the applicant's own head (overlaps it or lies mostly
+    inside a head box ``head`` = the applicant's face box grown to cover hair and ears)."""
+    return _iou(other, head) > 0.2 or _inside_fraction(other, head) > 0.4
+
+
+@intermediate
+def detections(ctx: PhotoContext) -> list[Detection]:
+    """Every face found, applicant first, then other people (however small).
+
+    Returns
+    -------
+    list of Detection
+        Empty when there is no applicant (``applicant`` then raises ``face.not_found``).
+    """
+    found = _search(ctx)
+    try:
+        main = applicant(ctx)
+    except NotAssessable:
+        return []
+    bgr, scale = found.image_bgr, found.scale
+    h, w = bgr.shape[:2]
+    models = _models(ctx)
+    other_min = float(_params(ctx)["other_min_score"])
+    k = found.quarter_turns
+    turned = np.ascontiguousarray(np.rot90(bgr, k)) if k % 4 else bgr
+    affine = _turn_affine(k, w, h)
+    th, tw = turned.shape[:2]
+    images: list[np.ndarray] = [turned]
+    offsets: list[tuple[int, int]] = [(0, 0)]
+    # tiles at half the long side catch faces ≥ ~1/20 of the frame the whole-frame pass misses
+    side = max(256, int(max(th, tw) * 0.5))
+    if max(th, tw) >= 1.5 * 256:
+        for x0, y0, x1, y1 in _tiles(tw, th, side):
+            images.append(turned[y0:y1, x0:x1])
+            offsets.append((x0, y0))
+    per_image = bf.detect_batch(models.session(bf.BACK), images, other_min)
+    front = bf.detect(models.session(bf.FRONT), turned, other_min)
+    candidates: list[bf.FaceBox] = []
+    for faces, (ox, oy) in zip(per_image, offsets, strict=True):
+        for f in faces:
+            shifted = bf.FaceBox(f.box + [ox, oy, ox, oy], f.score, f.keypoints + [ox, oy])
+            candidates.append(_map_face(shifted, affine))
+    candidates += [_map_face(f, affine) for f in front]
+    head = _head_box(main.box * scale, w, h)
+    kept: list[bf.FaceBox] = []
+    for f in sorted(candidates, key=lambda f: -f.score):
+        if is_same_head(f.box, head):
+            continue
+        if any(_iou(f.box, g.box) > 0.3 or _inside_fraction(f.box, g.box) > 0.5 for g in kept):
+            continue
+        kept.append(f)
+    return [main] + [_to_full(f, scale) for f in kept]
+
+
+def _head_box(face_box: np.ndarray, w: int, h: int) -> np.ndarray:
+    """The face box grown to the whole head (hair above, ears at the sides)."""
+    bw, bh = face_box[2] - face_box[0], face_box[3] - face_box[1]
+    return np.array([face_box[0] - 0.35 * bw, face_box[1] - 0.6 * bh,
+                     face_box[2] + 0.35 * bw, face_box[3] + 0.35 * bh])
+
+
+# --- mesh, eyes, pose ------------------------------------------------------------------------
+
+
+@dataclass(frozen=True, slots=True)
+class _MeshResult:
+    points: np.ndarray  # (468, 3) full-res px
+    presence: float
+
+
+def _mesh_roi_affine(points: np.ndarray) -> np.ndarray:
+    """MediaPipe's landmarks → ROI: the landmarks' rotated bounding box ×1.5, eyes level."""
+    d = points[263, :2] - points[33, :2]
+    angle = float(np.arctan2(d[1], d[0]))
+    c, s = math.cos(-angle), math.sin(-angle)
+    rot = np.array([[c, -s], [s, c]])
+    local = points[:, :2] @ rot.T
+    lo, hi = local.min(axis=0), local.max(axis=0)
+    centre = ((lo + hi) / 2.0) @ rot  # back to image axes
+    side = fm.BOX_SCALE * float(max(hi - lo))
+    return fm.crop_affine(centre, side, angle, fm.INPUT_PX)
+
+
+@intermediate
+def _mesh(ctx: PhotoContext) -> _MeshResult:
+    det = applicant(ctx)
+    found = _search(ctx)
+    bgr, scale = found.image_bgr, found.scale
+    session = _models(ctx).session(fm.NAME)
+    box, kps = det.box * scale, det.keypoints * scale
+    first = fm.run(session, bgr, fm.affine_for_face(box, kps[0], kps[1]))
+    if first.presence < float(_params(ctx)["min_mesh_presence"]):
+        raise NotAssessable("face.not_found", f"FaceMesh presence {first.presence:.2f}")
+    # second pass on the ROI of the first mesh, as MediaPipe tracks: tighter and level
+    second = fm.run(session, bgr, _mesh_roi_affine(first.points))
+    mesh = second if second.presence >= first.presence * 0.9 else first
+    return _MeshResult(mesh.points / scale, mesh.presence)
+
+
+@intermediate
+def landmarks(ctx: PhotoContext) -> np.ndarray:
+    """FaceMesh's 468 landmarks of the applicant, ``(468, 3)`` full-res px (z relative depth,
+    same px scale, smaller = nearer the camera).
+
+    Raises
+    ------
+    NotAssessable
+        ``face.not_found`` when there is no applicant or the mesh rejects the crop.
+    """
+    return _mesh(ctx).points
+
+
+@intermediate
+def eye_landmarks(ctx: PhotoContext) -> EyeLandmarks:
+    """Iris-model eye contours and irises of both eyes, full-res px.
+
+    The crops come from the analysis image when it resolves the eye at least as finely as the
+    64-px model input; otherwise from the full-resolution decode.
+    """
+    pts = landmarks(ctx)[:, :2]
+    found = _search(ctx)
+    eye_px = float(np.hypot(*(pts[133] - pts[33]))) * found.scale
+    if eye_px >= _IRIS_MIN_EYE_PX:
+        bgr, scale = found.image_bgr, found.scale
+    else:
+        full = decode.full_image(ctx)
+        bgr, scale = full.bgr, 1.0
+    p = pts * scale
+    left, right = ir.run_eyes(_models(ctx).session(ir.NAME), bgr, (p[33], p[133]),
+                              (p[362], p[263]))
+    return EyeLandmarks(Eye(left.contour / scale, left.iris / scale),
+                        Eye(right.contour / scale, right.iris / scale))
+
+
+def eye_line_deg(points: np.ndarray) -> float:
+    """Angle of the line from the image-left to the image-right eye centre (mesh corners),
+    degrees, positive clockwise on screen (y down)."""
+    left = points[[33, 133], :2].mean(axis=0)
+    right = points[[362, 263], :2].mean(axis=0)
+    d = right - left
+    return math.degrees(math.atan2(d[1], d[0]))
+
+
+def pose_from_mesh(points: np.ndarray, roll_deg: float | None = None) -> tuple[float, float]:
+    """Yaw and pitch (degrees) from the 3-D mesh, after removing the in-plane roll.
+
+    Yaw is the angle of the mean left→right vector of symmetric landmark pairs out of the image
+    plane; pitch the angle of the chin→forehead mid-line out of the image plane.
+    """
+    roll = math.radians(eye_line_deg(points) if roll_deg is None else roll_deg)
+    c, s = math.cos(-roll), math.sin(-roll)
+    rot = np.array([[c, -s], [s, c]])
+    xy = points[:, :2] @ rot.T
+    z = points[:, 2]
+    across = np.hstack([xy[_PAIRS[:, 1]] - xy[_PAIRS[:, 0]],
+                        (z[_PAIRS[:, 1]] - z[_PAIRS[:, 0]])[:, None]]).sum(axis=0)
+    yaw = math.degrees(math.atan2(across[2], across[0]))
+    up = np.array([xy[10, 0] - xy[152, 0], xy[10, 1] - xy[152, 1], z[10] - z[152]])
+    pitch = math.degrees(math.atan2(up[2], -up[1]))
+    return yaw, pitch
+
+
+@intermediate
+def upright_rotation_deg(ctx: PhotoContext) -> float:
+    """The in-plane rotation undone to find the face: 0 normally; for a declared ``infant``
+    the eye-line angle (which includes the quarter turns searched), degrees.
+
+    Rotating the photo by minus this angle makes the face upright.
+    """
+    if "infant" not in ctx.exceptions:
+        return 0.0
+    return eye_line_deg(landmarks(ctx))
+
+
+def _wrap_deg(angle: float) -> float:
+    return (angle + 180.0) % 360.0 - 180.0
+
+
+@intermediate
+def pose(ctx: PhotoContext) -> Pose:
+    """Yaw, pitch and roll of the applicant's head, degrees (ICAO / ISO 39794-5 axes)."""
+    pts = landmarks(ctx)
+    line = eye_line_deg(pts)
+    roll = _wrap_deg(line - upright_rotation_deg(ctx))
+    yaw, pitch = pose_from_mesh(pts, line)
+    result = Pose(float(yaw), float(pitch), float(roll))
+    info = ctx.face_info if ctx.face_info is not None else {}
+    info["pose_deg"] = {"yaw": round(result.yaw_deg, 2), "pitch": round(result.pitch_deg, 2),
+                        "roll": round(result.roll_deg, 2)}
+    ctx.face_info = info
+    return result
