@@ -1,0 +1,348 @@
+"""The per-scan function, run in worker processes (local pool or Dask workers).
+
+A worker never writes files: :func:`process_one` returns the result line and the trimmed JPEG
+bytes, and the parent writes both (atomic output, single journal writer) — the same on a local
+pool and on a Dask cluster.
+
+The processor (what turns scan bytes into a report and a JPEG) is named by a ``module:function``
+string so that it can be imported in any worker; it is created once per process and cached at
+module level, which is also how Dask workers load the models once.
+
+Processor contract::
+
+    processor(data: bytes, *, name: str, profile: str, exceptions: tuple[str, ...],
+              applied_on: str | None, dpi: float | None, out_dpi: int)
+        -> tuple[Report | dict, bytes | None]
+
+A processor may expose ``warm_up()`` (called once per worker, e.g. to load the models) and
+``many(tasks) -> list`` to process a chunk at once (batched model calls, issue 9).
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import inspect
+import logging
+import os
+import signal
+import threading
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from photocheck import __version__
+from photocheck.report import Finding, Report, Status
+
+log = logging.getLogger("photocheck.batch")
+
+DEFAULT_PROCESSOR = "batch.worker:trim_processor"
+
+# Codes of an input that could not be processed at all (the line carries ``error``).
+INPUT_ERROR_CODES = ("file.unreadable", "file.corrupt")
+
+# Batch's own error codes (not report findings of the library; their text lives here).
+_BATCH_MESSAGES = {
+    "batch.invalid_row": {
+        "en": "The manifest row cannot be used.",
+        "ja": "マニフェストの行が不正です。",
+    },
+    "batch.processing_failed": {
+        "en": "Processing the scan failed with an internal error.",
+        "ja": "内部エラーによりスキャンを処理できませんでした。",
+    },
+    "batch.worker_crashed": {
+        "en": "The worker process died twice while processing this scan.",
+        "ja": "このスキャンの処理中にワーカープロセスが2回停止しました。",
+    },
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Task:
+    """One scan for a worker: its bytes (or only its path) and options.
+
+    Attributes
+    ----------
+    input : str
+        Path or URL (the worker reads it when ``data`` is None).
+    data : bytes or None
+        The scan's bytes, read by the parent (which hashed them for resuming).
+    sha256 : str or None
+        Hex digest of ``data`` (computed by the worker when it reads the path itself).
+    """
+
+    input: str
+    data: bytes | None
+    sha256: str | None
+    profile: str = "mail"
+    exceptions: tuple[str, ...] = ()
+    applied_on: str | None = None
+    dpi: float | None = None
+    out_dpi: int = 600
+
+
+Result = tuple[dict[str, Any], bytes | None]
+Processor = Callable[..., tuple[Report | dict[str, Any], bytes | None]]
+
+_cache: dict[str, Processor] = {}
+_cache_lock = threading.Lock()
+
+
+def limit_threads() -> None:
+    """One compute thread per worker process: the parallelism comes from the processes.
+
+    Sets the OpenMP/BLAS variables (for libraries loaded later), OpenCV's pool, and
+    ``PHOTOCHECK_ORT_THREADS=1`` which makes :meth:`photocheck.inference.Models.load` create
+    single-threaded onnxruntime sessions.
+    """
+    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+                "PHOTOCHECK_ORT_THREADS"):
+        os.environ[var] = "1"
+    import cv2
+
+    cv2.setNumThreads(1)
+
+
+def load_processor(spec: str) -> Processor:
+    """The processor named ``module:function``, imported and warmed up once per process."""
+    proc = _cache.get(spec)
+    if proc is None:
+        with _cache_lock:
+            proc = _cache.get(spec)
+            if proc is None:
+                module, _, attr = spec.partition(":")
+                if not attr:
+                    raise ValueError(f"processor {spec!r} is not of the form module:function")
+                proc = getattr(importlib.import_module(module), attr)
+                warm = getattr(proc, "warm_up", None)
+                if callable(warm):
+                    warm()
+                _cache[spec] = proc
+    return proc
+
+
+def init_worker(spec: str) -> None:
+    """ProcessPoolExecutor initializer: single-threaded compute, models loaded once.
+
+    SIGINT is ignored in workers: on Ctrl-C the parent decides what to keep and stops them.
+    """
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    limit_threads()
+    load_processor(spec)
+
+
+def process_chunk(tasks: Sequence[Task], spec: str = DEFAULT_PROCESSOR) -> list[Result]:
+    """Process a few scans in one worker call (one result per task, in order).
+
+    Used by both the local pool and Dask; on a Dask worker the first call limits threads and
+    loads the processor (module-level cache).
+    """
+    if spec not in _cache:
+        limit_threads()
+    proc = load_processor(spec)
+    many = getattr(proc, "many", None)
+    if callable(many) and len(tasks) > 1:
+        try:
+            return list(many(tasks))
+        except Exception:  # fall back to one at a time so one bad scan cannot sink the chunk
+            log.exception("batched processing failed; retrying one scan at a time")
+    return [process_one(t, proc) for t in tasks]
+
+
+def process_one(task: Task, processor: Processor | str = DEFAULT_PROCESSOR) -> Result:
+    """Check one scan: ``(result line, trimmed JPEG bytes or None)``; never raises.
+
+    The result line is the DESIGN.md §3 report plus ``input``, ``sha256``, ``output`` (filled in
+    by the parent) and ``error`` (null, or ``{"code", "message"}`` when the scan could not be
+    processed).
+    """
+    proc = load_processor(processor) if isinstance(processor, str) else processor
+    data, digest = task.data, task.sha256
+    if data is None:
+        from batch.inputs import read_bytes
+
+        try:
+            data = read_bytes(task.input, _max_bytes(task.profile))
+        except OSError as exc:
+            return error_line(task, "file.unreadable", f"cannot read {task.input}: {exc}"), None
+        digest = hashlib.sha256(data).hexdigest()
+    if digest is None:
+        digest = hashlib.sha256(data).hexdigest()
+    task_hashed = Task(task.input, None, digest, task.profile, task.exceptions,
+                       task.applied_on, task.dpi, task.out_dpi)
+
+    bad = _unusable(data, _max_bytes(task.profile))
+    if bad is not None:
+        code, message, measured = bad
+        return error_line(task_hashed, code, message, measured=measured), None
+
+    started = time.perf_counter()
+    try:
+        report, jpeg = proc(
+            data,
+            name=task.input,
+            profile=task.profile,
+            exceptions=task.exceptions,
+            applied_on=task.applied_on,
+            dpi=task.dpi,
+            out_dpi=task.out_dpi,
+        )
+    except Exception as exc:  # a bug must not stop the batch: an error line says what happened
+        log.exception("processing %s failed", task.input)
+        return error_line(task_hashed, "batch.processing_failed",
+                          f"{type(exc).__name__}: {exc}"), None
+    line = report.to_dict() if isinstance(report, Report) else dict(report)
+    line.setdefault("timings_ms", {})
+    line["timings_ms"]["batch_task"] = round((time.perf_counter() - started) * 1000.0, 2)
+    line["source"] = task.input
+    line["input"] = task.input
+    line["sha256"] = digest
+    line["output"] = None
+    line["error"] = _error_of(line)
+    return line, (bytes(jpeg) if jpeg is not None and line["error"] is None else None)
+
+
+def _max_bytes(profile: str) -> int:
+    from photocheck.profiles import load_profile
+
+    try:
+        return int(load_profile(profile).section("decode")["max_read_bytes"])
+    except Exception:  # an unloadable profile is reported by the processor itself
+        return 1 << 30
+
+
+def _unusable(data: bytes, max_bytes: int) -> tuple[str, str, Any] | None:
+    """(code, message, measured) when the bytes cannot be a scan at all."""
+    from photocheck.decode import sniff
+
+    if len(data) > max_bytes:
+        return "file.unreadable", f"larger than the {max_bytes} byte read limit", len(data)
+    kind = sniff(data).kind
+    if kind == "empty":
+        return "file.corrupt", "the file is empty", 0
+    if kind not in ("jpeg", "png", "tiff", "bmp", "webp", "jp2", "gif"):
+        return "file.corrupt", f"the file is not an image (it looks like {kind})", kind
+    return None
+
+
+def _error_of(line: dict[str, Any]) -> dict[str, str] | None:
+    for f in line.get("findings") or ():
+        if f.get("code") in INPUT_ERROR_CODES and f.get("status") == "fail":
+            return {"code": f["code"], "message": (f.get("message") or {}).get("en", "")}
+    return None
+
+
+def error_line(
+    task: Task, code: str, message: str, *, measured: Any = None
+) -> dict[str, Any]:
+    """The result line of a scan that could not be processed.
+
+    It keeps the report shape (verdict ``reject`` from one failing finding with ``code``) and
+    adds ``error: {"code", "message"}`` so consumers can tell "bad photo" from "no photo".
+    """
+    if code in _BATCH_MESSAGES:
+        text = _BATCH_MESSAGES[code]
+        found = Finding(code=code, check="batch", status=Status.FAIL, measured=measured,
+                        unit=None, message={"ja": text["ja"] + f"（{message}）",
+                                            "en": text["en"] + f" ({message})"})
+    else:
+        from photocheck.checks.base import finding
+
+        found = finding(code, Status.FAIL, measured, unit="name" if measured else None)
+    try:
+        from photocheck.profiles import load_profile
+
+        prof = load_profile(task.profile)
+        profile_name, digest = prof.name, prof.digest
+    except Exception:
+        profile_name, digest = task.profile, ""
+    report = Report(
+        source=task.input,
+        profile=profile_name,
+        profile_digest=digest,
+        exceptions=list(task.exceptions),
+        findings=[found],
+        versions={"photocheck": __version__, "models": {}},
+    )
+    line = report.to_dict()
+    line.update(input=task.input, sha256=task.sha256, output=None,
+                error={"code": code, "message": message})
+    return line
+
+
+# --- the default processor: photocheck.trim ----------------------------------------------------
+
+_trim_state: dict[Any, Any] = {}
+
+
+def trim_processor(
+    data: bytes,
+    *,
+    name: str,
+    profile: str = "mail",
+    exceptions: tuple[str, ...] = (),
+    applied_on: str | None = None,
+    dpi: float | None = None,
+    out_dpi: int = 600,
+) -> tuple[Report | dict[str, Any], bytes | None]:
+    """Trim and check one scan with :func:`photocheck.trim.trim` (the default processor)."""
+    from photocheck import trim as trim_module
+
+    fn = trim_module.trim
+    accepted = _accepted_kwargs(fn)
+    wanted: dict[str, Any] = {
+        "dpi": dpi, "out_dpi": out_dpi, "profile": profile, "exceptions": exceptions,
+        "applied_on": applied_on,
+    }
+    if "validator" in accepted:
+        wanted["validator"] = _validator(profile)
+    kwargs = {k: v for k, v in wanted.items() if k in accepted}
+    missing = [k for k in ("exceptions", "applied_on") if wanted[k] and k not in accepted]
+    if missing:
+        raise TypeError(f"photocheck.trim.trim does not accept {', '.join(missing)}")
+    result = fn(data, **kwargs)
+    return result.report, result.jpeg
+
+
+def _accepted_kwargs(fn: Callable[..., Any]) -> frozenset[str]:
+    key = ("kwargs", fn)
+    got = _trim_state.get(key)
+    if got is None:
+        params = inspect.signature(fn).parameters
+        got = frozenset(params)
+        if any(p.kind is inspect.Parameter.VAR_KEYWORD for p in params.values()):
+            got = got | {"dpi", "out_dpi", "profile", "exceptions", "applied_on"}
+        _trim_state[key] = got
+    return got
+
+
+def _models() -> Any:
+    models = _trim_state.get("models")
+    if models is None:
+        from photocheck.inference import Models
+
+        models = _trim_state["models"] = Models.load(threads=1)
+    return models
+
+
+def _validator(profile: str) -> Any:
+    """One Validator per profile in this worker, sharing the worker's single-threaded models."""
+    key = ("validator", profile)
+    validator = _trim_state.get(key)
+    if validator is None:
+        from photocheck.validator import Validator
+
+        validator = _trim_state[key] = Validator(profile, models=_models())
+    return validator
+
+
+def _trim_warm_up() -> None:
+    """Load the models once per worker, single-threaded (``Models.load(threads=1)``)."""
+    import photocheck.trim  # noqa: F401 - import errors surface at start-up, not per scan
+
+    _models().warm_up()
+
+
+trim_processor.warm_up = _trim_warm_up  # type: ignore[attr-defined]
