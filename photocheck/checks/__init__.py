@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 from photocheck.checks import file as _file
+from photocheck.checks import trim as _trim
 from photocheck.checks.base import Check, ParamSchema
 
 CHECKS: tuple[Check, ...] = (
     _file.CHECK,
+    _trim.CHECK,
 )
 
 # Stages that are not checks but are tuned per profile (parameter name → type).

@@ -1,0 +1,332 @@
+"""Synthetic scans of printed ID photos with known geometry (for tests and the trim evaluation).
+
+A portrait (a real compliant photo, or :func:`drawn_portrait`, a face-like drawing for tests that
+must not depend on ``../shared``) is rendered as a print of a chosen physical size and face
+geometry, placed on a scanner bed with a rotation, offset, paper tint, edge shadow and JPEG noise,
+at a chosen dpi. The ground truth (the print's corners in scan px, its rotation, and the crown,
+chin and nose in print mm) comes back with the bytes, so trimming errors can be measured.
+
+Coordinates: print mm have their origin at the print's top-left corner, x right, y down; the
+scan maps print mm to scan px by ``scan = R(rotation) · (dpi / 25.4) · mm + offset``, with the
+rotation counter-clockwise as seen on screen for a positive angle.
+"""
+
+from __future__ import annotations
+
+import io
+from dataclasses import dataclass, field
+
+import cv2
+import numpy as np
+from PIL import Image
+
+MM_PER_INCH = 25.4
+
+
+@dataclass(frozen=True)
+class Portrait:
+    """A source portrait with its face geometry in its own pixel coordinates.
+
+    Attributes
+    ----------
+    bgr : numpy.ndarray
+        uint8 ``(H, W, 3)``.
+    crown, chin, nose : numpy.ndarray
+        ``(2,)`` px: top of the hair, bottom of the chin, a point on the vertical nose line.
+    name : str
+        For reports.
+    """
+
+    bgr: np.ndarray
+    crown: np.ndarray
+    chin: np.ndarray
+    nose: np.ndarray
+    name: str = "portrait"
+
+
+@dataclass(frozen=True)
+class PrintSpec:
+    """What to render.
+
+    Attributes
+    ----------
+    height_mm, width_mm : float
+        Physical size of the print (45×35 is the standard).
+    face_mm : float
+        Crown-to-chin distance on the print.
+    crown_mm : float
+        Crown below the print's top edge (negative: the head is cut off).
+    nose_dx_mm : float
+        Nose line offset from the print's vertical centre line (positive: to the right).
+    dpi : float
+        Scan resolution.
+    rotation_deg : float
+        Rotation of the print on the bed (positive: counter-clockwise on screen).
+    bed_mm : tuple of float or None
+        (width, height) of the scanned area; None for the print plus ``margin_mm`` on every side.
+    margin_mm : float
+        Bed around the print when ``bed_mm`` is None (0: the scan IS the print).
+    offset_mm : tuple of float
+        Print centre offset from the bed centre.
+    bed_bgr : tuple of int
+        Scanner bed / form colour.
+    paper_tint : tuple of float
+        Multiplier per BGR channel applied to the print (paper and ink colour cast).
+    shadow : float
+        Darkening of the print edge's shadow line on the bed (0–1).
+    jpeg_quality : int
+        Quality of the scan's JPEG.
+    noise_sigma : float
+        Gaussian sensor noise (grey levels).
+    record_dpi : bool
+        Write the dpi into the JFIF header.
+    seed : int
+        Noise seed.
+    """
+
+    height_mm: float = 45.0
+    width_mm: float = 35.0
+    face_mm: float = 34.0
+    crown_mm: float = 4.0
+    nose_dx_mm: float = 0.0
+    dpi: float = 600.0
+    rotation_deg: float = 0.0
+    bed_mm: tuple[float, float] | None = None
+    margin_mm: float = 10.0
+    offset_mm: tuple[float, float] = (0.0, 0.0)
+    bed_bgr: tuple[int, int, int] = (246, 246, 244)
+    paper_tint: tuple[float, float, float] = (1.0, 1.0, 1.0)
+    shadow: float = 0.25
+    jpeg_quality: int = 90
+    noise_sigma: float = 1.5
+    record_dpi: bool = True
+    seed: int = 0
+
+
+@dataclass(frozen=True)
+class SynthScan:
+    """A generated scan and its ground truth.
+
+    Attributes
+    ----------
+    data : bytes
+        The scan as a JPEG.
+    quad_px : numpy.ndarray
+        ``(4, 2)`` print corners in scan px: top-left, top-right, bottom-right, bottom-left.
+    rotation_deg : float
+        The print's rotation on the bed.
+    crown_mm, chin_mm, nose_mm : numpy.ndarray
+        ``(2,)`` face geometry in print mm.
+    mm_to_scan : numpy.ndarray
+        ``(2, 3)`` affine from print mm to scan px.
+    spec : PrintSpec
+        What was asked for.
+    """
+
+    data: bytes
+    quad_px: np.ndarray
+    rotation_deg: float
+    crown_mm: np.ndarray
+    chin_mm: np.ndarray
+    nose_mm: np.ndarray
+    mm_to_scan: np.ndarray
+    spec: PrintSpec
+    extra: dict[str, object] = field(default_factory=dict)
+
+
+def drawn_portrait(width_px: int = 700, height_px: int = 900, *, seed: int = 0) -> Portrait:
+    """A face-like drawing with exactly known crown, chin and nose (no model can be needed).
+
+    Light grey-blue background, a dark hair cap, a skin ellipse, dark eyes, a nose mark and a
+    shoulder block. Geometry: crown at the top of the hair ellipse, chin at the bottom of the
+    skin ellipse, nose line at the vertical centre line.
+    """
+    rng = np.random.default_rng(seed)
+    img = np.empty((height_px, width_px, 3), np.uint8)
+    # a gentle vertical gradient so the background is not perfectly flat
+    ramp = np.linspace(0, 12, height_px, dtype=np.float32)[:, None]
+    img[:] = np.stack([np.full((height_px, width_px), 214, np.float32) - ramp] * 3, -1).astype(
+        np.uint8
+    )
+    img[..., 0] = np.clip(img[..., 0].astype(np.int16) + 14, 0, 255).astype(np.uint8)
+    cx = width_px / 2.0
+    face_h = 0.5 * height_px
+    crown_y = 0.14 * height_px
+    chin_y = crown_y + face_h
+    # shoulders
+    cv2.ellipse(img, (int(cx), int(chin_y + 0.45 * face_h)), (int(0.62 * width_px),
+                int(0.35 * face_h)), 0, 180, 360, (70, 60, 50), -1, cv2.LINE_AA)
+    cv2.rectangle(img, (0, int(chin_y + 0.45 * face_h)), (width_px, height_px), (70, 60, 50), -1)
+    # neck
+    cv2.rectangle(img, (int(cx - 0.13 * face_h), int(chin_y - 0.2 * face_h)),
+                  (int(cx + 0.13 * face_h), int(chin_y + 0.3 * face_h)), (105, 125, 165), -1)
+    # hair: an ellipse whose top is the crown
+    hair_ry = 0.36 * face_h
+    cv2.ellipse(img, (int(cx), int(crown_y + hair_ry)), (int(0.4 * face_h), int(hair_ry)), 0, 0,
+                360, (35, 40, 45), -1, cv2.LINE_AA)
+    # face: an ellipse whose bottom is the chin
+    face_ry = 0.4 * face_h
+    face_cy = chin_y - face_ry
+    cv2.ellipse(img, (int(cx), int(face_cy)), (int(0.31 * face_h), int(face_ry)), 0, 0, 360,
+                (150, 175, 215), -1, cv2.LINE_AA)
+    eye_y = int(face_cy - 0.05 * face_h)
+    for sx in (-1, 1):
+        cv2.ellipse(img, (int(cx + sx * 0.12 * face_h), eye_y), (int(0.05 * face_h),
+                    int(0.022 * face_h)), 0, 0, 360, (40, 30, 30), -1, cv2.LINE_AA)
+    cv2.line(img, (int(cx), int(face_cy)), (int(cx), int(face_cy + 0.12 * face_h)),
+             (110, 130, 170), 3, cv2.LINE_AA)
+    cv2.ellipse(img, (int(cx), int(face_cy + 0.22 * face_h)), (int(0.08 * face_h),
+                int(0.02 * face_h)), 0, 0, 360, (90, 90, 160), -1, cv2.LINE_AA)
+    noise = rng.normal(0, 2.0, img.shape).astype(np.float32)
+    img = np.clip(img.astype(np.float32) + noise, 0, 255).astype(np.uint8)
+    return Portrait(img, np.array([cx, crown_y]), np.array([cx, chin_y]),
+                    np.array([cx, face_cy + 0.12 * face_h]), "drawn")
+
+
+def drawn_geometry(bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """Crown, chin and nose of an upright :func:`drawn_portrait` rendering, by colour.
+
+    A classical stand-in for the face models on drawings: the hair is the dark blob whose top is
+    the crown; the lowest skin row is the chin (the neck is drawn in a darker shade); the nose
+    line is the skin's mean column. Sub-pixel accuracy is not needed (1 mm ≈ 12 px at 300 dpi).
+    """
+    b, g, r = (bgr[..., i].astype(np.int16) for i in range(3))
+    hair = (b < 90) & (g < 90) & (r < 90) & (np.abs(b - r) < 30)
+    skin = (r > 185) & (r - b > 40) & (g > 145)
+    if hair.sum() < 50 or skin.sum() < 50:
+        return None
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(skin.astype(np.uint8), 8)
+    big = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    ys, xs = np.nonzero(labels == big)
+    chin_y = float(np.percentile(ys, 99.9))
+    cx = float(xs.mean())
+    x0, x1 = np.percentile(xs, [1, 99])
+    hair_cols = hair[:, int(x0):int(x1) + 1]
+    hair_rows = np.nonzero(hair_cols.sum(axis=1) >= 3)[0]
+    hair_rows = hair_rows[hair_rows < ys.min() + 1]
+    if hair_rows.size == 0:
+        return None
+    crown_y = float(hair_rows.min())
+    face_h = chin_y - crown_y
+    # the nose mark sits 0.12·face_h below the skin ellipse's centre (0.4·face_h above the chin)
+    return np.array([cx, crown_y]), np.array([cx, chin_y]), np.array([cx, chin_y - 0.28 * face_h])
+
+
+def _rotation(rotation_deg: float) -> np.ndarray:
+    t = np.deg2rad(rotation_deg)
+    # counter-clockwise on screen (y down): x' = x cos + y sin, y' = -x sin + y cos
+    return np.array([[np.cos(t), np.sin(t)], [-np.sin(t), np.cos(t)]])
+
+
+def render_scan(portrait: Portrait, spec: PrintSpec) -> SynthScan:
+    """Render ``portrait`` as a print per ``spec`` on a scanner bed and encode it as a JPEG.
+
+    Returns
+    -------
+    SynthScan
+        The bytes and the ground truth geometry.
+    """
+    rng = np.random.default_rng(spec.seed)
+    px_per_mm = spec.dpi / MM_PER_INCH
+    # portrait px per print mm, and where the print's origin lies in the portrait
+    face_px = float(portrait.chin[1] - portrait.crown[1])
+    s = face_px / spec.face_mm
+    origin = np.array([portrait.nose[0] - (spec.width_mm / 2 + spec.nose_dx_mm) * s,
+                       portrait.crown[1] - spec.crown_mm * s])
+    # bring the portrait near the scan's scale first so the warp never minifies a lot (aliasing)
+    src = portrait.bgr
+    pre = px_per_mm / s
+    if pre < 0.8:
+        src = cv2.resize(src, None, fx=pre, fy=pre, interpolation=cv2.INTER_AREA)
+        s_src = s * pre
+        origin_src = origin * pre
+    else:
+        s_src, origin_src = s, origin
+    tint = np.array(spec.paper_tint, np.float32)
+    src = np.clip(src.astype(np.float32) * tint, 0, 255).astype(np.uint8)
+    # print px (at scan resolution, unrotated) → scan px
+    if spec.bed_mm is None:
+        corners_mm = np.array([[0, 0], [spec.width_mm, 0], [spec.width_mm, spec.height_mm],
+                               [0, spec.height_mm]], float)
+        rot = _rotation(spec.rotation_deg)
+        rotated = (corners_mm - corners_mm.mean(0)) @ rot.T
+        span = rotated.max(0) - rotated.min(0)
+        bed_w_mm = span[0] + 2 * spec.margin_mm
+        bed_h_mm = span[1] + 2 * spec.margin_mm
+    else:
+        bed_w_mm, bed_h_mm = spec.bed_mm
+    out_w = int(round(bed_w_mm * px_per_mm))
+    out_h = int(round(bed_h_mm * px_per_mm))
+    rot = _rotation(spec.rotation_deg)
+    centre_mm = np.array([spec.width_mm / 2, spec.height_mm / 2])
+    bed_centre_px = np.array([out_w / 2, out_h / 2]) + np.array(spec.offset_mm) * px_per_mm
+    # mm → scan px
+    lin = rot * px_per_mm
+    mm_to_scan = np.hstack([lin, (bed_centre_px - lin @ centre_mm)[:, None]])
+    # source px → mm: mm = (p - origin_src) / s_src; compose
+    src_to_mm = np.array([[1 / s_src, 0, -origin_src[0] / s_src],
+                          [0, 1 / s_src, -origin_src[1] / s_src]])
+    src_to_scan = mm_to_scan @ np.vstack([src_to_mm, [0, 0, 1]])
+    bed = np.empty((out_h, out_w, 3), np.float32)
+    bed[:] = np.array(spec.bed_bgr, np.float32)
+    printed = cv2.warpAffine(src, src_to_scan, (out_w, out_h), flags=cv2.INTER_CUBIC,
+                             borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+    corners_mm = np.array([[0, 0], [spec.width_mm, 0], [spec.width_mm, spec.height_mm],
+                           [0, spec.height_mm]], float)
+    quad = corners_mm @ mm_to_scan[:, :2].T + mm_to_scan[:, 2]
+    # anti-aliased print mask from the quad at 4× supersampling
+    mask = np.zeros((out_h, out_w), np.uint8)
+    cv2.fillConvexPoly(mask, np.round(quad * 16).astype(np.int32), 255, cv2.LINE_AA, 4)
+    alpha = mask.astype(np.float32)[..., None] / 255.0
+    if spec.shadow > 0 and spec.margin_mm != 0:
+        # a thin shadow the print's edge casts on the bed (below and right of the print)
+        shift = max(1.0, 0.25 * px_per_mm)
+        sh = cv2.warpAffine(mask, np.float32([[1, 0, shift], [0, 1, shift]]), (out_w, out_h))
+        sh = cv2.GaussianBlur(sh, (0, 0), max(0.8, 0.15 * px_per_mm)).astype(np.float32) / 255
+        bed *= (1 - spec.shadow * sh)[..., None]
+    scan = printed * alpha + bed * (1 - alpha)
+    if spec.noise_sigma > 0:
+        scan += rng.normal(0, spec.noise_sigma, scan.shape).astype(np.float32)
+    scan8 = np.clip(scan, 0, 255).astype(np.uint8)
+    buf = io.BytesIO()
+    kwargs: dict[str, object] = {"quality": spec.jpeg_quality}
+    if spec.record_dpi:
+        kwargs["dpi"] = (int(round(spec.dpi)), int(round(spec.dpi)))
+    Image.fromarray(cv2.cvtColor(scan8, cv2.COLOR_BGR2RGB)).save(buf, "JPEG", **kwargs)
+    to_mm = np.vstack([src_to_mm, [0, 0, 1]])
+    # the portrait's geometry in print mm (scale the pre-resized coordinates back)
+    k = s_src / s
+    crown_mm = (to_mm @ np.append(portrait.crown * k, 1))[:2]
+    chin_mm = (to_mm @ np.append(portrait.chin * k, 1))[:2]
+    nose_mm = (to_mm @ np.append(portrait.nose * k, 1))[:2]
+    return SynthScan(buf.getvalue(), quad, spec.rotation_deg, crown_mm, chin_mm, nose_mm,
+                     mm_to_scan, spec)
+
+
+def expected_trim(
+    spec: PrintSpec, *, out_dpi: float = 600.0, min_source_dpi: float = 200.0,
+    tolerance_mm: float = 0.0,
+) -> tuple[bool, str | None, float]:
+    """Whether the standard crop fits the print, the reason when not, and the margin in mm.
+
+    The standard crop (crown-to-chin 34 mm, crown 4 mm below the top, nose centred) scaled to
+    the print: it spans ``35·f/34`` × ``45·f/34`` mm for a face of ``f`` mm. The returned margin
+    is the smallest distance (print mm) between the crop and a print edge (negative: outside),
+    so an evaluation can skip cases too close to the boundary to call.
+    """
+    k = spec.face_mm / 34.0  # print mm per output mm
+    x0 = spec.width_mm / 2 + spec.nose_dx_mm - 17.5 * k
+    x1 = x0 + 35 * k
+    y0 = spec.crown_mm - 4 * k
+    y1 = y0 + 45 * k
+    margin = min(x0, spec.width_mm - x1, y0, spec.height_mm - y1)
+    source_dpi = spec.dpi * k * 35 / 35  # scan px per output mm, as dpi
+    if spec.crown_mm <= 0.5 or spec.crown_mm + spec.face_mm >= spec.height_mm - 0.5:
+        return False, "head_cut_off", margin
+    if 35 * k > spec.width_mm + tolerance_mm or 45 * k > spec.height_mm + tolerance_mm:
+        return False, "head_too_large", margin
+    if margin < -tolerance_mm:
+        return False, "face_too_close_to_edge", margin
+    if source_dpi < min_source_dpi:
+        return False, "face_too_small", margin
+    return True, None, margin

@@ -1,0 +1,710 @@
+"""Trim a scanned print to the 45×35 mm standard: find the print, deskew, crop, resample once.
+
+J-LIS accepts a mailed photo of the wrong size when it can be trimmed to the standard
+(45 mm high × 35 mm wide; crown to chin 34 mm, crown 4 mm below the top edge, nose line centred).
+This module does exactly that and nothing else: a rotation, a crop and one resampling of the
+scan's own pixels. It never retouches (no background replacement, no filters).
+
+Pipeline (all on one decoded scan):
+
+1. read the scan (JPEG, PNG, TIFF…); its resolution comes from the file (JFIF density, pHYs,
+   TIFF) or ``dpi=``. Without one the physical size is unknown: ``trim.print_size`` is
+   ``not_assessed`` and trimming still works, because the standard crop is defined by the face
+   (34 mm crown to chin fixes the scale);
+2. find the print on the bed: a reduced copy, the difference from the bed colour (estimated on the
+   scan's border), the largest blob, its four sides fitted as lines (sub-pixel, so the rotation
+   is good to a few hundredths of a degree). A scan without a uniform border is taken to BE the
+   print;
+3. deskew: the print is warped upright at a moderate resolution and the face pipeline
+   (``photocheck.face`` / ``photocheck.person``) runs on that in-memory image;
+4. measure the print (``trim.print_size``) and solve the standard crop in print pixels; when it
+   needs pixels outside the print, or the face is too small for the output resolution,
+   ``trim.not_trimmable`` with the reason and no output;
+5. compose print-frame rotation + crop + scale into ONE affine from output px to scan px and
+   resample the full-resolution scan once (Lanczos; an anti-alias pre-blur of the source region
+   only when it is minified), encode a JPEG with its dpi in the JFIF header;
+6. run the content checks of the ``mail`` profile on the output and merge the reports.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import struct
+import time
+from collections.abc import Callable, Iterable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import cv2
+import numpy as np
+
+from photocheck import decode
+from photocheck.checks.base import finding, not_assessed
+from photocheck.context import NotAssessable, PhotoContext, intermediate
+from photocheck.report import Finding, Report, Status
+
+MM_PER_INCH = 25.4
+
+# The 45×35 standard (J-LIS 顔写真のチェックポイント; same figures as the MOFA passport guide).
+PRINT_HEIGHT_MM = 45.0
+PRINT_WIDTH_MM = 35.0
+CROWN_TO_CHIN_MM = 34.0
+CROWN_TOP_MM = 4.0
+
+# Detection works on a copy whose long side is about this (the print is then ≥ ~200 px).
+DETECT_LONG_SIDE_PX = 1000
+# The face pipeline sees the upright print at about this long side.
+FACE_LONG_SIDE_PX = 960
+
+REASONS = ("head_cut_off", "head_too_large", "face_too_close_to_edge", "face_too_small",
+           "face_not_found")
+
+
+@dataclass(frozen=True)
+class FaceGeometry:
+    """Crown, chin and a point on the nose line, in the coordinates of the image analysed.
+
+    Attributes
+    ----------
+    crown, chin, nose : numpy.ndarray
+        ``(2,)`` px.
+    crown_at_edge : bool
+        The hair runs into the image's top border (the true crown is outside the print).
+    """
+
+    crown: np.ndarray
+    chin: np.ndarray
+    nose: np.ndarray
+    crown_at_edge: bool = False
+
+
+GeometryFn = Callable[[PhotoContext], FaceGeometry]
+
+
+def pipeline_geometry(ctx: PhotoContext) -> FaceGeometry:
+    """Face geometry from photocheck's own face and person intermediates.
+
+    The crown is the top of the hair (``person.crown_info``), the chin FaceMesh point 152, the
+    nose line the face centre between the face-oval sides (``person.head_frame``), the same
+    definitions the ``geometry`` check measures a finished photo with.
+
+    Raises
+    ------
+    NotAssessable
+        ``face.not_found`` when no face is found.
+    """
+    from photocheck import person
+
+    frame = person.head_frame(ctx)
+    info = person.crown_info(ctx)
+    return FaceGeometry(crown=np.asarray(info.point, float), chin=np.asarray(person.chin(ctx),
+                        float), nose=np.asarray(frame.centre_xy, float),
+                        crown_at_edge=bool(info.at_edge))
+
+
+@dataclass(frozen=True)
+class PrintRect:
+    """The print found in a scan, as an (almost) rectangle in full-resolution scan px.
+
+    Attributes
+    ----------
+    quad : numpy.ndarray
+        ``(4, 2)`` corners: top-left, top-right, bottom-right, bottom-left (of the upright print).
+    rotation_deg : float
+        The print's rotation on the bed, counter-clockwise on screen positive; deskewing undoes it.
+    width_px, height_px : float
+        Side lengths in scan px.
+    whole_scan : bool
+        No bed was found around it: the scan is taken to be the print.
+    """
+
+    quad: np.ndarray
+    rotation_deg: float
+    width_px: float
+    height_px: float
+    whole_scan: bool = False
+
+    def print_to_scan(self) -> np.ndarray:
+        """``(2, 3)`` affine from upright print px (origin top-left, scan px units) to scan px."""
+        t = np.deg2rad(self.rotation_deg)
+        c, s = np.cos(t), np.sin(t)
+        centre = self.quad.mean(axis=0)
+        lin = np.array([[c, s], [-s, c]])
+        origin = centre - lin @ np.array([self.width_px / 2, self.height_px / 2])
+        return np.column_stack([lin, origin])
+
+
+@dataclass
+class TrimOutcome:
+    """What trimming found in one scan (the trim check reads its findings from here)."""
+
+    findings: list[Finding] = field(default_factory=list)
+    rect: PrintRect | None = None
+    dpi: float | None = None
+    print_size_mm: tuple[float, float] | None = None
+    geometry_print_px: FaceGeometry | None = None
+    out_to_scan: np.ndarray | None = None
+    crop_quad: np.ndarray | None = None
+    out_size_px: tuple[int, int] | None = None
+    out_dpi: float = 600.0
+    reason: str | None = None
+    jpeg: bytes | None = None
+    source_dpi: float | None = None
+
+
+@dataclass
+class TrimResult:
+    """The result of :func:`trim`.
+
+    Attributes
+    ----------
+    report : Report
+        The DESIGN §3 report: the ``trim.*`` findings followed by the content findings of the
+        trimmed output under the ``mail`` profile (``face``/``crop`` are in output px);
+        ``extra`` carries ``trim`` details and, from the CLI, ``output``.
+    jpeg : bytes or None
+        The trimmed 35×45 mm JPEG (dpi in its JFIF header); None when it could not be trimmed.
+    rotation_deg : float or None
+        The print's rotation found on the bed (undone in the output).
+    print_size_mm : tuple of float or None
+        (width, height) of the print; None without a known scan resolution.
+    photo_quad : numpy.ndarray or None
+        ``(4, 2)`` print corners in scan px (TL, TR, BR, BL).
+    crop_box : numpy.ndarray or None
+        ``(4, 2)`` corners of the cut in scan px (TL, TR, BR, BL).
+    out_to_scan : numpy.ndarray or None
+        ``(2, 3)`` affine from output px to scan px (the one resampling).
+    reason : str or None
+        Why it was not trimmed (``head_cut_off``, ``head_too_large``,
+        ``face_too_close_to_edge``, ``face_too_small``, ``face_not_found``).
+    """
+
+    report: Report
+    jpeg: bytes | None
+    rotation_deg: float | None
+    print_size_mm: tuple[float, float] | None
+    photo_quad: np.ndarray | None
+    crop_box: np.ndarray | None
+    out_to_scan: np.ndarray | None = None
+    reason: str | None = None
+    dpi: float | None = None
+
+
+# --- finding the print -------------------------------------------------------------------------
+
+
+def _border_pixels(img: np.ndarray, width_px: int) -> np.ndarray:
+    w = max(1, width_px)
+    return np.concatenate([img[:w].reshape(-1, 3), img[-w:].reshape(-1, 3),
+                           img[:, :w].reshape(-1, 3), img[:, -w:].reshape(-1, 3)])
+
+
+def _fit_side(points: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """A robust line (point, unit direction) through contour points of one side."""
+    if len(points) < 5:
+        return None
+    vx, vy, x0, y0 = cv2.fitLine(points.astype(np.float32), cv2.DIST_HUBER, 0, 0.01, 0.01)[:, 0]
+    return np.array([x0, y0], float), np.array([vx, vy], float)
+
+
+def _intersect(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]
+               ) -> np.ndarray | None:
+    (p, d), (q, e) = a, b
+    m = np.array([d, -e]).T
+    if abs(np.linalg.det(m)) < 1e-9:
+        return None
+    t = np.linalg.solve(m, q - p)
+    return p + t[0] * d
+
+
+def find_print(small: np.ndarray, *, min_area_ratio: float = 0.03) -> PrintRect | None:
+    """Find the print on a (reduced) scan.
+
+    Parameters
+    ----------
+    small : numpy.ndarray
+        uint8 BGR scan (reduced copy; coordinates come back in its pixels).
+    min_area_ratio : float
+        Smallest print area, as a fraction of the scan, taken as a print.
+
+    Returns
+    -------
+    PrintRect or None
+        None when nothing print-like is found (blank scans, noise).
+    """
+    h, w = small.shape[:2]
+    if h < 16 or w < 16:
+        return None
+    ring = max(2, int(round(0.01 * max(h, w))))
+    border = _border_pixels(small, ring).astype(np.float32)
+    bed = np.median(border, axis=0)
+    dist_border = np.linalg.norm(border - bed, axis=1)
+    uniform = float(np.mean(dist_border < 18.0))
+    blurred = cv2.GaussianBlur(small, (0, 0), 1.2).astype(np.float32)
+    dist = np.linalg.norm(blurred - bed, axis=2)
+    if uniform < 0.7:
+        # no bed around it: the scan is the print (or a document without a margin)
+        if float(np.std(blurred)) < 4.0:
+            return None
+        return PrintRect(np.array([[0, 0], [w, 0], [w, h], [0, h]], float), 0.0, float(w),
+                         float(h), whole_scan=True)
+    noise = float(np.percentile(dist_border, 90))
+    thresh = max(14.0, 2.5 * noise)
+    mask = (dist > thresh).astype(np.uint8) * 255
+    k = max(3, int(round(0.006 * max(h, w))) | 1)
+    mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT,
+                            (k, k)))
+    mask = cv2.morphologyEx(mask, cv2.MORPH_OPEN, cv2.getStructuringElement(cv2.MORPH_RECT,
+                            (3, 3)))
+    contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
+    if not contours:
+        return None
+    contour = max(contours, key=cv2.contourArea)
+    area = cv2.contourArea(contour)
+    if area < min_area_ratio * h * w:
+        return None
+    hull = cv2.convexHull(contour)
+    (cx, cy), (rw, rh), angle = cv2.minAreaRect(hull)
+    if rw * rh <= 0:
+        return None
+    box = cv2.boxPoints(((cx, cy), (rw, rh), angle))
+    pts = contour[:, 0, :].astype(float)
+    # assign contour points to the nearest side of the min-area box, away from the corners
+    sides: list[tuple[np.ndarray, np.ndarray] | None] = []
+    for i in range(4):
+        a, b = box[i], box[(i + 1) % 4]
+        d = b - a
+        length = float(np.hypot(*d))
+        if length < 1e-6:
+            return None
+        u = d / length
+        n = np.array([-u[1], u[0]])
+        rel = pts - a
+        along = rel @ u
+        off = np.abs(rel @ n)
+        sel = (along > 0.12 * length) & (along < 0.88 * length) & (off < max(3.0, 0.04 * length))
+        sides.append(_fit_side(pts[sel]))
+    corners = []
+    if all(s is not None for s in sides):
+        for i in range(4):
+            p = _intersect(sides[i - 1], sides[i])  # type: ignore[arg-type]
+            corners.append(p)
+    if any(c is None for c in corners) or len(corners) != 4:
+        corners = [b.astype(float) for b in box]
+    quad = np.array(corners, float)
+    return _rect_from_quad(quad)
+
+
+def _rect_from_quad(quad: np.ndarray) -> PrintRect:
+    """Order a quad upright (portrait or landscape as found) and measure it as a rectangle."""
+    centre = quad.mean(axis=0)
+    # order by angle around the centre, starting at top-left (screen coordinates)
+    ang = np.arctan2(quad[:, 1] - centre[1], quad[:, 0] - centre[0])
+    q = quad[np.argsort(ang)]  # from -pi: top-left first for small rotations
+    # make q[0] the corner with the smallest x+y (top-left), keep clockwise order
+    start = int(np.argmin(q.sum(axis=1)))
+    q = np.roll(q, -start, axis=0)
+    tl, tr, br, bl = q
+    top, bottom = tr - tl, br - bl
+    left, right = bl - tl, br - tr
+    # rotation from the four sides: horizontal sides' direction and vertical sides' normal
+    angles = [np.arctan2(-top[1], top[0]), np.arctan2(-bottom[1], bottom[0]),
+              np.arctan2(left[0], left[1]), np.arctan2(right[0], right[1])]
+    rot = float(np.rad2deg(np.arctan2(np.mean(np.sin(angles)), np.mean(np.cos(angles)))))
+    width = float((np.hypot(*top) + np.hypot(*bottom)) / 2)
+    height = float((np.hypot(*left) + np.hypot(*right)) / 2)
+    return PrintRect(q, rot, width, height)
+
+
+# --- resampling ---------------------------------------------------------------------------------
+
+
+def warp_region(src: np.ndarray, dst_to_src: np.ndarray, size: tuple[int, int], *,
+                interpolation: int = cv2.INTER_LANCZOS4) -> np.ndarray:
+    """Resample ``src`` once through ``dst_to_src`` (output px → source px) into ``size``.
+
+    Only the source region the output needs is touched; when the map minifies (source px per
+    output px > 1.3) that region is low-pass filtered first so the result does not alias (a
+    property of correct resampling, not a retouch).
+    """
+    out_w, out_h = size
+    corners = np.array([[0, 0], [out_w, 0], [out_w, out_h], [0, out_h]], float)
+    src_pts = corners @ dst_to_src[:, :2].T + dst_to_src[:, 2]
+    pad = 8
+    x0 = int(max(0, np.floor(src_pts[:, 0].min()) - pad))
+    y0 = int(max(0, np.floor(src_pts[:, 1].min()) - pad))
+    x1 = int(min(src.shape[1], np.ceil(src_pts[:, 0].max()) + pad))
+    y1 = int(min(src.shape[0], np.ceil(src_pts[:, 1].max()) + pad))
+    if x1 <= x0 or y1 <= y0:
+        return np.zeros((out_h, out_w, 3), np.uint8)
+    roi = src[y0:y1, x0:x1]
+    m = dst_to_src.copy()
+    m[:, 2] -= (x0, y0)
+    minify = float(np.sqrt(abs(np.linalg.det(m[:, :2]))))
+    if minify > 1.3:
+        roi = cv2.GaussianBlur(roi, (0, 0), 0.5 * np.sqrt(minify**2 - 1.0))
+        interpolation = cv2.INTER_LINEAR if minify > 2.5 else interpolation
+    return cv2.warpAffine(roi, m, (out_w, out_h), flags=interpolation | cv2.WARP_INVERSE_MAP,
+                          borderMode=cv2.BORDER_REPLICATE)
+
+
+def encode_jpeg(bgr: np.ndarray, dpi: float, quality: int = 95) -> bytes:
+    """A baseline JPEG (4:4:4) with ``dpi`` recorded as the JFIF density."""
+    ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, int(quality),
+                                         cv2.IMWRITE_JPEG_SAMPLING_FACTOR,
+                                         cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444])
+    if not ok:
+        raise RuntimeError("JPEG encoding failed")
+    data = bytearray(buf.tobytes())
+    density = int(round(dpi))
+    if data[2:4] == b"\xff\xe0" and data[6:11] == b"JFIF\x00":
+        data[13] = 1  # dots per inch
+        data[14:18] = struct.pack(">HH", density, density)
+    else:  # no JFIF header written: insert one
+        app0 = b"\xff\xe0" + struct.pack(">H", 16) + b"JFIF\x00\x01\x01\x01" + struct.pack(
+            ">HH", density, density) + b"\x00\x00"
+        data = data[:2] + bytearray(app0) + data[2:]
+    return bytes(data)
+
+
+# --- the crop ----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CropPlan:
+    """The standard crop in upright-print px, or why there is none."""
+
+    box: tuple[float, float, float, float] | None  # x0, y0, x1, y1 (print px)
+    px_per_mm: float  # print px per output mm
+    reason: str | None
+
+
+def plan_crop(geom: FaceGeometry, width_px: float, height_px: float, *,
+              edge_tolerance_mm: float, min_source_dpi: float,
+              scan_px_per_mm: float | None = None) -> CropPlan:
+    """Solve the standard 35×45 crop from the face geometry on the upright print.
+
+    The scale is fixed by crown-to-chin = 34 mm; the box starts 4 mm above the crown and is
+    centred on the nose line (J-LIS). A box that leaves the print by at most
+    ``edge_tolerance_mm`` (output mm) is shifted inside; beyond that it is not trimmable.
+
+    Parameters
+    ----------
+    geom : FaceGeometry
+        In upright print px.
+    width_px, height_px : float
+        The print's size in the same px.
+    edge_tolerance_mm : float
+        Allowed shift to stay inside the print.
+    min_source_dpi : float
+        Least source resolution (scan px per output inch) for an acceptable output.
+    scan_px_per_mm : float, optional
+        Unused for the decision; kept for callers that want mm in reasons.
+    """
+    del scan_px_per_mm
+    face_px = float(geom.chin[1] - geom.crown[1])
+    if face_px <= 4:
+        return CropPlan(None, 0.0, "face_not_found")
+    k = face_px / CROWN_TO_CHIN_MM
+    x0 = float(geom.nose[0]) - PRINT_WIDTH_MM / 2 * k
+    y0 = float(geom.crown[1]) - CROWN_TOP_MM * k
+    x1, y1 = x0 + PRINT_WIDTH_MM * k, y0 + PRINT_HEIGHT_MM * k
+    tol = edge_tolerance_mm * k
+    cut_margin = 0.5 * k
+    if geom.crown_at_edge or geom.crown[1] <= cut_margin or geom.chin[1] >= height_px - cut_margin:
+        return CropPlan(None, k, "head_cut_off")
+    if PRINT_WIDTH_MM * k > width_px + tol or PRINT_HEIGHT_MM * k > height_px + tol:
+        return CropPlan(None, k, "head_too_large")
+    if x0 < -tol or y0 < -tol or x1 > width_px + tol or y1 > height_px + tol:
+        return CropPlan(None, k, "face_too_close_to_edge")
+    if k * MM_PER_INCH < min_source_dpi:
+        return CropPlan(None, k, "face_too_small")
+    # within tolerance: shift inside the print (never scale: 34 mm is kept exactly)
+    dx = max(0.0, -x0) - max(0.0, x1 - width_px)
+    dy = max(0.0, -y0) - max(0.0, y1 - height_px)
+    return CropPlan((x0 + dx, y0 + dy, x1 + dx, y1 + dy), k, None)
+
+
+# --- an in-memory photo context -----------------------------------------------------------------
+
+
+def context_from_pixels(bgr: np.ndarray, base: PhotoContext, name: str) -> PhotoContext:
+    """A PhotoContext around in-memory pixels (no encode/decode round trip).
+
+    The decode intermediates (``header``, ``analysis_image``, ``full_image``) are pre-filled, so
+    face/person intermediates run on ``bgr`` directly; checks that read the file's bytes
+    (file, metadata) must not be run on it.
+    """
+    h, w = bgr.shape[:2]
+    ctx = PhotoContext(data=b"", source=name, profile=base.profile, exceptions=base.exceptions,
+                       applied_on=base.applied_on, models=base.models)
+    head = decode.ImageHeader(format="jpeg", width=w, height=h, colour="rgb")
+    image = decode.Decoded(bgr=bgr, scale=1.0)
+    ctx.memo("header", lambda: head)
+    ctx.memo("full_image", lambda: image)
+    ctx.memo("analysis_image", lambda: image)
+    return ctx
+
+
+# --- the trim stage as intermediates of the scan's context ---------------------------------------
+
+_GEOMETRY_KEY = "trim_geometry_fn"
+_OPTIONS_KEY = "trim_options"
+
+
+def _small_for_detection(full: np.ndarray) -> tuple[np.ndarray, float]:
+    h, w = full.shape[:2]
+    f = min(1.0, DETECT_LONG_SIDE_PX / max(h, w))
+    if f >= 1.0:
+        return full, 1.0
+    small = cv2.resize(full, (max(1, round(w * f)), max(1, round(h * f))),
+                       interpolation=cv2.INTER_AREA)
+    return small, small.shape[1] / w
+
+
+def _scan_dpi(ctx: PhotoContext, options: Mapping[str, Any]) -> float | None:
+    if options.get("dpi"):
+        return float(options["dpi"])
+    head = decode.header(ctx)
+    if head.dpi:
+        return float(np.sqrt(head.dpi[0] * head.dpi[1]))
+    return None
+
+
+def _upright_print(full: np.ndarray, rect: PrintRect) -> np.ndarray:
+    """The print warped upright at about the face-analysis resolution (one bilinear warp)."""
+    w, h = rect.width_px, rect.height_px
+    f = min(1.0, FACE_LONG_SIDE_PX / max(w, h))
+    out_w, out_h = max(1, round(w * f)), max(1, round(h * f))
+    img_to_print = np.array([[w / out_w, 0, 0], [0, h / out_h, 0], [0, 0, 1]])
+    img_to_scan = np.vstack([rect.print_to_scan(), [0, 0, 1]]) @ img_to_print
+    return warp_region(full, img_to_scan[:2], (out_w, out_h), interpolation=cv2.INTER_LINEAR)
+
+
+def _apply(m: np.ndarray, p: np.ndarray) -> np.ndarray:
+    return m[:, :2] @ np.asarray(p, float) + m[:, 2]
+
+
+@intermediate
+def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
+    """Find, deskew, measure and crop the print in the scan of ``ctx`` (never raises)."""
+    options: Mapping[str, Any] = ctx.peek(_OPTIONS_KEY) or {}
+    params = ctx.params("trim")
+    geometry_fn: GeometryFn = ctx.peek(_GEOMETRY_KEY) or pipeline_geometry
+    out = TrimOutcome(out_dpi=float(options.get("out_dpi", 600.0)))
+    not_found = ("trim.print_size", "trim.not_trimmable")
+
+    def missing(cause: str, detail: Any) -> TrimOutcome:
+        out.findings = [finding("trim.photo_not_found", Status.FAIL, detail, unit="reason")]
+        out.findings += [not_assessed(c, "trim.photo_not_found") for c in not_found]
+        return out
+
+    try:
+        full = decode.full_image(ctx).bgr
+    except NotAssessable as exc:
+        return missing(exc.cause, f"{exc.cause}: {exc.detail}" if exc.detail else exc.cause)
+    small, f_small = _small_for_detection(full)
+    rect_small = find_print(small, min_area_ratio=float(params["min_print_area_ratio"]))
+    if rect_small is None:
+        return missing("trim.photo_not_found", "no print found on the scan")
+    rect = PrintRect(rect_small.quad / f_small, rect_small.rotation_deg,
+                     rect_small.width_px / f_small, rect_small.height_px / f_small,
+                     rect_small.whole_scan)
+    if rect.whole_scan:
+        h, w = full.shape[:2]
+        rect = PrintRect(np.array([[0, 0], [w, 0], [w, h], [0, h]], float), 0.0, float(w),
+                         float(h), True)
+    out.rect = rect
+    out.findings.append(finding("trim.photo_not_found", Status.PASS,
+                                "whole_scan" if rect.whole_scan else "found", unit="reason"))
+    dpi = _scan_dpi(ctx, options)
+    out.dpi = dpi
+    # print size (J-LIS: 45×35 mm; other sizes are trimmed when the crop fits)
+    if dpi is None:
+        out.findings.append(not_assessed("trim.print_size", "trim.dpi_unknown"))
+    else:
+        px_per_mm = dpi / MM_PER_INCH
+        w_mm, h_mm = rect.width_px / px_per_mm, rect.height_px / px_per_mm
+        out.print_size_mm = (w_mm, h_mm)
+        tol = float(params["print_size_tolerance_mm"])
+        ok = abs(w_mm - PRINT_WIDTH_MM) <= tol and abs(h_mm - PRINT_HEIGHT_MM) <= tol
+        out.findings.append(finding(
+            "trim.print_size", Status.PASS if ok else Status(params["print_size_status"]),
+            {"width": round(w_mm, 2), "height": round(h_mm, 2)},
+            {"width": PRINT_WIDTH_MM, "height": PRINT_HEIGHT_MM, "tolerance": tol}, "mm"))
+    # face geometry on the upright print (try quarter turns when the print lies sideways)
+    turns = (0, 1, 3, 2) if rect.width_px > rect.height_px else (0, 2)
+    geom: FaceGeometry | None = None
+    cause = "face.not_found"
+    for turn in turns:
+        candidate = _turn_rect(rect, turn)
+        img = _upright_print(full, candidate)
+        pctx = context_from_pixels(img, ctx, f"{ctx.source}#print")
+        try:
+            g = geometry_fn(pctx)
+        except NotAssessable as exc:
+            cause = exc.cause
+            continue
+        finally:
+            for key, value in pctx.timings_ms.items():
+                ctx.timings_ms[f"print.{key}"] = ctx.timings_ms.get(f"print.{key}", 0) + value
+        rect = out.rect = candidate
+        sx, sy = rect.width_px / img.shape[1], rect.height_px / img.shape[0]
+        scale = np.array([sx, sy])
+        geom = FaceGeometry(crown=np.asarray(g.crown, float) * scale,
+                            chin=np.asarray(g.chin, float) * scale,
+                            nose=np.asarray(g.nose, float) * scale,
+                            crown_at_edge=g.crown_at_edge)
+        break
+    if geom is None:
+        out.reason = "face_not_found"
+        out.findings.append(not_assessed("trim.not_trimmable", cause))
+        return out
+    out.geometry_print_px = geom
+    plan = plan_crop(geom, rect.width_px, rect.height_px,
+                     edge_tolerance_mm=float(params["edge_tolerance_mm"]),
+                     min_source_dpi=float(params["min_source_dpi"]))
+    out.source_dpi = plan.px_per_mm * MM_PER_INCH
+    if plan.box is None:
+        out.reason = plan.reason
+        out.findings.append(finding("trim.not_trimmable", Status.FAIL, plan.reason,
+                                    {"min_source_dpi": float(params["min_source_dpi"]),
+                                     "edge_tolerance_mm": float(params["edge_tolerance_mm"])},
+                                    "reason"))
+        return out
+    out_dpi = out.out_dpi
+    out_w = round(PRINT_WIDTH_MM / MM_PER_INCH * out_dpi)
+    out_h = round(PRINT_HEIGHT_MM / MM_PER_INCH * out_dpi)
+    x0, y0, x1, y1 = plan.box
+    # output px → print px → scan px: ONE affine for rotation + crop + scale
+    sx, sy = (x1 - x0) / out_w, (y1 - y0) / out_h
+    out_to_print = np.array([[sx, 0, x0], [0, sy, y0], [0, 0, 1]])
+    out_to_scan = np.vstack([rect.print_to_scan(), [0, 0, 1]]) @ out_to_print
+    out.out_to_scan = out_to_scan[:2]
+    out.crop_quad = np.array([_apply(rect.print_to_scan(), p) for p in
+                              ((x0, y0), (x1, y0), (x1, y1), (x0, y1))])
+    out.out_size_px = (out_w, out_h)
+    start = time.perf_counter()
+    pixels = warp_region(full, out.out_to_scan, (out_w, out_h))
+    out.jpeg = encode_jpeg(pixels, out_dpi, int(params["jpeg_quality"]))
+    ctx.timings_ms["trim.resample_encode"] = (time.perf_counter() - start) * 1000.0
+    out.findings.append(finding("trim.not_trimmable", Status.PASS, "trimmed",
+                                {"min_source_dpi": float(params["min_source_dpi"]),
+                                 "edge_tolerance_mm": float(params["edge_tolerance_mm"])},
+                                "reason"))
+    return out
+
+
+def _turn_rect(rect: PrintRect, turn: int) -> PrintRect:
+    """The same physical rectangle with its upright frame turned by ``turn``×90° clockwise."""
+    # +90° makes the old left side (bottom → top) the new top side: TL' = BL
+    q = np.roll(rect.quad, turn, axis=0) if turn else rect.quad
+    rot = rect.rotation_deg + 90.0 * turn
+    rot = (rot + 180.0) % 360.0 - 180.0
+    w, h = (rect.height_px, rect.width_px) if turn % 2 else (rect.width_px, rect.height_px)
+    return PrintRect(q, rot, w, h, rect.whole_scan)
+
+
+def run_trim_check(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterable[Finding]:
+    """The ``trim`` check (mode ``trim``): the findings of :func:`trim_outcome`."""
+    del params
+    yield from trim_outcome(ctx).findings
+
+
+# --- public entry point --------------------------------------------------------------------------
+
+
+def trim(
+    source: Any,
+    *,
+    dpi: float | None = None,
+    out_dpi: float = 600.0,
+    profile: str = "mail",
+    exceptions: Iterable[str] = (),
+    applied_on: dt.date | str | None = None,
+    validator: Any | None = None,
+    check_output: bool = True,
+    face_geometry: GeometryFn | None = None,
+) -> TrimResult:
+    """Trim a scanned print to the 45×35 mm standard and check the result.
+
+    Parameters
+    ----------
+    source : path, bytes or binary file object
+        The scan (JPEG, PNG, TIFF …).
+    dpi : float, optional
+        Scan resolution when the file does not record it (overrides the file's value).
+    out_dpi : float
+        Resolution of the output: 35×45 mm is 827×1063 px at 600 dpi.
+    profile : str
+        Profile for the trim parameters and the content checks of the output (``mail``).
+    exceptions : iterable of str
+        Declared exceptions, applied to the output's content checks.
+    applied_on : date or ISO string, optional
+        Application date (6-month rule).
+    validator : photocheck.Validator, optional
+        Reuse one (its profile is used); default a shared validator for ``profile``.
+    check_output : bool
+        Run the content checks on the trimmed output (default). ``False`` trims only.
+    face_geometry : callable, optional
+        ``ctx -> FaceGeometry`` on the upright print; default :func:`pipeline_geometry`.
+
+    Returns
+    -------
+    TrimResult
+        Never raises for bad input: an unreadable or blank scan gets ``trim.photo_not_found``.
+    """
+    from photocheck.exceptions import normalise
+    from photocheck.validator import SourceError, Validator
+
+    if validator is None:
+        from photocheck import _validator
+
+        validator = _validator(profile)
+    assert isinstance(validator, Validator)
+    declared = normalise(exceptions)
+    started = time.perf_counter()
+    try:
+        ctx = validator.context(source, exceptions=declared, applied_on=applied_on)
+    except SourceError as exc:
+        name = str(source) if isinstance(source, str) else "<stream>"
+        found = [finding("trim.photo_not_found", Status.FAIL, str(exc), unit="reason")]
+        found += [not_assessed(c, "trim.photo_not_found") for c in
+                  ("trim.print_size", "trim.not_trimmable")]
+        report = validator._report(name, list(declared), found, None, {})
+        return TrimResult(report, None, None, None, None, None)
+    ctx.memo(_OPTIONS_KEY, lambda: {"dpi": dpi, "out_dpi": out_dpi})
+    if face_geometry is not None:
+        ctx.memo(_GEOMETRY_KEY, lambda: face_geometry)
+    scan_report = validator.run(ctx, mode="trim", started=started)
+    outcome = ctx.peek("trim_outcome") or TrimOutcome()
+    findings = list(scan_report.findings)
+    face = crop = None
+    timings = dict(scan_report.timings_ms)
+    if outcome.jpeg is not None and check_output:
+        out_report = validator.check(outcome.jpeg, exceptions=declared, applied_on=applied_on)
+        findings += out_report.findings
+        face, crop = out_report.face, out_report.crop
+        timings.update({f"output.{k}": v for k, v in out_report.timings_ms.items()})
+        timings["total"] = (time.perf_counter() - started) * 1000.0
+    rect = outcome.rect
+    extra: dict[str, Any] = {"trim": {
+        "rotation_deg": rect.rotation_deg if rect else None,
+        "print_size_mm": list(outcome.print_size_mm) if outcome.print_size_mm else None,
+        "photo_quad": rect.quad if rect else None,
+        "crop_quad": outcome.crop_quad,
+        "scan_dpi": outcome.dpi,
+        "source_dpi": outcome.source_dpi,
+        "out_dpi": out_dpi if outcome.jpeg is not None else None,
+        "out_size_px": list(outcome.out_size_px) if outcome.out_size_px else None,
+        "reason": outcome.reason,
+    }}
+    report = Report(source=scan_report.source, profile=scan_report.profile,
+                    profile_digest=scan_report.profile_digest,
+                    exceptions=list(scan_report.exceptions), findings=findings, face=face,
+                    crop=crop, timings_ms=timings, versions=validator.versions(), extra=extra)
+    return TrimResult(
+        report=report, jpeg=outcome.jpeg, rotation_deg=rect.rotation_deg if rect else None,
+        print_size_mm=outcome.print_size_mm, photo_quad=rect.quad if rect else None,
+        crop_box=outcome.crop_quad, out_to_scan=outcome.out_to_scan, reason=outcome.reason,
+        dpi=outcome.dpi)
