@@ -1,0 +1,358 @@
+"""Person mask, head matte, crown and chin: the intermediates the 45×35 geometry is built on.
+
+The crown is the top of the hair (or of a head covering) in the face column — J-LIS and ICAO
+measure the head from there to the chin — found on a MODNet alpha matte of a crop around the
+head, with the selfie-segmentation mask as a fall-back. The chin is FaceMesh point 152.
+All points exchanged are ORIGINAL full-resolution, EXIF-oriented pixel coordinates.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+from photocheck import decode
+from photocheck.context import NotAssessable, PhotoContext, intermediate
+from photocheck.inference.segmentation import modnet_alpha, selfie_mask
+
+# FaceMesh indices (see the face interface contract).
+CHIN_IDX = 152
+FOREHEAD_IDX = 10
+FACE_LEFT_IDX = 234
+FACE_RIGHT_IDX = 454
+NOSE_LINE_IDX = (168, 6, 197, 195, 5, 4, 1)  # bridge to tip: the vertical "nose line"
+
+MATTE_THRESHOLD = 0.5  # alpha above this is the person (hair included)
+MODNET_LONG_SIDE_PX = 320
+
+
+@dataclass(frozen=True)
+class PersonMask:
+    """Selfie-segmentation person probability at the analysis-image resolution.
+
+    Attributes
+    ----------
+    prob : numpy.ndarray
+        float32 ``(H, W)`` in [0, 1], same size as ``decode.analysis_image(ctx).bgr``.
+    scale : float
+        Analysis px per full-res px.
+    """
+
+    prob: np.ndarray
+    scale: float
+
+
+@dataclass(frozen=True)
+class HeadMatte:
+    """MODNet alpha on a (face-upright) crop around the head.
+
+    Attributes
+    ----------
+    alpha : numpy.ndarray
+        float32 ``(h, w)`` in [0, 1]; 0 outside the image.
+    origin_xy : tuple of float
+        Full-res position of crop pixel (0, 0) (exact when ``angle_deg`` is 0).
+    scale : float
+        Crop px per full-res px.
+    affine : numpy.ndarray
+        ``(2, 3)`` full-res → crop affine (includes any rotation that made the face upright).
+    angle_deg : float
+        Rotation applied to make the face upright (0 except for rotated infant photos).
+    valid : numpy.ndarray
+        bool ``(h, w)``: crop pixels that come from inside the image.
+    """
+
+    alpha: np.ndarray
+    origin_xy: tuple[float, float]
+    scale: float
+    affine: np.ndarray
+    angle_deg: float
+    valid: np.ndarray
+
+    def to_full(self, points_uv: np.ndarray) -> np.ndarray:
+        """Crop px ``(N, 2)`` → full-res px ``(N, 2)``."""
+        inv = cv2.invertAffineTransform(self.affine)
+        pts = np.atleast_2d(np.asarray(points_uv, dtype=np.float64))
+        return pts @ inv[:, :2].T + inv[:, 2]
+
+    def to_crop(self, points_xy: np.ndarray) -> np.ndarray:
+        """Full-res px ``(N, 2)`` → crop px ``(N, 2)``."""
+        pts = np.atleast_2d(np.asarray(points_xy, dtype=np.float64))
+        return pts @ self.affine[:, :2].T + self.affine[:, 2]
+
+
+@dataclass(frozen=True)
+class HeadFrame:
+    """Where the head is, from the landmarks (or the detection box when the mesh failed).
+
+    Attributes
+    ----------
+    forehead_xy, chin_xy : numpy.ndarray
+        Mesh points 10 and 152 (full-res px).
+    centre_xy : numpy.ndarray
+        Midpoint of the face-oval sides 234 / 454 (full-res px).
+    nose_xy : numpy.ndarray
+        Centre of the nose line (mean of the mesh's bridge-to-tip points), full-res px.
+    face_width_px : float
+        Distance between the face-oval sides 234 and 454.
+    angle_deg : float
+        In-plane rotation that makes the face upright (0 unless an infant photo was rotated).
+    """
+
+    forehead_xy: np.ndarray
+    chin_xy: np.ndarray
+    centre_xy: np.ndarray
+    face_width_px: float
+    angle_deg: float
+    nose_xy: np.ndarray
+
+
+@dataclass(frozen=True)
+class Crown:
+    """The top of the hair (or covering) in the face column.
+
+    Attributes
+    ----------
+    point : numpy.ndarray
+        ``(2,)`` full-res px.
+    at_edge : bool
+        The hair runs into the image border above the head: the true crown is outside the
+        image and unknown (``point`` is then on the border).
+    source : str
+        ``modnet`` or ``selfie`` (fall-back when the matte did not hold the face).
+    """
+
+    point: np.ndarray
+    at_edge: bool
+    source: str
+
+
+# --- pure helpers (tested on synthetic arrays) -------------------------------------------------
+
+
+def head_affine(
+    frame: HeadFrame, image_w: int, image_h: int, *, up_factor: float = 1.1,
+    max_side_px: float | None = None,
+) -> tuple[np.ndarray, tuple[int, int]]:
+    """Full-res → crop affine and crop size (w, h) of a face-upright crop around the head.
+
+    The crop spans ±1.4 face widths sideways and from ``up_factor`` forehead-to-chin lengths
+    above the forehead point to 0.3 below the chin: room for big hair or a covering.
+    ``max_side_px`` caps the crop's long side (default: no upscaling beyond full resolution).
+    """
+    del image_w, image_h  # the crop may extend outside the image; `valid` marks that part
+    fh = float(np.hypot(*(frame.chin_xy - frame.forehead_xy)))
+    fh = max(fh, 1.0)
+    fw = max(frame.face_width_px, 0.5 * fh)
+    half_w = 1.4 * fw
+    top = -(up_factor * fh)  # relative to the forehead point, along the face's up axis
+    bottom = fh * 1.3
+    width_full, height_full = 2 * half_w, bottom - top
+    scale = 1.0 if max_side_px is None else min(1.0, max_side_px / max(width_full, height_full))
+    w, h = max(8, int(round(width_full * scale))), max(8, int(round(height_full * scale)))
+    theta = np.radians(frame.angle_deg)
+    cos, sin = np.cos(theta), np.sin(theta)
+    # rotation by +angle maps the face upright; u along face-right, v along face-down
+    rot = np.array([[cos, sin], [-sin, cos]]) * scale
+    anchor = np.array([frame.centre_xy[0], frame.forehead_xy[1]], dtype=np.float64)
+    if frame.angle_deg:
+        # with rotation, anchor on the forehead point's projection onto the face axis
+        anchor = frame.forehead_xy.astype(np.float64)
+    offset = np.array([w / 2.0, -top * scale]) - rot @ anchor
+    return np.column_stack([rot, offset]), (w, h)
+
+
+def crown_from_matte(
+    alpha: np.ndarray,
+    valid: np.ndarray,
+    seed_uv: tuple[float, float],
+    column_u: tuple[float, float],
+    threshold: float = MATTE_THRESHOLD,
+) -> tuple[tuple[float, float], bool, bool] | None:
+    """Top of the person region connected to the face, inside a column of the crop.
+
+    Parameters
+    ----------
+    alpha : numpy.ndarray
+        ``(h, w)`` person alpha/probability.
+    valid : numpy.ndarray
+        bool ``(h, w)``: pixels inside the original image.
+    seed_uv : tuple of float
+        A point inside the face (crop px), e.g. just below the mesh forehead point.
+    column_u : tuple of float
+        The face column ``(u0, u1)`` (crop px) where the crown is sought.
+    threshold : float
+        Alpha level of the person's edge.
+
+    Returns
+    -------
+    ((u, v), at_edge, at_crop_top) or None
+        Crown in crop px; ``at_edge`` when invalid (outside-image) pixels lie right above it;
+        ``at_crop_top`` when the region reaches the crop's first row (crop too short).
+        None when the seed is not on the person.
+    """
+    h, w = alpha.shape
+    binary = ((alpha > threshold) & valid).astype(np.uint8)
+    su, sv = int(np.clip(round(seed_uv[0]), 0, w - 1)), int(np.clip(round(seed_uv[1]), 0, h - 1))
+    _, labels = cv2.connectedComponents(binary, connectivity=4)
+    label = labels[sv, su]
+    if label == 0:
+        # seed may sit on a dark eyebrow gap in a poor matte: look in a small window
+        win = labels[max(0, sv - 3): sv + 4, max(0, su - 3): su + 4]
+        found = win[win > 0]
+        if found.size == 0:
+            return None
+        label = int(np.bincount(found).argmax())
+    region = labels == label
+    u0 = int(np.clip(np.floor(column_u[0]), 0, w - 1))
+    u1 = int(np.clip(np.ceil(column_u[1]), u0 + 1, w))
+    col = region[:, u0:u1]
+    has = col.any(axis=0)
+    if not has.any():
+        return None
+    tops = np.where(has, col.argmax(axis=0), h).astype(np.float64)
+    # a 5-column running median ignores single stray hairs standing up from the head
+    k = min(5, tops.size)
+    if k >= 3:
+        pad = np.pad(tops, (k // 2, k // 2), mode="edge")
+        windows = np.lib.stride_tricks.sliding_window_view(pad, k)
+        tops = np.median(windows, axis=1)
+    i = int(np.argmin(tops))
+    v = float(tops[i])
+    u = float(u0 + i)
+    vi, ui = int(v), int(u)
+    # outside-image pixels right above the top: the hair runs into the image border
+    above = valid[max(0, vi - 1): vi, max(0, ui - 1): ui + 2]
+    at_edge = above.size > 0 and not above.all()
+    return (u, v), bool(at_edge), vi <= 0
+
+
+# --- intermediates -----------------------------------------------------------------------------
+
+
+@intermediate
+def person_mask(ctx: PhotoContext) -> PersonMask:
+    """Selfie-segmentation person probability of the analysis image (whole frame)."""
+    image = decode.analysis_image(ctx)
+    if ctx.models is None:
+        raise NotAssessable("internal_error", "no models")
+    return PersonMask(prob=selfie_mask(ctx.models, image.bgr), scale=image.scale)
+
+
+@intermediate
+def head_frame(ctx: PhotoContext) -> HeadFrame:
+    """Forehead, chin, face centre and width from the mesh (raises ``face.not_found``)."""
+    from photocheck import face
+
+    angle = 0.0
+    if "infant" in ctx.exceptions:
+        angle = float(face.upright_rotation_deg(ctx))
+    marks = np.asarray(face.landmarks(ctx), dtype=np.float64)
+    forehead, chin_pt = marks[FOREHEAD_IDX, :2], marks[CHIN_IDX, :2]
+    left, right = marks[FACE_LEFT_IDX, :2], marks[FACE_RIGHT_IDX, :2]
+    centre = (left + right) / 2.0
+    nose = marks[list(NOSE_LINE_IDX), :2].mean(axis=0)
+    return HeadFrame(forehead_xy=forehead, chin_xy=chin_pt, centre_xy=centre,
+                     face_width_px=float(np.hypot(*(right - left))), angle_deg=angle,
+                     nose_xy=nose)
+
+
+def _warp(image: np.ndarray, affine_analysis: np.ndarray, size: tuple[int, int],
+          border: int) -> np.ndarray:
+    return cv2.warpAffine(image, affine_analysis, size, flags=cv2.INTER_LINEAR,
+                          borderMode=border, borderValue=0)
+
+
+def _matte(ctx: PhotoContext, up_factor: float) -> HeadMatte:
+    frame = head_frame(ctx)
+    image = decode.analysis_image(ctx)
+    h_full = image.bgr.shape[0] / image.scale
+    w_full = image.bgr.shape[1] / image.scale
+    # no more detail than the analysis image holds
+    fh = float(np.hypot(*(frame.chin_xy - frame.forehead_xy)))
+    cap = max(64.0, (up_factor + 1.3) * fh * image.scale)
+    affine, size = head_affine(frame, int(w_full), int(h_full), up_factor=up_factor,
+                               max_side_px=cap)
+    # analysis px → full px → crop px
+    to_full = np.diag([1.0 / image.scale, 1.0 / image.scale])
+    aff_a = np.column_stack([affine[:, :2] @ to_full, affine[:, 2]])
+    crop = _warp(image.bgr, aff_a, size, cv2.BORDER_REPLICATE)
+    valid = _warp(np.ones(image.bgr.shape[:2], np.uint8), aff_a, size,
+                  cv2.BORDER_CONSTANT).astype(bool)
+    alpha = modnet_alpha(ctx.models, crop, MODNET_LONG_SIDE_PX) * valid
+    inv = cv2.invertAffineTransform(affine)
+    scale = float(np.hypot(affine[0, 0], affine[0, 1]))
+    return HeadMatte(alpha=alpha.astype(np.float32), origin_xy=(float(inv[0, 2]),
+                     float(inv[1, 2])), scale=scale, affine=affine,
+                     angle_deg=frame.angle_deg, valid=valid)
+
+
+@intermediate
+def head_matte(ctx: PhotoContext) -> HeadMatte:
+    """MODNet alpha matte on a face-upright crop around the head (room for big hair)."""
+    return _matte(ctx, 1.1)
+
+
+def _crown_on(ctx: PhotoContext, matte: HeadMatte, alpha: np.ndarray, frame: HeadFrame
+              ) -> tuple[np.ndarray, bool, bool] | None:
+    fore, chin_uv, centre = matte.to_crop(
+        np.stack([frame.forehead_xy, frame.chin_xy, frame.centre_xy]))
+    seed = fore + 0.15 * (chin_uv - fore)  # inside the forehead skin
+    half = 0.25 * frame.face_width_px * matte.scale
+    cx = 0.5 * (centre[0] + fore[0])
+    found = crown_from_matte(alpha, matte.valid, (seed[0], seed[1]), (cx - half, cx + half))
+    if found is None:
+        return None
+    (u, v), at_edge, at_top = found
+    return matte.to_full(np.array([[u, v]]))[0], at_edge, at_top
+
+
+@intermediate
+def crown_info(ctx: PhotoContext) -> Crown:
+    """The crown with how it was found and whether it is cut off by the image border.
+
+    Raises
+    ------
+    NotAssessable
+        ``face.not_found`` when there is no face (or neither mask holds it).
+    """
+    frame = head_frame(ctx)
+    matte = head_matte(ctx)
+    found = _crown_on(ctx, matte, matte.alpha, frame)
+    source = "modnet"
+    if found is not None and found[2] and not found[1]:
+        # the hair fills the crop up to its first row: look again with a taller crop
+        taller = _matte(ctx, 2.2)
+        again = _crown_on(ctx, taller, taller.alpha, frame)
+        if again is not None:
+            matte, found = taller, again
+    if found is None:
+        # fall back on the selfie mask warped into the same crop
+        mask = person_mask(ctx)
+        aff = matte.affine
+        to_full = np.diag([1.0 / mask.scale, 1.0 / mask.scale])
+        aff_a = np.column_stack([aff[:, :2] @ to_full, aff[:, 2]])
+        prob = _warp(mask.prob, aff_a, matte.alpha.shape[::-1], cv2.BORDER_CONSTANT)
+        found = _crown_on(ctx, matte, prob, frame)
+        source = "selfie"
+    if found is None:
+        raise NotAssessable("face.not_found", "no person region around the face")
+    point, at_edge, _ = found
+    return Crown(point=np.asarray(point, dtype=np.float64), at_edge=bool(at_edge), source=source)
+
+
+@intermediate
+def crown(ctx: PhotoContext) -> np.ndarray:
+    """Top of the hair (or head covering) in the face column, ``(2,)`` full-res px.
+
+    When :attr:`Crown.at_edge` the real crown is outside the image and this is on the border.
+    """
+    return crown_info(ctx).point
+
+
+@intermediate
+def chin(ctx: PhotoContext) -> np.ndarray:
+    """Chin, FaceMesh point 152, ``(2,)`` full-res px."""
+    return head_frame(ctx).chin_xy.copy()
