@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 from photocheck.checks import file as _file
+from photocheck.checks import geometry as _geometry
 from photocheck.checks import trim as _trim
 from photocheck.checks.base import Check, ParamSchema
 
 CHECKS: tuple[Check, ...] = (
     _file.CHECK,
+    _geometry.CHECK,
     _trim.CHECK,
 )
 
