@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from photocheck.checks import file as _file
 from photocheck.checks import geometry as _geometry
+from photocheck.checks import metadata as _metadata
 from photocheck.checks import trim as _trim
 from photocheck.checks.base import Check, ParamSchema
 
 CHECKS: tuple[Check, ...] = (
     _file.CHECK,
+    _metadata.CHECK,
     _geometry.CHECK,
     _trim.CHECK,
 )

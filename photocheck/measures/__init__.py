@@ -1,0 +1,1 @@
+"""Pure measures: numpy functions that return numbers (no thresholds, no I/O)."""
