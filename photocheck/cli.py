@@ -1,0 +1,241 @@
+"""Command line: ``photocheck check PHOTO… [--profile P] [--exception E] [--applied-on DATE]
+[--json]``.
+
+Exit codes (DESIGN.md §6): 0 when every photo is accepted, 1 when any is sent to review or
+rejected, 2 for usage or input errors (unknown profile or exception, bad date, missing file).
+
+Adding a subcommand takes a few lines: write ``add_<name>(subparsers)`` that creates its parser
+and sets ``handler=<function(args) -> int>``, and append it to :data:`SUBCOMMANDS`. Options of
+``check`` go in :func:`add_check`; the per-report work is in :func:`run_check`.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import sys
+from collections.abc import Callable, Sequence
+from typing import IO, Any
+
+from photocheck.report import Finding, Report, Status, Verdict
+
+EXIT_OK, EXIT_FLAGGED, EXIT_USAGE = 0, 1, 2
+
+Subparsers = Any  # argparse._SubParsersAction (private type)
+
+
+class UsageError(Exception):
+    """A problem with the command line: exit code 2 and a one-line message."""
+
+
+def iso_date(text: str) -> dt.date:
+    """argparse type for ``YYYY-MM-DD``."""
+    try:
+        return dt.date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date YYYY-MM-DD: {text!r}") from None
+
+
+# --- check -----------------------------------------------------------------------------------
+
+
+def add_check(subparsers: Subparsers) -> argparse.ArgumentParser:
+    """``photocheck check``: check photos against the standard."""
+    p = subparsers.add_parser(
+        "check",
+        help="check photos against the My Number card photo standard",
+        description="Check photos; prints a verdict and the failing findings with numbers.",
+    )
+    p.add_argument("photos", nargs="+", metavar="PHOTO", help="photo files (any format)")
+    p.add_argument("--profile", default="online",
+                   help="online (default), booth, mail, or a path to a profile TOML")
+    p.add_argument("--exception", dest="exceptions", action="append", default=[],
+                   metavar="E",
+                   help="declared exception (repeatable): infant, head_covering, "
+                        "medical_eyewear, eyes_cannot_open, gaze_unfixed")
+    p.add_argument("--applied-on", type=iso_date, default=None, metavar="YYYY-MM-DD",
+                   help="application date for the 6-month rule (default: today)")
+    p.add_argument("--json", action="store_true", help="print JSON Lines, one report per photo")
+    p.add_argument("--lang", choices=("en", "ja"), default="en",
+                   help="language of the readable output (default: en)")
+    p.set_defaults(handler=cmd_check)
+    return p
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Run ``photocheck check``; returns the exit code."""
+    from photocheck.exceptions import UnknownExceptionError, normalise
+    from photocheck.profiles import ProfileError, load_profile
+    from photocheck.validator import Validator
+
+    try:
+        profile = load_profile(args.profile)
+        exceptions = normalise([e for raw in args.exceptions for e in raw.split(",") if e])
+    except (ProfileError, UnknownExceptionError) as exc:
+        raise UsageError(str(exc)) from exc
+    validator = Validator(profile)
+    out = Output(sys.stdout, json_lines=args.json, lang=args.lang)
+    code = EXIT_OK
+    for photo in args.photos:
+        report = run_check(validator, photo, exceptions, args)
+        out.report(report)
+        if not os.path.exists(photo):
+            print(f"photocheck: error: no such file: {photo}", file=sys.stderr)
+            code = EXIT_USAGE
+        elif report.verdict is not Verdict.ACCEPT and code == EXIT_OK:
+            code = EXIT_FLAGGED
+    return code
+
+
+def run_check(validator: Any, photo: str, exceptions: Sequence[str],
+              args: argparse.Namespace) -> Report:
+    """Check one photo; the place for per-report extras driven by ``args`` (annotations …)."""
+    return validator.check(photo, exceptions=exceptions, applied_on=args.applied_on)
+
+
+# --- output ----------------------------------------------------------------------------------
+
+_STATUS_LABEL = {Status.FAIL: "FAIL", Status.WARN: "WARN", Status.NOT_ASSESSED: "N/A",
+                 Status.WAIVED: "WAIVED", Status.PASS: "pass"}
+_VERDICT_STYLE = {Verdict.ACCEPT: "bold green", Verdict.REVIEW: "bold yellow",
+                  Verdict.REJECT: "bold red"}
+_STATUS_STYLE = {Status.FAIL: "red", Status.WARN: "yellow", Status.NOT_ASSESSED: "dim",
+                 Status.WAIVED: "cyan"}
+
+
+class Output:
+    """Writes reports as JSON Lines, a rich table (terminal) or plain text (pipes, files)."""
+
+    def __init__(self, stream: IO[str], *, json_lines: bool = False, lang: str = "en") -> None:
+        self.stream = stream
+        self.json_lines = json_lines
+        self.lang = lang
+        self._console: Any = None
+        if not json_lines and stream.isatty():
+            try:
+                from rich.console import Console
+            except ImportError:  # rich is optional: plain text then
+                Console = None  # noqa: N806
+            if Console is not None:
+                self._console = Console(file=stream)
+
+    def report(self, report: Report) -> None:
+        """Write one report."""
+        if self.json_lines:
+            self.stream.write(report.to_json() + "\n")
+            self.stream.flush()
+        elif self._console is not None:
+            self._rich(report)
+        else:
+            self.stream.write(format_plain(report, self.lang))
+            self.stream.flush()
+
+    def _rich(self, report: Report) -> None:
+        from rich.table import Table
+
+        verdict = report.verdict
+        table = Table(title=f"{report.source}  [{_VERDICT_STYLE[verdict]}]{verdict.upper()}[/]"
+                            f"  (profile {report.profile})",
+                      title_justify="left", show_header=True, expand=False)
+        table.add_column("status")
+        table.add_column("code")
+        table.add_column("message", overflow="fold")
+        for f in shown(report):
+            style = _STATUS_STYLE.get(f.status, "")
+            table.add_row(f"[{style}]{_STATUS_LABEL[f.status]}[/]", f.code,
+                          _message(f, self.lang))
+        for cause, codes in not_assessed(report).items():
+            table.add_row("[dim]N/A[/]", f"{len(codes)} rules",
+                          f"not assessed (cause: {cause}): {', '.join(codes)}")
+        if not report.failing():
+            table.add_row("[green]ok[/]", "-", f"{passed(report)} rules passed")
+        self._console.print(table)
+        self._console.print(_summary(report))
+
+
+def shown(report: Report) -> list[Finding]:
+    """Findings worth showing one by one: failing first, then warnings, then waived."""
+    order = {Status.FAIL: 0, Status.WARN: 1, Status.WAIVED: 2}
+    picked = [f for f in report.findings if f.status in order]
+    return sorted(picked, key=lambda f: order[f.status])
+
+
+def not_assessed(report: Report) -> dict[str, list[str]]:
+    """Codes that could not be assessed, grouped by the code that prevented them."""
+    groups: dict[str, list[str]] = {}
+    for f in report.findings:
+        if f.status is Status.NOT_ASSESSED:
+            groups.setdefault(f.cause or "-", []).append(f.code)
+    return groups
+
+
+def passed(report: Report) -> int:
+    """How many rules passed."""
+    return sum(f.status is Status.PASS for f in report.findings)
+
+
+def _message(found: Finding, lang: str) -> str:
+    text = found.message.get(lang) or found.message.get("en", "")
+    if found.measured is not None and isinstance(found.measured, list | dict):
+        text += f" [{found.measured}]"
+    return text
+
+
+def _summary(report: Report) -> str:
+    counts = {s: sum(f.status is s for f in report.findings) for s in Status}
+    return (f"  {counts[Status.PASS]} pass, {counts[Status.FAIL]} fail, "
+            f"{counts[Status.WARN]} warn, {counts[Status.NOT_ASSESSED]} not assessed, "
+            f"{counts[Status.WAIVED]} waived")
+
+
+def format_plain(report: Report, lang: str = "en") -> str:
+    """One readable block per photo: verdict line, then the findings that matter."""
+    lines = [f"{report.source}: {report.verdict.upper()} (profile {report.profile})"]
+    findings = shown(report)
+    width = max((len(f.code) for f in findings), default=0)
+    for f in findings:
+        lines.append(f"  {_STATUS_LABEL[f.status]:<6} {f.code:<{width}}  {_message(f, lang)}")
+    for cause, codes in not_assessed(report).items():
+        lines.append(f"  N/A    not assessed (cause: {cause}): {', '.join(codes)}")
+    lines.append(_summary(report))
+    return "\n".join(lines) + "\n\n"
+
+
+# --- entry point -----------------------------------------------------------------------------
+
+SUBCOMMANDS: list[Callable[[Subparsers], argparse.ArgumentParser]] = [add_check]
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The ``photocheck`` parser with every registered subcommand."""
+    from photocheck import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="photocheck",
+        description="Validate photos against the Japanese My Number card photo standard.",
+    )
+    parser.add_argument("--version", action="version", version=f"photocheck {__version__}")
+    subparsers = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    for add in SUBCOMMANDS:
+        add(subparsers)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the command line; returns the exit code (the console script exits with it)."""
+    parser = build_parser()
+    args = parser.parse_args(argv)  # exits with 2 on usage errors
+    try:
+        return int(args.handler(args))
+    except UsageError as exc:
+        parser.exit(EXIT_USAGE, f"photocheck: error: {exc}\n")
+    except KeyboardInterrupt:
+        return 130
+    except BrokenPipeError:  # e.g. piped into head
+        return EXIT_OK
+    return EXIT_USAGE  # pragma: no cover - parser.exit does not return
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())
