@@ -61,7 +61,7 @@ from python_multipart.multipart import MultipartParser, parse_options_header
 from photocheck import __version__
 from photocheck.exceptions import VALID as VALID_EXCEPTIONS
 from photocheck.exceptions import UnknownExceptionError, normalise
-from photocheck.profiles import BUILTIN, describe_all
+from photocheck.profiles import BUILTIN, load_profile
 
 access_log = logging.getLogger("photocheck.access")
 log = logging.getLogger("photocheck.api")
@@ -72,6 +72,8 @@ RAW_TYPES = ("image/jpeg", "image/jpg", "image/pjpeg", "application/octet-stream
 MULTIPART = "multipart/form-data"
 FORM_FIELDS = ("photo", "profile", "exception", "applied_on")
 MAX_PARTS = 32
+# Libraries whose DEBUG/INFO lines quote photo bytes or metadata; kept at WARNING in the server.
+_QUIET_LOGGERS = ("PIL", "exifread", "piexif", "python_multipart")
 _DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
 
 ASGIApp = Callable[[MutableMapping[str, Any], Callable[[], Awaitable[Any]],
@@ -289,6 +291,7 @@ class Runtime:
     models: Any | None
     pool: WorkerPool
     trimmer: Callable[..., Any] | None = None
+    trim_validator: Any | None = None
     started_at: float = field(default_factory=time.time)
 
 
@@ -759,7 +762,8 @@ def create_app(
     if settings is not None:
         _check_settings(settings)
     holder = _Holder(settings)
-    logging.getLogger("python_multipart").setLevel(logging.ERROR)  # parse notes quote bytes
+    for name in _QUIET_LOGGERS:  # their debug lines quote body bytes or EXIF values (GPS…)
+        logging.getLogger(name).setLevel(logging.WARNING)
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
@@ -768,6 +772,7 @@ def create_app(
         _ensure_access_log_handler()
         served = validators
         loaded_models = models
+        trim_validator = None
         if served is None:
             from photocheck.inference import Models
             from photocheck.validator import Validator
@@ -778,6 +783,7 @@ def create_app(
             # sha256 checks and session creation happen now, not in the first booth's request
             await asyncio.to_thread(loaded_models.warm_up)
             served = {name: Validator(name, models=loaded_models) for name in names}
+            trim_validator = served.get("mail") or _mail_validator(Validator, loaded_models)
         if conf.default_profile not in served:
             raise ConfigError(
                 f"PHOTOCHECK_DEFAULT_PROFILE={conf.default_profile!r} is not served; "
@@ -785,7 +791,8 @@ def create_app(
         pool = WorkerPool(conf.workers, conf.queue_length)
         holder.metrics.pool_capacity.set(pool.capacity)
         holder.metrics.pool_admitted.set_function(lambda: pool.admitted)
-        holder.runtime = Runtime(conf, KeyRing(keys), dict(served), loaded_models, pool, trimmer)
+        holder.runtime = Runtime(conf, KeyRing(keys), dict(served), loaded_models, pool, trimmer,
+                                 trim_validator)
         log.info("photocheck API ready: profiles %s, %d workers, queue %d, auth %s (%d keys)",
                  ", ".join(served), conf.workers, conf.queue_length, conf.auth, len(keys))
         try:
@@ -860,10 +867,12 @@ def create_app(
         upload = await read_upload(request)
         params = check_params(rt, request, upload, allowed=("dpi", "out_dpi"),
                               profile_fixed="mail")
-        kwargs = _call_kwargs(trim_fn, {
-            "dpi": dpi, "out_dpi": out_dpi, "exceptions": params.exceptions,
-            "applied_on": params.applied_on, "models": rt.models,
-            "validator": rt.validators.get("mail")})
+        wanted: dict[str, Any] = {"dpi": dpi, "out_dpi": out_dpi,
+                                  "exceptions": params.exceptions,
+                                  "applied_on": params.applied_on}
+        if rt.trim_validator is not None:
+            wanted["validator"] = rt.trim_validator  # the served models, not a second copy
+        kwargs = _call_kwargs(trim_fn, wanted)
         result = await run_in_pool(rt, holder.metrics, trim_fn, upload.data, **kwargs)
         report = result.report
         jpeg: bytes | None = getattr(result, "jpeg", None)
@@ -881,11 +890,11 @@ def create_app(
     @app.get("/v1/profiles", summary="The profiles and declarable exceptions")
     async def profiles(request: Request, _key: str = Depends(require_key)) -> JSONResponse:
         rt = _runtime(request)
-        served = set(rt.validators)
+        # the served subset of describe_all(), loaded by name (an unserved profile may not load)
         return JSONResponse({
             "default": rt.settings.default_profile,
             "exceptions": list(VALID_EXCEPTIONS),
-            "profiles": [p for p in describe_all() if p["name"] in served],
+            "profiles": [load_profile(name).to_dict() for name in rt.validators],
         })
 
     @app.get("/healthz", summary="Liveness and readiness: models loaded, versions (no key)")
@@ -913,6 +922,15 @@ def create_app(
                         media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+def _mail_validator(validator_cls: Any, models: Any) -> Any | None:
+    """A ``mail`` validator for /v1/trim when that profile is not served for checks."""
+    try:
+        return validator_cls("mail", models=models)
+    except ValueError as exc:  # ProfileError: trimming then falls back to trim()'s default
+        log.warning("no mail profile for /v1/trim: %s", exc)
+        return None
 
 
 def _check_settings(settings: Settings) -> tuple[str, ...]:
