@@ -38,7 +38,10 @@ DEFAULTS: dict[str, float] = {
 # Symmetric landmark pairs (image-left, image-right) and the mid-line used for pose.
 _PAIRS = np.array([(33, 263), (133, 362), (234, 454), (61, 291), (78, 308), (127, 356),
                    (93, 323), (132, 361), (58, 288), (172, 397), (70, 300), (105, 334)])
-_IRIS_MIN_EYE_PX = 28.0  # eye width below which the analysis image is too coarse for Iris
+_IRIS_MIN_EYE_PX = 28.0
+# The mesh's chin→forehead line leans back by about this much on frontal faces (mean over the
+# 110 plain-background compliant portraits of ../shared/photos): subtracted so 0 = level.
+_PITCH_BASELINE_DEG = -2.0  # eye width below which the analysis image is too coarse for Iris
 
 
 @dataclass(frozen=True, slots=True)
@@ -372,6 +375,18 @@ def landmarks(ctx: PhotoContext) -> np.ndarray:
     return _mesh(ctx).points
 
 
+def eye_image(ctx: PhotoContext) -> tuple[np.ndarray, float]:
+    """The image the eye measures use and its px per full-res px: the analysis image when it
+    resolves the eye at least as finely as the 64-px Iris input, else the full decode."""
+    pts = landmarks(ctx)[:, :2]
+    found = _search(ctx)
+    eye_px = float(np.hypot(*(pts[133] - pts[33]))) * found.scale
+    if eye_px >= _IRIS_MIN_EYE_PX:
+        return found.image_bgr, found.scale
+    full = decode.full_image(ctx)
+    return full.bgr, 1.0
+
+
 @intermediate
 def eye_landmarks(ctx: PhotoContext) -> EyeLandmarks:
     """Iris-model eye contours and irises of both eyes, full-res px.
@@ -380,13 +395,7 @@ def eye_landmarks(ctx: PhotoContext) -> EyeLandmarks:
     64-px model input; otherwise from the full-resolution decode.
     """
     pts = landmarks(ctx)[:, :2]
-    found = _search(ctx)
-    eye_px = float(np.hypot(*(pts[133] - pts[33]))) * found.scale
-    if eye_px >= _IRIS_MIN_EYE_PX:
-        bgr, scale = found.image_bgr, found.scale
-    else:
-        full = decode.full_image(ctx)
-        bgr, scale = full.bgr, 1.0
+    bgr, scale = eye_image(ctx)
     p = pts * scale
     left, right = ir.run_eyes(_models(ctx).session(ir.NAME), bgr, (p[33], p[133]),
                               (p[362], p[263]))
@@ -418,7 +427,7 @@ def pose_from_mesh(points: np.ndarray, roll_deg: float | None = None) -> tuple[f
                         (z[_PAIRS[:, 1]] - z[_PAIRS[:, 0]])[:, None]]).sum(axis=0)
     yaw = math.degrees(math.atan2(across[2], across[0]))
     up = np.array([xy[10, 0] - xy[152, 0], xy[10, 1] - xy[152, 1], z[10] - z[152]])
-    pitch = math.degrees(math.atan2(up[2], -up[1]))
+    pitch = math.degrees(math.atan2(up[2], -up[1])) - _PITCH_BASELINE_DEG
     return yaw, pitch
 
 

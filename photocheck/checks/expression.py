@@ -1,0 +1,54 @@
+"""Expression (J-LIS: expression very different from normal — open mouth, teeth showing;
+ICAO: neutral expression, mouth closed).
+
+- ``expression.mouth_open``: inner-lip gap over the inner mouth width (FaceMesh 13/14, 78/308).
+- ``expression.teeth``: bright, low-saturation pixel area inside the inner-lip polygon over the
+  mouth width squared (skin of both cheeks as the brightness reference).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import numpy as np
+
+from photocheck import decode, face
+from photocheck.checks.base import Check, limit
+from photocheck.context import PhotoContext
+from photocheck.measures import face as mf
+from photocheck.report import Finding
+
+CODES = ("expression.mouth_open", "expression.teeth")
+
+PARAMS = {"max_mouth_opening": float, "max_teeth_area": float}
+
+_CHEEKS = (50, 280)  # FaceMesh cheek points, skin reference for the teeth measure
+
+
+def teeth(ctx: PhotoContext) -> float:
+    """Teeth area of the applicant (see :func:`photocheck.measures.face.teeth_area`)."""
+    image = decode.analysis_image(ctx)
+    p = face.landmarks(ctx)[:, :2] * image.scale
+    mouth_w = float(np.hypot(*(p[308] - p[78])))
+    h, w = image.bgr.shape[:2]
+    r = max(1, int(round(mouth_w * 0.06)))
+    patches = []
+    for i in _CHEEKS:
+        x, y = int(round(p[i, 0])), int(round(p[i, 1]))
+        patch = image.bgr[max(0, y - r) : min(h, y + r + 1), max(0, x - r) : min(w, x + r + 1)]
+        patches.append(patch.reshape(-1, 3))
+    skin = np.concatenate(patches) if patches else None
+    return mf.teeth_area(image.bgr, p[list(mf.INNER_LIPS)], mouth_w, skin)
+
+
+def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
+    """Emit the mouth-open and teeth findings."""
+    pts = face.landmarks(ctx)
+    yield limit("expression.mouth_open", round(mf.mouth_opening(pts), 4),
+                max=params["max_mouth_opening"], unit="ratio")
+    yield limit("expression.teeth", round(teeth(ctx), 4), max=params["max_teeth_area"],
+                unit="ratio")
+
+
+CHECK = Check(name="expression", codes=CODES, params=PARAMS, run=run)

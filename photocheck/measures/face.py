@@ -1,0 +1,176 @@
+"""Face measures: pure numpy/OpenCV, numbers out, no thresholds, no I/O.
+
+Inputs are landmark arrays (FaceMesh 468, Iris 71 + 5) and small BGR crops; the rules that
+compare them live in ``photocheck/checks/{face,pose,eyes,expression}.py``.
+"""
+
+from __future__ import annotations
+
+import math
+
+import cv2
+import numpy as np
+
+# FaceMesh inner-lip ring (upper lip inner edge 78 → 308, then lower lip inner edge back).
+INNER_LIPS = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308,
+              324, 318, 402, 317, 14, 87, 178, 88, 95)
+# Iris-model contour: 0 outer corner, 1–7 lower lid, 8 inner corner, 9–15 upper lid.
+_LOWER_LID = (1, 2, 3, 4, 5, 6, 7)
+_UPPER_LID = (9, 10, 11, 12, 13, 14, 15)
+
+
+def _aligned(points: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """Points in a frame with origin ``a`` and +x along ``a → b`` (units px)."""
+    d = np.asarray(b, np.float64) - np.asarray(a, np.float64)
+    ang = math.atan2(d[1], d[0])
+    c, s = math.cos(ang), math.sin(ang)
+    rot = np.array([[c, s], [-s, c]])
+    return (np.asarray(points, np.float64) - a) @ rot.T
+
+
+def eye_openness(contour: np.ndarray) -> float:
+    """Eye aspect ratio from the Iris-model contour: the mean lid gap over the eye width.
+
+    The gap is measured perpendicular to the corner line at the x of each upper-lid point
+    (lower lid interpolated there). Open adult eyes give about 0.25–0.45, closed eyes < 0.1.
+
+    Parameters
+    ----------
+    contour : numpy.ndarray
+        ``(>= 16, 2)`` Iris-model eye contour, px.
+    """
+    c = np.asarray(contour, np.float64)
+    local = _aligned(c[:16], c[0], c[8])
+    width = float(local[8, 0])
+    if width <= 1e-6:
+        return 0.0
+    lower = local[[0, *_LOWER_LID, 8]]
+    order = np.argsort(lower[:, 0])
+    upper = local[list(_UPPER_LID)]
+    lower_y = np.interp(upper[:, 0], lower[order, 0], lower[order, 1])
+    # |gap|: the frame's y axis flips for the mirrored (image-right) eye, whose contour runs
+    # from the image-right corner
+    gap = np.abs(lower_y - upper[:, 1])
+    return float(gap.mean() / width)
+
+
+def mesh_eye_openness(points: np.ndarray, upper: int, lower: int, a: int, b: int) -> float:
+    """Eye aspect ratio from FaceMesh: lid gap (``upper``–``lower``) over corner distance."""
+    p = np.asarray(points, np.float64)[:, :2]
+    width = float(np.hypot(*(p[b] - p[a])))
+    return float(np.hypot(*(p[lower] - p[upper])) / width) if width > 1e-6 else 0.0
+
+
+def mouth_opening(points: np.ndarray) -> float:
+    """Inner-lip gap (13–14) over the inner mouth width (78–308); ~0 closed, > 0.1 open."""
+    p = np.asarray(points, np.float64)[:, :2]
+    width = float(np.hypot(*(p[308] - p[78])))
+    return float(np.hypot(*(p[14] - p[13])) / width) if width > 1e-6 else 0.0
+
+
+def polygon_mask(shape: tuple[int, int], polygon: np.ndarray) -> np.ndarray:
+    """Boolean mask ``(h, w)`` of a filled polygon (px, sub-pixel precision)."""
+    mask = np.zeros(shape, np.uint8)
+    pts = np.round(np.asarray(polygon, np.float64) * 16).astype(np.int32)
+    cv2.fillPoly(mask, [pts], 1, lineType=cv2.LINE_8, shift=4)
+    return mask.astype(bool)
+
+
+def teeth_area(bgr: np.ndarray, lips: np.ndarray, mouth_width_px: float,
+               skin_bgr: np.ndarray | None = None) -> float:
+    """Area of visible teeth inside the inner-lip polygon over the mouth width squared.
+
+    Teeth are bright, low-saturation pixels: HSV saturation below 0.35 (or below 60 % of the
+    skin's) and value above 0.8× the skin's median value (or above 140 when no skin reference).
+
+    Parameters
+    ----------
+    bgr : numpy.ndarray
+        uint8 BGR crop holding the mouth.
+    lips : numpy.ndarray
+        ``(N, 2)`` inner-lip polygon in the crop's px.
+    mouth_width_px : float
+        Mouth-corner distance in the crop's px.
+    skin_bgr : numpy.ndarray, optional
+        uint8 BGR pixels of cheek skin (reference brightness / saturation).
+    """
+    if mouth_width_px <= 1e-6:
+        return 0.0
+    inside = polygon_mask(bgr.shape[:2], lips)
+    if not inside.any():
+        return 0.0
+    hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
+    sat, val = hsv[..., 1][inside].astype(np.float64), hsv[..., 2][inside].astype(np.float64)
+    max_sat, min_val = 0.35 * 255.0, 140.0
+    if skin_bgr is not None and skin_bgr.size:
+        skin = cv2.cvtColor(skin_bgr.reshape(-1, 1, 3), cv2.COLOR_BGR2HSV).reshape(-1, 3)
+        max_sat = max(0.6 * float(np.median(skin[:, 1])), 0.12 * 255.0)
+        min_val = 0.8 * float(np.median(skin[:, 2]))
+    teeth = (sat <= max_sat) & (val >= min_val)
+    return float(teeth.sum() / mouth_width_px**2)
+
+
+def red_fraction(bgr: np.ndarray, centre: np.ndarray, radius_px: float) -> float:
+    """Fraction of the pupil disc (``radius_px``) whose red dominates: R > 1.6·max(G, B) and
+    R > 90 (red-eye, ICAO "no red eye").
+
+    Parameters
+    ----------
+    bgr : numpy.ndarray
+        uint8 BGR image or crop.
+    centre : numpy.ndarray
+        Pupil centre ``(2,)`` in its px.
+    """
+    h, w = bgr.shape[:2]
+    r = max(1.0, float(radius_px))
+    x0, x1 = max(0, int(centre[0] - r)), min(w, int(math.ceil(centre[0] + r)) + 1)
+    y0, y1 = max(0, int(centre[1] - r)), min(h, int(math.ceil(centre[1] + r)) + 1)
+    if x1 <= x0 or y1 <= y0:
+        return 0.0
+    patch = bgr[y0:y1, x0:x1].astype(np.float64)
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    disc = (xx + 0.5 - centre[0]) ** 2 + (yy + 0.5 - centre[1]) ** 2 <= r * r
+    if not disc.any():
+        return 0.0
+    b, g, red = patch[..., 0][disc], patch[..., 1][disc], patch[..., 2][disc]
+    return float(((red > 1.6 * np.maximum(g, b)) & (red > 90.0)).mean())
+
+
+def gaze_offset(iris_centre: np.ndarray, outer: np.ndarray, inner: np.ndarray,
+                upper: np.ndarray, lower: np.ndarray) -> tuple[float, float]:
+    """Iris centre offset from the eye centre, as fractions of the eye width.
+
+    Returns
+    -------
+    horizontal : float
+        Along the corner line, positive towards the image right.
+    vertical : float
+        Perpendicular to it (after subtracting the lid mid-point), positive down.
+    """
+    a, b = np.asarray(outer, np.float64), np.asarray(inner, np.float64)
+    left, right = (a, b) if a[0] <= b[0] else (b, a)
+    pts = _aligned(np.array([iris_centre, upper, lower]), left, right)
+    width = float(np.hypot(*(right - left)))
+    if width <= 1e-6:
+        return 0.0, 0.0
+    horizontal = (pts[0, 0] - width / 2.0) / width
+    vertical = (pts[0, 1] - (pts[1, 1] + pts[2, 1]) / 2.0) / width
+    return float(horizontal), float(vertical)
+
+
+def keypoint_yaw_deg(keypoints: np.ndarray) -> float:
+    """Rough yaw from the 6 BlazeFace keypoints when no mesh is available (profile views).
+
+    The nose tip's offset from the eye mid-point along the eye line, relative to half the
+    ear-to-ear (tragion) distance, read as the sine of the turn; positive: turned towards the
+    image right.
+    """
+    k = np.asarray(keypoints, np.float64)
+    eye_mid = (k[0] + k[1]) / 2.0
+    ears = k[5] - k[4]
+    half = float(np.hypot(*ears)) / 2.0
+    if half <= 1e-6:
+        return 0.0
+    axis = ears / (2.0 * half)
+    off = float((k[2] - eye_mid) @ axis)
+    return math.degrees(math.asin(float(np.clip(off / (0.6 * half), -1.0, 1.0))))
