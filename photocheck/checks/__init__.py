@@ -2,16 +2,30 @@
 
 from __future__ import annotations
 
+from photocheck.checks import background as _background
+from photocheck.checks import expression as _expression
+from photocheck.checks import eyes as _eyes
+from photocheck.checks import face as _face
 from photocheck.checks import file as _file
 from photocheck.checks import geometry as _geometry
+from photocheck.checks import lighting as _lighting
 from photocheck.checks import metadata as _metadata
+from photocheck.checks import pose as _pose
+from photocheck.checks import quality as _quality
 from photocheck.checks import trim as _trim
 from photocheck.checks.base import Check, ParamSchema
 
 CHECKS: tuple[Check, ...] = (
     _file.CHECK,
     _metadata.CHECK,
+    _face.CHECK,
+    _pose.CHECK,
+    _eyes.CHECK,
+    _expression.CHECK,
     _geometry.CHECK,
+    _background.CHECK,
+    _lighting.CHECK,
+    _quality.CHECK,
     _trim.CHECK,
 )
 
