@@ -1,0 +1,168 @@
+"""Sniffing, header parsing, scan walking and orientation in photocheck.decode."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from photocheck import decode
+from photocheck.context import NotAssessable, PhotoContext
+from photocheck.profiles import load_profile
+from tests.filefixtures import (
+    AVIF_HEADER,
+    HEIC_HEADER,
+    HTML,
+    encode,
+    forge_size,
+    pad_to,
+    scene,
+    segment,
+    with_exif,
+)
+from tests.helpers import make_jpeg
+
+
+def _other(fmt: str, **kwargs: object) -> bytes:
+    return encode(scene(64, 48), fmt, **kwargs)
+
+
+@pytest.mark.parametrize(
+    ("data", "kind"),
+    [
+        (make_jpeg(64, 48), "jpeg"),
+        (make_jpeg(64, 48, progressive=True), "jpeg"),
+        (_other("PNG"), "png"),
+        (_other("GIF"), "gif"),
+        (_other("WEBP"), "webp"),
+        (_other("TIFF"), "tiff"),
+        (_other("BMP"), "bmp"),
+        (HEIC_HEADER, "heic"),
+        (b"\x00\x00\x00\x18ftypmif1\x00\x00\x00\x00mif1miaf" + bytes(32), "heif"),
+        (AVIF_HEADER, "avif"),
+        (b"%PDF-1.7\n%\xe2\xe3\xcf\xd3\n1 0 obj", "pdf"),
+        (HTML, "html"),
+        (b"  <html><body>404</body></html>", "html"),
+        (b'<?xml version="1.0"?><svg/>', "xml"),
+        (b"test\n", "text"),
+        (b"", "empty"),
+        (bytes(range(256)) * 2, "unknown"),
+    ],
+)
+def test_sniff_names_every_format_from_magic_bytes(data: bytes, kind: str) -> None:
+    assert decode.sniff(data).kind == kind
+
+
+def test_sniff_ignores_names_png_bytes_are_png() -> None:
+    # Nothing in decode sees a file name; bytes decide.
+    assert decode.sniff(_other("PNG")).kind == "png"
+
+
+def test_read_header_jpeg_facts() -> None:
+    data = make_jpeg(640, 480, progressive=True)
+    head = decode.read_header(data)
+    assert (head.format, head.width, head.height, head.colour) == ("jpeg", 640, 480, "rgb")
+    assert head.progressive is True
+    assert head.truncated is False
+    assert head.jpeg is not None and head.jpeg.scans > 1  # progressive: several scans
+
+
+def test_read_header_colour_modes() -> None:
+    assert decode.read_header(make_jpeg(64, 64, mode="L")).colour == "grayscale"
+    assert decode.read_header(make_jpeg(64, 64, mode="CMYK")).colour in ("cmyk", "ycck")
+    assert decode.read_header(_other("PNG")).colour == "rgb"
+
+
+def test_read_header_refuses_non_images() -> None:
+    for data in (HTML, b"", HEIC_HEADER):
+        with pytest.raises(NotAssessable) as err:
+            decode.read_header(data)
+        assert err.value.cause == "file.format"
+
+
+def test_read_header_broken_jpeg_is_corrupt() -> None:
+    with pytest.raises(NotAssessable) as err:
+        decode.read_header(b"\xff\xd8\xff\xe1\x00\x10Exif\x00\x00garbage!")
+    assert err.value.cause == "file.corrupt"
+
+
+def test_forged_280_megapixel_header_is_read_not_decoded() -> None:
+    data = forge_size(make_jpeg(64, 64), 20000, 14000)
+    head = decode.read_header(data)
+    assert (head.width, head.height) == (20000, 14000)
+
+
+def test_truncated_jpeg_has_no_eoi() -> None:
+    data = make_jpeg(300, 300)
+    assert decode.read_header(data).truncated is False
+    assert decode.read_header(data[: len(data) // 2]).truncated is True
+    assert decode.read_header(data[:-2]).truncated is True
+
+
+def test_bytes_after_eoi_do_not_make_a_jpeg_truncated() -> None:
+    # Phone "motion photos" append a video after EOI; the old tail test called them truncated.
+    data = make_jpeg(200, 200) + b"\x00\x00\x00\x18ftypmp42" + bytes(5000)
+    seg = decode.parse_jpeg(data)
+    assert seg.has_eoi is True
+    assert decode.read_header(data).truncated is False
+
+
+def test_progressive_scans_are_walked_past_their_tables() -> None:
+    data = make_jpeg(400, 300, progressive=True)
+    seg = decode.parse_jpeg(data)
+    assert seg.has_eoi and seg.bad_marker is None and seg.scans >= 2
+    # the same file with comments and padding still reads the same
+    assert decode.parse_jpeg(pad_to(data, len(data) + 3000)).scans == seg.scans
+
+
+def test_foreign_marker_inside_image_data_is_reported() -> None:
+    data = make_jpeg(200, 200)
+    cut = len(data) // 2
+    broken = data[:cut] + b"\xff\xd8" + data[cut:]  # an SOI in the middle of the scan
+    assert decode.parse_jpeg(broken).bad_marker == 0xD8
+
+
+def test_exif_orientation_6_is_applied_on_decode() -> None:
+    rgb = scene(600, 400)  # red block at the stored top-left
+    data = with_exif(encode(rgb, quality=95), orientation=6)
+    head = decode.read_header(data)
+    assert head.orientation == 6
+    assert head.oriented_size == (400, 600)
+    out = decode.decode(data, head).bgr
+    assert out.shape == (600, 400, 3)
+    # rotated 90° clockwise: the stored top-left corner is now at the top-right
+    top_right = out[:40, -40:].reshape(-1, 3).mean(axis=0)
+    top_left = out[:40, :40].reshape(-1, 3).mean(axis=0)
+    assert top_right[2] > 150 and top_right[1] < 80  # red (BGR)
+    assert top_left[2] < 150
+
+
+def test_apply_orientation_exact_on_tiny_array() -> None:
+    a = np.arange(6, dtype=np.uint8).reshape(2, 3)
+    assert decode.apply_orientation(a, 1).tolist() == [[0, 1, 2], [3, 4, 5]]
+    assert decode.apply_orientation(a, 6).tolist() == [[3, 0], [4, 1], [5, 2]]
+    assert decode.apply_orientation(a, 8).tolist() == [[2, 5], [1, 4], [0, 3]]
+    assert decode.apply_orientation(a, 3).tolist() == [[5, 4, 3], [2, 1, 0]]
+
+
+def test_exif_orientation_parser_survives_garbage() -> None:
+    assert decode.exif_orientation(b"Exif\x00\x00II*\x00\xff\xff\xff\xff") == 1
+    assert decode.exif_orientation(b"") == 1
+
+
+def test_analysis_image_refuses_huge_header_before_decoding(monkeypatch) -> None:
+    ctx = PhotoContext(data=forge_size(make_jpeg(64, 64), 20000, 14000), source="bomb.jpg",
+                       profile=load_profile("online"))
+
+    def no_decode(*args, **kwargs):  # pragma: no cover - must not be reached
+        raise AssertionError("decoded a 280 MP image")
+
+    monkeypatch.setattr(decode, "decode", no_decode)
+    with pytest.raises(NotAssessable) as err:
+        decode.analysis_image(ctx)
+    assert err.value.cause == "file.pixels_too_large"
+
+
+def test_segment_helper_builds_valid_jpeg() -> None:
+    data = make_jpeg(64, 64)
+    spliced = data[:2] + segment(0xFE, b"hello") + data[2:]
+    assert decode.parse_jpeg(spliced).comments == (b"hello",)
