@@ -329,7 +329,6 @@ def _loop(
 ) -> None:
     in_flight = options.in_flight or 2 * backend.workers
     pending: dict[Any, list[Task]] = {}
-    attempts: dict[str, int] = {}
     first_input: dict[str, str] = {}  # key → first input of this run with that content
     rows_keys = outcome.keys
     done_count = 0
@@ -351,6 +350,9 @@ def _loop(
             outcome.processed += 1
             advance()
 
+    suspects: deque[Task] = deque()  # scans in flight when a worker died
+    isolated: set[str] = set()  # scans retried alone: dying again is their own fault
+
     def collect(timeout: float) -> None:
         for fut in backend.wait(pending, timeout):
             tasks = pending.pop(fut)
@@ -360,18 +362,31 @@ def _loop(
                 log.warning("a worker failed on %d scan(s): %s", len(tasks), exc)
                 backend.recover()
                 for task in tasks:
-                    attempts[task.input] = attempts.get(task.input, 0) + 1
-                    if attempts[task.input] < 2:
-                        pending[backend.submit([task])] = [task]
-                    else:
+                    if task.input in isolated:
                         finish([(error_line(task, "batch.worker_crashed", str(exc)), None)])
+                    else:
+                        suspects.append(task)
                 continue
             finish(results)
+
+    def retry_suspects() -> None:
+        # a dead worker takes every scan in flight with it: retry each alone to find the culprit
+        while suspects and not stop.set:
+            while pending and not stop.set:
+                collect(0.2)
+            if not suspects:
+                break
+            task = suspects.popleft()
+            isolated.add(task.input)
+            pending[backend.submit([task])] = [task]
+            while pending and not stop.set:
+                collect(0.2)
 
     def submit(chunk: list[Task]) -> None:
         pending[backend.submit(chunk)] = chunk
         while len(pending) >= in_flight and not stop.set:
             collect(0.2)
+        retry_suspects()
 
     chunk: list[Task] = []
     for item, data, read_error in _read_ahead(items, max_bytes, options.read_ahead):
@@ -411,6 +426,7 @@ def _loop(
         submit(chunk)
     while pending and not stop.set:
         collect(0.2)
+    retry_suspects()
     if stop.set:
         # keep what has already finished, drop the rest (redone by the next run)
         for fut in [f for f in pending if f.done()]:

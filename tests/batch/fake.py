@@ -70,10 +70,10 @@ def slow_processor(data: bytes, **kwargs: object) -> tuple[Report, bytes | None]
     return fake_processor(data, **kwargs)  # type: ignore[arg-type]
 
 
-def crashing_processor(data: bytes, **kwargs: object) -> tuple[Report, bytes | None]:
-    """Raises on images whose first pixel row is pure red-ish marker; else the fake."""
-    if b"CRASH" in data[:4096]:
-        raise RuntimeError("simulated bug")
+def dying_processor(data: bytes, **kwargs: object) -> tuple[Report, bytes | None]:
+    """Kills its worker process on scans whose JPEG comment says ``DIE``; else the fake."""
+    if b"DIE" in data[:4096]:
+        os._exit(1)
     return fake_processor(data, **kwargs)  # type: ignore[arg-type]
 
 
