@@ -1,0 +1,124 @@
+"""Crown and chin: exact behaviour of the matte search; real photos (skipped when absent)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from photocheck import person
+from photocheck.validator import Validator
+from tests.helpers import manifest_rows, shared_photos
+
+
+def _head_alpha(h: int = 100, w: int = 80, top: int = 20) -> np.ndarray:
+    alpha = np.zeros((h, w), np.float32)
+    alpha[top:, 20:60] = 1.0  # head and body block
+    return alpha
+
+
+def test_crown_from_matte_finds_the_top_of_the_region() -> None:
+    alpha = _head_alpha(top=20)
+    alpha[5:12, 70:75] = 1.0  # a separate blob (another object) above: ignored
+    valid = np.ones_like(alpha, bool)
+    found = person.crown_from_matte(alpha, valid, (40, 50), (30, 50))
+    assert found is not None
+    (u, v), at_edge, at_top = found
+    assert v == 20.0 and 30 <= u <= 50
+    assert not at_edge and not at_top
+
+
+def test_a_single_stray_hair_does_not_raise_the_crown() -> None:
+    alpha = _head_alpha(top=20)
+    alpha[5:20, 40] = 1.0  # one-column spike
+    found = person.crown_from_matte(alpha, np.ones_like(alpha, bool), (40, 50), (30, 50))
+    assert found is not None and found[0][1] == 20.0
+
+
+def test_crown_at_the_image_border_is_flagged() -> None:
+    alpha = _head_alpha(top=0)
+    valid = np.ones_like(alpha, bool)
+    valid[:10] = False  # the crop extends 10 rows above the image
+    alpha *= valid
+    found = person.crown_from_matte(alpha, valid, (40, 50), (30, 50))
+    assert found is not None
+    (_, v), at_edge, _ = found
+    assert v == 10.0 and at_edge
+
+
+def test_no_person_at_the_seed() -> None:
+    alpha = np.zeros((50, 50), np.float32)
+    assert person.crown_from_matte(alpha, np.ones_like(alpha, bool), (25, 25), (20, 30)) is None
+
+
+def test_head_affine_upright_maps_forehead_to_crop_centre() -> None:
+    frame = person.HeadFrame(
+        forehead_xy=np.array([500.0, 400.0]), chin_xy=np.array([500.0, 800.0]),
+        centre_xy=np.array([500.0, 600.0]), face_width_px=300.0, angle_deg=0.0,
+        nose_xy=np.array([500.0, 600.0]),
+    )
+    affine, (w, h) = person.head_affine(frame, 1000, 1200, up_factor=1.0)
+    assert (w, h) == (840, 920)  # ±1.4 face widths; 1.0 + 1.3 forehead-to-chin lengths
+    fore = affine[:, :2] @ frame.forehead_xy + affine[:, 2]
+    np.testing.assert_allclose(fore, [420.0, 400.0])
+
+
+def test_head_affine_rotated_face_becomes_upright() -> None:
+    # face lying on its side: chin to the left of the forehead (eye line 90° clockwise)
+    frame = person.HeadFrame(
+        forehead_xy=np.array([600.0, 500.0]), chin_xy=np.array([200.0, 500.0]),
+        centre_xy=np.array([400.0, 500.0]), face_width_px=300.0, angle_deg=90.0,
+        nose_xy=np.array([400.0, 500.0]),
+    )
+    affine, _ = person.head_affine(frame, 1000, 1000, up_factor=1.0)
+    fore = affine[:, :2] @ frame.forehead_xy + affine[:, 2]
+    chin = affine[:, :2] @ frame.chin_xy + affine[:, 2]
+    np.testing.assert_allclose(chin - fore, [0.0, 400.0], atol=1e-9)  # chin straight below
+
+
+SAMPLE = ("canada_003f", "canada_149m", "london_001_03", "london_002_03", "interfaces_057",
+          "deepface_img32")
+
+
+@pytest.fixture(scope="module")
+def validator(models) -> Validator:
+    return Validator("online", models=models)
+
+
+def _ctx(validator: Validator, stem: str):
+    rows = [r for r in manifest_rows() if r["category"] == "a_compliant_plain_bg"
+            and stem in r["file"] and not r["file"].startswith("small")]
+    if not rows:
+        pytest.skip(f"{stem} not in the manifest")
+    return validator.context(shared_photos() / rows[0]["file"])
+
+
+@pytest.mark.parametrize("stem", SAMPLE)
+def test_crown_above_the_mesh_forehead(validator: Validator, stem: str) -> None:
+    from photocheck.face import landmarks
+
+    ctx = _ctx(validator, stem)
+    top = person.crown(ctx)
+    marks = landmarks(ctx)
+    forehead_y, chin_y = marks[person.FOREHEAD_IDX, 1], marks[person.CHIN_IDX, 1]
+    assert top[1] < forehead_y - 0.05 * (chin_y - forehead_y)
+    np.testing.assert_allclose(person.chin(ctx), marks[person.CHIN_IDX, :2])
+    assert person.crown_info(ctx).source == "modnet"
+
+
+def test_crown_of_a_known_portrait(validator: Validator) -> None:
+    # canada_003f: top of the hair at y ≈ 136 px of 1800 (measured by eye on the photo)
+    ctx = _ctx(validator, "canada_003f")
+    info = person.crown_info(ctx)
+    assert 110 <= info.point[1] <= 160
+    assert not info.at_edge
+
+
+def test_person_mask_matches_the_analysis_image(validator: Validator) -> None:
+    from photocheck import decode
+
+    ctx = _ctx(validator, "london_002_03")
+    mask = person.person_mask(ctx)
+    image = decode.analysis_image(ctx)
+    assert mask.prob.shape == image.bgr.shape[:2] and mask.scale == image.scale
+    h, w = mask.prob.shape
+    assert mask.prob[h // 2, w // 2] > 0.9 and mask.prob[5, 5] < 0.1
