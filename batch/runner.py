@@ -89,7 +89,7 @@ class Outcome:
     interrupted: bool = False
     elapsed_s: float = 0.0
     rows: list[tuple[str, Record | None, str | None]] = field(default_factory=list)
-    keys: list[tuple[str, str | None, str | None]] = field(default_factory=list, repr=False)
+    keys: dict[str, tuple[str, str | None]] = field(default_factory=dict, repr=False)
 
     @property
     def exit_code(self) -> int:
@@ -303,9 +303,9 @@ def run(
             else:
                 backend.close()
         # every input of this run, with the record that answers for it
-        by_key = journal.records
-        for item, key, same_as in outcome.keys:
-            outcome.rows.append((item, by_key.get(key) if key else None, same_as))
+        for item in items:
+            key, same_as = outcome.keys.get(item.input, ("", None))
+            outcome.rows.append((item.input, journal.records.get(key), same_as))
     outcome.elapsed_s = time.perf_counter() - started
     return outcome
 
@@ -330,7 +330,6 @@ def _loop(
     in_flight = options.in_flight or 2 * backend.workers
     pending: dict[Any, list[Task]] = {}
     first_input: dict[str, str] = {}  # key → first input of this run with that content
-    rows_keys = outcome.keys
     done_count = 0
 
     def advance() -> None:
@@ -396,7 +395,7 @@ def _loop(
                     item.applied_on, item.dpi, options.out_dpi)
         if data is None:  # unreadable, or an unusable manifest row: an error line, here
             key = record_key(None, item.input)
-            rows_keys.append((item.input, key, None))
+            outcome.keys[item.input] = (key, None)
             if key in journal:
                 outcome.skipped += 1
                 advance()
@@ -408,7 +407,7 @@ def _loop(
         digest = hashlib.sha256(data).hexdigest()
         key = record_key(digest, item.input)
         same_as = first_input.setdefault(key, item.input)
-        rows_keys.append((item.input, key, same_as if same_as != item.input else None))
+        outcome.keys[item.input] = (key, same_as if same_as != item.input else None)
         if key in journal:
             outcome.skipped += 1
             advance()

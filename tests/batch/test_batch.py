@@ -318,6 +318,34 @@ def test_resume_after_sigkill_processes_each_input_once(tmp_path: Path) -> None:
     assert f"{len(scans) - done_before} processed now, {done_before} already done" in rerun.stderr
 
 
+def test_ctrl_c_stops_cleanly_with_exit_130(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    scans = _scans(folder, tuple(range(60, 240, 15)))
+    out = tmp_path / "out"
+    env = {**os.environ, "PYTHONPATH": str(REPO)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "batch", str(folder), "--out", str(out), "--workers", "1",
+         "--processor", "tests.batch.fake:slow_processor"],
+        cwd=REPO, env=env, start_new_session=True, stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE, text=True)
+    results = out / "results.jsonl"
+    deadline = time.monotonic() + 60
+    while not (results.exists() and results.read_bytes().count(b"\n") >= 2):
+        assert proc.poll() is None and time.monotonic() < deadline
+        time.sleep(0.05)
+    os.killpg(proc.pid, signal.SIGINT)  # what a terminal's Ctrl-C does: the whole group
+    _, err = proc.communicate(timeout=60)
+    assert proc.returncode == 130
+    assert "INTERRUPTED" in err
+    done = read_results(results)
+    assert results.read_bytes().endswith(b"\n") and 2 <= len(done) < len(scans)
+    assert not list(out.glob("*.tmp")) and not list(out.glob(".photocheck-batch-*.tmp"))
+    with (out / "summary.csv").open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert len(rows) == len(scans)  # every input listed; those not reached have no verdict
+    assert sum(1 for r in rows if r["verdict"]) == len(done)
+
+
 def _strip(line: dict) -> dict:
     return {k: v for k, v in line.items() if k != "timings_ms"}
 
