@@ -148,28 +148,27 @@ class Journal:
     def _repair_and_load(self) -> int:
         if not self.path.exists():
             return 0
-        data = self.path.read_bytes()
         good_end = 0
-        pos = 0
-        while pos < len(data):
-            end = data.find(b"\n", pos)
-            if end < 0:
-                break  # a line without its newline was cut short: drop it
-            raw = data[pos:end]
-            pos = end + 1
-            if raw.strip():
-                try:
-                    line = json.loads(raw)
-                except ValueError:
-                    if pos >= len(data):
-                        break  # a damaged last line: drop it too
-                    log.warning("%s: skipping an unreadable line at byte %d", self.path, pos)
-                    good_end = pos
-                    continue
-                rec = record_of(line)
-                self.records[rec.key] = rec
-            good_end = pos
-        dropped = len(data) - good_end
+        size = self.path.stat().st_size
+        with self.path.open("rb") as fh:  # streamed: the journal of a big backlog is large
+            for raw in fh:
+                end = good_end + len(raw)
+                if not raw.endswith(b"\n"):
+                    break  # a line without its newline was cut short: drop it
+                if raw.strip():
+                    try:
+                        line = json.loads(raw)
+                    except ValueError:
+                        if end >= size:
+                            break  # a damaged last line: drop it too
+                        log.warning("%s: skipping an unreadable line at byte %d", self.path,
+                                    good_end)
+                        good_end = end
+                        continue
+                    rec = record_of(line)
+                    self.records[rec.key] = rec
+                good_end = end
+        dropped = size - good_end
         if dropped:
             log.warning("%s: dropping %d bytes of a torn last line", self.path, dropped)
             with self.path.open("r+b") as fh:

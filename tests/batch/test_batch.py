@@ -262,6 +262,11 @@ def test_journal_drops_a_torn_last_line(tmp_path: Path) -> None:
         journal.append({"input": "c.jpg", "sha256": "cc", "verdict": "accept", "findings": []})
     assert [ln["input"] for ln in read_results(path)] == ["a.jpg", "b.jpg", "c.jpg"]
     assert path.read_text().startswith(text)
+    # a damaged last line that has its newline is dropped too
+    path.write_text(text + '{"input": "d.jpg", "sha256": "dd", "verd\n')
+    with Journal(path) as journal:
+        assert sorted(journal.records) == ["sha256:aa", "sha256:bb"]
+    assert path.read_text() == text
 
 
 def test_write_atomic_leaves_no_temporary(tmp_path: Path) -> None:
@@ -362,7 +367,9 @@ def test_dask_local_cluster_matches_local_run(tmp_path: Path) -> None:
             distributed.Client(cluster) as client:
         dask = _run(items, tmp_path / "dask", scheduler=client)
         pids = client.run(os.getpid)
-    assert len(set(pids.values())) == 2
+        # the processor was loaded once per worker process and cached there
+        cached = client.run(lambda: FAKE in __import__("batch.worker").worker._cache)
+    assert len(set(pids.values())) == 2 and all(cached.values())
     a = {k: _strip(v) for k, v in _by_input(tmp_path / "local").items()}
     b = {k: _strip(v) for k, v in _by_input(tmp_path / "dask").items()}
     assert a == b and len(a) == 5
