@@ -14,7 +14,7 @@ rotation counter-clockwise as seen on screen for a positive angle.
 from __future__ import annotations
 
 import io
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
@@ -304,29 +304,61 @@ def render_scan(portrait: Portrait, spec: PrintSpec) -> SynthScan:
 
 
 def expected_trim(
-    spec: PrintSpec, *, out_dpi: float = 600.0, min_source_dpi: float = 200.0,
-    tolerance_mm: float = 0.0,
-) -> tuple[bool, str | None, float]:
-    """Whether the standard crop fits the print, the reason when not, and the margin in mm.
+    spec: PrintSpec, *, tolerance_mm: float = 0.5, min_source_dpi: float = 200.0,
+) -> tuple[bool, str | None]:
+    """Whether the standard crop fits the print (ground truth), and the reason when not.
 
-    The standard crop (crown-to-chin 34 mm, crown 4 mm below the top, nose centred) scaled to
-    the print: it spans ``35·f/34`` × ``45·f/34`` mm for a face of ``f`` mm. The returned margin
-    is the smallest distance (print mm) between the crop and a print edge (negative: outside),
-    so an evaluation can skip cases too close to the boundary to call.
+    The same solver trimming uses (:func:`photocheck.trim.plan_crop`), fed with the true
+    geometry in scan px instead of measured geometry.
     """
-    k = spec.face_mm / 34.0  # print mm per output mm
-    x0 = spec.width_mm / 2 + spec.nose_dx_mm - 17.5 * k
-    x1 = x0 + 35 * k
-    y0 = spec.crown_mm - 4 * k
-    y1 = y0 + 45 * k
-    margin = min(x0, spec.width_mm - x1, y0, spec.height_mm - y1)
-    source_dpi = spec.dpi * k * 35 / 35  # scan px per output mm, as dpi
-    if spec.crown_mm <= 0.5 or spec.crown_mm + spec.face_mm >= spec.height_mm - 0.5:
-        return False, "head_cut_off", margin
-    if 35 * k > spec.width_mm + tolerance_mm or 45 * k > spec.height_mm + tolerance_mm:
-        return False, "head_too_large", margin
-    if margin < -tolerance_mm:
-        return False, "face_too_close_to_edge", margin
-    if source_dpi < min_source_dpi:
-        return False, "face_too_small", margin
-    return True, None, margin
+    from photocheck.trim import FaceGeometry, plan_crop
+
+    ppm = spec.dpi / MM_PER_INCH
+    nose_x = spec.width_mm / 2 + spec.nose_dx_mm
+    geom = FaceGeometry(crown=np.array([nose_x, spec.crown_mm]) * ppm,
+                        chin=np.array([nose_x, spec.crown_mm + spec.face_mm]) * ppm,
+                        nose=np.array([nose_x, spec.crown_mm + 0.7 * spec.face_mm]) * ppm,
+                        crown_at_edge=spec.crown_mm <= 0)
+    plan = plan_crop(geom, spec.width_mm * ppm, spec.height_mm * ppm,
+                     tolerance_mm=tolerance_mm, min_source_dpi=min_source_dpi)
+    return plan.trimmable, plan.reason
+
+
+def ambiguous(spec: PrintSpec, *, delta_mm: float = 0.5, **kwargs: float) -> bool:
+    """Whether the expected outcome changes when any figure moves by ``delta_mm``.
+
+    Such a scan is too close to a decision boundary for a measured geometry (±0.5 mm) to be
+    scored against the truth.
+    """
+    base = expected_trim(spec, **kwargs)  # type: ignore[arg-type]
+    fields = ("face_mm", "crown_mm", "nose_dx_mm", "width_mm", "height_mm")
+    for name in fields:
+        for sign in (-1, 1):
+            moved = replace(spec, **{name: getattr(spec, name) + sign * delta_mm})
+            if expected_trim(moved, **kwargs) != base:  # type: ignore[arg-type]
+                return True
+    return False
+
+
+def portrait_from_photo(path: str, validator: object | None = None) -> Portrait | None:
+    """A real portrait with its crown, chin and nose line measured once by photocheck.
+
+    The same definitions trimming uses (:func:`photocheck.trim.pipeline_geometry`), so the
+    ground truth of a generated scan is photocheck's own reading of the source, transformed.
+    Returns None when photocheck finds no face or the crown is cut off by the photo's border.
+    """
+    from photocheck import decode
+    from photocheck.context import NotAssessable
+    from photocheck.trim import pipeline_geometry
+    from photocheck.validator import Validator
+
+    v = validator if isinstance(validator, Validator) else Validator("mail")
+    ctx = v.context(path)
+    try:
+        geom = pipeline_geometry(ctx)
+        bgr = decode.full_image(ctx).bgr
+    except NotAssessable:
+        return None
+    if geom.crown_at_edge:
+        return None
+    return Portrait(bgr, geom.crown, geom.chin, geom.nose, str(path).rsplit("/", 1)[-1])

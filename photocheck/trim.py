@@ -21,7 +21,7 @@ Pipeline (all on one decoded scan):
    needs pixels outside the print, or the face is too small for the output resolution,
    ``trim.not_trimmable`` with the reason and no output;
 5. compose print-frame rotation + crop + scale into ONE affine from output px to scan px and
-   resample the full-resolution scan once (Lanczos; an anti-alias pre-blur of the source region
+   resample the full-resolution scan once (bicubic; an anti-alias pre-blur of the source region
    only when it is minified), encode a JPEG with its dpi in the JFIF header;
 6. run the content checks of the ``mail`` profile on the output and merge the reports.
 """
@@ -41,6 +41,7 @@ import numpy as np
 from photocheck import decode
 from photocheck.checks.base import finding, not_assessed
 from photocheck.context import NotAssessable, PhotoContext, intermediate
+from photocheck.geometry import CropSolution, Tolerances, standard_crop
 from photocheck.report import Finding, Report, Status
 
 MM_PER_INCH = 25.4
@@ -56,8 +57,9 @@ DETECT_LONG_SIDE_PX = 1000
 # The face pipeline sees the upright print at about this long side.
 FACE_LONG_SIDE_PX = 960
 
-REASONS = ("head_cut_off", "head_too_large", "face_too_close_to_edge", "face_too_small",
-           "face_not_found")
+# Reasons of trim.not_trimmable (those of photocheck.geometry.standard_crop).
+REASONS = ("head_cut_off", "head_too_large", "too_close_to_edge", "resolution_too_low",
+           "bad_landmarks")
 
 
 @dataclass(frozen=True)
@@ -81,12 +83,105 @@ class FaceGeometry:
 GeometryFn = Callable[[PhotoContext], FaceGeometry]
 
 
-def pipeline_geometry(ctx: PhotoContext) -> FaceGeometry:
+def plain_background_crown(
+    bgr: np.ndarray, forehead_xy: np.ndarray, centre_x: float, face_width_px: float, *,
+    min_contrast: float = 18.0,
+) -> tuple[np.ndarray, bool] | None:
+    """The crown on a plain background, from colour alone (no segmentation model).
+
+    An ID print has a plain background (J-LIS 無背景), so the head is the region connected to
+    the face that differs from the background colour. The background is read right above the
+    head, in the top rows of the face column; a pixel is "person" when its Lab distance from it
+    exceeds half the head's contrast; the crown is the top of that region in the face column
+    (±¼ face width, a 5-column running median, as :func:`photocheck.person.crown_from_matte`
+    does on the matte).
+
+    Parameters
+    ----------
+    bgr : numpy.ndarray
+        uint8 upright image.
+    forehead_xy : numpy.ndarray
+        FaceMesh point 10, px.
+    centre_x : float
+        Nose line, px.
+    face_width_px : float
+        Distance between the face-oval sides, px.
+    min_contrast : float
+        Least Lab distance between head and background for the answer to be trusted.
+
+    Returns
+    -------
+    (crown_xy, at_edge) or None
+        None when the background is not plain or the head does not stand out from it (the
+        caller then uses the matte).
+    """
+    h, w = bgr.shape[:2]
+    fy = int(np.clip(round(float(forehead_xy[1])), 1, h - 1))
+    half = 0.25 * face_width_px
+    u0 = int(np.clip(np.floor(centre_x - half), 0, w - 1))
+    u1 = int(np.clip(np.ceil(centre_x + half), u0 + 1, w))
+    # the background right above the head (the top rows of the face column): vignetting makes
+    # the corners a poor reference
+    bg_rows = int(0.35 * (fy - 0.6 * face_width_px))
+    if bg_rows < 3:
+        return None  # no room above the head to read the background
+    lab = cv2.cvtColor(cv2.GaussianBlur(bgr[: fy + 1], (0, 0), 1.0),
+                       cv2.COLOR_BGR2LAB).astype(np.float32)
+    above_head = lab[:bg_rows, u0:u1].reshape(-1, 3)
+    bg = np.median(above_head, axis=0)
+    noise = float(np.median(np.linalg.norm(above_head - bg, axis=1)))
+    if noise > 6.0:
+        return None  # textured background (or hair up to the top)
+    region = lab[: fy + 1, max(0, u0 - 8): min(w, u1 + 8)]
+    dist = np.linalg.norm(region - bg, axis=2)
+    seed_rows = dist[max(0, fy - int(0.08 * face_width_px)): fy + 1, 8: 8 + (u1 - u0)]
+    contrast = float(np.median(seed_rows)) if seed_rows.size else 0.0
+    if contrast < max(min_contrast, 4.0 * noise + 8.0):
+        return None
+    thresh = max(0.5 * contrast, 3.0 * noise + 6.0)
+    binary = (dist > thresh).astype(np.uint8)
+    _, labels = cv2.connectedComponents(binary, connectivity=4)
+    seed_win = labels[max(0, fy - 4): fy + 1, 8: 8 + (u1 - u0)]
+    found = seed_win[seed_win > 0]
+    if found.size == 0:
+        return None
+    person_region = labels == int(np.bincount(found).argmax())
+    off = max(0, u0 - 8)
+    col = person_region[:, u0 - off: u1 - off]
+    has = col.any(axis=0)
+    if not has.any():
+        return None
+    tops = np.where(has, col.argmax(axis=0), fy).astype(np.float64)
+    k = min(5, tops.size)
+    if k >= 3:
+        pad = np.pad(tops, (k // 2, k // 2), mode="edge")
+        tops = np.median(np.lib.stride_tricks.sliding_window_view(pad, k), axis=1)
+    i = int(np.argmin(tops))
+    v = float(tops[i])
+    ui = u0 - off + i
+    vi = int(v)
+    # above the crown must be background itself, not a darker/lighter hair the threshold missed
+    above = dist[max(0, vi - int(0.14 * face_width_px)): max(0, vi - int(0.04 * face_width_px)),
+                 u0 - off: u1 - off]
+    if above.size and float(np.median(above)) > max(3.0 * noise + 6.0, 0.35 * thresh):
+        return None
+    # sub-pixel: where the distance crosses the threshold between the row above and this one
+    if 0 < vi < dist.shape[0]:
+        d0, d1 = float(dist[vi - 1, ui]), float(dist[vi, ui])
+        if d1 > d0:
+            v = vi - 1 + float(np.clip((thresh - d0) / (d1 - d0), 0.0, 1.0)) + 0.5
+    return np.array([u0 + i, v], float), vi <= 0
+
+
+def pipeline_geometry(ctx: PhotoContext, *, fast_crown: bool = True) -> FaceGeometry:
     """Face geometry from photocheck's own face and person intermediates.
 
-    The crown is the top of the hair (``person.crown_info``), the chin FaceMesh point 152, the
-    nose line the face centre between the face-oval sides (``person.head_frame``), the same
-    definitions the ``geometry`` check measures a finished photo with.
+    The crown is the top of the hair, the chin FaceMesh point 152, the nose line the face
+    centre between the face-oval sides (``person.head_frame``) — the definitions the
+    ``geometry`` check measures a finished photo with. With ``fast_crown`` the crown is first
+    sought by colour on the plain background (:func:`plain_background_crown`, ~1 ms), and the
+    MODNet matte (``person.crown_info``) is used only when the background is not plain or the
+    head does not stand out.
 
     Raises
     ------
@@ -96,9 +191,18 @@ def pipeline_geometry(ctx: PhotoContext) -> FaceGeometry:
     from photocheck import person
 
     frame = person.head_frame(ctx)
+    chin = np.asarray(person.chin(ctx), float)
+    if fast_crown:
+        image = decode.analysis_image(ctx)
+        sc = image.scale
+        found = plain_background_crown(image.bgr, np.asarray(frame.forehead_xy) * sc,
+                                       float(frame.centre_xy[0]) * sc, frame.face_width_px * sc)
+        if found is not None:
+            return FaceGeometry(crown=found[0] / sc, chin=chin,
+                                nose=np.asarray(frame.centre_xy, float), crown_at_edge=found[1])
     info = person.crown_info(ctx)
-    return FaceGeometry(crown=np.asarray(info.point, float), chin=np.asarray(person.chin(ctx),
-                        float), nose=np.asarray(frame.centre_xy, float),
+    return FaceGeometry(crown=np.asarray(info.point, float), chin=chin,
+                        nose=np.asarray(frame.centre_xy, float),
                         crown_at_edge=bool(info.at_edge))
 
 
@@ -150,6 +254,7 @@ class TrimOutcome:
     reason: str | None = None
     jpeg: bytes | None = None
     source_dpi: float | None = None
+    plan: CropSolution | None = None
 
 
 @dataclass
@@ -175,8 +280,9 @@ class TrimResult:
     out_to_scan : numpy.ndarray or None
         ``(2, 3)`` affine from output px to scan px (the one resampling).
     reason : str or None
-        Why it was not trimmed (``head_cut_off``, ``head_too_large``,
-        ``face_too_close_to_edge``, ``face_too_small``, ``face_not_found``).
+        Why it was not trimmed: ``head_cut_off``, ``head_too_large``, ``too_close_to_edge``,
+        ``resolution_too_low`` (face too small for the output resolution), ``bad_landmarks``,
+        or ``face_not_found``.
     """
 
     report: Report
@@ -241,14 +347,12 @@ def find_print(small: np.ndarray, *, min_area_ratio: float = 0.03) -> PrintRect 
     dist_border = np.linalg.norm(border - bed, axis=1)
     uniform = float(np.mean(dist_border < 18.0))
     blurred = cv2.GaussianBlur(small, (0, 0), 1.2).astype(np.float32)
-    dist = np.linalg.norm(blurred - bed, axis=2)
+    # the distance on the unblurred copy: a blur would push a high-contrast edge outwards
+    dist = np.linalg.norm(small.astype(np.float32) - bed, axis=2)
     if uniform < 0.7:
         # no bed around it: the scan is the print (or a document without a margin)
-        if float(np.std(blurred)) < 4.0:
-            return None
-        return PrintRect(np.array([[0, 0], [w, 0], [w, h], [0, h]], float), 0.0, float(w),
-                         float(h), whole_scan=True)
-    noise = float(np.percentile(dist_border, 90))
+        return _whole_scan(small, blurred)
+    noise = float(np.percentile(dist_border[dist_border < 18.0], 90))
     thresh = max(14.0, 2.5 * noise)
     mask = (dist > thresh).astype(np.uint8) * 255
     k = max(3, int(round(0.006 * max(h, w))) | 1)
@@ -258,15 +362,22 @@ def find_print(small: np.ndarray, *, min_area_ratio: float = 0.03) -> PrintRect 
                             (3, 3)))
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     if not contours:
-        return None
+        return _whole_scan(small, blurred)
     contour = max(contours, key=cv2.contourArea)
     area = cv2.contourArea(contour)
     if area < min_area_ratio * h * w:
-        return None
+        return _whole_scan(small, blurred)
     hull = cv2.convexHull(contour)
     (cx, cy), (rw, rh), angle = cv2.minAreaRect(hull)
     if rw * rh <= 0:
         return None
+    bx, by, bw, bh = cv2.boundingRect(contour)
+    touching = (bx <= 1) + (by <= 1) + (bx + bw >= w - 1) + (by + bh >= h - 1)
+    # the hull, not the blob: dark hair at a print's edge on a dark bed notches the blob
+    if cv2.contourArea(hull) < 0.9 * rw * rh or touching >= 2:
+        # not a rectangle lying on a bed: the "bed" was the print's own background (a scan
+        # cropped to the print), or a document page
+        return _whole_scan(small, blurred)
     box = cv2.boxPoints(((cx, cy), (rw, rh), angle))
     pts = contour[:, 0, :].astype(float)
     # assign contour points to the nearest side of the min-area box, away from the corners
@@ -295,6 +406,27 @@ def find_print(small: np.ndarray, *, min_area_ratio: float = 0.03) -> PrintRect 
     return _rect_from_quad(quad)
 
 
+def _whole_scan(small: np.ndarray, blurred: np.ndarray) -> PrintRect | None:
+    """The whole scan as the print, unless it is blank."""
+    if float(np.std(blurred)) < 4.0:
+        return None
+    h, w = small.shape[:2]
+    return PrintRect(np.array([[0, 0], [w, 0], [w, h], [0, h]], float), 0.0, float(w),
+                     float(h), whole_scan=True)
+
+
+def inset(rect: PrintRect, by_px: float) -> PrintRect:
+    """The same rectangle shrunk by ``by_px`` on every side (keeps bed pixels out of crops)."""
+    if rect.whole_scan or by_px <= 0:
+        return rect
+    centre = rect.quad.mean(axis=0)
+    w, h = max(1.0, rect.width_px - 2 * by_px), max(1.0, rect.height_px - 2 * by_px)
+    t = np.deg2rad(rect.rotation_deg)
+    lin = np.array([[np.cos(t), np.sin(t)], [-np.sin(t), np.cos(t)]])
+    local = np.array([[-w, -h], [w, -h], [w, h], [-w, h]]) / 2.0
+    return PrintRect(local @ lin.T + centre, rect.rotation_deg, w, h, False)
+
+
 def _rect_from_quad(quad: np.ndarray) -> PrintRect:
     """Order a quad upright (portrait or landscape as found) and measure it as a rectangle."""
     centre = quad.mean(axis=0)
@@ -320,7 +452,7 @@ def _rect_from_quad(quad: np.ndarray) -> PrintRect:
 
 
 def warp_region(src: np.ndarray, dst_to_src: np.ndarray, size: tuple[int, int], *,
-                interpolation: int = cv2.INTER_LANCZOS4) -> np.ndarray:
+                interpolation: int = cv2.INTER_CUBIC) -> np.ndarray:
     """Resample ``src`` once through ``dst_to_src`` (output px → source px) into ``size``.
 
     Only the source region the output needs is touched; when the map minifies (source px per
@@ -343,7 +475,6 @@ def warp_region(src: np.ndarray, dst_to_src: np.ndarray, size: tuple[int, int], 
     minify = float(np.sqrt(abs(np.linalg.det(m[:, :2]))))
     if minify > 1.3:
         roi = cv2.GaussianBlur(roi, (0, 0), 0.5 * np.sqrt(minify**2 - 1.0))
-        interpolation = cv2.INTER_LINEAR if minify > 2.5 else interpolation
     return cv2.warpAffine(roi, m, (out_w, out_h), flags=interpolation | cv2.WARP_INVERSE_MAP,
                           borderMode=cv2.BORDER_REPLICATE)
 
@@ -370,23 +501,14 @@ def encode_jpeg(bgr: np.ndarray, dpi: float, quality: int = 95) -> bytes:
 # --- the crop ----------------------------------------------------------------------------------
 
 
-@dataclass(frozen=True)
-class CropPlan:
-    """The standard crop in upright-print px, or why there is none."""
-
-    box: tuple[float, float, float, float] | None  # x0, y0, x1, y1 (print px)
-    px_per_mm: float  # print px per output mm
-    reason: str | None
-
-
-def plan_crop(geom: FaceGeometry, width_px: float, height_px: float, *,
-              edge_tolerance_mm: float, min_source_dpi: float,
-              scan_px_per_mm: float | None = None) -> CropPlan:
+def plan_crop(geom: FaceGeometry, width_px: float, height_px: float, *, tolerance_mm: float,
+              min_source_dpi: float) -> CropSolution:
     """Solve the standard 35×45 crop from the face geometry on the upright print.
 
-    The scale is fixed by crown-to-chin = 34 mm; the box starts 4 mm above the crown and is
-    centred on the nose line (J-LIS). A box that leaves the print by at most
-    ``edge_tolerance_mm`` (output mm) is shifted inside; beyond that it is not trimmable.
+    The target is J-LIS's: crown to chin 34 mm, crown 4 mm below the top edge, nose line
+    centred. :func:`photocheck.geometry.standard_crop` takes the conforming crop nearest to it
+    that fits inside the print, here with every figure held within ``tolerance_mm`` of its
+    target (much tighter than J-LIS's ±2 mm: trimming aims at the centre of the range).
 
     Parameters
     ----------
@@ -394,35 +516,29 @@ def plan_crop(geom: FaceGeometry, width_px: float, height_px: float, *,
         In upright print px.
     width_px, height_px : float
         The print's size in the same px.
-    edge_tolerance_mm : float
-        Allowed shift to stay inside the print.
+    tolerance_mm : float
+        How far head height, top margin and centring may move from their targets to fit.
     min_source_dpi : float
-        Least source resolution (scan px per output inch) for an acceptable output.
-    scan_px_per_mm : float, optional
-        Unused for the decision; kept for callers that want mm in reasons.
+        Least source resolution (print px per output inch): below it the face is too small
+        for the output.
+
+    Returns
+    -------
+    photocheck.geometry.CropSolution
+        ``reason``: ``head_cut_off``, ``head_too_large``, ``too_close_to_edge``,
+        ``resolution_too_low`` or ``bad_landmarks`` when not trimmable.
     """
-    del scan_px_per_mm
-    face_px = float(geom.chin[1] - geom.crown[1])
-    if face_px <= 4:
-        return CropPlan(None, 0.0, "face_not_found")
-    k = face_px / CROWN_TO_CHIN_MM
-    x0 = float(geom.nose[0]) - PRINT_WIDTH_MM / 2 * k
-    y0 = float(geom.crown[1]) - CROWN_TOP_MM * k
-    x1, y1 = x0 + PRINT_WIDTH_MM * k, y0 + PRINT_HEIGHT_MM * k
-    tol = edge_tolerance_mm * k
-    cut_margin = 0.5 * k
-    if geom.crown_at_edge or geom.crown[1] <= cut_margin or geom.chin[1] >= height_px - cut_margin:
-        return CropPlan(None, k, "head_cut_off")
-    if PRINT_WIDTH_MM * k > width_px + tol or PRINT_HEIGHT_MM * k > height_px + tol:
-        return CropPlan(None, k, "head_too_large")
-    if x0 < -tol or y0 < -tol or x1 > width_px + tol or y1 > height_px + tol:
-        return CropPlan(None, k, "face_too_close_to_edge")
-    if k * MM_PER_INCH < min_source_dpi:
-        return CropPlan(None, k, "face_too_small")
-    # within tolerance: shift inside the print (never scale: 34 mm is kept exactly)
-    dx = max(0.0, -x0) - max(0.0, x1 - width_px)
-    dy = max(0.0, -y0) - max(0.0, y1 - height_px)
-    return CropPlan((x0 + dx, y0 + dy, x1 + dx, y1 + dy), k, None)
+    tol = Tolerances(head_min_mm=CROWN_TO_CHIN_MM - tolerance_mm,
+                     head_max_mm=CROWN_TO_CHIN_MM + tolerance_mm,
+                     top_min_mm=CROWN_TOP_MM - tolerance_mm,
+                     top_max_mm=CROWN_TOP_MM + tolerance_mm, centre_tol_mm=tolerance_mm)
+    min_w = PRINT_WIDTH_MM / MM_PER_INCH * min_source_dpi
+    min_h = PRINT_HEIGHT_MM / MM_PER_INCH * min_source_dpi
+    return standard_crop((float(geom.crown[0]), float(geom.crown[1])),
+                         (float(geom.chin[0]), float(geom.chin[1])), float(geom.nose[0]),
+                         width_px, height_px, head_mm=CROWN_TO_CHIN_MM, top_mm=CROWN_TOP_MM,
+                         tolerances=tol, min_crop_w_px=min_w, min_crop_h_px=min_h,
+                         crown_at_edge=geom.crown_at_edge)
 
 
 # --- an in-memory photo context -----------------------------------------------------------------
@@ -490,7 +606,12 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
     """Find, deskew, measure and crop the print in the scan of ``ctx`` (never raises)."""
     options: Mapping[str, Any] = ctx.peek(_OPTIONS_KEY) or {}
     params = ctx.params("trim")
-    geometry_fn: GeometryFn = ctx.peek(_GEOMETRY_KEY) or pipeline_geometry
+    geometry_fn: GeometryFn | None = ctx.peek(_GEOMETRY_KEY)
+    if geometry_fn is None:
+        fast = bool(params["fast_crown"])
+
+        def geometry_fn(c: PhotoContext) -> FaceGeometry:
+            return pipeline_geometry(c, fast_crown=fast)
     out = TrimOutcome(out_dpi=float(options.get("out_dpi", 600.0)))
     not_found = ("trim.print_size", "trim.not_trimmable")
 
@@ -514,6 +635,10 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
         h, w = full.shape[:2]
         rect = PrintRect(np.array([[0, 0], [w, 0], [w, h], [0, h]], float), 0.0, float(w),
                          float(h), True)
+    # the mask's edge is blurred by ~1 detection px (and a shadow may add to it): keep the crop
+    # that far inside so it never takes in the bed
+    measured_rect = rect
+    rect = inset(rect, 1.5 / f_small)
     out.rect = rect
     out.findings.append(finding("trim.photo_not_found", Status.PASS,
                                 "whole_scan" if rect.whole_scan else "found", unit="reason"))
@@ -524,7 +649,8 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
         out.findings.append(not_assessed("trim.print_size", "trim.dpi_unknown"))
     else:
         px_per_mm = dpi / MM_PER_INCH
-        w_mm, h_mm = rect.width_px / px_per_mm, rect.height_px / px_per_mm
+        w_mm = measured_rect.width_px / px_per_mm
+        h_mm = measured_rect.height_px / px_per_mm
         out.print_size_mm = (w_mm, h_mm)
         tol = float(params["print_size_tolerance_mm"])
         ok = abs(w_mm - PRINT_WIDTH_MM) <= tol and abs(h_mm - PRINT_HEIGHT_MM) <= tol
@@ -561,15 +687,16 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
         out.findings.append(not_assessed("trim.not_trimmable", cause))
         return out
     out.geometry_print_px = geom
+    threshold = {"tolerance_mm": float(params["tolerance_mm"]),
+                 "min_source_dpi": float(params["min_source_dpi"])}
     plan = plan_crop(geom, rect.width_px, rect.height_px,
-                     edge_tolerance_mm=float(params["edge_tolerance_mm"]),
+                     tolerance_mm=float(params["tolerance_mm"]),
                      min_source_dpi=float(params["min_source_dpi"]))
     out.source_dpi = plan.px_per_mm * MM_PER_INCH
-    if plan.box is None:
+    out.plan = plan
+    if not plan.trimmable:
         out.reason = plan.reason
-        out.findings.append(finding("trim.not_trimmable", Status.FAIL, plan.reason,
-                                    {"min_source_dpi": float(params["min_source_dpi"]),
-                                     "edge_tolerance_mm": float(params["edge_tolerance_mm"])},
+        out.findings.append(finding("trim.not_trimmable", Status.FAIL, plan.reason, threshold,
                                     "reason"))
         return out
     out_dpi = out.out_dpi
@@ -588,9 +715,7 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
     pixels = warp_region(full, out.out_to_scan, (out_w, out_h))
     out.jpeg = encode_jpeg(pixels, out_dpi, int(params["jpeg_quality"]))
     ctx.timings_ms["trim.resample_encode"] = (time.perf_counter() - start) * 1000.0
-    out.findings.append(finding("trim.not_trimmable", Status.PASS, "trimmed",
-                                {"min_source_dpi": float(params["min_source_dpi"]),
-                                 "edge_tolerance_mm": float(params["edge_tolerance_mm"])},
+    out.findings.append(finding("trim.not_trimmable", Status.PASS, "trimmed", threshold,
                                 "reason"))
     return out
 
