@@ -204,7 +204,14 @@ def format_plain(report: Report, lang: str = "en") -> str:
 
 # --- entry point -----------------------------------------------------------------------------
 
-SUBCOMMANDS: list[Callable[[Subparsers], argparse.ArgumentParser]] = [add_check]
+def add_trim(subparsers: Subparsers) -> argparse.ArgumentParser:
+    """``photocheck trim``: see :func:`photocheck.trim.add_trim_parser`."""
+    from photocheck.trim import add_trim_parser
+
+    return add_trim_parser(subparsers)  # type: ignore[no-any-return]
+
+
+SUBCOMMANDS: list[Callable[[Subparsers], argparse.ArgumentParser]] = [add_check, add_trim]
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -616,7 +616,7 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
     not_found = ("trim.print_size", "trim.not_trimmable")
 
     def missing(cause: str, detail: Any) -> TrimOutcome:
-        out.findings = [finding("trim.photo_not_found", Status.FAIL, detail, unit="reason")]
+        out.findings = [finding("trim.photo_not_found", Status.FAIL, detail)]
         out.findings += [not_assessed(c, "trim.photo_not_found") for c in not_found]
         return out
 
@@ -641,7 +641,7 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
     rect = inset(rect, 1.5 / f_small)
     out.rect = rect
     out.findings.append(finding("trim.photo_not_found", Status.PASS,
-                                "whole_scan" if rect.whole_scan else "found", unit="reason"))
+                                "whole_scan" if rect.whole_scan else "found"))
     dpi = _scan_dpi(ctx, options)
     out.dpi = dpi
     # print size (J-LIS: 45×35 mm; other sizes are trimmed when the crop fits)
@@ -696,8 +696,7 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
     out.plan = plan
     if not plan.trimmable:
         out.reason = plan.reason
-        out.findings.append(finding("trim.not_trimmable", Status.FAIL, plan.reason, threshold,
-                                    "reason"))
+        out.findings.append(finding("trim.not_trimmable", Status.FAIL, plan.reason, threshold))
         return out
     out_dpi = out.out_dpi
     out_w = round(PRINT_WIDTH_MM / MM_PER_INCH * out_dpi)
@@ -715,8 +714,7 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
     pixels = warp_region(full, out.out_to_scan, (out_w, out_h))
     out.jpeg = encode_jpeg(pixels, out_dpi, int(params["jpeg_quality"]))
     ctx.timings_ms["trim.resample_encode"] = (time.perf_counter() - start) * 1000.0
-    out.findings.append(finding("trim.not_trimmable", Status.PASS, "trimmed", threshold,
-                                "reason"))
+    out.findings.append(finding("trim.not_trimmable", Status.PASS, "trimmed", threshold))
     return out
 
 
@@ -793,7 +791,7 @@ def trim(
         ctx = validator.context(source, exceptions=declared, applied_on=applied_on)
     except SourceError as exc:
         name = str(source) if isinstance(source, str) else "<stream>"
-        found = [finding("trim.photo_not_found", Status.FAIL, str(exc), unit="reason")]
+        found = [finding("trim.photo_not_found", Status.FAIL, str(exc))]
         found += [not_assessed(c, "trim.photo_not_found") for c in
                   ("trim.print_size", "trim.not_trimmable")]
         report = validator._report(name, list(declared), found, None, {})
@@ -833,3 +831,103 @@ def trim(
         print_size_mm=outcome.print_size_mm, photo_quad=rect.quad if rect else None,
         crop_box=outcome.crop_quad, out_to_scan=outcome.out_to_scan, reason=outcome.reason,
         dpi=outcome.dpi)
+
+
+# --- command line: photocheck trim ---------------------------------------------------------------
+
+
+def add_trim_parser(subparsers: Any) -> Any:
+    """``photocheck trim SCAN… --out DIR``: trim scanned prints to 45×35 mm and check them."""
+    from photocheck.cli import iso_date
+
+    p = subparsers.add_parser(
+        "trim",
+        help="trim scanned prints to the 45×35 mm standard and check the result",
+        description="Find the print in each scan, deskew it, cut the standard 35×45 mm crop "
+                    "from the face geometry and write it as a JPEG (dpi recorded), then check "
+                    "it. A scan that cannot be trimmed writes no output.",
+    )
+    p.add_argument("scans", nargs="+", metavar="SCAN", help="scan files (JPEG, PNG, TIFF)")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the trimmed JPEGs")
+    p.add_argument("--dpi", type=float, default=None,
+                   help="scan resolution when the file does not record it (overrides it)")
+    p.add_argument("--out-dpi", type=float, default=600.0,
+                   help="output resolution (default 600: 827×1063 px)")
+    p.add_argument("--profile", default="mail",
+                   help="profile for trimming and the content checks (default: mail)")
+    p.add_argument("--exception", dest="exceptions", action="append", default=[],
+                   metavar="E", help="declared exception (repeatable)")
+    p.add_argument("--applied-on", type=iso_date, default=None, metavar="YYYY-MM-DD",
+                   help="application date for the 6-month rule (default: today)")
+    p.add_argument("--json", action="store_true",
+                   help="print JSON Lines, one report per scan (with the output path)")
+    p.add_argument("--lang", choices=("en", "ja"), default="en")
+    p.set_defaults(handler=cli_trim)
+    return p
+
+
+def output_name(scan: str, out_dpi: float, used: set[str]) -> str:
+    """File name of a trimmed scan: ``<stem>_45x35.jpg`` (made unique within one run)."""
+    from pathlib import Path
+
+    stem = Path(scan).stem or "scan"
+    name = f"{stem}_45x35.jpg"
+    n = 2
+    while name in used:
+        name = f"{stem}_45x35_{n}.jpg"
+        n += 1
+    used.add(name)
+    del out_dpi
+    return name
+
+
+def cli_trim(args: Any) -> int:
+    """Run ``photocheck trim``; returns the exit code (0 all accepted, 1 any flagged, 2 usage)."""
+    import os
+    import sys
+    from pathlib import Path
+
+    from photocheck.cli import EXIT_FLAGGED, EXIT_OK, EXIT_USAGE, Output, UsageError
+    from photocheck.exceptions import UnknownExceptionError
+    from photocheck.exceptions import normalise as normalise_exceptions
+    from photocheck.profiles import ProfileError, load_profile
+    from photocheck.report import Verdict
+    from photocheck.validator import Validator
+
+    try:
+        profile = load_profile(args.profile)
+        exceptions = normalise_exceptions(
+            [e for raw in args.exceptions for e in raw.split(",") if e])
+    except (ProfileError, UnknownExceptionError) as exc:
+        raise UsageError(str(exc)) from exc
+    if args.dpi is not None and not 50 <= args.dpi <= 10000:
+        raise UsageError(f"--dpi must be between 50 and 10000, got {args.dpi:g}")
+    if not 72 <= args.out_dpi <= 2400:
+        raise UsageError(f"--out-dpi must be between 72 and 2400, got {args.out_dpi:g}")
+    out_dir = Path(args.out)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the output folder {out_dir}: {exc}") from exc
+    validator = Validator(profile)
+    out = Output(sys.stdout, json_lines=args.json, lang=args.lang)
+    used: set[str] = set()
+    code = EXIT_OK
+    for scan in args.scans:
+        result = trim(scan, dpi=args.dpi, out_dpi=args.out_dpi, exceptions=exceptions,
+                      applied_on=args.applied_on, validator=validator)
+        written: str | None = None
+        if result.jpeg is not None:
+            path = out_dir / output_name(scan, args.out_dpi, used)
+            tmp = path.with_name(path.name + ".part")
+            tmp.write_bytes(result.jpeg)
+            os.replace(tmp, path)  # never a half-written JPEG under the final name
+            written = str(path)
+        result.report.extra["output"] = written
+        out.report(result.report)
+        if not os.path.exists(scan):
+            print(f"photocheck: error: no such file: {scan}", file=sys.stderr)
+            code = EXIT_USAGE
+        elif code == EXIT_OK and (result.report.verdict is not Verdict.ACCEPT or written is None):
+            code = EXIT_FLAGGED
+    return code
