@@ -1,0 +1,156 @@
+"""Background check: plain, no shadow, contrasting with the person, not a strong colour.
+
+J-LIS (顔写真のチェックポイント): "無背景" — no objects or patterns in the background, no shadow
+on the background, a background distinct from hair, skin and clothes; ICAO 9303-3: a plain,
+uniform, light-coloured background. Any plain light colour (white, grey, light blue, lavender)
+is acceptable.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+
+from photocheck import decode
+from photocheck.checks.base import Check, finding, limit
+from photocheck.context import PhotoContext, intermediate
+from photocheck.measures import background as bgm
+from photocheck.measures.lighting import linear_luminance
+from photocheck.report import Finding, Status
+
+CODES = ("background.not_plain", "background.shadow", "background.low_contrast",
+         "background.strong_colour")
+
+
+@dataclass(frozen=True)
+class BackgroundMeasures:
+    """Every background figure of one photo (at the working resolution)."""
+
+    texture: bgm.Texture
+    shadow: bgm.Shadow
+    low_contrast_head: float
+    low_contrast_all: float
+    colour: bgm.Colour
+
+
+def _working(ctx: PhotoContext, long_side_px: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """Analysis image and person probability resized to the working long side."""
+    from photocheck import person
+
+    image = decode.analysis_image(ctx)
+    prob = person.person_mask(ctx).prob
+    h, w = image.bgr.shape[:2]
+    factor = min(1.0, long_side_px / max(h, w))
+    size = (max(1, round(w * factor)), max(1, round(h * factor)))
+    bgr = cv2.resize(image.bgr, size, interpolation=cv2.INTER_AREA)
+    prob_small = cv2.resize(np.asarray(prob, np.float32), size, interpolation=cv2.INTER_AREA)
+    return bgr, prob_small, image.scale * factor
+
+
+@intermediate
+def background_measures(ctx: PhotoContext) -> BackgroundMeasures:
+    """Background figures from the analysis image and the person mask (profile ``[background]``).
+
+    The background is the complement of the person mask, eroded ``edge_margin`` away from the
+    silhouette so hair wisps and the mask's soft edge do not count as texture.
+    """
+    p = ctx.params("background")
+    bgr, prob, scale = _working(ctx, int(p["working_long_side_px"]))
+    h, w = prob.shape
+    long_side = max(h, w)
+    lab = bgm.to_lab(bgr)
+    outside, _ = bgm.distances(prob)
+    bg = outside >= p["edge_margin"] * long_side
+    tex = bgm.texture(lab, bg, float(p["edge_level"]))
+    # below the chin the frame usually cuts through the shoulders: shadows are judged beside
+    # the head and shoulders only
+    chin_y: float | None = None
+    try:
+        from photocheck import scene
+
+        view = scene.face_view(ctx)
+        chin_y = view.chin_y * (scale / view.scale)
+        face_h = (view.frame.iod_px * (scale / view.scale)) * 2.5
+    except Exception:  # no face: judge the whole silhouette
+        face_h = 0.3 * h
+    bottom = None if chin_y is None else min(float(h), chin_y + 1.5 * face_h)
+    sh = bgm.shadow(linear_luminance(bgr), prob,
+                    (p["shadow_near_from"] * long_side, p["shadow_near_to"] * long_side),
+                    (p["shadow_far_from"] * long_side, p["shadow_far_to"] * long_side),
+                    bottom_y=bottom, dark_ratio=float(p["shadow_dark_ratio"]))
+    band = (1.0, max(2.0, p["contrast_band"] * long_side))
+    window = max(3, int(round(p["contrast_window"] * long_side)) | 1)
+    all_de = bgm.silhouette_contrast(lab, prob, band, window)
+    head = np.zeros((h, w), bool)
+    if chin_y is not None:
+        head[: int(max(0, min(h, chin_y)))] = True
+    head_de = bgm.silhouette_contrast(lab, prob, band, window, head) if head.any() else all_de
+    min_de = float(p["min_delta_e"])
+
+    def low(values: np.ndarray) -> float:
+        return float((values < min_de).mean()) if values.size else 0.0
+
+    return BackgroundMeasures(texture=tex, shadow=sh, low_contrast_head=low(head_de),
+                              low_contrast_all=low(all_de), colour=bgm.colour(lab, bg))
+
+
+def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
+    """Emit the four background findings."""
+    m = background_measures(ctx)
+    t = m.texture
+    # busyness: the worst of edge density, lightness texture and colour blobs, each relative
+    # to its limit (1.0 = at the limit)
+    scores = {
+        "edges": t.edge_density / params["max_edge_density"],
+        "texture": t.residual_std / params["max_residual_std"],
+        "colour": t.colour_std / params["max_colour_std"],
+    }
+    busy = max(scores.values()) if t.area_fraction >= params["min_area_fraction"] else 0.0
+    yield limit("background.not_plain", round(busy, 3), max=1.0, unit="ratio")
+    yield limit("background.shadow", round(m.shadow.worst, 3),
+                max=params["max_shadow_fraction"], unit="ratio")
+    low = max(m.low_contrast_head / params["max_low_contrast_head"],
+              m.low_contrast_all / params["max_low_contrast_all"])
+    yield limit("background.low_contrast", round(low, 3), max=1.0, unit="ratio")
+    c = m.colour
+    if not np.isfinite(c.chroma):
+        yield finding("background.strong_colour", Status.PASS, None, unit="C*ab")
+        return
+    strong = c.chroma > params["max_chroma"] or c.lightness < params["min_lightness"]
+    yield finding("background.strong_colour", Status.FAIL if strong else Status.PASS,
+                  {"chroma": round(c.chroma, 1), "lightness": round(c.lightness, 1)},
+                  {"max": params["max_chroma"], "min_lightness": params["min_lightness"]},
+                  "C*ab / L*")
+
+
+CHECK = Check(
+    name="background",
+    codes=CODES,
+    params={
+        "working_long_side_px": int,
+        "edge_margin": float,
+        "edge_level": float,
+        "min_area_fraction": float,
+        "max_edge_density": float,
+        "max_residual_std": float,
+        "max_colour_std": float,
+        "shadow_near_from": float,
+        "shadow_near_to": float,
+        "shadow_far_from": float,
+        "shadow_far_to": float,
+        "shadow_dark_ratio": float,
+        "max_shadow_fraction": float,
+        "contrast_band": float,
+        "contrast_window": float,
+        "min_delta_e": float,
+        "max_low_contrast_head": float,
+        "max_low_contrast_all": float,
+        "max_chroma": float,
+        "min_lightness": float,
+    },
+    run=run,
+)

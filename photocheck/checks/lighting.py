@@ -1,0 +1,70 @@
+"""Lighting check: the face neither too dark nor too bright, not clipped, evenly lit.
+
+J-LIS (顔写真のチェックポイント): refuse a photo that is too dark or too bright, or with a shadow
+on the face; ICAO 9303-3: even illumination, no shadows, no over- or under-exposed areas.
+Black-and-white photos are allowed (no colour rule here). Imbalance is a ratio between halves
+of the same face, so it does not depend on skin tone.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from photocheck import scene
+from photocheck.checks.base import Check, finding, limit
+from photocheck.context import PhotoContext, intermediate
+from photocheck.measures.lighting import FaceLight, face_light
+from photocheck.report import Finding, Status
+
+CODES = ("lighting.too_dark", "lighting.too_bright", "lighting.clipped",
+         "lighting.face_shadow")
+
+
+@intermediate
+def lighting_measures(ctx: PhotoContext) -> FaceLight:
+    """Lighting figures of the applicant's face on the analysis image."""
+    view = scene.face_view(ctx)
+    return face_light(view.bgr, view.frame, view.oval)
+
+
+def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
+    """Emit the four lighting findings."""
+    m = lighting_measures(ctx)
+    face_l, scene_hi = round(m.lightness, 1), round(m.scene_highlight, 1)
+    # a dark-skinned face is darker than a pale one under the same light: below the soft limit
+    # the face is only "too dark" when nothing in the scene is bright either
+    dark = face_l < params["min_face_lightness"] or (
+        face_l < params["soft_min_face_lightness"]
+        and scene_hi < params["min_scene_highlight"])
+    yield finding("lighting.too_dark", Status.FAIL if dark else Status.PASS,
+                  {"face_lightness": face_l, "scene_highlight": scene_hi},
+                  {"min": params["min_face_lightness"],
+                   "soft_min": params["soft_min_face_lightness"],
+                   "min_scene_highlight": params["min_scene_highlight"]}, "L*")
+    yield limit("lighting.too_bright", face_l, max=params["max_face_lightness"], unit="L*")
+    clipped = max(m.clipped_high, m.clipped_low)
+    yield limit("lighting.clipped", round(clipped, 4), max=params["max_clipped_fraction"],
+                unit="ratio")
+    shadow = max(m.lr_stops / params["max_lr_stops"], m.tb_stops / params["max_tb_stops"])
+    yield finding("lighting.face_shadow",
+                  Status.FAIL if shadow > 1.0 else Status.PASS,
+                  {"left_right": round(m.lr_stops, 2), "top_bottom": round(m.tb_stops, 2)},
+                  {"max_left_right": params["max_lr_stops"],
+                   "max_top_bottom": params["max_tb_stops"]}, "stops")
+
+
+CHECK = Check(
+    name="lighting",
+    codes=CODES,
+    params={
+        "min_face_lightness": float,
+        "soft_min_face_lightness": float,
+        "min_scene_highlight": float,
+        "max_face_lightness": float,
+        "max_clipped_fraction": float,
+        "max_lr_stops": float,
+        "max_tb_stops": float,
+    },
+    run=run,
+)

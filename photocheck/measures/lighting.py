@@ -1,0 +1,207 @@
+"""Lighting measures on the face: exposure, clipping and left/right or top/bottom imbalance.
+
+Pure numpy/OpenCV functions (numbers out, no thresholds). J-LIS refuses photos that are too
+dark or too bright or have a shadow on the face; ICAO 9303-3 asks for even illumination with
+no shadows and no over- or under-exposed areas. Imbalances are ratios of linear luminance
+between face regions of the same person, so skin tone cancels out.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+# Skin sample patches in the face frame: (u, v, radius). u runs along the eye line in units of
+# the inter-ocular distance (eye centres at u = ∓0.5), v downwards in units of the eye-to-mouth
+# distance (eye line v = 0, mouth v = 1). Chosen to avoid eyes, brows, nostrils, lips and beard.
+PATCHES: dict[str, tuple[float, float, float]] = {
+    "forehead_left": (-0.3, -0.45, 0.12),
+    "forehead_centre": (0.0, -0.4, 0.12),
+    "forehead_right": (0.3, -0.45, 0.12),
+    "cheek_left": (-0.55, 0.55, 0.18),
+    "cheek_right": (0.55, 0.55, 0.18),
+    "nose": (0.0, 0.35, 0.1),
+}
+
+
+def srgb_to_linear(values: np.ndarray) -> np.ndarray:
+    """sRGB-encoded values in [0, 255] → linear light in [0, 1] (IEC 61966-2-1)."""
+    v = np.asarray(values, dtype=np.float32) / 255.0
+    return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4).astype(np.float32)
+
+
+def linear_luminance(bgr: np.ndarray) -> np.ndarray:
+    """Relative luminance Y (Rec. 709 weights on linear sRGB), float32 in [0, 1]."""
+    lin = srgb_to_linear(bgr)
+    return (0.0722 * lin[..., 0] + 0.7152 * lin[..., 1] + 0.2126 * lin[..., 2]).astype(np.float32)
+
+
+def lightness(bgr: np.ndarray) -> np.ndarray:
+    """CIE L* (0–100) of uint8 BGR pixels."""
+    lab = cv2.cvtColor(np.asarray(bgr, dtype=np.float32) / 255.0, cv2.COLOR_BGR2LAB)
+    return lab[..., 0]
+
+
+@dataclass(frozen=True)
+class FaceFrame:
+    """A face-aligned frame from the landmarks, in the pixels of the image it is used on.
+
+    Attributes
+    ----------
+    origin : numpy.ndarray
+        ``(2,)`` midpoint of the eye centres.
+    u_axis : numpy.ndarray
+        ``(2,)`` vector from the image-left to the image-right eye centre (length = IOD).
+    v_axis : numpy.ndarray
+        ``(2,)`` vector from the eye midpoint to the mouth centre.
+    """
+
+    origin: np.ndarray
+    u_axis: np.ndarray
+    v_axis: np.ndarray
+
+    @classmethod
+    def from_points(cls, eye_left: np.ndarray, eye_right: np.ndarray,
+                    mouth: np.ndarray) -> FaceFrame:
+        """Frame from the two eye centres and the mouth centre."""
+        el, er, m = (np.asarray(p, dtype=np.float64)[:2] for p in (eye_left, eye_right, mouth))
+        origin = (el + er) / 2.0
+        return cls(origin=origin, u_axis=er - el, v_axis=m - origin)
+
+    @property
+    def iod_px(self) -> float:
+        """Inter-ocular distance in pixels."""
+        return float(np.hypot(*self.u_axis))
+
+    def to_image(self, u: float, v: float) -> np.ndarray:
+        """Face-frame coordinates → image pixels."""
+        return self.origin + u * self.u_axis + v * self.v_axis
+
+    def scaled(self, factor: float) -> FaceFrame:
+        """The same frame in an image resized by ``factor``."""
+        return FaceFrame(self.origin * factor, self.u_axis * factor, self.v_axis * factor)
+
+
+def patch_masks(shape: tuple[int, int], frame: FaceFrame,
+                patches: dict[str, tuple[float, float, float]] | None = None
+                ) -> dict[str, np.ndarray]:
+    """Boolean masks of the skin patches (ellipses, radius in IOD units)."""
+    h, w = shape
+    out: dict[str, np.ndarray] = {}
+    for name, (u, v, radius) in (patches or PATCHES).items():
+        centre = frame.to_image(u, v)
+        r = max(1, int(round(radius * frame.iod_px)))
+        mask = np.zeros((h, w), np.uint8)
+        cv2.circle(mask, (int(round(centre[0])), int(round(centre[1]))), r, 1, -1)
+        out[name] = mask.astype(bool)
+    return out
+
+
+def robust_mean(values: np.ndarray) -> float:
+    """Mean of the 20th–80th percentile range (ignores spots, hair strands, highlights)."""
+    v = np.asarray(values, dtype=np.float64).ravel()
+    if v.size == 0:
+        return float("nan")
+    lo, hi = np.percentile(v, [20, 80])
+    mid = v[(v >= lo) & (v <= hi)]
+    return float(mid.mean()) if mid.size else float(np.median(v))
+
+
+@dataclass(frozen=True)
+class FaceLight:
+    """Lighting figures of one face.
+
+    Attributes
+    ----------
+    lightness : float
+        Median L* (0–100) of the skin patches.
+    scene_highlight : float
+        98th percentile L* of the whole image (whites of eyes, background, clothes).
+    lr_stops, tb_stops : float
+        ``|log2|`` of the luminance ratio image-left vs image-right half, and forehead vs
+        cheeks.
+    clipped_high, clipped_low : float
+        Fraction of face-oval pixels with grey level ≥ 248 or ≤ 5.
+    """
+
+    lightness: float
+    scene_highlight: float
+    lr_stops: float
+    tb_stops: float
+    clipped_high: float
+    clipped_low: float
+
+
+def imbalance_stops(lum: np.ndarray, patches: dict[str, np.ndarray]) -> tuple[float, float]:
+    """Left/right and top/bottom luminance imbalance in stops (``|log2|`` of the ratios).
+
+    Left/right compares the two cheeks. Top/bottom compares the brightest forehead patch with
+    the cheeks: a fringe may cover part of the forehead, and it is hair, not a shadow.
+    """
+    def mean(name: str) -> float:
+        m = patches.get(name)
+        return robust_mean(lum[m]) if m is not None and m.any() else float("nan")
+
+    eps = 1e-4
+    left, right = mean("cheek_left"), mean("cheek_right")
+    tops = [mean(n) for n in ("forehead_left", "forehead_centre", "forehead_right")]
+    tops = [t for t in tops if np.isfinite(t)]
+    cheeks = [c for c in (left, right) if np.isfinite(c)]
+    top = max(tops) if tops else float("nan")
+    bottom = float(np.mean(cheeks)) if cheeks else float("nan")
+    lr = abs(float(np.log2((left + eps) / (right + eps))))
+    tb = abs(float(np.log2((top + eps) / (bottom + eps))))
+    return (lr if np.isfinite(lr) else 0.0), (tb if np.isfinite(tb) else 0.0)
+
+
+def clipped_fractions(bgr: np.ndarray, mask: np.ndarray, high: int = 248,
+                      low: int = 5) -> tuple[float, float]:
+    """Fractions of ``mask`` pixels that are blown or crushed: grey level ≥ ``high`` or ≤ ``low``.
+
+    Grey level, not the largest channel: the red channel of well-lit pale skin nears 255
+    without the skin looking blown.
+    """
+    m = np.asarray(mask, bool)
+    if not m.any():
+        return float("nan"), float("nan")
+    grey = cv2.cvtColor(np.asarray(bgr, np.uint8), cv2.COLOR_BGR2GRAY)[m]
+    return float((grey >= high).mean()), float((grey <= low).mean())
+
+
+def face_light(bgr: np.ndarray, frame: FaceFrame, oval: np.ndarray) -> FaceLight:
+    """All lighting figures of a face.
+
+    Parameters
+    ----------
+    bgr : numpy.ndarray
+        uint8 ``(H, W, 3)`` image.
+    frame : FaceFrame
+        The face frame in this image's pixels.
+    oval : numpy.ndarray
+        bool ``(H, W)`` face-oval mask (for clipping).
+    """
+    h, w = bgr.shape[:2]
+    # work on a box around the face only: the colour conversions are per pixel
+    reach = 1.6 * frame.iod_px
+    cx, cy = frame.to_image(0.0, 0.3)
+    x0, x1 = int(max(0, cx - reach)), int(min(w, cx + reach + 1))
+    y0, y1 = int(max(0, cy - reach)), int(min(h, cy + reach + 1))
+    if x1 <= x0 or y1 <= y0:
+        x0, y0, x1, y1 = 0, 0, w, h
+    box = np.ascontiguousarray(bgr[y0:y1, x0:x1])
+    local = FaceFrame(frame.origin - np.array([x0, y0], np.float64), frame.u_axis, frame.v_axis)
+    masks = patch_masks(box.shape[:2], local)
+    lum = linear_luminance(box)
+    skin = np.zeros(box.shape[:2], bool)
+    for m in masks.values():
+        skin |= m
+    lstar = lightness(box)
+    face_l = float(np.median(lstar[skin])) if skin.any() else float("nan")
+    step = max(1, max(h, w) // 320)
+    scene_l = lightness(np.ascontiguousarray(bgr[::step, ::step]))
+    lr, tb = imbalance_stops(lum, masks)
+    hi, lo = clipped_fractions(box, np.asarray(oval, bool)[y0:y1, x0:x1])
+    return FaceLight(lightness=face_l, scene_highlight=float(np.percentile(scene_l, 98)),
+                     lr_stops=lr, tb_stops=tb, clipped_high=hi, clipped_low=lo)

@@ -1,0 +1,240 @@
+"""Image-quality measures: sharpness, noise, JPEG blocking, effective resolution, halftone.
+
+Pure numpy/OpenCV functions on grey-level arrays (numbers out, no thresholds). J-LIS lists
+"out of focus or camera shake", "noise, jaggies, halftone dots" among the reasons a photo is
+refused; ICAO 9303-3 / ISO 39794-5 ask for a sharp, noise- and artefact-free portrait.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+
+import cv2
+import numpy as np
+
+# Directions for directional sharpness: (dy, dx) unit steps for 0°, 90°, 45°, 135°.
+_DIRECTIONS: tuple[tuple[int, int], ...] = ((0, 1), (1, 0), (1, 1), (1, -1))
+
+# IJG standard luminance quantisation table (JPEG Annex K), natural (row-major) order.
+_IJG_LUMA = np.array([
+    16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55,
+    14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62,
+    18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
+    49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
+], dtype=np.float64)
+
+# Zig-zag order → natural order index (DQT segments store tables in zig-zag order).
+_ZIGZAG = np.array([
+    0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5,
+    12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
+    35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
+    58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
+])
+
+
+def _shift_diff(gray: np.ndarray, dy: int, dx: int, step: int) -> np.ndarray:
+    """``I(p + step·d) − I(p)`` over the valid part of the array."""
+    h, w = gray.shape
+    sy, sx = dy * step, dx * step
+    y0, y1 = max(0, -sy), h - max(0, sy)
+    x0, x1 = max(0, -sx), w - max(0, sx)
+    return gray[y0 + sy : y1 + sy, x0 + sx : x1 + sx] - gray[y0:y1, x0:x1]
+
+
+def directional_sharpness(gray: np.ndarray) -> np.ndarray:
+    """Fine-to-coarse gradient ratio in four directions (0°, 90°, 45°, 135°).
+
+    ``r = 3 · rms(I(p+d) − I(p)) / rms(I(p+3d) − I(p))``: 1.0 for content that is smooth over
+    three pixels (defocused, or motion-blurred along ``d``), about 1.7 for step edges, up to 3 for
+    pixel noise. It does not depend on contrast or brightness, so a dark face is not "blurred".
+
+    Parameters
+    ----------
+    gray : numpy.ndarray
+        ``(H, W)`` grey levels (any dtype), at least 8×8.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(4,)`` ratios, NaN where the crop has no contrast at all.
+    """
+    g = np.asarray(gray, dtype=np.float32)
+    out = np.full(4, np.nan)
+    if min(g.shape) < 8:
+        return out
+    for i, (dy, dx) in enumerate(_DIRECTIONS):
+        d1 = float(np.sqrt(np.mean(_shift_diff(g, dy, dx, 1) ** 2)))
+        d3 = float(np.sqrt(np.mean(_shift_diff(g, dy, dx, 3) ** 2)))
+        if d3 > 1e-6:
+            out[i] = 3.0 * d1 / d3
+    return out
+
+
+def resample(gray: np.ndarray, factor: float) -> np.ndarray:
+    """Resize by ``factor`` (area averaging when shrinking, cubic when enlarging)."""
+    h, w = gray.shape[:2]
+    size = (max(1, round(w * factor)), max(1, round(h * factor)))
+    interp = cv2.INTER_AREA if factor < 1.0 else cv2.INTER_CUBIC
+    return cv2.resize(np.asarray(gray, dtype=np.float32), size, interpolation=interp)
+
+
+def sharpness_at_scales(gray: np.ndarray, iod_px: float,
+                        target_iod_px: Sequence[float]) -> np.ndarray:
+    """Directional sharpness of a face crop resampled to given inter-ocular distances.
+
+    Normalising by the inter-ocular distance (IOD) makes the figure independent of the face's
+    size in pixels (ISO 39794-5 specifies resolution as IOD).
+
+    Parameters
+    ----------
+    gray : numpy.ndarray
+        Face crop ``(H, W)``.
+    iod_px : float
+        The crop's inter-ocular distance in its own pixels.
+    target_iod_px : sequence of float
+        IODs to resample to; targets above ``iod_px`` are evaluated at ``iod_px`` (never upscale).
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(len(target_iod_px), 4)`` directional ratios (see :func:`directional_sharpness`).
+    """
+    rows = []
+    for target in target_iod_px:
+        factor = min(1.0, float(target) / max(iod_px, 1e-6))
+        rows.append(directional_sharpness(resample(gray, factor)))
+    return np.array(rows)
+
+
+def noise_sigma(gray: np.ndarray, tile_px: int = 8, flat_fraction: float = 0.25,
+                clip_levels: tuple[float, float] = (4.0, 251.0)) -> float:
+    """Noise standard deviation (grey levels) in the flattest tiles (Immerkær 1996).
+
+    The Laplacian-difference kernel cancels linear ramps; its mean absolute response on the
+    flattest ``flat_fraction`` of tiles estimates sigma. Tiles touching clipped levels (no
+    noise survives clipping) are left out.
+
+    Returns
+    -------
+    float
+        Sigma in grey levels; NaN when no usable tile exists.
+    """
+    g = np.asarray(gray, dtype=np.float32)
+    h, w = g.shape
+    if h < tile_px + 2 or w < tile_px + 2:
+        return float("nan")
+    kernel = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float32)
+    resp = np.abs(cv2.filter2D(g, -1, kernel, borderType=cv2.BORDER_REFLECT))[1:-1, 1:-1]
+    # structure = gradient energy of a smoothed copy: high on edges, low on flat skin/background
+    smooth = cv2.GaussianBlur(g, (0, 0), 1.5)
+    gx = cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3)
+    gy = cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3)
+    struct = np.hypot(gx, gy)[1:-1, 1:-1]
+    inner = g[1:-1, 1:-1]
+    th, tw = (h - 2) // tile_px, (w - 2) // tile_px
+    if th * tw == 0:
+        return float("nan")
+
+    def tiles(a: np.ndarray) -> np.ndarray:
+        a = a[: th * tile_px, : tw * tile_px]
+        return a.reshape(th, tile_px, tw, tile_px).swapaxes(1, 2).reshape(th * tw, -1)
+
+    t_resp, t_struct, t_val = tiles(resp), tiles(struct), tiles(inner)
+    usable = (t_val.min(axis=1) > clip_levels[0]) & (t_val.max(axis=1) < clip_levels[1])
+    if not usable.any():
+        return float("nan")
+    score = t_struct.mean(axis=1)[usable]
+    mean_resp = t_resp.mean(axis=1)[usable]
+    keep = max(1, int(round(flat_fraction * score.size)))
+    flat = np.argsort(score)[:keep]
+    return float(np.sqrt(np.pi / 2.0) / 6.0 * np.median(mean_resp[flat]))
+
+
+def blockiness(gray: np.ndarray, period_px: int = 8) -> float:
+    """JPEG blocking: how much the grid-boundary differences stand out (phase-free).
+
+    The mean absolute first difference is folded modulo ``period_px`` along each axis; the
+    figure is the strongest phase over the median of the other phases, averaged over both axes.
+    About 1.0 for unblocked images; 1.5–3+ for heavily compressed ones.
+
+    Returns
+    -------
+    float
+        NaN when the crop is smaller than four periods.
+    """
+    g = np.asarray(gray, dtype=np.float32)
+    if period_px < 2 or min(g.shape) < 4 * period_px:
+        return float("nan")
+    ratios = []
+    for axis in (1, 0):
+        d = np.abs(np.diff(g, axis=axis))
+        profile = d.mean(axis=1 - axis)
+        n = profile.size // period_px * period_px
+        folded = profile[:n].reshape(-1, period_px).mean(axis=0)
+        peak = int(np.argmax(folded))
+        others = np.delete(folded, peak)
+        ratios.append(float(folded[peak] / max(float(np.median(others)), 1e-3)))
+    return float(np.mean(ratios))
+
+
+def jpeg_quality(quant_tables: Mapping[int, Sequence[int]]) -> float | None:
+    """Estimate the IJG quality (1–100) of a JPEG from its luminance quantisation table.
+
+    Uses the inverse of the IJG scaling (``scale = 5000/q`` below 50, ``200 − 2q`` above),
+    from the median ratio to the Annex K table; tables of other encoders give an equivalent
+    figure.
+
+    Returns
+    -------
+    float or None
+        None when table 0 is absent or malformed.
+    """
+    table = quant_tables.get(0) if quant_tables else None
+    if table is None or len(table) != 64:
+        return None
+    natural = np.empty(64, dtype=np.float64)
+    natural[_ZIGZAG] = np.asarray(table, dtype=np.float64)
+    scale = float(np.median(natural / _IJG_LUMA)) * 100.0
+    if scale <= 0:
+        return None
+    quality = 5000.0 / scale if scale > 100.0 else (200.0 - scale) / 2.0
+    return float(np.clip(quality, 1.0, 100.0))
+
+
+def halftone_peak(gray: np.ndarray, min_period_px: float = 2.2,
+                  max_period_px: float = 12.0) -> float:
+    """Strength of isolated periodic peaks (printed screen dots) in the power spectrum.
+
+    The log power spectrum of a windowed crop is compared with its own median-filtered version;
+    the figure is the largest excess (in log10 units) inside the band of halftone periods,
+    excluding frequencies on the 8-pixel JPEG block lattice (blocking makes peaks there).
+
+    Returns
+    -------
+    float
+        About 0.3–0.6 for natural images, above 1 for screened prints; NaN for tiny crops.
+    """
+    g = np.asarray(gray, dtype=np.float32)
+    size = 1 << int(np.floor(np.log2(min(g.shape))))
+    size = min(size, 256)
+    if size < 32:
+        return float("nan")
+    y0, x0 = (g.shape[0] - size) // 2, (g.shape[1] - size) // 2
+    patch = g[y0 : y0 + size, x0 : x0 + size]
+    patch = patch - cv2.GaussianBlur(patch, (0, 0), 4.0)  # drop the low-frequency face shape
+    window = np.outer(np.hanning(size), np.hanning(size)).astype(np.float32)
+    spec = np.fft.fftshift(np.abs(np.fft.fft2(patch * window)) ** 2)
+    logp = np.log10(spec + 1e-3).astype(np.float32)
+    background = cv2.medianBlur(logp, 5)
+    excess = cv2.GaussianBlur(logp - background, (3, 3), 0)
+    f = np.fft.fftshift(np.fft.fftfreq(size))
+    fx, fy = np.meshgrid(f, f)
+    radius = np.hypot(fx, fy)
+    band = (radius >= 1.0 / max_period_px) & (radius <= 1.0 / min_period_px)
+    lattice_gap = 1.5 / size
+    on_lattice = (np.abs(fx * 8 - np.round(fx * 8)) / 8 < lattice_gap) | (
+        np.abs(fy * 8 - np.round(fy * 8)) / 8 < lattice_gap)
+    band &= ~on_lattice
+    if not band.any():
+        return float("nan")
+    return float(excess[band].max())

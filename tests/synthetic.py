@@ -1,0 +1,257 @@
+"""Synthetic degradations of real photos, for tests with known answers.
+
+Every helper takes and returns uint8 BGR arrays (full resolution) and has a ``strength``
+parameter; :data:`DEGRADATIONS` names each with the code it should trigger and a "clear"
+(a person would call it clearly bad) and a "mild" (acceptable) strength. Helpers that need the
+person or the face take ``mask`` (person probability, any size: it is resized to the image) and
+``face_box`` (``[x0, y0, x1, y1]`` full-res px). Random helpers take a ``seed``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+import cv2
+import numpy as np
+
+Box = tuple[float, float, float, float] | np.ndarray
+
+
+def _face_width(bgr: np.ndarray, face_box: Box | None) -> float:
+    """Face width in px, or a typical portrait's (40 % of the short side) without a box."""
+    if face_box is not None:
+        return float(face_box[2] - face_box[0])
+    return 0.4 * min(bgr.shape[:2])
+
+
+def _mask_like(mask: np.ndarray, bgr: np.ndarray) -> np.ndarray:
+    h, w = bgr.shape[:2]
+    m = np.asarray(mask, dtype=np.float32)
+    if m.max() > 1.0:
+        m = m / 255.0
+    if m.shape != (h, w):
+        m = cv2.resize(m, (w, h), interpolation=cv2.INTER_LINEAR)
+    return np.clip(m, 0.0, 1.0)
+
+
+def _u8(x: np.ndarray) -> np.ndarray:
+    return np.clip(np.round(x), 0, 255).astype(np.uint8)
+
+
+def blur(bgr: np.ndarray, strength: float, face_box: Box | None = None) -> np.ndarray:
+    """Defocus: Gaussian blur with sigma = ``strength`` × face width (px)."""
+    sigma = strength * _face_width(bgr, face_box)
+    if sigma <= 0.05:
+        return bgr.copy()
+    return cv2.GaussianBlur(bgr, (0, 0), sigma)
+
+
+def motion_blur(bgr: np.ndarray, strength: float, face_box: Box | None = None,
+                angle_deg: float = 0.0) -> np.ndarray:
+    """Camera shake: a line kernel of length ``strength`` × face width at ``angle_deg``."""
+    length = strength * _face_width(bgr, face_box)
+    n = int(np.ceil(length)) | 1
+    if n < 2:
+        return bgr.copy()
+    kernel = np.zeros((n, n), np.float32)
+    c = n // 2
+    dx, dy = np.cos(np.radians(angle_deg)), np.sin(np.radians(angle_deg))
+    half = length / 2.0
+    cv2.line(kernel, (round(c - dx * half), round(c - dy * half)),
+             (round(c + dx * half), round(c + dy * half)), 1.0, 1, cv2.LINE_AA)
+    kernel /= kernel.sum()
+    return cv2.filter2D(bgr, -1, kernel, borderType=cv2.BORDER_REFLECT)
+
+
+def darken(bgr: np.ndarray, strength: float) -> np.ndarray:
+    """Under-exposure: linear light × 2^−(4·strength) (strength 1 = four stops darker)."""
+    lin = (bgr.astype(np.float32) / 255.0) ** 2.2
+    lin *= 2.0 ** (-4.0 * strength)
+    return _u8(255.0 * lin ** (1 / 2.2))
+
+
+def brighten(bgr: np.ndarray, strength: float) -> np.ndarray:
+    """Over-exposure: linear light × 2^(4·strength), clipped (strength 1 = four stops)."""
+    lin = (bgr.astype(np.float32) / 255.0) ** 2.2
+    lin *= 2.0 ** (4.0 * strength)
+    return _u8(255.0 * np.clip(lin, 0, 1) ** (1 / 2.2))
+
+
+def face_shadow(bgr: np.ndarray, strength: float, face_box: Box,
+                mask: np.ndarray | None = None, side: str = "right") -> np.ndarray:
+    """A shadow across the face: linear light falls off to ``1 − strength`` across the central
+    half of the face box, towards ``side`` (image-left or image-right), on the person only."""
+    h, w = bgr.shape[:2]
+    x0, _, x1, _ = (float(v) for v in face_box)
+    cx, quarter = (x0 + x1) / 2.0, (x1 - x0) / 4.0
+    xs = np.arange(w, dtype=np.float32)
+    t = np.clip((xs - (cx - quarter)) / max(2 * quarter, 1.0), 0, 1)
+    if side == "left":
+        t = 1.0 - t
+    factor = 1.0 - strength * t[None, :]
+    weight = _mask_like(mask, bgr) if mask is not None else np.ones((h, w), np.float32)
+    factor = 1.0 - weight * (1.0 - factor)
+    lin = (bgr.astype(np.float32) / 255.0) ** 2.2 * factor[..., None]
+    return _u8(255.0 * lin ** (1 / 2.2))
+
+
+def _clutter(h: int, w: int, seed: int) -> np.ndarray:
+    """A cluttered scene: random rectangles, ellipses, lines and stripes on a wall colour."""
+    rng = np.random.default_rng(seed)
+    canvas = np.empty((h, w, 3), np.uint8)
+    canvas[:] = rng.integers(120, 230, 3)
+    scale = max(h, w)
+    for _ in range(40):
+        colour = tuple(int(c) for c in rng.integers(0, 256, 3))
+        kind = rng.integers(0, 3)
+        x, y = int(rng.integers(0, w)), int(rng.integers(0, h))
+        size = int(rng.integers(scale // 30, scale // 6))
+        if kind == 0:
+            cv2.rectangle(canvas, (x, y), (x + size, y + int(size * rng.uniform(0.3, 2))),
+                          colour, -1)
+        elif kind == 1:
+            cv2.ellipse(canvas, (x, y), (size // 2, int(size * rng.uniform(0.2, 0.8))),
+                        float(rng.uniform(0, 180)), 0, 360, colour, -1)
+        else:
+            cv2.line(canvas, (x, y), (x + size, y + int(rng.integers(-size, size))), colour,
+                     max(1, scale // 200))
+    return cv2.GaussianBlur(canvas, (0, 0), max(0.6, scale / 1500))
+
+
+def busy_background(bgr: np.ndarray, strength: float, mask: np.ndarray,
+                    seed: int = 0) -> np.ndarray:
+    """Composite a cluttered scene behind the person (through ``mask``) at opacity
+    ``strength`` over the original background."""
+    h, w = bgr.shape[:2]
+    person = _mask_like(mask, bgr)
+    scene = _clutter(h, w, seed).astype(np.float32)
+    bg = (1.0 - strength) * bgr.astype(np.float32) + strength * scene
+    out = person[..., None] * bgr.astype(np.float32) + (1.0 - person[..., None]) * bg
+    return _u8(out)
+
+
+def background_shadow(bgr: np.ndarray, strength: float, mask: np.ndarray,
+                      offset: float = 0.06, side: str = "right") -> np.ndarray:
+    """A cast shadow beside the person: the silhouette shifted by ``offset`` × image width
+    sideways (and half that down), softened, darkening the background's linear light by
+    ``strength``."""
+    h, w = bgr.shape[:2]
+    person = _mask_like(mask, bgr)
+    dx = offset * w * (1 if side == "right" else -1)
+    shift = np.float32([[1, 0, dx], [0, 1, abs(dx) / 2]])
+    cast = cv2.warpAffine(person, shift, (w, h), borderMode=cv2.BORDER_REPLICATE)
+    cast = cv2.GaussianBlur(cast, (0, 0), max(1.0, 0.01 * w))
+    factor = 1.0 - strength * cast * (1.0 - person)
+    lin = (bgr.astype(np.float32) / 255.0) ** 2.2 * factor[..., None]
+    return _u8(255.0 * lin ** (1 / 2.2))
+
+
+def noise(bgr: np.ndarray, strength: float, seed: int = 0) -> np.ndarray:
+    """Sensor-like noise: Gaussian, sigma = ``strength`` grey levels, independent per channel."""
+    rng = np.random.default_rng(seed)
+    return _u8(bgr.astype(np.float32) + rng.normal(0.0, strength, bgr.shape))
+
+
+def jpeg(bgr: np.ndarray, strength: float) -> np.ndarray:
+    """JPEG round trip at quality ``round(strength)`` (e.g. 10 for clearly blocky)."""
+    ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, int(round(strength))])
+    if not ok:
+        raise ValueError("JPEG encoding failed")
+    return cv2.imdecode(buf, cv2.IMREAD_COLOR)
+
+
+def upscale(bgr: np.ndarray, strength: float) -> np.ndarray:
+    """Low effective resolution: shrink by ``strength`` (area) and enlarge back (cubic)."""
+    h, w = bgr.shape[:2]
+    if strength <= 1.0:
+        return bgr.copy()
+    small = cv2.resize(bgr, (max(1, round(w / strength)), max(1, round(h / strength))),
+                       interpolation=cv2.INTER_AREA)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
+
+
+def halftone(bgr: np.ndarray, strength: float, period_px: float = 4.2,
+             angle_deg: float = 45.0) -> np.ndarray:
+    """A printed screen, as a scanned print shows it: each channel thresholded against a
+    rotated dot screen of ``period_px``, softened by the scanner, blended at ``strength``."""
+    h, w = bgr.shape[:2]
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    a = np.radians(angle_deg)
+    u = (xx * np.cos(a) + yy * np.sin(a)) * (2 * np.pi / period_px)
+    v = (-xx * np.sin(a) + yy * np.cos(a)) * (2 * np.pi / period_px)
+    screen = (np.cos(u) + np.cos(v) + 2.0) / 4.0 * 255.0  # 0..255 dot profile
+    dots = (bgr.astype(np.float32) > screen[..., None]).astype(np.float32) * 255.0
+    dots = cv2.GaussianBlur(dots, (0, 0), 0.6)
+    return _u8((1.0 - strength) * bgr.astype(np.float32) + strength * dots)
+
+
+@dataclass(frozen=True)
+class Degradation:
+    """One degradation with its expected finding and its clear / mild strengths.
+
+    Attributes
+    ----------
+    code : str
+        The finding that should fail at the clear strength.
+    also : tuple of str
+        Other findings that count as detecting it (over-exposure shows as clipping too).
+    apply : callable
+        ``apply(bgr, strength, mask, face_box, seed) -> bgr``.
+    clear, mild : float
+        Strengths: clearly bad (must be detected) and mild (must not cause failures).
+    """
+
+    code: str
+    apply: Callable[[np.ndarray, float, np.ndarray | None, Box | None, int], np.ndarray]
+    clear: float
+    mild: float
+    also: tuple[str, ...] = ()
+
+    @property
+    def codes(self) -> tuple[str, ...]:
+        """Every finding that counts as detecting this degradation."""
+        return (self.code, *self.also)
+
+
+def _wrap(fn: Callable[..., np.ndarray], *, uses_mask: bool = False, uses_face: bool = False,
+          uses_seed: bool = False, **fixed: Any
+          ) -> Callable[[np.ndarray, float, np.ndarray | None, Box | None, int], np.ndarray]:
+    def apply(bgr: np.ndarray, strength: float, mask: np.ndarray | None = None,
+              face_box: Box | None = None, seed: int = 0) -> np.ndarray:
+        kwargs: dict[str, Any] = dict(fixed)
+        if uses_mask:
+            if mask is None:
+                raise ValueError(f"{fn.__name__} needs the person mask")
+            kwargs["mask"] = mask
+        if uses_face:
+            kwargs["face_box"] = face_box
+        if uses_seed:
+            kwargs["seed"] = seed
+        return fn(bgr, strength, **kwargs)
+
+    return apply
+
+
+DEGRADATIONS: dict[str, Degradation] = {
+    "blur": Degradation("quality.blur", _wrap(blur, uses_face=True), clear=0.02, mild=0.002),
+    "motion_blur": Degradation("quality.blur", _wrap(motion_blur, uses_face=True),
+                               clear=0.08, mild=0.008),
+    "darken": Degradation("lighting.too_dark", _wrap(darken), clear=0.6, mild=0.1),
+    "brighten": Degradation("lighting.too_bright", _wrap(brighten), clear=0.5, mild=0.08,
+                            also=("lighting.clipped",)),
+    "face_shadow": Degradation("lighting.face_shadow",
+                               _wrap(face_shadow, uses_face=True, uses_mask=True),
+                               clear=0.85, mild=0.15),
+    "busy_background": Degradation("background.not_plain",
+                                   _wrap(busy_background, uses_mask=True, uses_seed=True),
+                                   clear=1.0, mild=0.04),
+    "background_shadow": Degradation("background.shadow",
+                                     _wrap(background_shadow, uses_mask=True),
+                                     clear=0.6, mild=0.08),
+    "noise": Degradation("quality.noise", _wrap(noise, uses_seed=True), clear=25.0, mild=2.0),
+    "jpeg": Degradation("quality.compression", _wrap(jpeg), clear=10.0, mild=75.0),
+    "upscale": Degradation("quality.upscaled", _wrap(upscale), clear=4.0, mild=1.3),
+    "halftone": Degradation("quality.halftone", _wrap(halftone), clear=1.0, mild=0.0),
+}
