@@ -1,0 +1,85 @@
+"""Background measures: exact values on tiny synthetic scenes."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from photocheck.measures import background as bgm
+
+
+def _scene(h: int = 120, w: int = 160) -> tuple[np.ndarray, np.ndarray]:
+    """A grey wall and a person-shaped blob (head + shoulders) in the middle."""
+    bgr = np.full((h, w, 3), 200, np.uint8)
+    prob = np.zeros((h, w), np.float32)
+    cv2.ellipse(prob, (w // 2, h // 2), (18, 24), 0, 0, 360, 1.0, -1)
+    cv2.rectangle(prob, (w // 2 - 40, h // 2 + 20), (w // 2 + 40, h - 1), 1.0, -1)
+    bgr[prob > 0.5] = (60, 90, 150)
+    return bgr, prob
+
+
+def test_quadratic_residual_removes_a_quadratic_surface() -> None:
+    yy, xx = np.mgrid[0:40, 0:50].astype(np.float32)
+    surface = 10 + 0.3 * xx + 0.01 * yy**2 - 0.002 * xx * yy
+    mask = np.ones((40, 50), bool)
+    mask[10:20, 10:20] = False
+    res = bgm.quadratic_residual(surface, mask)
+    assert np.abs(res[mask]).max() < 1e-3
+    assert np.all(res[~mask] == 0)
+
+
+def test_plain_wall_with_a_gradient_has_no_texture() -> None:
+    bgr, prob = _scene()
+    ramp = np.linspace(-25, 25, bgr.shape[1])[None, :, None]
+    lit = np.clip(bgr + ramp * (prob[..., None] < 0.5), 0, 255).astype(np.uint8)
+    outside, _ = bgm.distances(prob)
+    tex = bgm.texture(bgm.to_lab(lit), outside >= 4)
+    assert tex.edge_density == 0.0
+    assert tex.residual_std < 0.5
+    assert tex.colour_std < 0.5
+
+
+def test_stripes_make_texture() -> None:
+    bgr, prob = _scene()
+    stripes = bgr.copy()
+    stripes[:, ::6][prob[:, ::6] < 0.5] = (40, 40, 40)
+    outside, _ = bgm.distances(prob)
+    tex = bgm.texture(bgm.to_lab(stripes), outside >= 4)
+    assert tex.edge_density > 0.3
+    assert tex.residual_std > 3
+
+
+def test_shadow_beside_the_right_shoulder() -> None:
+    bgr, prob = _scene()
+    lum = np.full(prob.shape, 0.5, np.float32)
+    outside, _ = bgm.distances(prob)
+    xx = np.arange(prob.shape[1])[None, :]
+    band = (outside > 0) & (outside < 10) & (xx > prob.shape[1] // 2)
+    lum[band] = 0.2
+    sh = bgm.shadow(lum, prob, near_px=(1, 8), far_px=(15, 40))
+    assert sh.left == 0.0
+    assert sh.right > 0.9
+    assert sh.depth_right == pytest.approx(0.6, abs=0.05)
+    assert sh.worst == sh.right
+
+
+def test_silhouette_contrast_is_the_lab_distance() -> None:
+    bgr, prob = _scene()
+    lab = bgm.to_lab(bgr)
+    de = bgm.silhouette_contrast(lab, prob, band_px=(1, 4), window_px=7)
+    expected = np.linalg.norm(lab[5, 5] - lab[prob.shape[0] // 2, prob.shape[1] // 2])
+    assert de.size > 50
+    assert np.median(de) == pytest.approx(expected, rel=0.02)
+    same = np.full_like(bgr, 200)
+    assert np.all(bgm.silhouette_contrast(bgm.to_lab(same), prob, (1, 4), 7) < 1e-3)
+
+
+def test_colour_of_a_light_blue_wall() -> None:
+    bgr = np.full((10, 10, 3), (230, 200, 170), np.uint8)  # BGR light blue
+    lab = bgm.to_lab(bgr)
+    col = bgm.colour(lab, np.ones((10, 10), bool))
+    assert col.lightness == pytest.approx(float(lab[0, 0, 0]))
+    assert col.chroma == pytest.approx(float(np.hypot(lab[0, 0, 1], lab[0, 0, 2])))
+    assert 10 < col.chroma < 30
+    assert np.isnan(bgm.colour(lab, np.zeros((10, 10), bool)).chroma)

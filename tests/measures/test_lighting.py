@@ -1,0 +1,72 @@
+"""Lighting measures: exact values on tiny arrays."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from photocheck.measures import lighting as lm
+
+
+def test_srgb_to_linear_known_values() -> None:
+    out = lm.srgb_to_linear(np.array([0, 10, 128, 255]))
+    np.testing.assert_allclose(out, [0.0, 10 / 255 / 12.92, 0.2158605, 1.0], rtol=1e-5)
+
+
+def test_linear_luminance_weights() -> None:
+    bgr = np.array([[[0, 255, 0], [255, 0, 0], [0, 0, 255], [255, 255, 255]]], np.uint8)
+    np.testing.assert_allclose(lm.linear_luminance(bgr)[0], [0.7152, 0.0722, 0.2126, 1.0],
+                               rtol=1e-5)
+
+
+def test_face_frame_maps_eyes_and_mouth() -> None:
+    frame = lm.FaceFrame.from_points(np.array([40.0, 50.0]), np.array([80.0, 50.0]),
+                                     np.array([60.0, 90.0]))
+    assert frame.iod_px == 40.0
+    np.testing.assert_allclose(frame.to_image(-0.5, 0.0), [40.0, 50.0])
+    np.testing.assert_allclose(frame.to_image(0.0, 1.0), [60.0, 90.0])
+    np.testing.assert_allclose(frame.scaled(0.5).to_image(0.5, 0.0), [40.0, 25.0])
+
+
+def test_imbalance_is_the_log2_ratio_of_the_cheeks() -> None:
+    lum = np.zeros((10, 10), np.float32)
+    lum[:, :5], lum[:, 5:] = 0.2, 0.4
+    masks = {name: np.zeros((10, 10), bool) for name in lm.PATCHES}
+    masks["cheek_left"][6:9, 1:4] = True
+    masks["cheek_right"][6:9, 6:9] = True
+    masks["forehead_centre"][1:3, 4:6] = True  # straddles both halves
+    lum[1:3, 4:6] = 0.6
+    lr, tb = lm.imbalance_stops(lum, masks)
+    assert lr == pytest.approx(1.0, abs=1e-3)
+    assert tb == pytest.approx(np.log2(0.6 / 0.3), abs=1e-3)
+
+
+def test_clipped_fractions_count_grey_levels() -> None:
+    bgr = np.zeros((2, 5, 3), np.uint8)
+    bgr[0, :2] = 255          # blown
+    bgr[0, 2] = (0, 0, 255)   # only red saturated: not blown
+    bgr[1, :] = 100
+    bgr[1, 4] = 2             # crushed
+    mask = np.ones((2, 5), bool)
+    hi, lo = lm.clipped_fractions(bgr, mask)
+    assert hi == pytest.approx(0.2)
+    assert lo == pytest.approx(0.3)  # bgr[0, 3:] are black too; pure red is grey 76
+    assert np.isnan(lm.clipped_fractions(bgr, np.zeros((2, 5), bool))[0])
+
+
+def test_face_light_on_an_evenly_and_a_half_lit_face() -> None:
+    frame = lm.FaceFrame.from_points(np.array([80.0, 90.0]), np.array([120.0, 90.0]),
+                                     np.array([100.0, 130.0]))
+    even = np.full((200, 200, 3), 180, np.uint8)
+    oval = np.zeros((200, 200), bool)
+    oval[60:160, 60:140] = True
+    light = lm.face_light(even, frame, oval)
+    assert light.lr_stops == pytest.approx(0.0, abs=1e-6)
+    assert light.tb_stops == pytest.approx(0.0, abs=1e-6)
+    # L* of grey 180 is 72.94; OpenCV's float Lab conversion gives 73.24
+    assert light.lightness == pytest.approx(73.24, abs=0.05)
+    half = even.copy()
+    half[:, 100:] = 90  # right half in shadow
+    shaded = lm.face_light(half, frame, oval)
+    expected = np.log2(lm.srgb_to_linear(np.array(180.0)) / lm.srgb_to_linear(np.array(90.0)))
+    assert shaded.lr_stops == pytest.approx(float(expected), abs=5e-3)

@@ -1,0 +1,114 @@
+"""Quality measures: exact values on tiny arrays and monotonic properties."""
+
+from __future__ import annotations
+
+import io
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from photocheck.decode import parse_jpeg
+from photocheck.measures import quality as qm
+
+
+def _texture(seed: int = 0, size: int = 128) -> np.ndarray:
+    """Smooth random texture with detail at every scale (like a face crop)."""
+    rng = np.random.default_rng(seed)
+    out = np.zeros((size, size), np.float32)
+    for sigma in (0.7, 1.5, 3.0, 6.0):
+        out += cv2.GaussianBlur(rng.normal(0, 60, (size, size)).astype(np.float32), (0, 0), sigma)
+    return np.clip(out + 128, 0, 255)
+
+
+def test_directional_sharpness_of_a_step_edge_is_exact() -> None:
+    w = 16
+    gray = np.zeros((10, w), np.float32)
+    gray[:, w // 2 :] = 100.0
+    r = qm.directional_sharpness(gray)
+    # horizontal: one jump of 100 per row in D1, three in D3
+    assert r[0] == pytest.approx(np.sqrt(3.0) * np.sqrt((w - 3) / (w - 1)), rel=1e-6)
+    assert np.isnan(r[1])  # no vertical contrast at all
+
+
+def test_directional_sharpness_is_one_for_a_linear_ramp() -> None:
+    ramp = np.tile(np.arange(32, dtype=np.float32) * 3.0, (12, 1))
+    assert qm.directional_sharpness(ramp)[0] == pytest.approx(1.0)
+
+
+def test_more_blur_gives_lower_sharpness() -> None:
+    base = _texture()
+    values = [np.nanmin(qm.directional_sharpness(cv2.GaussianBlur(base, (0, 0), s)))
+              for s in (0.3, 1.0, 2.0, 4.0)]
+    assert values == sorted(values, reverse=True)
+    assert values[0] > 1.3 and values[-1] < 1.05
+
+
+def test_motion_blur_lowers_the_blurred_direction_only() -> None:
+    rng = np.random.default_rng(4)
+    base = np.kron(rng.uniform(0, 255, (16, 16)), np.ones((8, 8))).astype(np.float32)
+    kernel = np.zeros((1, 9), np.float32)
+    kernel[:] = 1 / 9
+    shaken = cv2.filter2D(base, -1, kernel)
+    r = qm.directional_sharpness(shaken)
+    assert r[0] < 1.1 < r[1]
+
+
+def test_sharpness_is_independent_of_contrast() -> None:
+    base = _texture()
+    a = qm.directional_sharpness(base)
+    b = qm.directional_sharpness(base * 0.3 + 20)
+    np.testing.assert_allclose(a, b, rtol=1e-4)
+
+
+def test_sharpness_at_scales_never_upscales() -> None:
+    base = _texture()
+    rows = qm.sharpness_at_scales(base, iod_px=40.0, target_iod_px=[40.0, 400.0, 20.0])
+    assert rows.shape == (3, 4)
+    np.testing.assert_allclose(rows[0], rows[1])
+    assert not np.allclose(rows[0], rows[2])
+
+
+def test_noise_sigma_recovers_added_noise_and_grows_with_it() -> None:
+    rng = np.random.default_rng(1)
+    flat = np.full((96, 96), 120.0, np.float32)
+    estimates = [qm.noise_sigma(flat + rng.normal(0, s, flat.shape).astype(np.float32))
+                 for s in (2.0, 5.0, 10.0, 20.0)]
+    assert estimates == sorted(estimates)
+    assert estimates[2] == pytest.approx(10.0, rel=0.15)
+    assert qm.noise_sigma(flat) == 0.0
+
+
+def test_noise_sigma_ignores_clipped_tiles() -> None:
+    assert np.isnan(qm.noise_sigma(np.full((40, 40), 255.0, np.float32)))
+
+
+def test_blockiness_of_constant_blocks_and_of_a_smooth_image() -> None:
+    rng = np.random.default_rng(2)
+    blocks = np.kron(rng.uniform(0, 255, (8, 8)), np.ones((8, 8))).astype(np.float32)
+    assert qm.blockiness(blocks) > 10.0
+    assert qm.blockiness(_texture()) == pytest.approx(1.0, abs=0.15)
+    assert np.isnan(qm.blockiness(np.zeros((16, 16), np.float32)))
+
+
+@pytest.mark.parametrize("quality", [10, 50, 90])
+def test_jpeg_quality_from_ijg_tables(quality: int) -> None:
+    buf = io.BytesIO()
+    Image.fromarray(np.full((16, 16, 3), 128, np.uint8)).save(buf, "JPEG", quality=quality)
+    tables = parse_jpeg(buf.getvalue()).quant_tables
+    assert qm.jpeg_quality(tables) == pytest.approx(quality, abs=2.0)
+    assert qm.jpeg_quality({}) is None
+
+
+def test_halftone_peak_finds_a_dot_screen() -> None:
+    base = cv2.resize(_texture(3, 64), (256, 256), interpolation=cv2.INTER_CUBIC)
+    yy, xx = np.mgrid[0:256, 0:256].astype(np.float32)
+    a = np.radians(45.0)
+    u = (xx * np.cos(a) + yy * np.sin(a)) * 2 * np.pi / 4.2
+    v = (-xx * np.sin(a) + yy * np.cos(a)) * 2 * np.pi / 4.2
+    screen = (np.cos(u) + np.cos(v) + 2) / 4 * 255
+    dots = np.where(base > screen, 255.0, 0.0).astype(np.float32)
+    assert qm.halftone_peak(dots) > 1.5
+    assert qm.halftone_peak(base) < 1.0
+    assert np.isnan(qm.halftone_peak(np.zeros((20, 20), np.float32)))
