@@ -105,9 +105,9 @@ class Settings(BaseSettings):
     workers : int
         Checks running at once (default: the number of CPU cores).
     queue : int
-        Admitted requests waiting for a worker (default: 2 × workers); beyond → 503.
+        Admitted requests waiting for a worker (default: 4 × workers); beyond → 503.
     timeout_s : float
-        Per-request time limit in seconds; beyond → 504.
+        Per-request time limit in seconds, queueing included (default 30); beyond → 504.
     default_profile : str
         Profile used when a request names none (``booth``).
     profiles : str
@@ -124,7 +124,7 @@ class Settings(BaseSettings):
     max_body_bytes: int = Field(default=10 * MiB, gt=0)
     workers: int = Field(default_factory=_default_workers, ge=1)
     queue: int | None = Field(default=None, ge=0)
-    timeout_s: float = Field(default=10.0, gt=0)
+    timeout_s: float = Field(default=30.0, gt=0)
     default_profile: str = "booth"
     profiles: str = ",".join(BUILTIN)
     retry_after_s: int = Field(default=1, ge=0)
@@ -136,8 +136,8 @@ class Settings(BaseSettings):
 
     @property
     def queue_length(self) -> int:
-        """Waiting slots (``queue``, or 2 × workers when unset)."""
-        return self.queue if self.queue is not None else 2 * self.workers
+        """Waiting slots (``queue``, or 4 × workers when unset)."""
+        return self.queue if self.queue is not None else 4 * self.workers
 
     def profile_names(self) -> tuple[str, ...]:
         """The profiles this server offers, in the order given."""

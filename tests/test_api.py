@@ -145,7 +145,7 @@ def test_keys_from_env_and_file(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) 
     monkeypatch.setenv("PHOTOCHECK_MAX_BODY_BYTES", "12345")
     conf = api.Settings()
     assert conf.keys() == ("env-key", "other-env-key", "file-key-1", "file-key-2")
-    assert (conf.workers, conf.queue_length, conf.max_body_bytes) == (3, 6, 12345)
+    assert (conf.workers, conf.queue_length, conf.max_body_bytes) == (3, 12, 12345)
     missing = api.Settings(api_keys_file=tmp_path / "absent.txt")
     with pytest.raises(api.ConfigError, match="cannot read"):
         missing.keys()
@@ -373,7 +373,7 @@ def test_healthz_reports_models_without_a_key(client: TestClient) -> None:
     assert body["models_loaded"] is True
     assert set(body["models"]["loaded"]) == set(body["models"]["versions"])
     assert "facemesh_468" in body["models"]["versions"]
-    assert body["pool"] == {"workers": 2, "capacity": 6, "admitted": 0}
+    assert body["pool"] == {"workers": 2, "capacity": 10, "admitted": 0}
 
 
 def test_metrics_count_requests_verdicts_and_findings(client: TestClient) -> None:
@@ -395,7 +395,7 @@ def test_metrics_count_requests_verdicts_and_findings(client: TestClient) -> Non
     assert 'photocheck_http_request_duration_seconds_bucket{endpoint="/v1/check",le="0.5"}' \
         in lines
     assert lines["photocheck_http_in_flight"] == 1.0  # this /metrics request itself
-    assert lines["photocheck_pool_capacity"] == 6.0
+    assert lines["photocheck_pool_capacity"] == 10.0
     assert "process_resident_memory_bytes" in lines
 
 
