@@ -6,6 +6,7 @@ from __future__ import annotations
 import datetime as dt
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 from photocheck import decode
@@ -164,6 +165,15 @@ def test_truncated_jpeg_is_corrupt() -> None:
     assert got["file.corrupt"].status == Status.FAIL
     assert "truncated" in got["file.corrupt"].measured
     assert got["file.format"].status == Status.PASS  # still a JPEG
+
+
+def test_truncated_png_is_corrupt() -> None:
+    noisy = np.random.default_rng(0).integers(0, 256, (600, 600, 3), dtype=np.uint8)
+    data = encode(noisy, "PNG")
+    for profile in ("online", "mail"):
+        got = run(data[: len(data) // 2], profile)
+        assert got["file.corrupt"].status == Status.FAIL
+        assert "truncated" in got["file.corrupt"].measured
 
 
 def test_broken_header_is_corrupt() -> None:
