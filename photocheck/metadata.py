@@ -187,7 +187,8 @@ def parse_datetime(text: str | None, offset: str | None = None) -> dt.datetime |
 
 def _xmp_values(xmp: bytes, name: bytes) -> list[str]:
     """Values of a property, as attribute (``x:Name="v"``) or element (``<x:Name>v<``)."""
-    out = [m.group(1) for m in re.finditer(rb"(?:\w+:)?" + name + rb'\s*=\s*"([^"]*)"', xmp)]
+    attr = rb"(?:\w+:)?" + name + rb"""\s*=\s*(?:"([^"]*)"|'([^']*)')"""
+    out = [m.group(1) or m.group(2) or b"" for m in re.finditer(attr, xmp)]
     for m in re.finditer(rb"<(?:\w+:)?" + name + rb">(.*?)</(?:\w+:)?" + name + rb">", xmp,
                          re.DOTALL):
         inner = m.group(1)

@@ -77,6 +77,9 @@ def test_xmp_creator_tool_as_element() -> None:
     facts = metadata.parse_metadata(insert_segments(make_jpeg(80, 80), xmp_segment(body)))
     assert facts.xmp_creator_tools == ("GIMP 2.10",)
     assert facts.camera_raw_settings == ()
+    single = "<rdf:Description xmp:CreatorTool='Pixelmator Pro 3.0'/>"
+    facts = metadata.parse_metadata(insert_segments(make_jpeg(80, 80), xmp_segment(single)))
+    assert facts.xmp_creator_tools == ("Pixelmator Pro 3.0",)
 
 
 def test_photoshop_irb_ids_and_writer() -> None:
