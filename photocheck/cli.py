@@ -59,6 +59,9 @@ def add_check(subparsers: Subparsers) -> argparse.ArgumentParser:
     p.add_argument("--json", action="store_true", help="print JSON Lines, one report per photo")
     p.add_argument("--lang", choices=("en", "ja"), default="en",
                    help="language of the readable output (default: en)")
+    p.add_argument("--annotate", metavar="OUT.png", default=None,
+                   help="write the photo with face box, crown/chin lines, standard crop and "
+                        "failing regions drawn on it (several photos: OUT-<stem>.png)")
     p.set_defaults(handler=cmd_check)
     return p
 
@@ -91,7 +94,15 @@ def cmd_check(args: argparse.Namespace) -> int:
 def run_check(validator: Any, photo: str, exceptions: Sequence[str],
               args: argparse.Namespace) -> Report:
     """Check one photo; the place for per-report extras driven by ``args`` (annotations …)."""
-    return validator.check(photo, exceptions=exceptions, applied_on=args.applied_on)
+    report = validator.check(photo, exceptions=exceptions, applied_on=args.applied_on)
+    if getattr(args, "annotate", None) and os.path.exists(photo):
+        from photocheck.annotate import annotate_file, annotate_path
+
+        try:
+            annotate_file(photo, report, annotate_path(args.annotate, photo, len(args.photos)))
+        except Exception as exc:  # a drawing problem must not lose the report
+            print(f"photocheck: cannot annotate {photo}: {exc}", file=sys.stderr)
+    return report
 
 
 # --- output ----------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from photocheck.checks import eyes as _eyes
 from photocheck.checks import face as _face
 from photocheck.checks import file as _file
 from photocheck.checks import geometry as _geometry
+from photocheck.checks import helper as _helper
 from photocheck.checks import lighting as _lighting
 from photocheck.checks import metadata as _metadata
 from photocheck.checks import pose as _pose
@@ -23,6 +24,7 @@ CHECKS: tuple[Check, ...] = (
     _eyes.CHECK,
     _expression.CHECK,
     _geometry.CHECK,
+    _helper.CHECK,
     _background.CHECK,
     _lighting.CHECK,
     _quality.CHECK,

@@ -1,0 +1,133 @@
+"""``helper.visible``: a helper's hands, arms, body or face in an infant's photo.
+
+J-LIS accepts an infant photographed lying on a sheet, but only the infant may appear: no
+hands, arms or face of the person holding or positioning them (DESIGN.md §2, "infant").
+Emitted only when ``infant`` is declared. Three kinds of evidence, any one is enough:
+
+- another face among ``photocheck.face.detections`` (besides the infant's);
+- a person-mask region of some size not connected to the infant's own region;
+- a skin-coloured region (skin model from the infant's own face) outside the infant's
+  person region and head that reaches the frame border — a hand or arm coming in.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import cv2
+import numpy as np
+
+from photocheck import decode, person
+from photocheck.checks.base import Check, finding
+from photocheck.context import PhotoContext
+from photocheck.measures import helper as hm
+from photocheck.report import Finding, Status
+
+CODES = ("helper.visible",)
+
+PARAMS = {
+    "min_person_area_frac": float,
+    "min_skin_area_frac": float,
+    "skin_max_hue_deg": float,
+    "skin_min_chroma_ratio": float,
+    "skin_max_chroma_ratio": float,
+    "skin_min_luma_frac": float,
+}
+
+# FaceMesh face-oval ring: the skin model is fit inside it, eyes and mouth trimmed robustly
+_FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378,
+              400, 377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54,
+              103, 67, 109)
+_CHEEKS_FOREHEAD = ((117, 118, 101, 36, 205, 187, 123), (346, 347, 330, 266, 425, 411, 352),
+                    (109, 10, 338, 337, 9, 108))
+
+
+def _polys(points: np.ndarray, groups: tuple[tuple[int, ...], ...]) -> list[np.ndarray]:
+    return [np.round(points[list(g)]).astype(np.int32) for g in groups]
+
+
+def measure(ctx: PhotoContext, params: Mapping[str, Any]) -> dict[str, Any]:
+    """The three kinds of evidence, as numbers (analysis px and frame fractions)."""
+    from photocheck import face
+
+    image = decode.analysis_image(ctx)
+    bgr, scale = image.bgr, image.scale
+    h, w = bgr.shape[:2]
+    marks = np.asarray(face.landmarks(ctx), dtype=np.float64)[:, :2] * scale
+    main = face.applicant(ctx)
+    others = [d for d in face.detections(ctx)[1:] if not _inside(d.box, _grow(main.box, 1.6))]
+    # the infant's own person region: the one holding the face centre
+    mask = person.person_mask(ctx)
+    centre = marks[[10, 152]].mean(axis=0)
+    detached, _ = hm.detached_person_regions(mask.prob, (centre[0], centre[1]))
+    big_detached = [r for r in detached if r.area_frac >= params["min_person_area_frac"]]
+    # the infant's head (face oval grown to ears and hair) and face-and-neck skin seed
+    fore, chin = marks[10], marks[152]
+    down = chin - fore
+    length = float(np.hypot(*down)) or 1.0
+    down = down / length
+    oval = marks[list(_FACE_OVAL)]
+    head = np.zeros((h, w), np.uint8)
+    cv2.fillPoly(head, [np.round((oval - centre) * 1.35 + centre).astype(np.int32)], 1)
+    face_mask = np.zeros((h, w), np.uint8)
+    cv2.fillPoly(face_mask, _polys(marks, _CHEEKS_FOREHEAD), 1)
+    # the edge the body leaves the frame by: the one the chin points to
+    body_edge = (2 if down[1] > 0 else 0) if abs(down[1]) >= abs(down[0]) else \
+        (1 if down[0] > 0 else 3)
+    ycrcb = cv2.cvtColor(bgr, cv2.COLOR_BGR2YCrCb)
+    model = hm.skin_model(ycrcb, face_mask.astype(bool))
+    skin: list[hm.Region] = []
+    if model is not None:
+        skin = [r for r in hm.border_skin_regions(
+            ycrcb, model, head.astype(bool), body_edge,
+            max_hue_deg=params["skin_max_hue_deg"],
+            chroma_range=(params["skin_min_chroma_ratio"], params["skin_max_chroma_ratio"]),
+            min_luma_frac=params["skin_min_luma_frac"])
+            if r.area_frac >= params["min_skin_area_frac"]]
+    return {
+        "other_faces": len(others),
+        "detached_person_frac": round(sum(r.area_frac for r in big_detached), 4),
+        "border_skin_frac": round(sum(r.area_frac for r in skin), 4),
+        "regions": [_full_box(r.box, scale) for r in big_detached + skin]
+        + [[round(float(v), 1) for v in d.box] for d in others],
+    }
+
+
+def _grow(box: np.ndarray, factor: float) -> np.ndarray:
+    cx, cy = (box[0] + box[2]) / 2, (box[1] + box[3]) / 2
+    hw, hh = (box[2] - box[0]) * factor / 2, (box[3] - box[1]) * factor / 2
+    return np.array([cx - hw, cy - hh, cx + hw, cy + hh])
+
+
+def _inside(box: np.ndarray, outer: np.ndarray) -> bool:
+    """Whether ``box`` lies mostly (> 60 %) inside ``outer`` (the applicant's own head)."""
+    ix = max(0.0, min(box[2], outer[2]) - max(box[0], outer[0]))
+    iy = max(0.0, min(box[3], outer[3]) - max(box[1], outer[1]))
+    area = max(1e-6, (box[2] - box[0]) * (box[3] - box[1]))
+    return ix * iy / area > 0.6
+
+
+def _full_box(box: tuple[int, int, int, int], scale: float) -> list[float]:
+    return [round(v / scale, 1) for v in box]
+
+
+def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
+    """Flag a helper in the photo of a declared infant (nothing otherwise)."""
+    if "infant" not in ctx.exceptions:
+        return
+    m = measure(ctx, params)
+    visible = (m["other_faces"] > 0 or m["detached_person_frac"] > 0
+               or m["border_skin_frac"] > 0)
+    measured = {k: m[k] for k in ("other_faces", "detached_person_frac", "border_skin_frac")}
+    if visible:
+        measured["regions"] = m["regions"]
+    yield finding(
+        "helper.visible", Status.FAIL if visible else Status.PASS, measured,
+        {"min_person_area_frac": params["min_person_area_frac"],
+         "min_skin_area_frac": params["min_skin_area_frac"]},
+        "fraction",
+    )
+
+
+CHECK = Check(name="helper", codes=CODES, params=PARAMS, run=run, modes=("check",))

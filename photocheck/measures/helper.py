@@ -1,0 +1,262 @@
+"""Measures for a helper entering an infant's photo (J-LIS: only the infant may appear; no
+hands, arms, body or face of the person holding or positioning them).
+
+Pure numpy/OpenCV: numbers and masks out, no thresholds from profiles, no I/O.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+MIN_CHROMA_SD = 6.0  # floor of the skin model's Cr/Cb spread: a helper's skin differs a little
+
+
+@dataclass(frozen=True)
+class SkinModel:
+    """A Gaussian skin-colour model in (Cr, Cb), learnt from the face's own pixels.
+
+    Attributes
+    ----------
+    mean : numpy.ndarray
+        ``(2,)`` mean (Cr, Cb).
+    inv_cov : numpy.ndarray
+        ``(2, 2)`` inverse covariance.
+    luma_median : float
+        Median Y of the face (0–255).
+    """
+
+    mean: np.ndarray
+    inv_cov: np.ndarray
+    luma_median: float
+
+
+def skin_model(ycrcb: np.ndarray, face_mask: np.ndarray) -> SkinModel | None:
+    """Fit the skin model to the face pixels, robustly (eyes, brows, lips trimmed away).
+
+    Parameters
+    ----------
+    ycrcb : numpy.ndarray
+        uint8 ``(H, W, 3)`` YCrCb image.
+    face_mask : numpy.ndarray
+        bool ``(H, W)``: pixels of the face skin area (e.g. the mesh's cheeks and forehead).
+
+    Returns
+    -------
+    SkinModel or None
+        None when fewer than 50 face pixels are given.
+    """
+    pix = ycrcb[face_mask].astype(np.float64)
+    if pix.shape[0] < 50:
+        return None
+    chroma = pix[:, 1:]
+    mean = np.median(chroma, axis=0)
+    cov = np.cov(chroma.T) + np.eye(2) * MIN_CHROMA_SD**2
+    # one trimming pass: refit on the 80 % of pixels closest to the median
+    d2 = np.einsum("ni,ij,nj->n", chroma - mean, np.linalg.inv(cov), chroma - mean)
+    keep = d2 <= np.quantile(d2, 0.8)
+    core = chroma[keep]
+    mean = core.mean(axis=0)
+    cov = np.cov(core.T) + np.eye(2) * MIN_CHROMA_SD**2
+    return SkinModel(mean=mean, inv_cov=np.linalg.inv(cov),
+                     luma_median=float(np.median(pix[keep, 0])))
+
+
+def skin_distance(ycrcb: np.ndarray, model: SkinModel) -> np.ndarray:
+    """Squared Mahalanobis distance of every pixel's (Cr, Cb) to the skin model, float32."""
+    d = ycrcb[..., 1:].astype(np.float32) - model.mean.astype(np.float32)
+    ic = model.inv_cov.astype(np.float32)
+    return (d[..., 0] ** 2 * ic[0, 0] + 2 * d[..., 0] * d[..., 1] * ic[0, 1]
+            + d[..., 1] ** 2 * ic[1, 1])
+
+
+@dataclass(frozen=True)
+class Region:
+    """A connected region (analysis px) with its area as a fraction of the frame.
+
+    Attributes
+    ----------
+    area_frac : float
+        Area / frame area.
+    box : tuple of int
+        ``(x0, y0, x1, y1)`` analysis px.
+    touches_border : bool
+        Whether it reaches the frame border.
+    """
+
+    area_frac: float
+    box: tuple[int, int, int, int]
+    touches_border: bool
+
+
+def regions(mask: np.ndarray, border_px: int = 2) -> list[Region]:
+    """Connected regions (8-connectivity) of a boolean mask, largest first."""
+    h, w = mask.shape
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(mask.astype(np.uint8), 8)
+    out: list[Region] = []
+    total = float(h * w)
+    for i in range(1, n):
+        x, y, bw, bh, area = (int(v) for v in stats[i])
+        touches = (x < border_px or y < border_px or x + bw > w - border_px
+                   or y + bh > h - border_px)
+        out.append(Region(area / total, (x, y, x + bw, y + bh), touches))
+    out.sort(key=lambda r: -r.area_frac)
+    return out
+
+
+def detached_person_regions(prob: np.ndarray, seed_xy: tuple[float, float],
+                            threshold: float = 0.5) -> tuple[list[Region], np.ndarray]:
+    """Person-mask regions not connected to the region holding ``seed_xy`` (the infant's face).
+
+    Returns
+    -------
+    (regions, infant) : list of Region, numpy.ndarray
+        The other regions (largest first) and the bool mask of the infant's own region.
+    """
+    h, w = prob.shape
+    binary = (prob > threshold).astype(np.uint8)
+    _, labels = cv2.connectedComponents(binary, connectivity=8)
+    sx = int(np.clip(round(seed_xy[0]), 0, w - 1))
+    sy = int(np.clip(round(seed_xy[1]), 0, h - 1))
+    own = labels[sy, sx]
+    infant = labels == own if own > 0 else np.zeros_like(binary, bool)
+    others = (binary > 0) & ~infant
+    return regions(others), infant
+
+
+def skin_like(
+    ycrcb: np.ndarray, model: SkinModel, *, max_hue_deg: float = 15.0,
+    chroma_range: tuple[float, float] = (0.5, 2.5), min_luma_frac: float = 0.35,
+) -> np.ndarray:
+    """Pixels of the same hue as the face's skin, in polar (Cr, Cb) around neutral grey.
+
+    Another person's skin (a helper's hand) has about the same hue as the infant's but may
+    be lighter, darker or more saturated (white balance, shade), so the test is a hue window
+    and a wide chroma ratio, not a tight colour distance; greys and whites (sheets, walls)
+    have too little chroma to pass.
+
+    Parameters
+    ----------
+    ycrcb : numpy.ndarray
+        uint8 ``(H, W, 3)``.
+    model : SkinModel
+        From the face's own pixels.
+    max_hue_deg : float
+        Largest hue difference from the face's, degrees.
+    chroma_range : pair of float
+        Allowed chroma as multiples of the face's chroma.
+    min_luma_frac : float
+        Pixels darker than this fraction of the face's median luma are not skin.
+
+    Returns
+    -------
+    numpy.ndarray
+        bool ``(H, W)``.
+    """
+    cr = ycrcb[..., 1].astype(np.float32) - 128.0
+    cb = ycrcb[..., 2].astype(np.float32) - 128.0
+    fcr, fcb = float(model.mean[0]) - 128.0, float(model.mean[1]) - 128.0
+    face_chroma = max(float(np.hypot(fcr, fcb)), 1.0)
+    chroma = np.hypot(cr, cb)
+    # hue difference via the normalised dot product (no per-pixel atan2)
+    cos = (cr * fcr + cb * fcb) / np.maximum(chroma * face_chroma, 1e-6)
+    luma = ycrcb[..., 0].astype(np.float32)
+    return ((cos >= np.cos(np.radians(max_hue_deg)))
+            & (chroma >= chroma_range[0] * face_chroma)
+            & (chroma <= chroma_range[1] * face_chroma)
+            & (luma >= min_luma_frac * model.luma_median))
+
+
+def perimeter(h: int, w: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The frame's border pixels in clockwise order from the top-left corner.
+
+    Returns
+    -------
+    (ys, xs, edge) : numpy.ndarray
+        Row and column of each border pixel and its edge: 0 top, 1 right, 2 bottom, 3 left.
+    """
+    xs_top, ys_top = np.arange(w), np.zeros(w, int)
+    ys_right, xs_right = np.arange(1, h), np.full(h - 1, w - 1)
+    xs_bottom, ys_bottom = np.arange(w - 2, -1, -1), np.full(w - 1, h - 1)
+    ys_left, xs_left = np.arange(h - 2, 0, -1), np.zeros(h - 2, int)
+    ys = np.concatenate([ys_top, ys_right, ys_bottom, ys_left])
+    xs = np.concatenate([xs_top, xs_right, xs_bottom, xs_left])
+    edge = np.concatenate([np.zeros(w, int), np.ones(h - 1, int), np.full(w - 1, 2),
+                           np.full(h - 2, 3)])
+    return ys, xs, edge
+
+
+def border_runs(contact: np.ndarray, max_gap: int = 3) -> list[tuple[int, int]]:
+    """Runs of True in a circular 1-D array, ``(start, length)``; gaps ≤ ``max_gap`` joined."""
+    n = contact.size
+    if not contact.any():
+        return []
+    if contact.all():
+        return [(0, n)]
+    # rotate so the sequence starts on a False: no run wraps around
+    shift = int(np.argmin(contact))
+    seq = np.roll(contact, -shift).astype(np.int8)
+    edges = np.diff(np.concatenate([[0], seq, [0]]))
+    starts, ends = np.flatnonzero(edges == 1), np.flatnonzero(edges == -1)
+    runs: list[list[int]] = []
+    for a, b in zip(starts, ends, strict=True):
+        if runs and a - runs[-1][1] <= max_gap:
+            runs[-1][1] = int(b)
+        else:
+            runs.append([int(a), int(b)])
+    return [((a + shift) % n, b - a) for a, b in runs]
+
+
+def border_skin_regions(
+    ycrcb: np.ndarray, model: SkinModel, head: np.ndarray, body_edge: int, *,
+    max_hue_deg: float = 15.0, chroma_range: tuple[float, float] = (0.5, 2.5),
+    min_luma_frac: float = 0.35, min_run_frac: float = 0.02,
+) -> list[Region]:
+    """Skin-coloured regions coming in through a frame edge the infant's body does not leave by.
+
+    The infant's own skin (bare neck, chest, shoulders) leaves the frame through the edge
+    below the chin (``body_edge``) and, joined to it along the border, round its corners; a
+    helper's hand or arm comes in through the top or a side, on its own stretch of border.
+
+    Parameters
+    ----------
+    ycrcb : numpy.ndarray
+        uint8 ``(H, W, 3)``.
+    model : SkinModel
+        From the infant's own face.
+    head : numpy.ndarray
+        bool ``(H, W)``: the infant's head (face grown to ears and hair); never a helper.
+    body_edge : int
+        The edge below the infant's chin: 0 top, 1 right, 2 bottom, 3 left.
+    max_hue_deg, chroma_range, min_luma_frac :
+        The skin test, see :func:`skin_like`.
+    min_run_frac : float
+        Shortest stretch of border contact that counts, as a fraction of the short side.
+    """
+    h, w = ycrcb.shape[:2]
+    skin = skin_like(ycrcb, model, max_hue_deg=max_hue_deg, chroma_range=chroma_range,
+                     min_luma_frac=min_luma_frac) & ~head
+    # opening removes speckle of skin-like pixels in the background texture
+    skin = cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(skin, connectivity=8)
+    ys, xs, edge = perimeter(h, w)
+    # a border pixel belongs to a region when the region holds it or the pixel next inside
+    inner_y = np.clip(ys + (edge == 0) - (edge == 2), 0, h - 1)
+    inner_x = np.clip(xs - (edge == 1) + (edge == 3), 0, w - 1)
+    on_border = np.maximum(labels[ys, xs], labels[inner_y, inner_x])
+    min_run = max(3, int(min_run_frac * min(h, w)))
+    out: list[Region] = []
+    total = float(h * w)
+    for label in np.unique(on_border[on_border > 0]):
+        contact = on_border == label
+        foreign = any(
+            length >= min_run and not np.any(edge[(start + np.arange(length)) % edge.size]
+                                             == body_edge)
+            for start, length in border_runs(contact))
+        if foreign:
+            x, y, bw, bh, area = (int(v) for v in stats[label])
+            out.append(Region(area / total, (x, y, x + bw, y + bh), True))
+    out.sort(key=lambda r: -r.area_frac)
+    return out
