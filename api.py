@@ -584,6 +584,9 @@ def check_params(rt: Runtime, request: Request, upload: Upload, *, allowed: Sequ
                  f"accepted: {', '.join(sorted(known))}")
     form = upload.fields
     if profile_fixed is not None:
+        given = _single("profile", [*query.getlist("profile"), *form.get("profile", [])])
+        if given not in (None, profile_fixed):
+            raise HTTPException(422, f"this endpoint always uses the {profile_fixed!r} profile")
         profile = profile_fixed
     else:
         profile = _single("profile", [*query.getlist("profile"), *form.get("profile", [])]) \

@@ -565,6 +565,9 @@ def test_trim_returns_the_jpeg_or_the_report() -> None:
         assert js.json()["profile"] == "mail"
         bad = c.post("/v1/trim?out_dpi=5", content=b"scan", headers={**JPEG, **AUTH})
         assert bad.status_code == 422
+        other = c.post("/v1/trim?profile=online", content=b"scan", headers={**JPEG, **AUTH})
+        assert other.status_code == 422
+        assert "always uses the 'mail' profile" in other.json()["detail"]
     with fake_client(trimmer=FakeTrim(None)) as c:
         r = c.post("/v1/trim", content=b"scan", headers={**JPEG, **AUTH})
     assert r.status_code == 422
