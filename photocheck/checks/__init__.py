@@ -5,9 +5,11 @@ from __future__ import annotations
 from photocheck.checks import background as _background
 from photocheck.checks import expression as _expression
 from photocheck.checks import eyes as _eyes
+from photocheck.checks import eyewear as _eyewear
 from photocheck.checks import face as _face
 from photocheck.checks import file as _file
 from photocheck.checks import geometry as _geometry
+from photocheck.checks import headwear as _headwear
 from photocheck.checks import helper as _helper
 from photocheck.checks import lighting as _lighting
 from photocheck.checks import metadata as _metadata
@@ -25,6 +27,8 @@ CHECKS: tuple[Check, ...] = (
     _expression.CHECK,
     _geometry.CHECK,
     _helper.CHECK,
+    _headwear.CHECK,
+    _eyewear.CHECK,
     _background.CHECK,
     _lighting.CHECK,
     _quality.CHECK,

@@ -1,0 +1,84 @@
+"""Headwear (J-LIS: 無帽 — no hat; no wide headband hiding the head; nothing hiding the face
+outline. ICAO 9303-3: no head covering except for religious/medical reasons, and then the face
+from the chin to the forehead and both face edges clearly visible).
+
+- ``headwear.hat``: the hat score of :mod:`photocheck.measures.headwear` (brim/wide silhouette
+  above the forehead, crown raised above the eyes, forehead covered low above the brows,
+  saturated colour on top of the head) above the profile maximum.
+- ``headwear.headband``: a band of another colour across the top of the head with hair above
+  and below it, of at least the profile height.
+- ``headwear.covering_hides_face``: the smallest fraction of face (skin or beard) along the
+  face-oval segments (forehead above the brows, either cheek outline, chin) below the minimum.
+
+With the ``head_covering`` exception the validator waives ``hat`` and ``headband`` (still
+measured and reported); ``covering_hides_face`` is never waived.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+import cv2
+import numpy as np
+
+from photocheck import decode, face, person
+from photocheck.checks.base import Check, finding, limit
+from photocheck.context import PhotoContext, intermediate
+from photocheck.measures import headwear as mh
+from photocheck.report import Finding, Status
+
+CODES = ("headwear.hat", "headwear.headband", "headwear.covering_hides_face")
+
+PARAMS = {
+    "max_hat_score": float,
+    "min_band_contrast": float,
+    "min_band_height_iod": float,
+    "min_oval_visibility": float,
+}
+
+
+@intermediate
+def head_canvas(ctx: PhotoContext) -> mh.HeadCanvas:
+    """The analysis image and the MODNet head matte warped into the face-aligned head canvas."""
+    points = np.asarray(face.landmarks(ctx), dtype=np.float64)[:, :2]
+    image = decode.analysis_image(ctx)
+    matte = person.head_matte(ctx)
+    to_canvas = mh.canvas_affine(points)
+    from_analysis = np.array([[1.0 / image.scale, 0.0, 0.0], [0.0, 1.0 / image.scale, 0.0]])
+    image_to_canvas = mh.compose(to_canvas, from_analysis)
+    alpha_to_canvas = mh.compose(to_canvas, cv2.invertAffineTransform(matte.affine))
+    pts = points @ to_canvas[:, :2].T + to_canvas[:, 2]
+    return mh.head_canvas(image.bgr, image_to_canvas, matte.alpha, alpha_to_canvas, pts)
+
+
+@intermediate
+def headwear_measures(ctx: PhotoContext) -> mh.HeadwearMeasures:
+    """Every headwear measure of the applicant's head."""
+    return mh.measure_headwear(head_canvas(ctx))
+
+
+def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
+    """Emit the hat / headband / covering findings of the applicant's head."""
+    m = headwear_measures(ctx)
+    yield limit("headwear.hat", round(m.hat_score, 3), max=params["max_hat_score"],
+                unit="score")
+    band = (m.band_contrast >= params["min_band_contrast"]
+            and m.band_height_iod >= params["min_band_height_iod"])
+    yield finding("headwear.headband", Status.FAIL if band else Status.PASS,
+                  {"contrast": round(m.band_contrast, 1),
+                   "height_iod": round(m.band_height_iod, 3)},
+                  {"min_contrast": params["min_band_contrast"],
+                   "min_height_iod": params["min_band_height_iod"]}, "delta_e")
+    worst = min(m.oval_visibility, key=lambda k: m.oval_visibility[k])
+    visible = m.oval_visibility[worst]
+    found = limit("headwear.covering_hides_face", round(visible, 3),
+                  min=params["min_oval_visibility"], unit="ratio")
+    # name the hidden part of the outline in the measured value
+    yield finding(found.code, found.status,
+                  {"visible": round(visible, 3), "segment": worst,
+                   "segments": {k: round(v, 3) for k, v in m.oval_visibility.items()}},
+                  {"min": params["min_oval_visibility"]}, "ratio")
+
+
+CHECK = Check(name="headwear", codes=CODES, params=PARAMS, run=run)

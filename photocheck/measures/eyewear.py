@@ -1,0 +1,264 @@
+"""Eyewear and eye-visibility measures: sunglasses, frames over the eyes, thick frames, glare on
+lenses, and hair hiding the eyes.
+
+J-LIS refuses sunglasses or tinted lenses, a frame that crosses the eyes, very thick frames,
+light reflected on the lenses, and hair hiding the eyes; plain eyeglasses that show the eyes
+clearly are accepted (ICAO 9303-3 §3.7: eyes clearly visible, no tinted lenses, no reflections,
+frames not covering any part of the eyes).
+
+No redistributable glasses model exists, so these are luminance/colour measures in a
+face-aligned *eye canvas*: the image is warped so that the eyes are level, the inter-ocular
+distance (IOD) is :data:`IOD_PX` and the eye centres sit at (:data:`EYE_LEFT_X`, :data:`EYE_Y`)
+and (:data:`EYE_RIGHT_X`, :data:`EYE_Y`). Lengths are in IOD units unless stated. The
+reference for every luminance is the cheek below each eye (same person, same light), so skin
+tone and exposure cancel out. Pure functions: numbers out, no thresholds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+IOD_PX = 128.0
+CANVAS_W, CANVAS_H = 320, 184
+EYE_Y = 80.0
+EYE_LEFT_X, EYE_RIGHT_X = CANVAS_W / 2.0 - IOD_PX / 2.0, CANVAS_W / 2.0 + IOD_PX / 2.0
+
+EYE_CORNERS_LEFT = (33, 133)
+EYE_CORNERS_RIGHT = (362, 263)
+# FaceMesh eye-opening contours (lid margins), image-left and image-right eye.
+EYE_CONTOUR_LEFT = (33, 246, 161, 160, 159, 158, 157, 173, 133, 155, 154, 153, 145, 144, 163, 7)
+EYE_CONTOUR_RIGHT = (263, 466, 388, 387, 386, 385, 384, 398, 362, 382, 381, 380, 374, 373, 390,
+                     249)
+
+# Regions relative to an eye centre, IOD units (dx0, dx1, dy0, dy1), y down.
+CHEEK_BOX = (-0.22, 0.22, 0.50, 0.72)  # below any lens: the skin reference
+UNDER_EYE_BOX = (-0.2, 0.2, 0.13, 0.28)  # under the lens of any glasses, else skin
+LENS_BOX = (-0.32, 0.32, -0.2, 0.3)  # where a lens sits
+RIM_COLUMNS = (-0.18, 0.18)  # columns searched for the lower rim
+RIM_ROWS = (0.08, 0.55)
+
+
+@dataclass(frozen=True)
+class EyeCanvas:
+    """Both eyes in the face-aligned eye canvas.
+
+    Attributes
+    ----------
+    bgr : numpy.ndarray
+        uint8 ``(CANVAS_H, CANVAS_W, 3)``.
+    points : numpy.ndarray
+        ``(468, 2)`` FaceMesh points in canvas px.
+    irises : numpy.ndarray
+        ``(2, 5, 2)`` Iris-model points (image-left eye first; point 0 = centre), canvas px.
+    """
+
+    bgr: np.ndarray
+    points: np.ndarray
+    irises: np.ndarray
+
+
+@dataclass(frozen=True)
+class EyewearMeasures:
+    """Numbers measured on both eyes; per-eye values are the worse of the two eyes.
+
+    Attributes
+    ----------
+    lens_luminance_ratio : float
+        Median luminance of the lens area over the cheek's (the darker eye).
+    under_eye_ratio : float
+        Median luminance just below the lower lid over the cheek's (the darker eye).
+    lens_colour_shift : float
+        Chromaticity distance (r, g) between the skin below the lower lid and the cheek
+        (the larger eye): tinted or mirrored lenses shift it, clear lenses do not.
+    frame_crossing : float
+        Largest fraction of the eye-opening width crossed by one horizontal edge inside the
+        opening (lids excluded).
+    rim_thickness_iod : float
+        Median height of the dark band below the eye (lower rim), the thicker eye.
+    glare_fraction : float
+        Fraction of the lens area that is clipped or far brighter than the cheek, outside the
+        iris (the catch-light in the pupil does not count), the larger eye.
+    eye_contrast : float
+        Spread (90th − 10th percentile) of luminance inside the eye opening over the cheek's
+        luminance, the lower eye: low when hair or a dark lens hides the eye.
+    """
+
+    lens_luminance_ratio: float
+    under_eye_ratio: float
+    lens_colour_shift: float
+    frame_crossing: float
+    rim_thickness_iod: float
+    glare_fraction: float
+    eye_contrast: float
+
+
+def canvas_affine(points_xy: np.ndarray) -> np.ndarray:
+    """Affine ``(2, 3)`` from the landmarks' pixel frame to the eye canvas."""
+    pts = np.asarray(points_xy, dtype=np.float64)[:, :2]
+    left = pts[list(EYE_CORNERS_LEFT)].mean(axis=0)
+    right = pts[list(EYE_CORNERS_RIGHT)].mean(axis=0)
+    centre = (left + right) / 2.0
+    vec = right - left
+    scale = IOD_PX / max(float(np.hypot(*vec)), 1e-6)
+    angle = np.arctan2(vec[1], vec[0])
+    cos, sin = np.cos(-angle) * scale, np.sin(-angle) * scale
+    lin = np.array([[cos, -sin], [sin, cos]])
+    return np.column_stack([lin, np.array([CANVAS_W / 2.0, EYE_Y]) - lin @ centre])
+
+
+def eye_canvas(bgr: np.ndarray, image_to_canvas: np.ndarray, points_canvas: np.ndarray,
+               irises_canvas: np.ndarray) -> EyeCanvas:
+    """Warp an image into the eye canvas (area interpolation when shrinking)."""
+    img = cv2.warpAffine(np.asarray(bgr, dtype=np.uint8), image_to_canvas, (CANVAS_W, CANVAS_H),
+                         flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    return EyeCanvas(bgr=img, points=np.asarray(points_canvas, dtype=np.float64)[:, :2],
+                     irises=np.asarray(irises_canvas, dtype=np.float64).reshape(2, -1, 2))
+
+
+def luminance(bgr: np.ndarray) -> np.ndarray:
+    """Relative luminance (Rec. 709 on linear sRGB) in [0, 1], float32."""
+    v = np.asarray(bgr, dtype=np.float32) / 255.0
+    lin = np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
+    return (0.0722 * lin[..., 0] + 0.7152 * lin[..., 1] + 0.2126 * lin[..., 2]).astype(np.float32)
+
+
+def chromaticity(bgr: np.ndarray) -> np.ndarray:
+    """(r, g) chromaticity, ``(..., 2)`` float32: independent of the light's intensity."""
+    rgb = np.asarray(bgr, dtype=np.float32)[..., ::-1]
+    total = rgb.sum(axis=-1, keepdims=True) + 1.0
+    return rgb[..., :2] / total
+
+
+def box(centre: np.ndarray, spec: tuple[float, float, float, float],
+        shape: tuple[int, ...]) -> tuple[slice, slice]:
+    """Row and column slices of a box given relative to an eye centre (IOD units)."""
+    h, w = shape[:2]
+    x0 = int(np.clip(centre[0] + spec[0] * IOD_PX, 0, w - 1))
+    x1 = int(np.clip(centre[0] + spec[1] * IOD_PX, x0 + 1, w))
+    y0 = int(np.clip(centre[1] + spec[2] * IOD_PX, 0, h - 1))
+    y1 = int(np.clip(centre[1] + spec[3] * IOD_PX, y0 + 1, h))
+    return slice(y0, y1), slice(x0, x1)
+
+
+def polygon_mask(shape: tuple[int, ...], polygon: np.ndarray) -> np.ndarray:
+    """bool mask of a filled polygon (canvas px)."""
+    mask = np.zeros(shape[:2], np.uint8)
+    cv2.fillPoly(mask, [np.round(polygon).astype(np.int32)], 1)
+    return mask.astype(bool)
+
+
+def frame_crossing(lum: np.ndarray, opening: np.ndarray, min_step: float = 0.25) -> float:
+    """Largest fraction of the opening's width crossed by one horizontal edge.
+
+    Inside the middle half (vertically) of the eye opening, a pixel is on a horizontal edge
+    when the luminance changes by more than ``min_step`` (relative) between the rows 2 px
+    above and below it. A frame rim crossing the eye gives one row where most columns are on
+    an edge; the iris gives short vertical-ish edges only.
+    """
+    ys, xs = np.nonzero(opening)
+    if len(ys) < 20:
+        return 0.0
+    y0, y1 = ys.min(), ys.max()
+    height = y1 - y0
+    r0, r1 = int(y0 + 0.25 * height), int(y1 - 0.25 * height)
+    if r1 <= r0 + 1 or r0 < 2 or r1 + 2 >= lum.shape[0]:
+        return 0.0
+    smooth = cv2.GaussianBlur(lum, (0, 0), 1.0)
+    ref = float(np.percentile(smooth[opening], 90)) + 1e-3
+    best = 0.0
+    for r in range(r0, r1 + 1):
+        cols = opening[r]
+        width = int(cols.sum())
+        if width < 6:
+            continue
+        step = np.abs(smooth[r + 2, cols] - smooth[r - 2, cols]) / ref
+        best = max(best, float((step > min_step).mean()))
+    return best
+
+
+def rim_thickness(lum: np.ndarray, centre: np.ndarray, cheek_lum: float,
+                  dark_fraction: float = 0.45) -> float:
+    """Median height (IOD units) of the longest dark run below one eye (the lower rim).
+
+    Columns within :data:`RIM_COLUMNS` of the eye centre, rows :data:`RIM_ROWS` below it; a
+    pixel is dark below ``dark_fraction`` of the cheek luminance.
+    """
+    rows, cols = box(centre, (RIM_COLUMNS[0], RIM_COLUMNS[1], RIM_ROWS[0], RIM_ROWS[1]),
+                     lum.shape)
+    dark = lum[rows, cols] < dark_fraction * cheek_lum
+    if dark.size == 0:
+        return 0.0
+    # longest run of True per column
+    padded = np.vstack([np.zeros((1, dark.shape[1]), bool), dark, np.zeros((1, dark.shape[1]),
+                                                                            bool)])
+    diff = np.diff(padded.astype(np.int8), axis=0)
+    longest = np.zeros(dark.shape[1])
+    for c in range(dark.shape[1]):
+        starts = np.nonzero(diff[:, c] == 1)[0]
+        ends = np.nonzero(diff[:, c] == -1)[0]
+        if len(starts):
+            longest[c] = (ends - starts).max()
+    return float(np.median(longest) / IOD_PX)
+
+
+def glare_fraction(lum: np.ndarray, bgr: np.ndarray, centre: np.ndarray, iris: np.ndarray,
+                   cheek_lum: float, opening: np.ndarray | None = None) -> float:
+    """Fraction of one lens box that is specular glare, outside the eye opening and iris.
+
+    Glare: luminance above 1.6 × the cheek's and above 0.6, or clipped (max channel ≥ 250)
+    while the cheek itself is not near clipping, in blobs of at least 2×2 px. The iris disc
+    (1.2 × its radius) and the eye opening (dilated 3 px: the white of the eye is bright) are
+    left out, so the normal catch-light in the pupil does not count.
+    """
+    rows, cols = box(centre, LENS_BOX, lum.shape)
+    sub = lum[rows, cols]
+    clipped = (np.asarray(bgr[rows, cols]).max(axis=-1) >= 250) & (cheek_lum < 0.6)
+    bright = clipped | ((sub > 1.6 * cheek_lum) & (sub > 0.6))
+    yy, xx = np.mgrid[rows, cols]
+    radius = float(np.hypot(*(iris[1:] - iris[0]).T).mean()) if len(iris) > 1 else 0.0
+    radius = max(radius, 0.05 * IOD_PX)
+    bright &= np.hypot(xx - iris[0, 0], yy - iris[0, 1]) > 1.2 * radius
+    if opening is not None:
+        grown = cv2.dilate(opening.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
+        bright &= ~grown[rows, cols]
+    opened = cv2.morphologyEx(bright.astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
+    return float(opened.mean()) if opened.size else 0.0
+
+
+def measure_eyewear(canvas: EyeCanvas) -> EyewearMeasures:
+    """Every eyewear and eye-visibility measure of one eye canvas."""
+    lum = luminance(canvas.bgr)
+    chrom = chromaticity(canvas.bgr)
+    centres = (np.array([EYE_LEFT_X, EYE_Y]), np.array([EYE_RIGHT_X, EYE_Y]))
+    contours = (EYE_CONTOUR_LEFT, EYE_CONTOUR_RIGHT)
+    lens, under, shift, cross, rim, glare, contrast = [], [], [], [], [], [], []
+    for centre, contour, iris in zip(centres, contours, canvas.irises, strict=True):
+        # the actual eye centre from the mesh corners (the canvas puts the midpoint exactly)
+        corners = canvas.points[[contour[0], contour[8]]]
+        centre = np.array([corners[:, 0].mean(), corners[:, 1].mean()])
+        cheek = box(centre, CHEEK_BOX, lum.shape)
+        cheek_lum = max(float(np.median(lum[cheek])), 1e-3)
+        cheek_chrom = np.median(chrom[cheek].reshape(-1, 2), axis=0)
+        lens.append(float(np.median(lum[box(centre, LENS_BOX, lum.shape)])) / cheek_lum)
+        under_box = box(centre, UNDER_EYE_BOX, lum.shape)
+        under.append(float(np.median(lum[under_box])) / cheek_lum)
+        shift.append(float(np.linalg.norm(
+            np.median(chrom[under_box].reshape(-1, 2), axis=0) - cheek_chrom)))
+        opening = polygon_mask(lum.shape, canvas.points[list(contour)])
+        cross.append(frame_crossing(lum, opening))
+        rim.append(rim_thickness(lum, centre, cheek_lum))
+        glare.append(glare_fraction(lum, canvas.bgr, centre, iris, cheek_lum, opening))
+        values = lum[opening]
+        if len(values) >= 10:
+            p10, p90 = np.percentile(values, [10, 90])
+            contrast.append(float((p90 - p10) / cheek_lum))
+        else:
+            contrast.append(0.0)
+    return EyewearMeasures(
+        lens_luminance_ratio=min(lens), under_eye_ratio=min(under),
+        lens_colour_shift=max(shift), frame_crossing=max(cross),
+        rim_thickness_iod=max(rim), glare_fraction=max(glare), eye_contrast=min(contrast),
+    )

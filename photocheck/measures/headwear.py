@@ -1,0 +1,451 @@
+"""Headwear measures: hats, headbands and coverings that hide the face outline.
+
+J-LIS refuses a hat ("無帽": no hat), a wide headband that hides the head, and any covering or
+accessory that hides the face outline; with a declared religious or medical covering the face
+from the forehead to the chin and both cheeks must stay visible (ICAO 9303-3 §3.8: the face
+outline from the bottom of the chin to the top of the forehead and both edges of the face).
+
+No redistributable model segments hats or hair, so these are geometric and colour measures in a
+face-aligned *head canvas*: the image and the head matte are warped so that the eyes are level,
+the inter-ocular distance (IOD) is :data:`IOD_PX` and the eye midpoint sits at
+(:data:`EYE_X`, :data:`EYE_Y`). Lengths below are in IOD units unless stated. Pure functions:
+numbers out, no thresholds.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import cv2
+import numpy as np
+
+IOD_PX = 64.0
+CANVAS_W, CANVAS_H = 384, 448
+EYE_X, EYE_Y = CANVAS_W / 2.0, 4.0 * IOD_PX
+
+# FaceMesh indices.
+FOREHEAD_TOP = 10
+CHIN = 152
+OVAL_LEFT, OVAL_RIGHT = 234, 454
+EYE_CORNERS_LEFT = (33, 133)
+EYE_CORNERS_RIGHT = (362, 263)
+BROWS = (70, 63, 105, 66, 107, 336, 296, 334, 293, 300)
+BROW_OUTER_LEFT, BROW_OUTER_RIGHT = 70, 300
+# Face-oval segments (MediaPipe FACEMESH_FACE_OVAL), image-left = subject's right.
+OVAL_CHEEK_LEFT = (234, 93, 132, 58, 172)
+OVAL_CHEEK_RIGHT = (454, 323, 361, 288, 397)
+OVAL_CHIN = (136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365)
+
+# Oval samples sit this far inside the outline (toward the nose tip), IOD units: the mesh
+# outline itself often lies on hair or a covering's edge.
+INSET_IOD = 0.18
+
+# Hat evidence: each cue contributes (value − onset) / span when beyond its onset. Onsets sit
+# near the top of the range of bare heads in the labelled compliant photos (London/Canada
+# sets, interfaces portraits), spans are about one "clearly beyond" step.
+HAT_CUES: dict[str, tuple[float, float, int]] = {
+    # name: (onset, span, direction +1 = larger is hat-like, −1 = smaller is hat-like)
+    "top_width_ratio": (1.35, 0.25, +1),  # silhouette above the forehead wider than the face
+    "crown_rise": (1.20, 0.25, +1),  # crown far above the eyes relative to eye-to-chin
+    "forehead_visible_iod": (0.40, 0.25, -1),  # forehead covered low above the brows
+    "top_chroma": (15.0, 15.0, +1),  # saturated colour on top of the head (hair is not)
+}
+
+
+@dataclass(frozen=True)
+class HeadCanvas:
+    """The head in the face-aligned canvas.
+
+    Attributes
+    ----------
+    bgr : numpy.ndarray
+        uint8 ``(CANVAS_H, CANVAS_W, 3)`` BGR.
+    lab : numpy.ndarray
+        float32 ``(CANVAS_H, CANVAS_W, 3)`` CIELAB in OpenCV's 8-bit scaling (L, a, b in 0–255,
+        a = b = 128 neutral).
+    alpha : numpy.ndarray
+        float32 ``(CANVAS_H, CANVAS_W)`` person/head matte in [0, 1].
+    points : numpy.ndarray
+        ``(468, 2)`` FaceMesh points in canvas px.
+    """
+
+    bgr: np.ndarray
+    lab: np.ndarray
+    alpha: np.ndarray
+    points: np.ndarray
+
+
+@dataclass(frozen=True)
+class HeadwearMeasures:
+    """Numbers measured on one head (IOD units unless stated).
+
+    Attributes
+    ----------
+    crown_rise : float
+        (eye line − crown) / (chin − eye line).
+    top_width_ratio : float
+        Widest silhouette row between the crown and the mesh forehead top, over face width.
+    forehead_visible_iod : float
+        Median height of skin above the brows before the first non-skin run.
+    top_chroma : float
+        Chroma (8-bit Lab units) of the median colour of the top of the head.
+    hat_score : float
+        Sum of the cues of :data:`HAT_CUES` beyond their onsets.
+    band_contrast : float
+        Largest colour difference (ΔE, 8-bit Lab) of a thin horizontal band across the top of
+        the head from the hair both above and below it (a headband).
+    band_height_iod : float
+        Height of that band.
+    oval_visibility : dict
+        Fraction of face (skin or beard) samples along each face-oval segment: ``forehead``,
+        ``cheek_left``, ``cheek_right``, ``chin``.
+    """
+
+    crown_rise: float
+    top_width_ratio: float
+    forehead_visible_iod: float
+    top_chroma: float
+    hat_score: float
+    band_contrast: float
+    band_height_iod: float
+    oval_visibility: dict[str, float]
+
+
+def canvas_affine(points_xy: np.ndarray) -> np.ndarray:
+    """Affine ``(2, 3)`` from the landmarks' pixel frame to the head canvas.
+
+    Parameters
+    ----------
+    points_xy : numpy.ndarray
+        ``(468, 2+)`` FaceMesh points in some image's px.
+    """
+    pts = np.asarray(points_xy, dtype=np.float64)[:, :2]
+    left = pts[list(EYE_CORNERS_LEFT)].mean(axis=0)
+    right = pts[list(EYE_CORNERS_RIGHT)].mean(axis=0)
+    centre = (left + right) / 2.0
+    vec = right - left
+    iod = max(float(np.hypot(*vec)), 1e-6)
+    scale = IOD_PX / iod
+    angle = np.arctan2(vec[1], vec[0])
+    cos, sin = np.cos(-angle) * scale, np.sin(-angle) * scale
+    lin = np.array([[cos, -sin], [sin, cos]])
+    return np.column_stack([lin, np.array([EYE_X, EYE_Y]) - lin @ centre])
+
+
+def compose(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
+    """The affine ``outer ∘ inner`` (apply ``inner`` first), both ``(2, 3)``."""
+    o = np.vstack([outer, [0.0, 0.0, 1.0]])
+    i = np.vstack([inner, [0.0, 0.0, 1.0]])
+    return (o @ i)[:2]
+
+
+def to_lab(bgr: np.ndarray) -> np.ndarray:
+    """uint8 BGR → float32 Lab (OpenCV 8-bit scaling)."""
+    return cv2.cvtColor(np.asarray(bgr, dtype=np.uint8), cv2.COLOR_BGR2LAB).astype(np.float32)
+
+
+def head_canvas(bgr: np.ndarray, image_to_canvas: np.ndarray, alpha: np.ndarray,
+                alpha_to_canvas: np.ndarray, points_canvas: np.ndarray) -> HeadCanvas:
+    """Warp an image and a matte into the head canvas.
+
+    Parameters
+    ----------
+    bgr : numpy.ndarray
+        uint8 BGR image.
+    image_to_canvas, alpha_to_canvas : numpy.ndarray
+        ``(2, 3)`` affines from each array's px to canvas px.
+    alpha : numpy.ndarray
+        float ``(h, w)`` matte in [0, 1].
+    points_canvas : numpy.ndarray
+        ``(468, 2)`` landmarks already in canvas px.
+    """
+    size = (CANVAS_W, CANVAS_H)
+    img = cv2.warpAffine(np.asarray(bgr, dtype=np.uint8), image_to_canvas, size,
+                         flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
+    al = cv2.warpAffine(np.asarray(alpha, dtype=np.float32), alpha_to_canvas, size,
+                        flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
+    return HeadCanvas(bgr=img, lab=to_lab(img), alpha=np.clip(al, 0.0, 1.0),
+                      points=np.asarray(points_canvas, dtype=np.float64)[:, :2])
+
+
+def skin_stats(lab: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Median and spread of the cheek skin colour (below the eyes, beside the nose).
+
+    Returns
+    -------
+    (mu, sd) : tuple of numpy.ndarray
+        ``(3,)`` each; ``sd`` has floors (8 in L, 3 in a and b) so uniform skin is not
+        over-tight.
+    """
+    values = lab[_cheek_patch(lab.shape, points)]
+    if len(values) < 8:
+        return np.array([150.0, 145.0, 150.0]), np.array([20.0, 8.0, 8.0])
+    mu = np.median(values, axis=0)
+    sd = np.maximum(values.std(axis=0), [8.0, 3.0, 3.0])
+    return mu.astype(np.float64), sd.astype(np.float64)
+
+
+def skin_mask(lab: np.ndarray, mu: np.ndarray, sd: np.ndarray, z: float = 2.5) -> np.ndarray:
+    """Pixels whose colour is within ``z`` spreads of the skin in a, b (and 1.2 z in L).
+
+    Small specks are removed with a 3×3 opening.
+    """
+    dev = np.abs(lab - mu) / sd
+    skin = (dev[..., 1] < z) & (dev[..., 2] < z) & (dev[..., 0] < 1.2 * z)
+    opened = cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
+    return opened.astype(bool)
+
+
+def crown_row(alpha: np.ndarray, points: np.ndarray, threshold: float = 0.5) -> float:
+    """First canvas row where the matte covers half of the central face column.
+
+    The column is the middle 60 % of the face width (oval sides 234 / 454). Returns 0 when the
+    head reaches the canvas top, and the forehead row when the matte holds nothing above it.
+    """
+    x0, x1 = points[OVAL_LEFT, 0], points[OVAL_RIGHT, 0]
+    cx, fw = (x0 + x1) / 2.0, abs(x1 - x0)
+    c0 = int(np.clip(cx - 0.3 * fw, 0, alpha.shape[1] - 1))
+    c1 = int(np.clip(cx + 0.3 * fw, c0 + 1, alpha.shape[1]))
+    cover = (alpha[:, c0:c1] > threshold).mean(axis=1)
+    rows = np.nonzero(cover > 0.5)[0]
+    if len(rows) == 0:
+        return float(points[FOREHEAD_TOP, 1])
+    return float(min(rows[0], points[FOREHEAD_TOP, 1]))
+
+
+def crown_rise(crown_y: float, points: np.ndarray) -> float:
+    """(eye line − crown) / (chin − eye line), both along the canvas vertical."""
+    eye_y = float(points[list(EYE_CORNERS_LEFT + EYE_CORNERS_RIGHT), 1].mean())
+    return float((eye_y - crown_y) / max(points[CHIN, 1] - eye_y, 1.0))
+
+
+def top_width_ratio(alpha: np.ndarray, crown_y: float, points: np.ndarray,
+                    threshold: float = 0.5) -> float:
+    """Widest matte row between the crown and the mesh forehead top, over the face width.
+
+    A brim or a wide hat makes the silhouette above the forehead much wider than the face.
+    """
+    fw = max(abs(points[OVAL_RIGHT, 0] - points[OVAL_LEFT, 0]), 1.0)
+    r0 = int(np.clip(crown_y, 0, alpha.shape[0] - 1))
+    r1 = int(np.clip(points[FOREHEAD_TOP, 1], r0 + 1, alpha.shape[0]))
+    widths = (alpha[r0:r1] > threshold).sum(axis=1)
+    return float(widths.max() / fw) if len(widths) else 0.0
+
+
+def forehead_visible(skin: np.ndarray, crown_y: float, points: np.ndarray,
+                     min_run_px: int = 4) -> float:
+    """Median height (IOD units) of visible skin above the brows, across the brow width.
+
+    For each column between the outer brow ends, walk up from just above the brows to the
+    crown and stop at the first run of ``min_run_px`` non-skin rows (hairline, fringe, hat).
+    """
+    xa, xb = sorted((int(points[BROW_OUTER_LEFT, 0]), int(points[BROW_OUTER_RIGHT, 0])))
+    xa, xb = max(xa, 0), min(xb, skin.shape[1])
+    brow_y = float(points[list(BROWS), 1].min())
+    y1 = int(np.clip(brow_y - 0.1 * IOD_PX, 1, skin.shape[0]))
+    y0 = int(np.clip(crown_y, 0, y1 - 1))
+    if xb - xa < 2 or y1 - y0 < min_run_px:
+        return 0.0
+    upward = ~skin[y0:y1, xa:xb][::-1]  # rows from the brows upward, True = not skin
+    csum = np.cumsum(np.vstack([np.zeros((1, upward.shape[1])), upward]), axis=0)
+    runs = (csum[min_run_px:] - csum[:-min_run_px]) >= min_run_px
+    first = np.where(runs.any(axis=0), runs.argmax(axis=0), upward.shape[0])
+    return float(np.median(first) / IOD_PX)
+
+
+def top_region(alpha: np.ndarray, crown_y: float, points: np.ndarray) -> np.ndarray:
+    """Mask of the top of the head: between the crown and the forehead top, central columns."""
+    h, w = alpha.shape
+    yy, xx = np.mgrid[0:h, 0:w]
+    x0, x1 = points[OVAL_LEFT, 0], points[OVAL_RIGHT, 0]
+    cx, fw = (x0 + x1) / 2.0, abs(x1 - x0)
+    p10 = float(points[FOREHEAD_TOP, 1])
+    span = max(p10 - crown_y, 1.0)
+    return ((yy > crown_y + 0.15 * span) & (yy < p10 - 0.3 * span)
+            & (np.abs(xx - cx) < 0.35 * fw) & (alpha > 0.5))
+
+
+def top_chroma(lab: np.ndarray, region: np.ndarray) -> float:
+    """Chroma of the median colour of a region (8-bit Lab units; 0 for an empty region)."""
+    values = lab[region]
+    if len(values) < 10:
+        return 0.0
+    med = np.median(values, axis=0)
+    return float(np.hypot(med[1] - 128.0, med[2] - 128.0))
+
+
+def hat_score(cues: dict[str, float]) -> float:
+    """Sum of the hat cues beyond their onsets (see :data:`HAT_CUES`); 0 for a bare head."""
+    total = 0.0
+    for name, (onset, span, direction) in HAT_CUES.items():
+        value = cues.get(name)
+        if value is None or not np.isfinite(value):
+            continue
+        total += max(0.0, direction * (value - onset) / span)
+    return float(total)
+
+
+def headband(lab: np.ndarray, alpha: np.ndarray, skin: np.ndarray, crown_y: float,
+             points: np.ndarray) -> tuple[float, float]:
+    """A horizontal band of another colour across the top of the head, with hair above it.
+
+    Works on the row-mean colour of the non-skin head pixels in the central columns between
+    the crown and the brows. For every band (0.08–0.6 IOD high) it takes the smaller colour
+    difference to the rows above and to the rows below; a headband differs from both, a hat
+    (nothing above) or a hairline (hair above only) does not.
+
+    Returns
+    -------
+    (contrast, height_iod) : tuple of float
+        ΔE of the best band (8-bit Lab) and its height; ``(0, 0)`` when there is no room.
+    """
+    x0, x1 = points[OVAL_LEFT, 0], points[OVAL_RIGHT, 0]
+    cx, fw = (x0 + x1) / 2.0, abs(x1 - x0)
+    c0, c1 = int(max(cx - 0.3 * fw, 0)), int(min(cx + 0.3 * fw, lab.shape[1]))
+    r0 = int(max(crown_y, 0))
+    r1 = int(min(points[list(BROWS), 1].min(), lab.shape[0]))
+    if r1 - r0 < 8 or c1 - c0 < 4:
+        return 0.0, 0.0
+    sub = lab[r0:r1, c0:c1]
+    keep = (alpha[r0:r1, c0:c1] > 0.5) & ~skin[r0:r1, c0:c1]
+    counts = keep.sum(axis=1)
+    valid = counts >= 0.3 * (c1 - c0)
+    if valid.sum() < 8:
+        return 0.0, 0.0
+    sums = (sub * keep[..., None]).sum(axis=1)
+    rows = np.where(valid[:, None], sums / np.maximum(counts, 1)[:, None], 0.0)
+    # window means from cumulative sums over valid rows (vectorised over window positions)
+    csum = np.vstack([np.zeros((1, 3)), np.cumsum(rows, axis=0)])
+    ccount = np.concatenate([[0.0], np.cumsum(valid.astype(np.float64))])
+    n = len(rows)
+    margin = max(2, int(0.1 * IOD_PX))
+    best, best_h = 0.0, 0.0
+    for height in range(max(2, int(0.08 * IOD_PX)), int(0.6 * IOD_PX) + 1, 2):
+        tops = np.arange(2 * margin, n - height - 2 * margin + 1)
+        if len(tops) == 0:
+            continue
+
+        def window(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            cnt = ccount[hi] - ccount[lo]
+            return (csum[hi] - csum[lo]) / np.maximum(cnt, 1.0)[:, None], cnt
+
+        band, n_band = window(tops, tops + height)
+        above, n_above = window(tops - 2 * margin, tops)
+        below, n_below = window(tops + height, tops + height + 2 * margin)
+        ok = (n_band >= 0.7 * height) & (n_above >= margin) & (n_below >= margin)
+        contrast = np.minimum(np.linalg.norm(band - above, axis=1),
+                              np.linalg.norm(band - below, axis=1))
+        contrast = np.where(ok, contrast, 0.0)
+        i = int(np.argmax(contrast))
+        if contrast[i] > best:
+            best, best_h = float(contrast[i]), height / IOD_PX
+    return best, best_h
+
+
+def face_like(bgr: np.ndarray, points: np.ndarray, z: float = 3.0,
+              min_value: float = 20.0) -> np.ndarray:
+    """Skin (lit or in shadow) or beard: pixels whose chromaticity matches the cheek skin.
+
+    Chromaticity (r, g over r + g + b) barely changes between lit and shaded skin, so a cheek
+    in shadow still counts; a cloth of another colour does not. Near-black pixels (max channel
+    below ``min_value``) carry no usable chromaticity and count as not face. Dark, weakly
+    saturated pixels darker than the skin (beard, stubble) count as face: a beard does not
+    hide the outline.
+
+    Parameters
+    ----------
+    bgr : numpy.ndarray
+        uint8 BGR canvas.
+    points : numpy.ndarray
+        ``(468, 2)`` canvas px (the cheek patches give the skin sample).
+    """
+    rgb = np.asarray(bgr)[..., ::-1].astype(np.float32)
+    total = rgb.sum(axis=-1) + 1.0
+    chroma = np.stack([rgb[..., 0] / total, rgb[..., 1] / total], axis=-1)
+    value = rgb.max(axis=-1)
+    spread = value - rgb.min(axis=-1)
+    cheek = _cheek_patch(rgb.shape[:2], points)
+    if cheek.sum() < 8:
+        return np.ones(rgb.shape[:2], dtype=bool)
+    mu = np.median(chroma[cheek], axis=0)
+    # shaded skin drifts warmer: never tighter than ±0.035 in chromaticity
+    tol = np.maximum(z * chroma[cheek].std(axis=0), 0.035)
+    skin_value = float(np.median(value[cheek]))
+    # ... and redder the deeper the shade (warm inter-reflection): allow up to +0.12 in r
+    shade = np.clip(1.0 - value / max(skin_value, 1.0), 0.0, 1.0)
+    dr = chroma[..., 0] - mu[0]
+    skin = ((dr > -tol[0]) & (dr < tol[0] + 0.2 * shade)
+            & (np.abs(chroma[..., 1] - mu[1]) < tol[1]) & (value >= min_value))
+    beard = (value >= min_value) & (value < skin_value) & (spread < 0.35 * value + 8.0)
+    return skin | beard
+
+
+def _cheek_patch(shape: tuple[int, ...], points: np.ndarray) -> np.ndarray:
+    """Mask of both cheeks below the eyes and beside the nose (skin sample)."""
+    cx = float(points[[OVAL_LEFT, OVAL_RIGHT], 0].mean())
+    eye_y = float(points[list(EYE_CORNERS_LEFT + EYE_CORNERS_RIGHT), 1].mean())
+    h, w = shape[:2]
+    dx = np.abs(np.arange(w) - cx)
+    cols = (dx > 0.25 * IOD_PX) & (dx < 0.8 * IOD_PX)
+    yy = np.arange(h)
+    rows = (yy > eye_y + 0.35 * IOD_PX) & (yy < eye_y + 0.9 * IOD_PX)
+    return rows[:, None] & cols[None, :]
+
+
+def oval_visibility(face_mask: np.ndarray, points: np.ndarray) -> dict[str, float]:
+    """Fraction of the face outline that shows face (skin or beard), per segment.
+
+    Samples 5×5-px patches just inside the face oval (moved :data:`INSET_IOD` toward the
+    nose) for the cheeks and the chin, and a band 0.05–0.35 IOD above the brows for the
+    forehead.
+
+    Parameters
+    ----------
+    face_mask : numpy.ndarray
+        bool ``(h, w)`` from :func:`face_like`.
+    points : numpy.ndarray
+        ``(468, 2)`` canvas px.
+    """
+    h, w = face_mask.shape
+    centre = points[1]
+    out: dict[str, float] = {}
+    for name, idx in (("cheek_left", OVAL_CHEEK_LEFT), ("cheek_right", OVAL_CHEEK_RIGHT),
+                      ("chin", OVAL_CHIN)):
+        pts = points[list(idx)]
+        vec = centre - pts
+        inner = pts + vec / np.maximum(np.hypot(vec[:, 0], vec[:, 1]), 1e-6)[:, None] * (
+            INSET_IOD * IOD_PX)
+        fractions = []
+        for x, y in inner:
+            xi, yi = int(round(x)), int(round(y))
+            patch = face_mask[max(yi - 2, 0):min(yi + 3, h), max(xi - 2, 0):min(xi + 3, w)]
+            fractions.append(float(patch.mean()) if patch.size else 0.0)
+        out[name] = float(np.mean(fractions))
+    xa, xb = sorted((int(points[BROW_OUTER_LEFT, 0]), int(points[BROW_OUTER_RIGHT, 0])))
+    brow_y = float(points[list(BROWS), 1].min())
+    ya = int(np.clip(brow_y - 0.35 * IOD_PX, 0, h - 1))
+    yb = int(np.clip(brow_y - 0.05 * IOD_PX, ya + 1, h))
+    band = face_mask[ya:yb, max(xa, 0):min(xb, w)]
+    out["forehead"] = float(band.mean()) if band.size else 0.0
+    return out
+
+
+def measure_headwear(canvas: HeadCanvas) -> HeadwearMeasures:
+    """Every headwear measure of one head canvas."""
+    lab, alpha, pts = canvas.lab, canvas.alpha, canvas.points
+    mu, sd = skin_stats(lab, pts)
+    skin = skin_mask(lab, mu, sd)
+    crown_y = crown_row(alpha, pts)
+    cues = {
+        "top_width_ratio": top_width_ratio(alpha, crown_y, pts),
+        "crown_rise": crown_rise(crown_y, pts),
+        "forehead_visible_iod": forehead_visible(skin, crown_y, pts),
+        "top_chroma": top_chroma(lab, top_region(alpha, crown_y, pts)),
+    }
+    contrast, height = headband(lab, alpha, skin, crown_y, pts)
+    return HeadwearMeasures(
+        crown_rise=cues["crown_rise"], top_width_ratio=cues["top_width_ratio"],
+        forehead_visible_iod=cues["forehead_visible_iod"], top_chroma=cues["top_chroma"],
+        hat_score=hat_score(cues), band_contrast=contrast, band_height_iod=height,
+        oval_visibility=oval_visibility(face_like(canvas.bgr, pts), pts),
+    )
