@@ -290,9 +290,9 @@ def headband(lab: np.ndarray, alpha: np.ndarray, skin: np.ndarray, crown_y: floa
     """A horizontal band of another colour across the top of the head, with hair above it.
 
     Works on the row-mean colour of the non-skin head pixels in the central columns between
-    the crown and the brows. For every band (0.08–0.6 IOD high) it takes the smaller colour
-    difference to the rows above and to the rows below; a headband differs from both, a hat
-    (nothing above) or a hairline (hair above only) does not.
+    the crown and the brows. For every band (about 0.08–0.6 IOD high, even px) it takes the
+    smaller colour difference to the rows above and to the rows below; a headband differs
+    from both, a hat (nothing above) or a hairline (hair above only) does not.
 
     Returns
     -------
@@ -320,7 +320,7 @@ def headband(lab: np.ndarray, alpha: np.ndarray, skin: np.ndarray, crown_y: floa
     n = len(rows)
     margin = max(2, int(0.1 * IOD_PX))
     best, best_h = 0.0, 0.0
-    for height in range(max(2, int(0.08 * IOD_PX)), int(0.6 * IOD_PX) + 1, 2):
+    for height in range(2 * max(1, int(0.04 * IOD_PX)), int(0.6 * IOD_PX) + 1, 2):
         tops = np.arange(2 * margin, n - height - 2 * margin + 1)
         if len(tops) == 0:
             continue

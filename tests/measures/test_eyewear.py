@@ -1,0 +1,133 @@
+"""Eyewear measures on tiny synthetic eye canvases with exact answers."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from photocheck.measures import eyewear as me
+
+D = me.IOD_PX
+SKIN = (120, 150, 200)  # BGR
+
+
+def fake_points() -> np.ndarray:
+    """Mesh points of two almond eye openings 0.3 IOD wide, 0.1 IOD high, in the eye canvas."""
+    pts = np.tile([me.CANVAS_W / 2.0, me.EYE_Y + 0.5 * D], (468, 1)).astype(np.float64)
+    for cx, contour in ((me.EYE_LEFT_X, me.EYE_CONTOUR_LEFT),
+                        (me.EYE_RIGHT_X, me.EYE_CONTOUR_RIGHT)):
+        n = len(contour)
+        for k, idx in enumerate(contour):
+            t = 2 * np.pi * k / n
+            pts[idx] = (cx - 0.15 * D * np.cos(t), me.EYE_Y - 0.05 * D * np.sin(t))
+    return pts
+
+
+def fake_irises() -> np.ndarray:
+    irises = np.zeros((2, 5, 2))
+    for i, cx in enumerate((me.EYE_LEFT_X, me.EYE_RIGHT_X)):
+        r = 0.05 * D
+        irises[i] = [(cx, me.EYE_Y), (cx + r, me.EYE_Y), (cx, me.EYE_Y - r),
+                     (cx - r, me.EYE_Y), (cx, me.EYE_Y + r)]
+    return irises
+
+
+def face_canvas() -> np.ndarray:
+    """Skin everywhere, white sclera and a dark iris in each opening."""
+    bgr = np.zeros((me.CANVAS_H, me.CANVAS_W, 3), np.uint8)
+    bgr[...] = SKIN
+    pts = fake_points()
+    for contour, cx in ((me.EYE_CONTOUR_LEFT, me.EYE_LEFT_X),
+                        (me.EYE_CONTOUR_RIGHT, me.EYE_RIGHT_X)):
+        cv2.fillPoly(bgr, [np.round(pts[list(contour)]).astype(np.int32)], (235, 235, 235))
+        cv2.circle(bgr, (int(cx), int(me.EYE_Y)), int(0.05 * D), (40, 50, 60), -1)
+    return bgr
+
+
+def test_luminance_and_chromaticity_of_known_colours() -> None:
+    lum = me.luminance(np.array([[[255, 255, 255], [0, 0, 0], [0, 0, 255]]], np.uint8))
+    np.testing.assert_allclose(lum[0], [1.0, 0.0, 0.2126], atol=1e-6)
+    chrom = me.chromaticity(np.array([[[0, 0, 99]]], np.uint8))  # pure red: r = 99 / 100
+    np.testing.assert_allclose(chrom[0, 0], [0.99, 0.0], atol=1e-6)
+
+
+def test_canvas_affine_places_the_eyes() -> None:
+    pts = np.zeros((468, 2))
+    pts[[33, 133]] = (100.0, 300.0)
+    pts[[362, 263]] = (100.0, 400.0)  # eyes one above the other (a 90° roll)
+    aff = me.canvas_affine(pts)
+    out = pts[[33, 362]] @ aff[:, :2].T + aff[:, 2]
+    np.testing.assert_allclose(out, [[me.EYE_LEFT_X, me.EYE_Y], [me.EYE_RIGHT_X, me.EYE_Y]],
+                               atol=1e-9)
+
+
+def test_box_clips_to_the_canvas() -> None:
+    rows, cols = me.box(np.array([10.0, 10.0]), (-1.0, 0.5, -1.0, 0.5), (100, 100))
+    assert (rows.start, rows.stop, cols.start, cols.stop) == (0, 74, 0, 74)
+
+
+def test_clear_eyes_without_glasses() -> None:
+    canvas = me.EyeCanvas(bgr=face_canvas(), points=fake_points(), irises=fake_irises())
+    m = me.measure_eyewear(canvas)
+    assert m.under_eye_ratio == pytest.approx(1.0)
+    assert m.lens_colour_shift == pytest.approx(0.0, abs=1e-6)
+    assert m.rim_thickness_iod == 0.0
+    assert m.glare_fraction == 0.0
+    assert m.frame_crossing < 0.5
+    assert m.eye_contrast > 1.0  # white sclera vs dark iris, over the cheek's luminance
+
+
+def test_dark_lenses_are_measured_as_sunglasses() -> None:
+    bgr = face_canvas()
+    for cx in (me.EYE_LEFT_X, me.EYE_RIGHT_X):
+        cv2.ellipse(bgr, (int(cx), int(me.EYE_Y + 0.04 * D)), (int(0.3 * D), int(0.24 * D)), 0,
+                    0, 360, (20, 20, 20), -1)
+    m = me.measure_eyewear(me.EyeCanvas(bgr=bgr, points=fake_points(), irises=fake_irises()))
+    skin_lum = float(me.luminance(np.array([[SKIN]], np.uint8))[0, 0])
+    dark_lum = float(me.luminance(np.array([[[20, 20, 20]]], np.uint8))[0, 0])
+    assert m.under_eye_ratio == pytest.approx(dark_lum / skin_lum, rel=1e-5)
+    assert m.eye_contrast == pytest.approx(0.0)
+    # the lower lens edge is 0.28 IOD below the eye; the dark band starts at 0.08
+    assert m.rim_thickness_iod == pytest.approx(0.2, abs=2 / D)
+
+
+def test_tinted_lenses_shift_the_colour_below_the_lid() -> None:
+    bgr = face_canvas()
+    for cx in (me.EYE_LEFT_X, me.EYE_RIGHT_X):
+        rows, cols = me.box(np.array([cx, me.EYE_Y]), me.UNDER_EYE_BOX, bgr.shape)
+        bgr[rows, cols] = (200, 150, 120)  # skin seen through a blue lens
+    m = me.measure_eyewear(me.EyeCanvas(bgr=bgr, points=fake_points(), irises=fake_irises()))
+    skin = me.chromaticity(np.array([[SKIN]], np.uint8))[0, 0]
+    tint = me.chromaticity(np.array([[[200, 150, 120]]], np.uint8))[0, 0]
+    assert m.lens_colour_shift == pytest.approx(float(np.linalg.norm(tint - skin)), rel=1e-5)
+
+
+def test_a_horizontal_frame_edge_crosses_the_opening() -> None:
+    lum = np.full((60, 60), 0.8, np.float32)
+    opening = np.zeros((60, 60), bool)
+    opening[20:40, 10:50] = True
+    assert me.frame_crossing(lum, opening) == 0.0
+    lum[30:, :] = 0.05  # a dark rim filling the lower half of the opening
+    assert me.frame_crossing(lum, opening) == pytest.approx(1.0)
+
+
+def test_glare_outside_the_iris_counts_and_the_catch_light_does_not() -> None:
+    bgr = face_canvas()
+    lum = me.luminance(bgr)
+    centre = np.array([me.EYE_LEFT_X, me.EYE_Y])
+    iris = fake_irises()[0]
+    cheek = float(me.luminance(np.array([[SKIN]], np.uint8))[0, 0])
+    opening = me.polygon_mask(bgr.shape, fake_points()[list(me.EYE_CONTOUR_LEFT)])
+    # without the opening, the white of the eye would count as glare
+    assert me.glare_fraction(lum, bgr, centre, iris, cheek) > 0.0
+    catch = bgr.copy()
+    cv2.circle(catch, (int(centre[0]), int(centre[1])), 2, (255, 255, 255), -1)
+    assert me.glare_fraction(me.luminance(catch), catch, centre, iris, cheek, opening) == 0.0
+    glare = bgr.copy()
+    glare[int(me.EYE_Y + 10):int(me.EYE_Y + 20), int(centre[0] + 10):int(centre[0] + 30)] = 255
+    rows, cols = me.box(centre, me.LENS_BOX, bgr.shape)
+    area = (rows.stop - rows.start) * (cols.stop - cols.start)
+    frac = me.glare_fraction(me.luminance(glare), glare, centre, iris, cheek, opening)
+    assert frac == pytest.approx(200 / area)
+    assert me.glare_fraction(lum, bgr, centre, iris, cheek, opening) == 0.0

@@ -1,0 +1,141 @@
+"""Headwear measures on tiny synthetic canvases with exact answers."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from photocheck.measures import headwear as mh
+
+D = mh.IOD_PX
+
+
+def fake_points() -> np.ndarray:
+    """A frontal face in the head canvas: eyes at EYE_Y, face 2 IOD wide, chin 1.5 IOD below."""
+    pts = np.tile([mh.EYE_X, mh.EYE_Y + 0.6 * D], (468, 1)).astype(np.float64)
+    pts[1] = (mh.EYE_X, mh.EYE_Y + 0.6 * D)  # nose tip
+    for i, j, dx in ((33, 263, 0.75), (133, 362, 0.25)):
+        pts[i] = (mh.EYE_X - dx * D, mh.EYE_Y)
+        pts[j] = (mh.EYE_X + dx * D, mh.EYE_Y)
+    pts[mh.OVAL_LEFT] = (mh.EYE_X - D, mh.EYE_Y)
+    pts[mh.OVAL_RIGHT] = (mh.EYE_X + D, mh.EYE_Y)
+    pts[mh.FOREHEAD_TOP] = (mh.EYE_X, mh.EYE_Y - 1.0 * D)
+    for k, idx in enumerate(mh.BROWS):
+        side = -1 if k < 5 else 1
+        pts[idx] = (mh.EYE_X + side * (0.2 + 0.1 * (k % 5)) * D, mh.EYE_Y - 0.4 * D)
+    pts[mh.BROW_OUTER_LEFT] = (mh.EYE_X - 0.7 * D, mh.EYE_Y - 0.4 * D)
+    pts[mh.BROW_OUTER_RIGHT] = (mh.EYE_X + 0.7 * D, mh.EYE_Y - 0.4 * D)
+    for seg in (mh.OVAL_CHEEK_LEFT, mh.OVAL_CHEEK_RIGHT):
+        side = -1 if seg is mh.OVAL_CHEEK_LEFT else 1
+        for k, idx in enumerate(seg):
+            pts[idx] = (mh.EYE_X + side * (1.0 - 0.1 * k) * D, mh.EYE_Y + (0.25 * k) * D)
+    for k, idx in enumerate(mh.OVAL_CHIN):
+        pts[idx] = (mh.EYE_X + (k - 5) * 0.1 * D, mh.EYE_Y + 1.5 * D)
+    return pts
+
+
+def test_canvas_affine_puts_the_eyes_level_at_one_iod() -> None:
+    pts = np.zeros((468, 2))
+    # eyes 100 px apart on a line rotated by 30°, centred at (300, 200)
+    angle = np.radians(30)
+    u = np.array([np.cos(angle), np.sin(angle)])
+    left, right = np.array([300.0, 200.0]) - 50 * u, np.array([300.0, 200.0]) + 50 * u
+    pts[[33, 133]] = left
+    pts[[362, 263]] = right
+    aff = mh.canvas_affine(pts)
+    out = pts[[33, 362]] @ aff[:, :2].T + aff[:, 2]
+    np.testing.assert_allclose(out, [[mh.EYE_X - D / 2, mh.EYE_Y], [mh.EYE_X + D / 2, mh.EYE_Y]],
+                               atol=1e-9)
+
+
+def test_compose_applies_the_inner_affine_first() -> None:
+    shift = np.array([[1.0, 0, 5], [0, 1.0, 0]])
+    double = np.array([[2.0, 0, 0], [0, 2.0, 0]])
+    np.testing.assert_allclose(mh.compose(double, shift) @ [1.0, 1.0, 1.0], [12.0, 2.0])
+
+
+def test_crown_rise_and_top_width_of_a_synthetic_silhouette() -> None:
+    pts = fake_points()
+    alpha = np.zeros((mh.CANVAS_H, mh.CANVAS_W), np.float32)
+    crown = int(mh.EYE_Y - 2.0 * D)  # 2 IOD above the eyes
+    alpha[crown:, int(mh.EYE_X - D):int(mh.EYE_X + D)] = 1.0
+    # a brim 3 face-widths... clipped to the canvas: 1.5 IOD each side of the centre
+    brim_row = int(mh.EYE_Y - 1.2 * D)
+    alpha[brim_row:brim_row + 4, int(mh.EYE_X - 1.5 * D):int(mh.EYE_X + 1.5 * D)] = 1.0
+    assert mh.crown_row(alpha, pts) == crown
+    # (eye − crown) / (chin − eye) = 2 / 1.5 (the oval's chin point 152 sits 1.5 IOD down)
+    assert mh.crown_rise(crown, pts) == pytest.approx(2.0 / 1.5)
+    assert mh.top_width_ratio(alpha, crown, pts) == pytest.approx(3.0 * D / (2 * D))
+
+
+def test_forehead_visible_stops_at_the_first_non_skin_run() -> None:
+    pts = fake_points()
+    skin = np.ones((mh.CANVAS_H, mh.CANVAS_W), bool)
+    brow_y = mh.EYE_Y - 0.4 * D
+    start = int(brow_y - 0.1 * D)  # measuring starts 0.1 IOD above the brows
+    skin[: start - 32] = False  # hat edge 32 px (0.5 IOD) above the start
+    assert mh.forehead_visible(skin, 0.0, pts) == pytest.approx(32 / D)
+    skin[:] = True
+    skin[start - 10:start - 8] = False  # a 2-px line is not a hairline (run < 4 px)
+    assert mh.forehead_visible(skin, 0.0, pts) == pytest.approx(start / D)
+
+
+def test_hat_score_sums_the_cues_beyond_their_onsets() -> None:
+    bare = {"top_width_ratio": 1.2, "crown_rise": 1.0, "forehead_visible_iod": 0.7,
+            "top_chroma": 5.0}
+    assert mh.hat_score(bare) == 0.0
+    brim = dict(bare, top_width_ratio=1.35 + 2 * 0.25)
+    assert mh.hat_score(brim) == pytest.approx(2.0)
+    low = dict(bare, forehead_visible_iod=0.40 - 0.25, top_chroma=15.0 + 15.0)
+    assert mh.hat_score(low) == pytest.approx(2.0)
+    assert mh.hat_score(dict(bare, crown_rise=float("nan"))) == 0.0
+
+
+def test_top_chroma_of_a_red_region_and_an_empty_one() -> None:
+    lab = np.full((10, 10, 3), 128.0, np.float32)
+    lab[..., 1] = 128.0 + 30.0
+    lab[..., 2] = 128.0 + 40.0
+    region = np.zeros((10, 10), bool)
+    assert mh.top_chroma(lab, region) == 0.0
+    region[:5] = True
+    assert mh.top_chroma(lab, region) == pytest.approx(50.0)
+
+
+def test_oval_visibility_names_the_covered_segment() -> None:
+    pts = fake_points()
+    face = np.ones((mh.CANVAS_H, mh.CANVAS_W), bool)
+    vis = mh.oval_visibility(face, pts)
+    assert vis == {"cheek_left": 1.0, "cheek_right": 1.0, "chin": 1.0, "forehead": 1.0}
+    face[int(mh.EYE_Y + 1.0 * D):] = False  # a cloth over the chin and jaw
+    vis = mh.oval_visibility(face, pts)
+    assert vis["chin"] == 0.0
+    assert vis["forehead"] == 1.0
+
+
+def test_face_like_keeps_shaded_skin_and_rejects_a_blue_cloth() -> None:
+    pts = fake_points()
+    skin_bgr = np.array([140, 160, 210], np.uint8)  # lit skin (B, G, R)
+    bgr = np.tile(skin_bgr, (mh.CANVAS_H, mh.CANVAS_W, 1))
+    bgr[:20, :20] = (skin_bgr * 0.5).astype(np.uint8)  # the same skin in shade
+    bgr[-20:, -20:] = (200, 90, 30)  # a blue cloth
+    bgr[-20:, :20] = 5  # near-black cloth
+    mask = mh.face_like(bgr, pts)
+    assert mask[:20, :20].all()
+    assert not mask[-20:, -20:].any()
+    assert not mask[-20:, :20].any()
+
+
+def test_headband_finds_a_band_of_another_colour_between_hair() -> None:
+    pts = fake_points()
+    lab = np.zeros((mh.CANVAS_H, mh.CANVAS_W, 3), np.float32)
+    lab[...] = (40.0, 130.0, 135.0)  # dark brown hair
+    band_top = int(mh.EYE_Y - 1.6 * D)
+    lab[band_top:band_top + 16] = (60.0, 170.0, 80.0)  # a purple band 0.25 IOD high
+    alpha = np.ones((mh.CANVAS_H, mh.CANVAS_W), np.float32)
+    skin = np.zeros_like(alpha, dtype=bool)
+    contrast, height = mh.headband(lab, alpha, skin, 0.0, pts)
+    expected = float(np.linalg.norm(np.subtract((60.0, 170.0, 80.0), (40.0, 130.0, 135.0))))
+    assert contrast == pytest.approx(expected, rel=1e-5)
+    assert height == pytest.approx(16 / D)
+    plain = np.full_like(lab, 40.0)
+    assert mh.headband(plain, alpha, skin, 0.0, pts)[0] == pytest.approx(0.0, abs=1e-4)
