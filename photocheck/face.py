@@ -13,7 +13,8 @@ front-128 on squares of the upper middle (a small face in a large frame). The ap
 largest, most central confident face. Roll is always measured in the unrotated photo, except for
 a declared ``infant`` whose in-plane rotation is normalised (:func:`upright_rotation_deg`).
 Other people (``face.multiple``): back-256 on the whole frame and on overlapping tiles, merged,
-with detections that lie mostly inside the applicant's head removed.
+detections of the applicant's own face removed, and each remaining candidate confirmed by
+FaceMesh's face-presence score on its crop.
 """
 
 from __future__ import annotations
@@ -33,7 +34,7 @@ from photocheck.inference import iris as ir
 # Detection defaults (overridable in the profile's [face] section).
 DEFAULTS: dict[str, float] = {
     "min_score": 0.5,  # applicant: front/back model confidence
-    "other_min_score": 0.6,  # any other face (face.multiple)
+    "other_min_score": 0.5,  # any other face (face.multiple), then verified by FaceMesh
     "min_mesh_presence": 0.5,  # FaceMesh face-presence probability
 }
 
@@ -211,6 +212,16 @@ def _find_small(models: Any, bgr: np.ndarray, min_score: float, k: int) -> list[
 # A face seen in a wrong quarter turn still scores ~0.75–0.85 with front-128, the right one
 # ~0.9+; upright wins unless another turn scores clearly higher.
 _UPRIGHT_MARGIN = 0.05
+_TURNED_MIN_SCORE = 0.8  # a turned frame must be found confidently (clutter scores ~0.7)
+
+
+def _mesh_confirms(ctx: PhotoContext, bgr: np.ndarray, k: int, face: bf.FaceBox) -> bool:
+    """Whether FaceMesh sees a face where a detector found one in the frame turned by ``k``."""
+    h, w = bgr.shape[:2]
+    mapped = _map_face(face, _turn_affine(k, w, h))
+    affine = fm.affine_for_face(mapped.box, mapped.keypoints[0], mapped.keypoints[1])
+    mesh = fm.run(_models(ctx).session(fm.NAME), bgr, affine)
+    return mesh.presence >= float(_params(ctx)["min_mesh_presence"])
 
 
 @intermediate
@@ -226,14 +237,22 @@ def _search(ctx: PhotoContext) -> _Search:
                                min_score)
     best: tuple[int, list[bf.FaceBox]] | None = None
     for k, faces in zip(turns, per_turn, strict=True):
+        faces = [f for f in faces if k == 0 or f.score >= _TURNED_MIN_SCORE]
         if not faces:
             continue
         margin = _UPRIGHT_MARGIN if best is not None and best[0] == 0 else 0.0
         if best is None or faces[0].score > best[1][0].score + margin:
             best = (k, faces)
-    if best is None:  # small face: slower fall-backs, upright first
-        for k in turns:
-            faces = _find_small(models, bgr, min_score, k)
+    if best is not None and best[0] != 0 and not _mesh_confirms(ctx, bgr, best[0], best[1][0]):
+        best = None if not per_turn[0] else (0, per_turn[0])
+    if best is None:
+        # a small face in a large frame: slower fall-backs, upright first
+        faces = _find_small(models, bgr, min_score, 0)
+        if faces:
+            return _Search(max(faces, key=lambda f: _rank(f, w, h)), 0, bgr, image.scale)
+    if best is None:
+        for k in turns[1:]:
+            faces = _find_small(models, bgr, max(min_score, _TURNED_MIN_SCORE), k)
             if faces:
                 top = max(faces, key=lambda f: _rank(f, w, h))
                 return _Search(top, k, bgr, image.scale)
@@ -282,10 +301,15 @@ def _tiles(w: int, h: int, side: int) -> list[tuple[int, int, int, int]]:
     return out
 
 
-def is_same_head(other: np.ndarray, head: np.ndarray) -> bool:
-    """Whether a detection is really the applicant's own head (overlaps it or lies mostly
-    inside a head box ``head`` = the applicant's face box grown to cover hair and ears)."""
-    return _iou(other, head) > 0.2 or _inside_fraction(other, head) > 0.4
+def is_same_face(other: np.ndarray, main: np.ndarray) -> bool:
+    """Whether a detection is the applicant's own face again (another scale or tile): its
+    centre inside the applicant's box, or overlapping it (IoU > 0.2, or mostly inside)."""
+    cx, cy = (other[0] + other[2]) / 2.0, (other[1] + other[3]) / 2.0
+    centre_in = main[0] < cx < main[2] and main[1] < cy < main[3]
+    return centre_in or _iou(other, main) > 0.2 or _inside_fraction(other, main) > 0.5
+
+
+_MAX_OTHERS = 32  # candidates verified with FaceMesh (a crowd needs only one)
 
 
 @intermediate
@@ -326,22 +350,24 @@ def detections(ctx: PhotoContext) -> list[Detection]:
             shifted = bf.FaceBox(f.box + [ox, oy, ox, oy], f.score, f.keypoints + [ox, oy])
             candidates.append(_map_face(shifted, affine))
     candidates += [_map_face(f, affine) for f in front]
-    head = _head_box(main.box * scale, w, h)
+    main_box = main.box * scale
     kept: list[bf.FaceBox] = []
     for f in sorted(candidates, key=lambda f: -f.score):
-        if is_same_head(f.box, head):
+        if is_same_face(f.box, main_box):
             continue
         if any(_iou(f.box, g.box) > 0.3 or _inside_fraction(f.box, g.box) > 0.5 for g in kept):
             continue
         kept.append(f)
-    return [main] + [_to_full(f, scale) for f in kept]
-
-
-def _head_box(face_box: np.ndarray, w: int, h: int) -> np.ndarray:
-    """The face box grown to the whole head (hair above, ears at the sides)."""
-    bw, bh = face_box[2] - face_box[0], face_box[3] - face_box[1]
-    return np.array([face_box[0] - 0.35 * bw, face_box[1] - 0.6 * bh,
-                     face_box[2] + 0.35 * bw, face_box[3] + 0.35 * bh])
+    # BlazeFace back-256 fires at ~0.5–0.8 on some clothing and hair; FaceMesh's face-presence
+    # on the candidate's crop separates them (≤ 0.05 on those, ≥ 0.7 on real faces ≥ 24 px)
+    kept = kept[:_MAX_OTHERS]
+    session = models.session(fm.NAME)
+    meshes = fm.run_batch(session, [bgr] * len(kept),
+                          [fm.affine_for_face(f.box, f.keypoints[0], f.keypoints[1])
+                           for f in kept])
+    min_presence = float(_params(ctx)["min_mesh_presence"])
+    others = [f for f, m in zip(kept, meshes, strict=True) if m.presence >= min_presence]
+    return [main] + [_to_full(f, scale) for f in others]
 
 
 # --- mesh, eyes, pose ------------------------------------------------------------------------
