@@ -1,0 +1,121 @@
+"""Headwear check on small samples of labelled real photos (skipped without ../shared/photos)
+and on synthetic coverings composited over the chin or a cheek of compliant photos."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from photocheck import decode, face
+from photocheck.checks import headwear
+from photocheck.validator import Validator
+from tests.helpers import make_jpeg, shared_photos
+from tests.synthetic import encode, run_check
+
+COMPLIANT = (
+    "a_compliant_plain_bg/london_011_03.jpg",
+    "a_compliant_plain_bg/canada_019f.jpg",
+)
+HATS = ("b_hat/interfaces_060.jpg", "b_hat/interfaces_099.jpg", "b_hat/interfaces_044.jpg")
+HIJABS = ("c_head_covering/interfaces_046.jpg", "small/c_head_covering/hijjab_hijjabs0.jpg")
+
+
+@pytest.fixture(scope="module")
+def validator(models) -> Validator:
+    return Validator("online", models=models)
+
+
+def _read(name: str) -> bytes:
+    return (shared_photos() / name).read_bytes()
+
+
+def _statuses(validator: Validator, data: bytes) -> dict[str, str]:
+    """Statuses of the headwear check alone (no waivers: those are the validator's)."""
+    return run_check(validator, headwear.CHECK, data)
+
+
+def _cloth(shape: tuple[int, ...], seed: int) -> np.ndarray:
+    """A blue woven-looking cloth texture."""
+    rng = np.random.default_rng(seed)
+    h, w = shape[:2]
+    base = np.zeros((h, w, 3), np.float32)
+    base[...] = (150.0, 70.0, 35.0)
+    stripes = 12.0 * np.sin(np.arange(w) / 3.0)[None, :, None]
+    return np.clip(base + stripes + rng.normal(0, 6, (h, w, 3)), 0, 255).astype(np.uint8)
+
+
+def _cover(validator: Validator, data: bytes, part: str, seed: int = 0) -> bytes:
+    """The photo with a cloth over the chin (below the lower lip) or the image-left cheek."""
+    ctx = validator.context(data)
+    bgr = decode.full_image(ctx).bgr.copy()
+    pts = face.landmarks(ctx)[:, :2]
+    iod = float(np.hypot(*(pts[[362, 263]].mean(0) - pts[[33, 133]].mean(0))))
+    mask = np.zeros(bgr.shape[:2], np.uint8)
+    if part == "chin":
+        top = pts[17, 1] + 0.1 * iod  # just below the lower lip
+        x0, x1 = pts[172, 0] - 0.3 * iod, pts[397, 0] + 0.3 * iod
+        cv2.rectangle(mask, (int(x0), int(top)), (int(x1), bgr.shape[0] - 1), 1, -1)
+    else:
+        x0, x1 = pts[234, 0] - 0.4 * iod, pts[234, 0] + 0.35 * iod
+        y0, y1 = pts[33, 1], pts[172, 1] + 0.2 * iod
+        cv2.rectangle(mask, (int(x0), int(y0)), (int(x1), int(y1)), 1, -1)
+    cloth = _cloth(bgr.shape, seed)
+    bgr[mask.astype(bool)] = cloth[mask.astype(bool)]
+    return encode(bgr)
+
+
+def test_compliant_photos_pass(validator: Validator) -> None:
+    for name in COMPLIANT:
+        statuses = _statuses(validator, _read(name))
+        assert statuses == dict.fromkeys(headwear.CODES, "pass"), (name, statuses)
+
+
+def test_hats_fail(validator: Validator) -> None:
+    for name in HATS:
+        statuses = _statuses(validator, _read(name))
+        assert statuses["headwear.hat"] == "fail", (name, statuses)
+
+
+def test_hijab_with_head_covering_is_waived_and_shows_the_face_outline(
+        validator: Validator) -> None:
+    report = validator.check(_read(HIJABS[0]), exceptions=("head_covering",))
+    found = {f.code: f for f in report.findings if f.code in headwear.CODES}
+    assert str(found["headwear.covering_hides_face"].status) == "pass"
+    assert str(found["headwear.hat"].status) == "waived"
+    assert found["headwear.hat"].waived_by == "head_covering"
+
+
+def test_hijabs_show_the_face_outline(validator: Validator) -> None:
+    for name in HIJABS[1:]:
+        statuses = _statuses(validator, _read(name))
+        assert statuses["headwear.covering_hides_face"] == "pass", (name, statuses)
+
+
+@pytest.mark.parametrize("part", ["chin", "cheek"])
+def test_cloth_over_the_outline_fails(validator: Validator, part: str) -> None:
+    for i, name in enumerate(COMPLIANT):
+        covered = _cover(validator, _read(name), part, seed=i)
+        statuses = _statuses(validator, covered)
+        assert statuses["headwear.covering_hides_face"] == "fail", (name, part, statuses)
+
+
+def test_cloth_over_the_chin_is_not_waived_by_head_covering(validator: Validator) -> None:
+    covered = _cover(validator, _read(COMPLIANT[1]), "chin", seed=3)
+    report = validator.check(covered, exceptions=("head_covering",))
+    found = {f.code: str(f.status) for f in report.findings}
+    assert found["headwear.covering_hides_face"] == "fail"
+
+
+def test_covering_names_the_hidden_segment(validator: Validator) -> None:
+    covered = _cover(validator, _read(COMPLIANT[0]), "chin")
+    ctx = validator.context(covered)
+    found = {f.code: f for f in validator._run_check(headwear.CHECK, ctx)}  # noqa: SLF001
+    measured = found["headwear.covering_hides_face"].measured
+    assert measured["segment"] == "chin"
+    assert measured["segments"]["forehead"] > 0.9
+
+
+def test_without_a_face_nothing_is_assessed(validator: Validator) -> None:
+    statuses = run_check(validator, headwear.CHECK, make_jpeg(640, 800, noise=False))
+    assert set(statuses.values()) == {"not_assessed"}
