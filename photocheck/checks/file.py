@@ -14,7 +14,7 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from photocheck import decode
-from photocheck.checks.base import Check, finding, limit, not_assessed
+from photocheck.checks.base import Check, finding, not_assessed
 from photocheck.context import NotAssessable, PhotoContext
 from photocheck.report import Finding, Status
 
@@ -85,16 +85,16 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
 
     if upload:
         size = len(ctx.data)
-        yield limit("file.bytes_too_small", size, min=params["min_bytes"], unit="bytes")
-        yield limit("file.bytes_too_large", size, max=params["max_bytes"], unit="bytes")
+        yield _count("file.bytes_too_small", size, "bytes", low=params["min_bytes"])
+        yield _count("file.bytes_too_large", size, "bytes", high=params["max_bytes"])
 
     cause = header_problem.cause if header_problem else None
     if upload:
         if head is not None and head.width > 0 and head.height > 0:
-            yield limit("file.pixels_too_small", min(head.width, head.height),
-                        min=params["min_side_px"], unit="px")
-            yield limit("file.pixels_too_large", max(head.width, head.height),
-                        max=params["max_side_px"], unit="px")
+            yield _count("file.pixels_too_small", min(head.width, head.height), "px",
+                         low=params["min_side_px"])
+            yield _count("file.pixels_too_large", max(head.width, head.height), "px",
+                         high=params["max_side_px"])
             yield finding("file.colour_mode", _COLOUR_STATUS.get(head.colour, Status.WARN),
                           head.colour, {"accepted": "rgb"}, "name")
         else:
@@ -104,6 +104,14 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
             yield not_assessed("file.colour_mode", why)
 
     yield _integrity(ctx, kind, head, header_problem)
+
+
+def _count(code: str, value: int, unit: str, *, low: int | None = None,
+           high: int | None = None) -> Finding:
+    """Like :func:`~photocheck.checks.base.limit` but keeps integer counts (bytes, px) exact."""
+    ok = (low is None or value >= low) and (high is None or value <= high)
+    threshold = {"min": low} if low is not None else {"max": high}
+    return finding(code, Status.PASS if ok else Status.FAIL, int(value), threshold, unit)
 
 
 def _integrity(
