@@ -1,0 +1,101 @@
+"""Eyewear check (and ``eyes.hidden``) on small samples of labelled real photos (skipped
+without ../shared/photos) and on synthetic lenses drawn over the eyes of compliant photos."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+import pytest
+
+from photocheck import decode, face
+from photocheck.checks import eyewear
+from photocheck.validator import Validator
+from tests.helpers import make_jpeg, shared_photos
+from tests.synthetic import encode, run_check
+
+COMPLIANT = (
+    "a_compliant_plain_bg/london_011_03.jpg",
+    "a_compliant_plain_bg/interfaces_047.jpg",
+)
+SUNGLASSES = ("d_glasses/interfaces_032.jpg", "d_glasses/interfaces_048.jpg",
+              "d_glasses/interfaces_010.jpg")  # the last one has mirrored lenses
+PLAIN_GLASSES = ("d_glasses/interfaces_062.jpg", "d_glasses/compreface_FACE_2.jpg")
+
+
+@pytest.fixture(scope="module")
+def validator(models) -> Validator:
+    return Validator("online", models=models)
+
+
+def _read(name: str) -> bytes:
+    return (shared_photos() / name).read_bytes()
+
+
+def _lenses(validator: Validator, data: bytes, factor: float, tint: tuple[float, float, float]
+            = (1.0, 1.0, 1.0)) -> bytes:
+    """The photo seen through lenses that pass ``factor`` of the light (per-channel ``tint``),
+    with a thin dark frame around each lens."""
+    ctx = validator.context(data)
+    bgr = decode.full_image(ctx).bgr.astype(np.float32)
+    pts = face.landmarks(ctx)[:, :2]
+    left, right = pts[[33, 133]].mean(0), pts[[362, 263]].mean(0)
+    iod = float(np.hypot(*(right - left)))
+    mask = np.zeros(bgr.shape[:2], np.uint8)
+    axes = (int(0.3 * iod), int(0.22 * iod))
+    for c in (left, right):
+        cv2.ellipse(mask, (int(c[0]), int(c[1] + 0.05 * iod)), axes, 0, 0, 360, 1, -1)
+    inside = mask.astype(bool)
+    bgr[inside] *= factor * np.asarray(tint, np.float32)
+    for c in (left, right):
+        cv2.ellipse(bgr, (int(c[0]), int(c[1] + 0.05 * iod)), axes, 0, 0, 360, (30, 30, 30),
+                    max(1, int(0.02 * iod)))
+    return encode(np.clip(bgr, 0, 255).astype(np.uint8))
+
+
+def test_compliant_photos_pass(validator: Validator) -> None:
+    for name in COMPLIANT:
+        statuses = run_check(validator, eyewear.CHECK, _read(name))
+        assert statuses == dict.fromkeys(eyewear.CODES, "pass"), (name, statuses)
+
+
+def test_sunglasses_fail(validator: Validator) -> None:
+    for name in SUNGLASSES:
+        statuses = run_check(validator, eyewear.CHECK, _read(name))
+        assert statuses["eyewear.sunglasses"] == "fail", (name, statuses)
+
+
+def test_plain_glasses_pass_sunglasses(validator: Validator) -> None:
+    for name in PLAIN_GLASSES:
+        statuses = run_check(validator, eyewear.CHECK, _read(name))
+        assert statuses["eyewear.sunglasses"] == "pass", (name, statuses)
+
+
+def test_synthetic_dark_lenses_are_sunglasses(validator: Validator) -> None:
+    for name in COMPLIANT:
+        statuses = run_check(validator, eyewear.CHECK, _lenses(validator, _read(name), 0.12))
+        assert statuses["eyewear.sunglasses"] == "fail", (name, statuses)
+
+
+def test_synthetic_clear_lenses_pass(validator: Validator) -> None:
+    for name in COMPLIANT:
+        statuses = run_check(validator, eyewear.CHECK, _lenses(validator, _read(name), 0.92))
+        assert statuses["eyewear.sunglasses"] == "pass", (name, statuses)
+        assert statuses["eyes.hidden"] == "pass", (name, statuses)
+
+
+def test_synthetic_blue_tint_is_sunglasses(validator: Validator) -> None:
+    tinted = _lenses(validator, _read(COMPLIANT[0]), 0.8, (1.3, 0.9, 0.55))
+    statuses = run_check(validator, eyewear.CHECK, tinted)
+    assert statuses["eyewear.sunglasses"] == "fail", statuses
+
+
+def test_medical_eyewear_waives_the_eyewear_findings(validator: Validator) -> None:
+    report = validator.check(_read(SUNGLASSES[0]), exceptions=("medical_eyewear",))
+    found = {f.code: f for f in report.findings if f.code in eyewear.CODES}
+    assert str(found["eyewear.sunglasses"].status) == "waived"
+    assert found["eyewear.sunglasses"].waived_by == "medical_eyewear"
+
+
+def test_without_a_face_nothing_is_assessed(validator: Validator) -> None:
+    statuses = run_check(validator, eyewear.CHECK, make_jpeg(640, 800, noise=False))
+    assert set(statuses.values()) == {"not_assessed"}
