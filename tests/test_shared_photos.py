@@ -22,7 +22,8 @@ pytestmark = pytest.mark.shared
 EXPECTED: dict[str, list[tuple[str, str, object]]] = {
     "j_format_edge/exifsamples_IMG_5195.HEIC": [("file.format", "fail", "heic")],
     "j_format_edge/facerec_lin-manuel-miranda.png": [("file.format", "fail", "png")],
-    "j_format_edge/photoprism_iphone_7.heic": [("file.format", "fail", "heic")],
+    "j_format_edge/photoprism_iphone_7.heic": [("file.format", "fail", "heic"),
+                                               ("file.pixels_too_small", "pass", 3024)],
     # JPEG bytes named .heic: a JPEG, and fine as a file
     "j_format_edge/photoprism_wrong.heic": [("file.format", "pass", "jpeg"),
                                             ("file.corrupt", "pass", "jpeg"),
@@ -45,7 +46,8 @@ EXPECTED: dict[str, list[tuple[str, str, object]]] = {
     "small/j_format_edge/pillow_hopper.avif": [("file.format", "fail", "avif")],
     "small/j_format_edge/pillow_hopper.bmp": [("file.format", "fail", "bmp")],
     "small/j_format_edge/pillow_hopper.gif": [("file.format", "fail", "gif")],
-    "small/j_format_edge/pillow_hopper.heif": [("file.format", "fail", "heic")],
+    "small/j_format_edge/pillow_hopper.heif": [("file.format", "fail", "heic"),
+                                               ("file.pixels_too_small", "fail", 128)],
     "small/j_format_edge/pillow_hopper.jpg": [("file.format", "pass", "jpeg"),
                                               ("file.pixels_too_small", "fail", 128)],
     "small/j_format_edge/pillow_hopper.png": [("file.format", "fail", "png")],

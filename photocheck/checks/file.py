@@ -10,6 +10,7 @@ emitted, and ``file.corrupt`` still is.
 from __future__ import annotations
 
 import re
+import struct
 from collections.abc import Iterator, Mapping
 from typing import Any
 
@@ -90,20 +91,40 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
 
     cause = header_problem.cause if header_problem else None
     if upload:
-        if head is not None and head.width > 0 and head.height > 0:
-            yield _count("file.pixels_too_small", min(head.width, head.height), "px",
-                         low=params["min_side_px"])
-            yield _count("file.pixels_too_large", max(head.width, head.height), "px",
-                         high=params["max_side_px"])
+        size = (head.width, head.height) if head is not None else None
+        if size is None and kind in ("heic", "heif", "avif"):
+            size = heif_pixel_size(ctx.data)  # HEIF cannot be decoded here; its size can be read
+        if size is not None and min(size) > 0:
+            yield _count("file.pixels_too_small", min(size), "px", low=params["min_side_px"])
+            yield _count("file.pixels_too_large", max(size), "px", high=params["max_side_px"])
+        else:
+            yield not_assessed("file.pixels_too_small", cause or "file.corrupt")
+            yield not_assessed("file.pixels_too_large", cause or "file.corrupt")
+        if head is not None and min(size or (0,)) > 0:
             yield finding("file.colour_mode", _COLOUR_STATUS.get(head.colour, Status.WARN),
                           head.colour, {"accepted": "rgb"}, "name")
         else:
-            why = cause or "file.corrupt"
-            yield not_assessed("file.pixels_too_small", why)
-            yield not_assessed("file.pixels_too_large", why)
-            yield not_assessed("file.colour_mode", why)
+            yield not_assessed("file.colour_mode", cause or "file.corrupt")
 
     yield _integrity(ctx, kind, head, header_problem)
+
+
+def heif_pixel_size(data: bytes) -> tuple[int, int] | None:
+    """Pixel size of a HEIF/AVIF file from its ``ispe`` (image spatial extent) properties.
+
+    The primary image of a phone HEIC is a grid of 512×512 tiles; the grid's ``ispe`` is the
+    largest one, so the largest area is the photo's size. Only the first MiB is searched.
+    """
+    head = data[: 1 << 20]
+    best: tuple[int, int] | None = None
+    pos = head.find(b"ispe")
+    while pos >= 4 and pos + 16 <= len(head):
+        width, height = struct.unpack(">II", head[pos + 8 : pos + 16])
+        if 0 < width < 1 << 20 and 0 < height < 1 << 20 and (
+                best is None or width * height > best[0] * best[1]):
+            best = (width, height)
+        pos = head.find(b"ispe", pos + 4)
+    return best
 
 
 def _count(code: str, value: int, unit: str, *, low: int | None = None,

@@ -4,6 +4,7 @@ rules), on fixtures generated at test time."""
 from __future__ import annotations
 
 import datetime as dt
+import struct
 from pathlib import Path
 
 import numpy as np
@@ -75,6 +76,24 @@ def test_non_jpeg_fails_format_and_names_it(data: bytes, measured: str) -> None:
     assert got["file.format"].status == Status.FAIL
     assert got["file.format"].measured == measured
     assert got["file.format"].threshold == {"accepted": ["jpeg"]}
+
+
+def _ispe(width: int, height: int) -> bytes:
+    return struct.pack(">I", 20) + b"ispe" + bytes(4) + struct.pack(">II", width, height)
+
+
+def test_heic_pixel_size_is_read_from_its_ispe_boxes() -> None:
+    # a phone HEIC: 512×512 tiles and the 4032×3024 grid that is the photo
+    data = HEIC_HEADER + _ispe(512, 512) + _ispe(4032, 3024) + _ispe(320, 240)
+    assert file_check.heif_pixel_size(data) == (4032, 3024)
+    got = run(data)
+    assert got["file.format"].measured == "heic"
+    assert got["file.pixels_too_small"].measured == 3024
+    assert got["file.pixels_too_large"].status == Status.PASS
+    assert got["file.colour_mode"].status == Status.NOT_ASSESSED
+    assert got["file.colour_mode"].cause == "file.format"
+    assert run(HEIC_HEADER + _ispe(128, 128))["file.pixels_too_small"].status == Status.FAIL
+    assert file_check.heif_pixel_size(HEIC_HEADER) is None
 
 
 def test_png_named_jpg_is_judged_by_its_bytes(tmp_path: Path) -> None:
