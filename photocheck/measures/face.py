@@ -111,8 +111,8 @@ def teeth_area(bgr: np.ndarray, lips: np.ndarray, mouth_width_px: float,
 
 
 def red_fraction(bgr: np.ndarray, centre: np.ndarray, radius_px: float) -> float:
-    """Fraction of the pupil disc (``radius_px``) whose red dominates: R > 1.6·max(G, B) and
-    R > 90 (red-eye, ICAO "no red eye").
+    """Fraction of the pupil disc (``radius_px``) whose red dominates: R > 2·max(G, B) and
+    R > 100 (red-eye, ICAO "no red eye"; a dark brown iris stays below both).
 
     Parameters
     ----------
@@ -133,7 +133,7 @@ def red_fraction(bgr: np.ndarray, centre: np.ndarray, radius_px: float) -> float
     if not disc.any():
         return 0.0
     b, g, red = patch[..., 0][disc], patch[..., 1][disc], patch[..., 2][disc]
-    return float(((red > 1.6 * np.maximum(g, b)) & (red > 90.0)).mean())
+    return float(((red > 2.0 * np.maximum(g, b)) & (red > 100.0)).mean())
 
 
 def gaze_offset(iris_centre: np.ndarray, outer: np.ndarray, inner: np.ndarray,

@@ -1,0 +1,24 @@
+"""expression.* on labelled real photos (skipped when ../shared/photos is absent)."""
+
+from __future__ import annotations
+
+import pytest
+
+from photocheck.checks import expression
+from tests.checks._face_helpers import run_check
+
+
+@pytest.mark.parametrize("path", ["a_compliant_plain_bg/london_011_03.jpg",
+                                  "a_compliant_plain_bg/canada_019f.jpg"])
+def test_neutral_passes(models, path: str) -> None:
+    out = run_check(expression.CHECK, models, path)
+    assert out["expression.mouth_open"][0] == "pass"
+    assert out["expression.teeth"] == ("pass", 0.0)
+
+
+@pytest.mark.parametrize("path", ["a_compliant_plain_bg/interfaces_089.jpg",
+                                  "d_glasses/interfaces_034.jpg"])
+def test_smiling_teeth_fail(models, path: str) -> None:
+    out = run_check(expression.CHECK, models, path)
+    assert out["expression.teeth"][0] == "fail"
+    assert out["expression.teeth"][1] > 0.05
