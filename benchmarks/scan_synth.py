@@ -208,6 +208,8 @@ def drawn_geometry(bgr: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
         return None
     crown_y = float(hair_rows.min())
     face_h = chin_y - crown_y
+    if np.ptp(ys) < np.ptp(xs):
+        return None  # the face ellipse lies on its side: the drawing is not upright
     # the nose mark sits 0.12·face_h below the skin ellipse's centre (0.4·face_h above the chin)
     return np.array([cx, crown_y]), np.array([cx, chin_y]), np.array([cx, chin_y - 0.28 * face_h])
 
@@ -318,7 +320,7 @@ def expected_trim(
     geom = FaceGeometry(crown=np.array([nose_x, spec.crown_mm]) * ppm,
                         chin=np.array([nose_x, spec.crown_mm + spec.face_mm]) * ppm,
                         nose=np.array([nose_x, spec.crown_mm + 0.7 * spec.face_mm]) * ppm,
-                        crown_at_edge=spec.crown_mm <= 0)
+                        crown_at_edge=spec.crown_mm < 0.5 * spec.face_mm / 34.0)
     plan = plan_crop(geom, spec.width_mm * ppm, spec.height_mm * ppm,
                      tolerance_mm=tolerance_mm, min_source_dpi=min_source_dpi)
     return plan.trimmable, plan.reason
@@ -362,3 +364,26 @@ def portrait_from_photo(path: str, validator: object | None = None) -> Portrait 
     if geom.crown_at_edge:
         return None
     return Portrait(bgr, geom.crown, geom.chin, geom.nose, str(path).rsplit("/", 1)[-1])
+
+
+def drawn_face_geometry(ctx: object) -> object:
+    """A ``face_geometry`` provider for :func:`photocheck.trim.trim` on drawings.
+
+    :func:`drawn_geometry` on the context's pixels; the crown counts as cut off when the hair
+    reaches the image's first rows (as ``person.crown_info`` reports ``at_edge``).
+
+    Raises
+    ------
+    NotAssessable
+        ``face.not_found`` when no upright drawing is found.
+    """
+    from photocheck import decode
+    from photocheck.context import NotAssessable, PhotoContext
+    from photocheck.trim import FaceGeometry
+
+    assert isinstance(ctx, PhotoContext)
+    found = drawn_geometry(decode.full_image(ctx).bgr)
+    if found is None:
+        raise NotAssessable("face.not_found", "no upright drawing")
+    crown, chin, nose = found
+    return FaceGeometry(crown, chin, nose, crown_at_edge=bool(crown[1] <= 1.5))

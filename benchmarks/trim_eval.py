@@ -35,7 +35,7 @@ from benchmarks.scan_synth import (
     Portrait,
     PrintSpec,
     ambiguous,
-    drawn_geometry,
+    drawn_face_geometry,
     drawn_portrait,
     expected_trim,
     portrait_from_photo,
@@ -54,14 +54,7 @@ BEDS = (
 
 
 def _drawn_geometry_fn(ctx: Any) -> Any:
-    from photocheck import decode
-    from photocheck.context import NotAssessable
-    from photocheck.trim import FaceGeometry
-
-    found = drawn_geometry(decode.full_image(ctx).bgr)
-    if found is None:
-        raise NotAssessable("face.not_found")
-    return FaceGeometry(*found)
+    return drawn_face_geometry(ctx)
 
 
 def sample_spec(rng: np.random.Generator, i: int) -> PrintSpec:

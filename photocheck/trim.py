@@ -347,13 +347,15 @@ def find_print(small: np.ndarray, *, min_area_ratio: float = 0.03) -> PrintRect 
     dist_border = np.linalg.norm(border - bed, axis=1)
     uniform = float(np.mean(dist_border < 18.0))
     blurred = cv2.GaussianBlur(small, (0, 0), 1.2).astype(np.float32)
-    # the distance on the unblurred copy: a blur would push a high-contrast edge outwards
-    dist = np.linalg.norm(small.astype(np.float32) - bed, axis=2)
     if uniform < 0.7:
         # no bed around it: the scan is the print (or a document without a margin)
         return _whole_scan(small, blurred)
-    noise = float(np.percentile(dist_border[dist_border < 18.0], 90))
-    thresh = max(14.0, 2.5 * noise)
+    # a low threshold on the smoothed copy finds light prints on a light bed; the blur widens
+    # the blob, which the edge refinement below takes back
+    dist = np.linalg.norm(blurred - bed, axis=2)
+    dist_b = np.linalg.norm(_border_pixels(blurred, ring) - bed, axis=1)
+    noise = float(np.percentile(dist_b[dist_border < 18.0], 90))
+    thresh = max(6.0, 3.0 * noise)
     mask = (dist > thresh).astype(np.uint8) * 255
     k = max(3, int(round(0.006 * max(h, w))) | 1)
     mask = cv2.morphologyEx(mask, cv2.MORPH_CLOSE, cv2.getStructuringElement(cv2.MORPH_RECT,
@@ -374,10 +376,15 @@ def find_print(small: np.ndarray, *, min_area_ratio: float = 0.03) -> PrintRect 
     bx, by, bw, bh = cv2.boundingRect(contour)
     touching = (bx <= 1) + (by <= 1) + (bx + bw >= w - 1) + (by + bh >= h - 1)
     # the hull, not the blob: dark hair at a print's edge on a dark bed notches the blob
-    if cv2.contourArea(hull) < 0.9 * rw * rh or touching >= 2:
-        # not a rectangle lying on a bed: the "bed" was the print's own background (a scan
-        # cropped to the print), or a document page
+    rectangular = cv2.contourArea(hull) >= 0.9 * rw * rh
+    if touching >= 2 or (touching and not rectangular):
+        # the "bed" was the print's own plain background (a scan cropped to the print) or a
+        # document page
         return _whole_scan(small, blurred)
+    if not rectangular:
+        # something lies on a bed but its edges are not a rectangle (a print whose background
+        # matches the bed): better no photo than a crop that takes in the bed
+        return None
     box = cv2.boxPoints(((cx, cy), (rw, rh), angle))
     pts = contour[:, 0, :].astype(float)
     # assign contour points to the nearest side of the min-area box, away from the corners
@@ -402,8 +409,50 @@ def find_print(small: np.ndarray, *, min_area_ratio: float = 0.03) -> PrintRect 
             corners.append(p)
     if any(c is None for c in corners) or len(corners) != 4:
         corners = [b.astype(float) for b in box]
-    quad = np.array(corners, float)
+    quad = _refine_edges(small, np.array(corners, float))
     return _rect_from_quad(quad)
+
+
+def _refine_edges(small: np.ndarray, quad: np.ndarray, reach_px: float = 4.0) -> np.ndarray:
+    """Move each side of ``quad`` to the strongest colour step within ``reach_px`` of it.
+
+    The profile across a side is the median, along the side's middle 80 %, of the colour at
+    quarter-pixel offsets; the edge is where its gradient is largest (parabolic sub-pixel).
+    """
+    img = cv2.GaussianBlur(small, (0, 0), 0.6).astype(np.float32)
+    centre = quad.mean(axis=0)
+    offsets = np.arange(-reach_px, reach_px + 0.01, 0.25)
+    lines: list[tuple[np.ndarray, np.ndarray]] = []
+    for i in range(4):
+        a, b = quad[i], quad[(i + 1) % 4]
+        d = b - a
+        length = float(np.hypot(*d))
+        u = d / length
+        n = np.array([-u[1], u[0]])
+        mid = (a + b) / 2
+        if n @ (mid - centre) < 0:
+            n = -n  # outward
+        along = np.linspace(-0.4 * length, 0.4 * length, 64)
+        pts = mid + along[:, None, None] * u + offsets[None, :, None] * n
+        map_x = pts[..., 0].astype(np.float32)
+        map_y = pts[..., 1].astype(np.float32)
+        prof = cv2.remap(img, map_x, map_y, cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+        profile = np.median(prof, axis=0)  # (offsets, 3)
+        grad = np.linalg.norm(np.diff(profile, axis=0), axis=1)
+        k = int(np.argmax(grad))
+        shift = 0.0
+        if 0 < k < grad.size - 1:
+            den = grad[k - 1] - 2 * grad[k] + grad[k + 1]
+            shift = 0.5 * (grad[k - 1] - grad[k + 1]) / den if den < 0 else 0.0
+        t = offsets[0] + 0.25 * (k + 0.5 + shift)
+        lines.append((mid + t * n, u))
+    out = []
+    for i in range(4):
+        p = _intersect(lines[i - 1], lines[i])
+        if p is None:
+            return quad
+        out.append(p)
+    return np.array(out, float)
 
 
 def _whole_scan(small: np.ndarray, blurred: np.ndarray) -> PrintRect | None:
@@ -674,13 +723,22 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
         finally:
             for key, value in pctx.timings_ms.items():
                 ctx.timings_ms[f"print.{key}"] = ctx.timings_ms.get(f"print.{key}", 0) + value
+        down = np.asarray(g.chin, float) - np.asarray(g.crown, float)
+        if down[1] <= 0 or abs(down[0]) > 0.5 * down[1]:
+            # a face found lying on its side (the detector searches quarter turns): the print
+            # itself is turned; try the next quarter turn
+            cause = "face.not_found"
+            continue
         rect = out.rect = candidate
         sx, sy = rect.width_px / img.shape[1], rect.height_px / img.shape[0]
         scale = np.array([sx, sy])
-        geom = FaceGeometry(crown=np.asarray(g.crown, float) * scale,
-                            chin=np.asarray(g.chin, float) * scale,
-                            nose=np.asarray(g.nose, float) * scale,
-                            crown_at_edge=g.crown_at_edge)
+        crown = np.asarray(g.crown, float) * scale
+        chin = np.asarray(g.chin, float) * scale
+        # hair within 0.5 mm (at the standard's scale) of the print's top edge runs into it:
+        # the true crown is not on the print
+        at_edge = g.crown_at_edge or crown[1] < 0.5 * (chin[1] - crown[1]) / CROWN_TO_CHIN_MM
+        geom = FaceGeometry(crown=crown, chin=chin, nose=np.asarray(g.nose, float) * scale,
+                            crown_at_edge=bool(at_edge))
         break
     if geom is None:
         out.reason = "face_not_found"

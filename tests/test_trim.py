@@ -1,0 +1,300 @@
+"""photocheck.trim: generated scans with known geometry, refusals, bad input, real scans."""
+
+from __future__ import annotations
+
+import io
+import json
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pytest
+from PIL import Image
+
+from benchmarks.scan_synth import (
+    PrintSpec,
+    drawn_face_geometry,
+    drawn_geometry,
+    drawn_portrait,
+    expected_trim,
+    portrait_from_photo,
+    render_scan,
+)
+from photocheck import decode
+from photocheck.report import Status
+from photocheck.trim import (
+    FaceGeometry,
+    PrintRect,
+    encode_jpeg,
+    find_print,
+    inset,
+    plan_crop,
+    trim,
+)
+from photocheck.validator import Validator
+from tests.helpers import shared_photos
+
+OUT_PPM = 600 / 25.4  # output px per mm at 600 dpi
+
+
+@pytest.fixture(scope="module")
+def validator(models):  # noqa: ANN001 - pytest fixture
+    return Validator("mail", models=models)
+
+
+@pytest.fixture(scope="module")
+def portrait():
+    return drawn_portrait()
+
+
+drawn_fn = drawn_face_geometry
+
+
+def truth_in_output(result, scan) -> dict[str, float]:  # noqa: ANN001
+    """The ground truth (print mm) mapped through the trim's affine into output mm."""
+    inv = np.linalg.inv(np.vstack([result.out_to_scan, [0, 0, 1]]))
+    m = (inv @ np.vstack([scan.mm_to_scan, [0, 0, 1]]))[:2] / OUT_PPM
+    crown, chin, nose = (m[:, :2] @ p + m[:, 2] for p in (scan.crown_mm, scan.chin_mm,
+                                                          scan.nose_mm))
+    return {"head": chin[1] - crown[1], "top": crown[1], "centre": nose[0] - 17.5}
+
+
+# --- generated scans, drawn faces (no models) ---------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    "spec",
+    [
+        PrintSpec(rotation_deg=3.2, dpi=300, face_mm=33.0, crown_mm=4.5, seed=1),
+        PrintSpec(height_mm=40, width_mm=30, face_mm=28.5, crown_mm=3.6, rotation_deg=-4.5,
+                  dpi=600, bed_bgr=(40, 40, 42), shadow=0.0, seed=2),
+        PrintSpec(height_mm=50, width_mm=40, face_mm=36.0, crown_mm=6.0, nose_dx_mm=1.5,
+                  rotation_deg=1.1, dpi=600, bed_mm=(105, 148), offset_mm=(12, -20), seed=3),
+        PrintSpec(margin_mm=0.0, dpi=300, face_mm=34.0, crown_mm=4.0, seed=4),
+    ],
+    ids=["45x35-300dpi", "40x30-600dpi-dark-bed", "50x40-A6-bed", "scan-is-the-print"],
+)
+def test_drawn_scans_are_trimmed_to_the_standard(portrait, validator, spec) -> None:
+    assert expected_trim(spec) == (True, None)
+    scan = render_scan(portrait, spec)
+    result = trim(scan.data, validator=validator, check_output=False, face_geometry=drawn_fn)
+    assert result.jpeg is not None, result.report.failing()
+    assert abs(result.rotation_deg - spec.rotation_deg) < 0.5
+    head = decode.read_header(result.jpeg)
+    assert (head.width, head.height) == (827, 1063)
+    assert head.dpi == (600.0, 600.0)
+    assert result.report.status_of("trim.photo_not_found") is Status.PASS
+    assert result.report.status_of("trim.not_trimmable") is Status.PASS
+    w_mm, h_mm = result.print_size_mm
+    assert abs(w_mm - spec.width_mm) < 1.0 and abs(h_mm - spec.height_mm) < 1.0
+    standard = (spec.width_mm, spec.height_mm) == (35.0, 45.0)
+    assert result.report.status_of("trim.print_size") is (Status.PASS if standard
+                                                          else Status.WARN)
+    truth = truth_in_output(result, scan)
+    assert abs(truth["head"] - 34.0) < 1.0
+    assert abs(truth["top"] - 4.0) < 1.0
+    assert abs(truth["centre"]) < 1.0
+    # and measured on the output itself
+    out = cv2.imdecode(np.frombuffer(result.jpeg, np.uint8), cv2.IMREAD_COLOR)
+    crown, chin, nose = drawn_geometry(out)
+    assert abs((chin[1] - crown[1]) / OUT_PPM - 34.0) < 1.0
+    assert abs(crown[1] / OUT_PPM - 4.0) < 1.0
+    assert abs(nose[0] / OUT_PPM - 17.5) < 1.0
+
+
+def test_the_print_quad_and_rotation_are_found_precisely(portrait) -> None:
+    spec = PrintSpec(rotation_deg=-2.7, dpi=300, bed_bgr=(40, 40, 42), shadow=0.0)
+    scan = render_scan(portrait, spec)
+    img = cv2.imdecode(np.frombuffer(scan.data, np.uint8), cv2.IMREAD_COLOR)
+    rect = find_print(img)
+    assert rect is not None and not rect.whole_scan
+    assert abs(rect.rotation_deg - spec.rotation_deg) < 0.1
+    # corners within 0.25 mm (3 px at 300 dpi) of the truth
+    assert np.abs(rect.quad - scan.quad_px).max() < 3.0
+
+
+def test_a_sideways_print_is_turned_upright(portrait, validator) -> None:
+    spec = PrintSpec(rotation_deg=92.0, dpi=300, seed=5)
+    scan = render_scan(portrait, spec)
+    result = trim(scan.data, validator=validator, check_output=False, face_geometry=drawn_fn)
+    assert result.jpeg is not None
+    assert abs(result.rotation_deg - 92.0) < 0.5
+    truth = truth_in_output(result, scan)
+    assert abs(truth["head"] - 34.0) < 1.0 and abs(truth["top"] - 4.0) < 1.0
+
+
+def test_without_a_resolution_the_size_is_not_assessed_but_the_crop_is_made(
+        portrait, validator) -> None:
+    spec = PrintSpec(rotation_deg=1.5, dpi=300, record_dpi=False)
+    scan = render_scan(portrait, spec)
+    result = trim(scan.data, validator=validator, check_output=False, face_geometry=drawn_fn)
+    found = result.report.by_code("trim.print_size")
+    assert found.status is Status.NOT_ASSESSED and found.cause == "trim.dpi_unknown"
+    assert result.jpeg is not None
+    # an explicit dpi gives the size back
+    again = trim(scan.data, dpi=300, validator=validator, check_output=False,
+                 face_geometry=drawn_fn)
+    assert abs(again.print_size_mm[1] - 45.0) < 1.0
+
+
+@pytest.mark.parametrize(
+    ("spec", "reason"),
+    [
+        (PrintSpec(crown_mm=-1.5, face_mm=34.0, rotation_deg=2.0), "head_cut_off"),
+        (PrintSpec(height_mm=40, width_mm=30, face_mm=35.0, crown_mm=3.5), "head_too_large"),
+        (PrintSpec(face_mm=33.0, crown_mm=4.0, nose_dx_mm=4.0, rotation_deg=-1.0),
+         "too_close_to_edge"),
+        (PrintSpec(face_mm=28.0, crown_mm=6.0, dpi=150.0), "resolution_too_low"),
+    ],
+)
+def test_untrimmable_scans_say_why_and_write_nothing(portrait, validator, spec, reason) -> None:
+    assert expected_trim(spec) == (False, reason)
+    result = trim(render_scan(portrait, spec).data, validator=validator, check_output=False,
+                  face_geometry=drawn_fn)
+    assert result.jpeg is None
+    found = result.report.by_code("trim.not_trimmable")
+    assert found.status is Status.FAIL
+    assert found.measured == reason == result.reason
+
+
+def _png(pixels: np.ndarray) -> bytes:
+    buf = io.BytesIO()
+    Image.fromarray(pixels).save(buf, "PNG")
+    return buf.getvalue()
+
+
+@pytest.mark.parametrize(
+    "data",
+    [
+        b"",
+        b"<html><body>not a scan</body></html>",
+        b"\xff\xd8\xff\xe0\x00\x10JFIF\x00" + bytes(200),  # truncated JPEG
+        _png(np.full((400, 300, 3), 250, np.uint8)),  # blank white scan
+        _png(np.full((400, 300, 3), 12, np.uint8)),  # blank black (open lid, nothing on it)
+    ],
+    ids=["empty", "html", "truncated-jpeg", "blank-white", "blank-black"],
+)
+def test_garbage_and_blank_scans_give_photo_not_found(validator, data: bytes) -> None:
+    result = trim(data, validator=validator, check_output=False)
+    assert result.jpeg is None
+    assert result.report.status_of("trim.photo_not_found") is Status.FAIL
+    assert result.report.by_code("trim.not_trimmable").cause == "trim.photo_not_found"
+    json.loads(result.report.to_json())
+
+
+def test_a_print_without_a_face_is_not_assessed(validator) -> None:
+    rng = np.random.default_rng(0)
+    bed = np.full((900, 700, 3), 245, np.uint8)
+    bed[200:731, 150:563] = rng.integers(90, 160, (531, 413, 3), dtype=np.uint8)
+    result = trim(_png(bed), dpi=300, validator=validator, check_output=False)
+    assert result.report.status_of("trim.photo_not_found") is Status.PASS
+    assert abs(result.print_size_mm[0] - 35.0) < 0.5 and abs(result.print_size_mm[1] - 45.0) < 0.5
+    found = result.report.by_code("trim.not_trimmable")
+    assert found.status is Status.NOT_ASSESSED and found.cause == "face.not_found"
+    assert result.jpeg is None and result.reason == "face_not_found"
+
+
+# --- pure helpers ---------------------------------------------------------------------------------
+
+
+def test_plan_crop_solves_the_exact_standard_box() -> None:
+    # 10 px per mm: crown 60 px from the top, head 340 px, nose line at 200 px of a 400 px print
+    geom = FaceGeometry(crown=np.array([200.0, 60.0]), chin=np.array([200.0, 400.0]),
+                        nose=np.array([200.0, 300.0]))
+    plan = plan_crop(geom, 400.0, 500.0, tolerance_mm=0.5, min_source_dpi=200.0)
+    assert plan.trimmable
+    assert plan.box == pytest.approx((25.0, 20.0, 375.0, 470.0))
+    assert plan.px_per_mm == pytest.approx(10.0)
+    # the same face, centred on a print 34 mm wide: 35 mm at this scale would need a head
+    # smaller than 34 - 0.5 mm
+    centred = FaceGeometry(crown=np.array([170.0, 60.0]), chin=np.array([170.0, 400.0]),
+                           nose=np.array([170.0, 300.0]))
+    tight = plan_crop(centred, 340.0, 500.0, tolerance_mm=0.5, min_source_dpi=200.0)
+    assert not tight.trimmable and tight.reason == "head_too_large"
+    # 1 % narrower is within the 0.5 mm tolerance: trimmed with a head of 34 · 350/346.5 mm
+    fits = plan_crop(centred, 346.5, 500.0, tolerance_mm=0.5, min_source_dpi=200.0)
+    assert fits.trimmable and fits.head_mm == pytest.approx(34.0 * 350 / 346.5)
+    # the resolution limit: 10 px per mm is 254 dpi
+    assert plan_crop(geom, 400.0, 500.0, tolerance_mm=0.5,
+                     min_source_dpi=300.0).reason == "resolution_too_low"
+
+
+def test_inset_shrinks_every_side() -> None:
+    rect = PrintRect(np.array([[0, 0], [100, 0], [100, 200], [0, 200]], float), 0.0, 100, 200)
+    small = inset(rect, 2.0)
+    assert small.width_px == 96 and small.height_px == 196
+    assert small.quad == pytest.approx(np.array([[2, 2], [98, 2], [98, 198], [2, 198]]))
+
+
+def test_encode_jpeg_records_the_dpi() -> None:
+    data = encode_jpeg(np.full((20, 30, 3), 128, np.uint8), 600)
+    assert decode.read_header(data).dpi == (600.0, 600.0)
+    with Image.open(io.BytesIO(data)) as im:
+        assert im.info["dpi"] == pytest.approx((600, 600))
+
+
+# --- CLI ------------------------------------------------------------------------------------------
+
+
+def test_cli_trim_writes_named_outputs_and_json(tmp_path: Path, portrait, capsys) -> None:
+    from photocheck.cli import main
+
+    scan = tmp_path / "applicant_0042.jpg"
+    scan.write_bytes(render_scan(portrait, PrintSpec(rotation_deg=2.0, dpi=300)).data)
+    bad = tmp_path / "broken.jpg"
+    bad.write_bytes(b"<html></html>")
+    out = tmp_path / "out"
+    code = main(["trim", str(scan), str(bad), "--out", str(out), "--json"])
+    lines = [json.loads(line) for line in capsys.readouterr().out.splitlines()]
+    assert [Path(d["source"]).name for d in lines] == ["applicant_0042.jpg", "broken.jpg"]
+    assert lines[1]["output"] is None
+    assert code == 1  # the broken scan is flagged
+    if lines[0]["output"] is not None:  # the models may or may not see the drawn face
+        assert "applicant_0042" in Path(lines[0]["output"]).name
+        assert Path(lines[0]["output"]).is_file()
+    assert sorted(p.name for p in out.iterdir()) == (
+        ["applicant_0042_45x35.jpg"] if lines[0]["output"] else [])
+    codes = {f["code"] for f in lines[1]["findings"]}
+    assert {"trim.photo_not_found", "trim.print_size", "trim.not_trimmable"} <= codes
+
+
+# --- real photos (../shared, skipped when absent) -------------------------------------------------
+
+
+def test_a_real_portrait_scan_is_trimmed_and_checked(validator) -> None:
+    root = shared_photos()
+    portrait = portrait_from_photo(str(root / "a_compliant_plain_bg" / "london_036_03.jpg"),
+                                   validator)
+    assert portrait is not None
+    spec = PrintSpec(height_mm=40, width_mm=30, face_mm=29.0, crown_mm=3.5,
+                     rotation_deg=-3.3, dpi=600)
+    scan = render_scan(portrait, spec)
+    result = trim(scan.data, validator=validator)
+    assert result.jpeg is not None, result.report.failing()
+    assert abs(result.rotation_deg - spec.rotation_deg) < 0.5
+    truth = truth_in_output(result, scan)
+    assert abs(truth["head"] - 34.0) < 1.0
+    assert abs(truth["top"] - 4.0) < 1.0
+    assert abs(truth["centre"]) < 1.0
+    codes = {f.code for f in result.report.findings}
+    # the content checks of the trimmed output are merged in
+    assert "trim.not_trimmable" in codes and any(c.startswith("geometry.") for c in codes)
+    assert result.report.status_of("geometry.head_height") is Status.PASS
+
+
+def test_real_scans_never_crash(validator) -> None:
+    root = shared_photos() / "k_scans_id_documents"
+    files = sorted(p for p in root.iterdir() if p.is_file())
+    assert files
+    for path in files:
+        result = trim(str(path), validator=validator, check_output=False)
+        trim_codes = {f.code: f for f in result.report.findings if f.check == "trim"}
+        assert set(trim_codes) == {"trim.photo_not_found", "trim.print_size",
+                                   "trim.not_trimmable"}, path.name
+        if result.jpeg is None:
+            # a clear reason: a failing or not-assessed trim finding with its cause
+            flagged = [f for f in trim_codes.values()
+                       if f.status in (Status.FAIL, Status.NOT_ASSESSED)]
+            assert flagged, path.name
+        else:
+            assert decode.read_header(result.jpeg).width == 827
