@@ -480,9 +480,11 @@ def pose_from_mesh(points: np.ndarray, roll_deg: float | None = None) -> tuple[f
 @intermediate
 def upright_rotation_deg(ctx: PhotoContext) -> float:
     """The in-plane rotation undone to find the face: 0 normally; for a declared ``infant``
-    the eye-line angle (which includes the quarter turns searched), degrees.
+    the eye-line angle (which includes the quarter turns searched), degrees, in (-180, 180].
 
-    Rotating the photo by minus this angle makes the face upright.
+    The face is upright after turning the photo counter-clockwise on screen by this angle
+    (``cv2.getRotationMatrix2D(centre, angle, 1)``): +90 for a face lying with its eyes
+    stacked vertically, image-left eye on top, i.e. photographed turned clockwise.
     """
     if "infant" not in ctx.exceptions:
         return 0.0

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from photocheck import face as face_mod
 from photocheck.checks import face
 from tests.checks._face_helpers import run_check
 
@@ -29,3 +30,23 @@ def test_outside_ratio_exact() -> None:
     assert face.outside_ratio(pts, 100, 100, 50.0) == 0.1
     assert face.outside_ratio(pts + [0, 5.0], 100, 100, 50.0) == 0.0
     assert face.outside_ratio(pts + [20.0, 5.0], 100, 100, 50.0) == 0.2
+
+
+def test_head_cut_off_at_the_top(models) -> None:
+    import cv2
+
+    from photocheck.validator import Validator
+    from tests.helpers import shared_photos
+
+    img = cv2.imread(str(shared_photos() / "a_compliant_plain_bg/london_011_03.jpg"))
+    img = cv2.resize(img, None, fx=0.5, fy=0.5, interpolation=cv2.INTER_AREA)
+    validator = Validator("online", models=models)
+    params = validator.profile.section("face")
+    ok, whole = cv2.imencode(".jpg", img)
+    ctx = validator.context(whole.tobytes())
+    brow_y = int(face_mod.landmarks(ctx)[105, 1])  # an eyebrow point
+    ok, cut = cv2.imencode(".jpg", img[brow_y:])
+    statuses = {f.code: (str(f.status), f.measured)
+                for f in face.run(validator.context(cut.tobytes()), params)}
+    assert statuses["face.cut_off"][0] == "fail"
+    assert statuses["face.cut_off"][1] > 0.1
