@@ -136,6 +136,14 @@ def test_refuses_to_start_without_keys(monkeypatch: pytest.MonkeyPatch) -> None:
         pass
 
 
+def test_refuses_to_start_with_a_default_profile_it_does_not_serve() -> None:
+    app = api.create_app(make_settings(default_profile="booth"),
+                         validators={"online": FakeValidator()})
+    with pytest.raises(api.ConfigError, match="'booth' is not served; served profiles: online"), \
+            TestClient(app):
+        pass
+
+
 def test_keys_from_env_and_file(tmp_path: Any, monkeypatch: pytest.MonkeyPatch) -> None:
     keyfile = tmp_path / "keys.txt"
     keyfile.write_text("# booth keys\nfile-key-1\n\n  file-key-2  # shop 2\nenv-key\n")
