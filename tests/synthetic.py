@@ -235,9 +235,9 @@ def _wrap(fn: Callable[..., np.ndarray], *, uses_mask: bool = False, uses_face: 
 
 
 DEGRADATIONS: dict[str, Degradation] = {
-    "blur": Degradation("quality.blur", _wrap(blur, uses_face=True), clear=0.02, mild=0.002),
+    "blur": Degradation("quality.blur", _wrap(blur, uses_face=True), clear=0.02, mild=0.001),
     "motion_blur": Degradation("quality.blur", _wrap(motion_blur, uses_face=True),
-                               clear=0.08, mild=0.008),
+                               clear=0.08, mild=0.005),
     "darken": Degradation("lighting.too_dark", _wrap(darken), clear=0.6, mild=0.1),
     "brighten": Degradation("lighting.too_bright", _wrap(brighten), clear=0.5, mild=0.08,
                             also=("lighting.clipped",)),
@@ -255,3 +255,45 @@ DEGRADATIONS: dict[str, Degradation] = {
     "upscale": Degradation("quality.upscaled", _wrap(upscale), clear=4.0, mild=1.3),
     "halftone": Degradation("quality.halftone", _wrap(halftone), clear=1.0, mild=0.0),
 }
+
+
+def encode(bgr: np.ndarray, quality: int = 95) -> bytes:
+    """JPEG bytes of a BGR array (how a degraded photo is handed to the validator)."""
+    ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    if not ok:
+        raise ValueError("JPEG encoding failed")
+    return buf.tobytes()
+
+
+@dataclass(frozen=True)
+class Prepared:
+    """A real photo ready to be degraded: pixels, person mask and face box."""
+
+    name: str
+    data: bytes
+    bgr: np.ndarray
+    mask: np.ndarray
+    face_box: np.ndarray
+
+
+def prepare(validator: Any, name: str, data: bytes) -> Prepared:
+    """Decode a photo and find its person mask and face box with ``validator``'s models."""
+    from photocheck import decode, face, person
+
+    ctx = validator.context(data)
+    return Prepared(name=name, data=data, bgr=decode.full_image(ctx).bgr,
+                    mask=person.person_mask(ctx).prob,
+                    face_box=np.asarray(face.applicant(ctx).box, dtype=np.float64))
+
+
+def run_check(validator: Any, check: Any, data: bytes) -> dict[str, str]:
+    """Code → status of one check on a photo, as the validator runs it."""
+    ctx = validator.context(data)
+    return {f.code: str(f.status) for f in validator._run_check(check, ctx)}  # noqa: SLF001
+
+
+def degrade(photo: Prepared, name: str, level: str, seed: int = 0) -> bytes:
+    """The photo with one degradation at ``level`` ("clear" or "mild"), as JPEG bytes."""
+    deg = DEGRADATIONS[name]
+    out = deg.apply(photo.bgr, getattr(deg, level), photo.mask, photo.face_box, seed)
+    return encode(out)

@@ -63,7 +63,8 @@ def background_measures(ctx: PhotoContext) -> BackgroundMeasures:
     h, w = prob.shape
     long_side = max(h, w)
     lab = bgm.to_lab(bgr)
-    outside, _ = bgm.distances(prob)
+    dist = bgm.distances(prob)
+    outside = dist[0]
     bg = outside >= p["edge_margin"] * long_side
     tex = bgm.texture(lab, bg, float(p["edge_level"]))
     # below the chin the frame usually cuts through the shoulders: shadows are judged beside
@@ -81,14 +82,15 @@ def background_measures(ctx: PhotoContext) -> BackgroundMeasures:
     sh = bgm.shadow(linear_luminance(bgr), prob,
                     (p["shadow_near_from"] * long_side, p["shadow_near_to"] * long_side),
                     (p["shadow_far_from"] * long_side, p["shadow_far_to"] * long_side),
-                    bottom_y=bottom, dark_ratio=float(p["shadow_dark_ratio"]))
+                    bottom_y=bottom, dark_ratio=float(p["shadow_dark_ratio"]), outside=outside)
     band = (1.0, max(2.0, p["contrast_band"] * long_side))
     window = max(3, int(round(p["contrast_window"] * long_side)) | 1)
-    all_de = bgm.silhouette_contrast(lab, prob, band, window)
+    all_de = bgm.silhouette_contrast(lab, prob, band, window, dist=dist)
     head = np.zeros((h, w), bool)
     if chin_y is not None:
         head[: int(max(0, min(h, chin_y)))] = True
-    head_de = bgm.silhouette_contrast(lab, prob, band, window, head) if head.any() else all_de
+    head_de = (bgm.silhouette_contrast(lab, prob, band, window, head, dist) if head.any()
+               else all_de)
     min_de = float(p["min_delta_e"])
 
     def low(values: np.ndarray) -> float:

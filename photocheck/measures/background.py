@@ -137,7 +137,7 @@ class Shadow:
 
 def shadow(luminance: np.ndarray, prob: np.ndarray, near_px: tuple[float, float],
            far_px: tuple[float, float], bottom_y: float | None = None,
-           dark_ratio: float = 0.8) -> Shadow:
+           dark_ratio: float = 0.8, outside: np.ndarray | None = None) -> Shadow:
     """Compare luminance beside the silhouette with the background further out, per side.
 
     Illumination expected at each near-band pixel comes from a plane fitted (per side) on the
@@ -152,9 +152,12 @@ def shadow(luminance: np.ndarray, prob: np.ndarray, near_px: tuple[float, float]
         Person probability ``(H, W)``.
     near_px, far_px : tuple of float
         Distance bands from the silhouette (px) for "beside" and "further away".
+    outside : numpy.ndarray, optional
+        Precomputed outside distance (see :func:`distances`).
     """
     h, w = luminance.shape
-    outside, _ = distances(prob)
+    if outside is None:
+        outside, _ = distances(prob)
     person = np.asarray(prob) >= 0.5
     cols = np.nonzero(person.any(axis=0))[0]
     centre_x = float(cols.mean()) if cols.size else w / 2.0
@@ -170,6 +173,8 @@ def shadow(luminance: np.ndarray, prob: np.ndarray, near_px: tuple[float, float]
             depths.append(0.0)
             continue
         ys, xs = np.nonzero(f_mask)
+        step = max(1, ys.size // 4000)  # a plane needs few samples
+        ys, xs = ys[::step], xs[::step]
         design = np.stack([np.ones(ys.size), xs / w, ys / h], axis=1)
         coef, *_ = np.linalg.lstsq(design, luminance[ys, xs].astype(np.float64), rcond=None)
         ny, nx = np.nonzero(n_mask)
@@ -181,7 +186,8 @@ def shadow(luminance: np.ndarray, prob: np.ndarray, near_px: tuple[float, float]
 
 
 def silhouette_contrast(lab: np.ndarray, prob: np.ndarray, band_px: tuple[float, float],
-                        window_px: int, region: np.ndarray | None = None) -> np.ndarray:
+                        window_px: int, region: np.ndarray | None = None,
+                        dist: tuple[np.ndarray, np.ndarray] | None = None) -> np.ndarray:
     """CIE76 ΔE between the person side and the background side along the silhouette.
 
     For every silhouette pixel the mean Lab of the inner band (person, ``band_px`` inside) and
@@ -192,13 +198,15 @@ def silhouette_contrast(lab: np.ndarray, prob: np.ndarray, band_px: tuple[float,
     ----------
     region : numpy.ndarray, optional
         bool ``(H, W)``: only silhouette pixels inside it are returned (e.g. the head).
+    dist : tuple of numpy.ndarray, optional
+        Precomputed ``(outside, inside)`` distances (see :func:`distances`).
 
     Returns
     -------
     numpy.ndarray
         ΔE at each usable silhouette pixel (1-D, possibly empty).
     """
-    outside, inside = distances(prob)
+    outside, inside = dist if dist is not None else distances(prob)
     inner = ((inside >= band_px[0]) & (inside < band_px[1])).astype(np.float32)
     outer = ((outside >= band_px[0]) & (outside < band_px[1])).astype(np.float32)
     person = (np.asarray(prob) >= 0.5).astype(np.uint8)
