@@ -51,6 +51,11 @@ HAT_CUES: dict[str, tuple[float, float, int]] = {
     "top_chroma": (15.0, 15.0, +1),  # saturated colour on top of the head (hair is not)
 }
 
+# A fringe is hair combed down: vertical strands, so horizontal gradients dominate in the band
+# above the visible forehead. Above this ratio (|∂L/∂x| over |∂L/∂y|) the covering of the
+# forehead is taken for a fringe and the forehead cue does not count toward a hat.
+FRINGE_ANISOTROPY = 1.1
+
 
 @dataclass(frozen=True)
 class HeadCanvas:
@@ -99,6 +104,9 @@ class HeadwearMeasures:
     oval_visibility : dict
         Fraction of face (skin or beard) samples along each face-oval segment: ``forehead``,
         ``cheek_left``, ``cheek_right``, ``chin``.
+    covering_anisotropy : float
+        Horizontal over vertical gradient energy in the band just above the visible forehead
+        (high for a fringe's vertical strands, low for a hat's edge and fabric).
     """
 
     crown_rise: float
@@ -109,6 +117,7 @@ class HeadwearMeasures:
     band_contrast: float
     band_height_iod: float
     oval_visibility: dict[str, float]
+    covering_anisotropy: float
 
 
 def canvas_affine(points_xy: np.ndarray) -> np.ndarray:
@@ -219,17 +228,49 @@ def crown_rise(crown_y: float, points: np.ndarray) -> float:
     return float((eye_y - crown_y) / max(points[CHIN, 1] - eye_y, 1.0))
 
 
-def top_width_ratio(alpha: np.ndarray, crown_y: float, points: np.ndarray,
-                    threshold: float = 0.5) -> float:
-    """Widest matte row between the crown and the mesh forehead top, over the face width.
+def head_component(alpha: np.ndarray, points: np.ndarray, threshold: float = 0.5
+                   ) -> np.ndarray:
+    """The matte's connected region that holds the forehead (drops other people and objects).
+
+    The seed is 15 % of the way from the mesh forehead top to the chin. Returns the thresholded
+    matte unchanged when the seed is not on it.
+    """
+    binary = (alpha > threshold).astype(np.uint8)
+    seed = points[FOREHEAD_TOP] + 0.15 * (points[CHIN] - points[FOREHEAD_TOP])
+    sx = int(np.clip(round(seed[0]), 0, alpha.shape[1] - 1))
+    sy = int(np.clip(round(seed[1]), 0, alpha.shape[0] - 1))
+    if not binary[sy, sx]:
+        return binary.astype(bool)
+    _, labels = cv2.connectedComponents(binary, connectivity=4)
+    return labels == labels[sy, sx]
+
+
+def top_width_ratio(head: np.ndarray, crown_y: float, points: np.ndarray) -> float:
+    """Widest row of the head region between the crown and the mesh forehead top, over the
+    face width; in each row only the run that contains the face's centre column counts.
 
     A brim or a wide hat makes the silhouette above the forehead much wider than the face.
+
+    Parameters
+    ----------
+    head : numpy.ndarray
+        bool head region (:func:`head_component`).
     """
-    fw = max(abs(points[OVAL_RIGHT, 0] - points[OVAL_LEFT, 0]), 1.0)
-    r0 = int(np.clip(crown_y, 0, alpha.shape[0] - 1))
-    r1 = int(np.clip(points[FOREHEAD_TOP, 1], r0 + 1, alpha.shape[0]))
-    widths = (alpha[r0:r1] > threshold).sum(axis=1)
-    return float(widths.max() / fw) if len(widths) else 0.0
+    x0, x1 = points[OVAL_LEFT, 0], points[OVAL_RIGHT, 0]
+    fw = max(abs(x1 - x0), 1.0)
+    cx = int(np.clip(round((x0 + x1) / 2.0), 0, head.shape[1] - 1))
+    r0 = int(np.clip(crown_y, 0, head.shape[0] - 1))
+    r1 = int(np.clip(points[FOREHEAD_TOP, 1], r0 + 1, head.shape[0]))
+    rows = head[r0:r1]
+    if rows.size == 0:
+        return 0.0
+    # distance from the centre column to the first gap on each side, per row
+    left = rows[:, cx::-1]
+    right = rows[:, cx:]
+    run_left = np.where((~left).any(axis=1), (~left).argmax(axis=1), left.shape[1])
+    run_right = np.where((~right).any(axis=1), (~right).argmax(axis=1), right.shape[1])
+    widths = np.where(rows[:, cx], run_left + run_right - 1, 0)
+    return float(widths.max() / fw)
 
 
 def forehead_visible(skin: np.ndarray, crown_y: float, points: np.ndarray,
@@ -251,6 +292,24 @@ def forehead_visible(skin: np.ndarray, crown_y: float, points: np.ndarray,
     runs = (csum[min_run_px:] - csum[:-min_run_px]) >= min_run_px
     first = np.where(runs.any(axis=0), runs.argmax(axis=0), upward.shape[0])
     return float(np.median(first) / IOD_PX)
+
+
+def covering_anisotropy(lab: np.ndarray, points: np.ndarray, visible_iod: float) -> float:
+    """|∂L/∂x| over |∂L/∂y| (means) in the band 0.05–0.4 IOD above the visible forehead.
+
+    The band spans ±0.6 IOD around the face centre; NaN when it leaves the canvas.
+    """
+    brow_y = float(points[list(BROWS), 1].min())
+    edge = brow_y - 0.1 * IOD_PX - visible_iod * IOD_PX
+    y0, y1 = int(edge - 0.4 * IOD_PX), int(edge - 0.05 * IOD_PX)
+    cx = float(points[[OVAL_LEFT, OVAL_RIGHT], 0].mean())
+    x0, x1 = int(max(cx - 0.6 * IOD_PX, 0)), int(min(cx + 0.6 * IOD_PX, lab.shape[1]))
+    if y0 < 1 or y1 <= y0 + 2 or x1 <= x0 + 2:
+        return float("nan")
+    light = cv2.GaussianBlur(np.ascontiguousarray(lab[y0 - 1:y1 + 1, x0:x1, 0]), (0, 0), 0.8)
+    gx = np.abs(cv2.Sobel(light, cv2.CV_32F, 1, 0))[1:-1]
+    gy = np.abs(cv2.Sobel(light, cv2.CV_32F, 0, 1))[1:-1]
+    return float(gx.mean() / (gy.mean() + 1e-3))
 
 
 def top_region(alpha: np.ndarray, crown_y: float, points: np.ndarray) -> np.ndarray:
@@ -435,17 +494,23 @@ def measure_headwear(canvas: HeadCanvas) -> HeadwearMeasures:
     lab, alpha, pts = canvas.lab, canvas.alpha, canvas.points
     mu, sd = skin_stats(lab, pts)
     skin = skin_mask(lab, mu, sd)
-    crown_y = crown_row(alpha, pts)
+    head = head_component(alpha, pts)
+    crown_y = crown_row(head.astype(np.float32), pts)
     cues = {
-        "top_width_ratio": top_width_ratio(alpha, crown_y, pts),
+        "top_width_ratio": top_width_ratio(head, crown_y, pts),
         "crown_rise": crown_rise(crown_y, pts),
         "forehead_visible_iod": forehead_visible(skin, crown_y, pts),
-        "top_chroma": top_chroma(lab, top_region(alpha, crown_y, pts)),
+        "top_chroma": top_chroma(lab, top_region(head.astype(np.float32), crown_y, pts)),
     }
+    anisotropy = covering_anisotropy(lab, pts, cues["forehead_visible_iod"])
+    scored = dict(cues)
+    if np.isfinite(anisotropy) and anisotropy > FRINGE_ANISOTROPY:
+        scored["forehead_visible_iod"] = float("nan")  # a fringe, not a hat brim
     contrast, height = headband(lab, alpha, skin, crown_y, pts)
     return HeadwearMeasures(
         crown_rise=cues["crown_rise"], top_width_ratio=cues["top_width_ratio"],
         forehead_visible_iod=cues["forehead_visible_iod"], top_chroma=cues["top_chroma"],
-        hat_score=hat_score(cues), band_contrast=contrast, band_height_iod=height,
+        hat_score=hat_score(scored), band_contrast=contrast, band_height_iod=height,
         oval_visibility=oval_visibility(face_like(canvas.bgr, pts), pts),
+        covering_anisotropy=anisotropy,
     )

@@ -65,7 +65,13 @@ def test_crown_rise_and_top_width_of_a_synthetic_silhouette() -> None:
     assert mh.crown_row(alpha, pts) == crown
     # (eye − crown) / (chin − eye) = 2 / 1.5 (the oval's chin point 152 sits 1.5 IOD down)
     assert mh.crown_rise(crown, pts) == pytest.approx(2.0 / 1.5)
-    assert mh.top_width_ratio(alpha, crown, pts) == pytest.approx(3.0 * D / (2 * D))
+    head = mh.head_component(alpha, pts)
+    assert mh.top_width_ratio(head, crown, pts) == pytest.approx(3.0 * D / (2 * D))
+    # another person's head beside this one, not joined to it, does not widen it
+    alpha[crown:brim_row - 8, 0:int(mh.EYE_X - 1.6 * D)] = 1.0
+    head = mh.head_component(alpha, pts)
+    assert mh.top_width_ratio(head, crown, pts) == pytest.approx(3.0 * D / (2 * D))
+    assert mh.top_width_ratio(alpha > 0.5, crown, pts) == pytest.approx(3.0 * D / (2 * D))
 
 
 def test_forehead_visible_stops_at_the_first_non_skin_run() -> None:
