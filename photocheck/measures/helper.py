@@ -11,6 +11,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+LUMA_FLOOR = 16.0  # video black: no colour is measured below it
 MIN_CHROMA_SD = 6.0  # floor of the skin model's Cr/Cb spread: a helper's skin differs a little
 
 
@@ -134,8 +135,8 @@ def skin_like(
 
     Another person's skin (a helper's hand) has about the same hue as the infant's but may
     be lighter, darker or more saturated (white balance, shade), so the test is a hue window
-    and a wide chroma ratio, not a tight colour distance; greys and whites (sheets, walls)
-    have too little chroma to pass.
+    and a wide range of chroma relative to luma, not a tight colour distance; greys and
+    whites (sheets, walls) have too little chroma to pass.
 
     Parameters
     ----------
@@ -146,7 +147,7 @@ def skin_like(
     max_hue_deg : float
         Largest hue difference from the face's, degrees.
     chroma_range : pair of float
-        Allowed chroma as multiples of the face's chroma.
+        Allowed colourfulness (chroma / luma) as multiples of the face's.
     min_luma_frac : float
         Pixels darker than this fraction of the face's median luma are not skin.
 
@@ -158,15 +159,27 @@ def skin_like(
     cr = ycrcb[..., 1].astype(np.float32) - 128.0
     cb = ycrcb[..., 2].astype(np.float32) - 128.0
     fcr, fcb = float(model.mean[0]) - 128.0, float(model.mean[1]) - 128.0
-    face_chroma = max(float(np.hypot(fcr, fcb)), 1.0)
     chroma = np.hypot(cr, cb)
-    # hue difference via the normalised dot product (no per-pixel atan2)
-    cos = (cr * fcr + cb * fcb) / np.maximum(chroma * face_chroma, 1e-6)
     luma = ycrcb[..., 0].astype(np.float32)
+    # hue difference via the normalised dot product (no per-pixel atan2)
+    face_chroma = max(float(np.hypot(fcr, fcb)), 1.0)
+    cos = (cr * fcr + cb * fcb) / np.maximum(chroma * face_chroma, 1e-6)
+    # colourfulness relative to brightness: darker skin has proportionally less chroma
+    sat = chroma / np.maximum(luma, LUMA_FLOOR)
+    face_sat = max(face_chroma / max(model.luma_median, LUMA_FLOOR), 1e-3)
     return ((cos >= np.cos(np.radians(max_hue_deg)))
-            & (chroma >= chroma_range[0] * face_chroma)
-            & (chroma <= chroma_range[1] * face_chroma)
+            & (sat >= chroma_range[0] * face_sat)
+            & (sat <= chroma_range[1] * face_sat)
             & (luma >= min_luma_frac * model.luma_median))
+
+
+def body_exit_mask(h: int, w: int, chin_xy: np.ndarray, down: np.ndarray,
+                   offset_px: float) -> np.ndarray:
+    """Border pixels (in :func:`perimeter` order) lying beyond the chin along the face's down
+    axis by at least ``offset_px``: where the infant's body may leave the frame."""
+    ys, xs, _ = perimeter(h, w)
+    along = (xs - chin_xy[0]) * down[0] + (ys - chin_xy[1]) * down[1]
+    return along >= offset_px
 
 
 def perimeter(h: int, w: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -210,15 +223,15 @@ def border_runs(contact: np.ndarray, max_gap: int = 3) -> list[tuple[int, int]]:
 
 
 def border_skin_regions(
-    ycrcb: np.ndarray, model: SkinModel, head: np.ndarray, body_edge: int, *,
+    ycrcb: np.ndarray, model: SkinModel, head: np.ndarray, body_exit: np.ndarray, *,
     max_hue_deg: float = 15.0, chroma_range: tuple[float, float] = (0.5, 2.5),
     min_luma_frac: float = 0.35, min_run_frac: float = 0.02,
 ) -> list[Region]:
     """Skin-coloured regions coming in through a frame edge the infant's body does not leave by.
 
-    The infant's own skin (bare neck, chest, shoulders) leaves the frame through the edge
-    below the chin (``body_edge``) and, joined to it along the border, round its corners; a
-    helper's hand or arm comes in through the top or a side, on its own stretch of border.
+    The infant's own skin-coloured parts are joined to the head (hair, ears, neck and what
+    follows) or leave the frame below the chin (``body_exit``); a helper's hand or arm comes
+    in through the top or a side, on its own stretch of border, without touching the head.
 
     Parameters
     ----------
@@ -228,8 +241,9 @@ def border_skin_regions(
         From the infant's own face.
     head : numpy.ndarray
         bool ``(H, W)``: the infant's head (face grown to ears and hair); never a helper.
-    body_edge : int
-        The edge below the infant's chin: 0 top, 1 right, 2 bottom, 3 left.
+    body_exit : numpy.ndarray
+        bool, one per border pixel in :func:`perimeter` order: where the infant's body may
+        leave the frame (below the chin along the face's axis).
     max_hue_deg, chroma_range, min_luma_frac :
         The skin test, see :func:`skin_like`.
     min_run_frac : float
@@ -241,6 +255,9 @@ def border_skin_regions(
     # opening removes speckle of skin-like pixels in the background texture
     skin = cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
     n, labels, stats, _ = cv2.connectedComponentsWithStats(skin, connectivity=8)
+    # regions joined to the head are the infant's own hair, ears, neck and shoulders
+    ring = cv2.dilate(head.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & ~head
+    own = set(np.unique(labels[ring]).tolist()) - {0}
     ys, xs, edge = perimeter(h, w)
     # a border pixel belongs to a region when the region holds it or the pixel next inside
     inner_y = np.clip(ys + (edge == 0) - (edge == 2), 0, h - 1)
@@ -250,10 +267,11 @@ def border_skin_regions(
     out: list[Region] = []
     total = float(h * w)
     for label in np.unique(on_border[on_border > 0]):
+        if int(label) in own:
+            continue
         contact = on_border == label
         foreign = any(
-            length >= min_run and not np.any(edge[(start + np.arange(length)) % edge.size]
-                                             == body_edge)
+            length >= min_run and not np.any(body_exit[(start + np.arange(length)) % edge.size])
             for start, length in border_runs(contact))
         if foreign:
             x, y, bw, bh, area = (int(v) for v in stats[label])

@@ -1,0 +1,94 @@
+"""Exact tests of the helper measures on tiny synthetic arrays."""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from photocheck.measures import helper as hm
+
+
+def test_perimeter_is_clockwise_and_complete() -> None:
+    ys, xs, edge = hm.perimeter(4, 5)
+    assert ys.size == 2 * (4 + 5) - 4
+    assert list(zip(ys[:6], xs[:6], strict=True)) == [(0, 0), (0, 1), (0, 2), (0, 3), (0, 4),
+                                                      (1, 4)]
+    assert set(edge.tolist()) == {0, 1, 2, 3}
+    assert len(set(zip(ys.tolist(), xs.tolist(), strict=True))) == ys.size
+
+
+def test_border_runs_join_small_gaps_and_wrap() -> None:
+    contact = np.array([1, 1, 0, 0, 0, 0, 1, 1, 0, 1, 0, 0, 0, 0, 0, 1], bool)
+    runs = hm.border_runs(contact, max_gap=1)
+    # 6..9 joined across the 1-px gap; 15 wraps round to 0..1
+    assert sorted(runs) == [(6, 4), (15, 3)]
+    assert hm.border_runs(np.zeros(5, bool)) == []
+    assert hm.border_runs(np.ones(5, bool)) == [(0, 5)]
+
+
+def _ycrcb(bgr: np.ndarray) -> np.ndarray:
+    return cv2.cvtColor(bgr, cv2.COLOR_BGR2YCrCb)
+
+
+SKIN = (120, 150, 200)  # BGR
+
+
+def test_skin_model_and_skin_like() -> None:
+    img = np.full((40, 40, 3), 200, np.uint8)  # grey background
+    img[10:30, 10:30] = SKIN
+    img[12:14, 12:20] = (40, 40, 40)  # an eyebrow inside the face area: trimmed away
+    y = _ycrcb(img)
+    face = np.zeros((40, 40), bool)
+    face[10:30, 10:30] = True
+    model = hm.skin_model(y, face)
+    assert model is not None
+    skin = hm.skin_like(y, model)
+    assert skin[20, 20] and not skin[5, 5]  # skin yes, neutral grey no
+    darker = _ycrcb(np.array([[[60, 75, 100]]], np.uint8))  # same hue in shade
+    assert hm.skin_like(darker, model)[0, 0]
+    blue = _ycrcb(np.array([[[200, 120, 60]]], np.uint8))
+    assert not hm.skin_like(blue, model)[0, 0]
+    assert hm.skin_model(y, np.zeros((40, 40), bool)) is None
+
+
+def test_body_exit_mask() -> None:
+    # chin at (50, 60), face upright: border pixels at least 10 px below the chin
+    exit_ = hm.body_exit_mask(100, 100, np.array([50.0, 60.0]), np.array([0.0, 1.0]), 10.0)
+    ys, _, edge = hm.perimeter(100, 100)
+    assert exit_[edge == 2].all() and not exit_[edge == 0].any()
+    assert (exit_ == (ys >= 70)).all()
+
+
+def test_border_skin_regions_tell_a_hand_from_the_body() -> None:
+    h, w = 120, 100
+    img = np.full((h, w, 3), 210, np.uint8)
+    img[20:60, 35:65] = SKIN  # face
+    img[60:h, 40:60] = SKIN  # neck and chest, leaving by the bottom edge
+    y = _ycrcb(img)
+    face = np.zeros((h, w), bool)
+    face[25:55, 40:60] = True
+    model = hm.skin_model(y, face)
+    head = np.zeros((h, w), bool)
+    head[15:62, 30:70] = True
+    upright = hm.body_exit_mask(h, w, np.array([50.0, 60.0]), np.array([0.0, 1.0]), 10.0)
+    assert hm.border_skin_regions(y, model, head, upright) == []
+    img[50:62, 0:25] = SKIN  # an arm coming in from the left edge at chin height
+    found = hm.border_skin_regions(_ycrcb(img), model, head, upright)
+    assert len(found) == 1
+    assert found[0].box == (0, 50, 25, 62) and found[0].touches_border
+    # lying sideways, chin pointing left: the left edge is where the body leaves
+    sideways = hm.body_exit_mask(h, w, np.array([30.0, 40.0]), np.array([-1.0, 0.0]), 10.0)
+    assert hm.border_skin_regions(_ycrcb(img), model, head, sideways) == []
+    # a hand at the top edge, away from the head, is a helper either way
+    img[0:10, 80:95] = SKIN
+    found = hm.border_skin_regions(_ycrcb(img), model, head, sideways)
+    assert [r.box for r in found] == [(80, 0, 95, 10)]
+
+
+def test_detached_person_regions() -> None:
+    prob = np.zeros((50, 50), np.float32)
+    prob[10:50, 15:35] = 1.0  # the infant
+    prob[0:8, 40:50] = 0.9  # something else
+    others, infant = hm.detached_person_regions(prob, (25, 20))
+    assert infant[30, 25] and not infant[2, 45]
+    assert len(others) == 1 and others[0].area_frac == 80 / 2500
