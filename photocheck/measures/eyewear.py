@@ -181,26 +181,28 @@ def frame_crossing(lum: np.ndarray, opening: np.ndarray, min_step: float = 0.25)
 
 def rim_thickness(lum: np.ndarray, centre: np.ndarray, cheek_lum: float,
                   dark_fraction: float = 0.45) -> float:
-    """Median height (IOD units) of the longest dark run below one eye (the lower rim).
+    """Median height (IOD units) of the longest dark band below one eye (the lower rim).
 
     Columns within :data:`RIM_COLUMNS` of the eye centre, rows :data:`RIM_ROWS` below it; a
-    pixel is dark below ``dark_fraction`` of the cheek luminance.
+    pixel is dark below ``dark_fraction`` of the cheek luminance. A dark run that already
+    starts at the top of the window (touching the eye) is a shadow under the brow/eye or a dark
+    lens, not a rim, and does not count.
     """
     rows, cols = box(centre, (RIM_COLUMNS[0], RIM_COLUMNS[1], RIM_ROWS[0], RIM_ROWS[1]),
                      lum.shape)
     dark = lum[rows, cols] < dark_fraction * cheek_lum
     if dark.size == 0:
         return 0.0
-    # longest run of True per column
-    padded = np.vstack([np.zeros((1, dark.shape[1]), bool), dark, np.zeros((1, dark.shape[1]),
-                                                                            bool)])
+    padded = np.vstack([np.zeros((1, dark.shape[1]), bool), dark,
+                        np.zeros((1, dark.shape[1]), bool)])
     diff = np.diff(padded.astype(np.int8), axis=0)
     longest = np.zeros(dark.shape[1])
     for c in range(dark.shape[1]):
         starts = np.nonzero(diff[:, c] == 1)[0]
         ends = np.nonzero(diff[:, c] == -1)[0]
-        if len(starts):
-            longest[c] = (ends - starts).max()
+        keep = starts > 2  # detached from the eye
+        if keep.any():
+            longest[c] = (ends[keep] - starts[keep]).max()
     return float(np.median(longest) / IOD_PX)
 
 

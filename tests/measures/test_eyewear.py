@@ -88,8 +88,18 @@ def test_dark_lenses_are_measured_as_sunglasses() -> None:
     dark_lum = float(me.luminance(np.array([[[20, 20, 20]]], np.uint8))[0, 0])
     assert m.under_eye_ratio == pytest.approx(dark_lum / skin_lum, rel=1e-5)
     assert m.eye_contrast == pytest.approx(0.0)
-    # the lower lens edge is 0.28 IOD below the eye; the dark band starts at 0.08
-    assert m.rim_thickness_iod == pytest.approx(0.2, abs=2 / D)
+    # a lens dark from the lid down is not a rim
+    assert m.rim_thickness_iod == 0.0
+
+
+def test_a_thick_lower_rim_is_measured() -> None:
+    bgr = face_canvas()
+    for cx in (me.EYE_LEFT_X, me.EYE_RIGHT_X):
+        top = int(me.EYE_Y + 0.3 * D)
+        bgr[top:top + 16, int(cx - 0.3 * D):int(cx + 0.3 * D)] = (15, 15, 15)  # 0.125 IOD
+    m = me.measure_eyewear(me.EyeCanvas(bgr=bgr, points=fake_points(), irises=fake_irises()))
+    assert m.rim_thickness_iod == pytest.approx(16 / D)
+    assert m.under_eye_ratio > 0.3  # clear lens above the rim: not sunglasses
 
 
 def test_tinted_lenses_shift_the_colour_below_the_lid() -> None:
