@@ -55,7 +55,7 @@ CROWN_TOP_MM = 4.0
 # Detection works on a copy whose long side is about this (the print is then ≥ ~200 px).
 DETECT_LONG_SIDE_PX = 1000
 # The face pipeline sees the upright print at about this long side.
-FACE_LONG_SIDE_PX = 960
+FACE_LONG_SIDE_PX = 640
 
 # Reasons of trim.not_trimmable (those of photocheck.geometry.standard_crop).
 REASONS = ("head_cut_off", "head_too_large", "too_close_to_edge", "resolution_too_low",
@@ -617,14 +617,16 @@ _GEOMETRY_KEY = "trim_geometry_fn"
 _OPTIONS_KEY = "trim_options"
 
 
-def _small_for_detection(full: np.ndarray) -> tuple[np.ndarray, float]:
-    h, w = full.shape[:2]
-    f = min(1.0, DETECT_LONG_SIDE_PX / max(h, w))
-    if f >= 1.0:
-        return full, 1.0
-    small = cv2.resize(full, (max(1, round(w * f)), max(1, round(h * f))),
-                       interpolation=cv2.INTER_AREA)
-    return small, small.shape[1] / w
+def _small_for_detection(analysis: decode.Decoded) -> tuple[np.ndarray, float]:
+    """The analysis image (DCT-reduced decode) brought to at most ~1.4× the detection size."""
+    small, scale = analysis.bgr, analysis.scale
+    factor = int(max(small.shape[:2]) // (1.4 * DETECT_LONG_SIDE_PX)) + 1
+    if factor > 1:  # an integer INTER_AREA reduction is a cheap box filter
+        h, w = small.shape[:2]
+        small = cv2.resize(small, (max(1, w // factor), max(1, h // factor)),
+                           interpolation=cv2.INTER_AREA)
+        scale *= small.shape[1] / w
+    return small, scale
 
 
 def _scan_dpi(ctx: PhotoContext, options: Mapping[str, Any]) -> float | None:
@@ -636,14 +638,18 @@ def _scan_dpi(ctx: PhotoContext, options: Mapping[str, Any]) -> float | None:
     return None
 
 
-def _upright_print(full: np.ndarray, rect: PrintRect) -> np.ndarray:
-    """The print warped upright at about the face-analysis resolution (one bilinear warp)."""
+def _upright_print(src: np.ndarray, src_scale: float, rect: PrintRect) -> np.ndarray:
+    """The print warped upright at about the face-analysis resolution (one bilinear warp).
+
+    ``src`` is the scan at ``src_scale`` px per full-res px; ``rect`` is in full-res px.
+    """
     w, h = rect.width_px, rect.height_px
     f = min(1.0, FACE_LONG_SIDE_PX / max(w, h))
     out_w, out_h = max(1, round(w * f)), max(1, round(h * f))
     img_to_print = np.array([[w / out_w, 0, 0], [0, h / out_h, 0], [0, 0, 1]])
-    img_to_scan = np.vstack([rect.print_to_scan(), [0, 0, 1]]) @ img_to_print
-    return warp_region(full, img_to_scan[:2], (out_w, out_h), interpolation=cv2.INTER_LINEAR)
+    to_src = np.diag([src_scale, src_scale, 1.0]) @ np.vstack([rect.print_to_scan(), [0, 0, 1]])
+    return warp_region(src, (to_src @ img_to_print)[:2], (out_w, out_h),
+                       interpolation=cv2.INTER_LINEAR)
 
 
 def _apply(m: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -670,10 +676,10 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
         return out
 
     try:
-        full = decode.full_image(ctx).bgr
+        analysis = decode.analysis_image(ctx)
     except NotAssessable as exc:
         return missing(exc.cause, f"{exc.cause}: {exc.detail}" if exc.detail else exc.cause)
-    small, f_small = _small_for_detection(full)
+    small, f_small = _small_for_detection(analysis)
     rect_small = find_print(small, min_area_ratio=float(params["min_print_area_ratio"]))
     if rect_small is None:
         return missing("trim.photo_not_found", "no print found on the scan")
@@ -681,7 +687,7 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
                      rect_small.width_px / f_small, rect_small.height_px / f_small,
                      rect_small.whole_scan)
     if rect.whole_scan:
-        h, w = full.shape[:2]
+        h, w = (n / analysis.scale for n in analysis.bgr.shape[:2])
         rect = PrintRect(np.array([[0, 0], [w, 0], [w, h], [0, h]], float), 0.0, float(w),
                          float(h), True)
     # the mask's edge is blurred by ~1 detection px (and a shadow may add to it): keep the crop
@@ -711,9 +717,15 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
     turns = (0, 1, 3, 2) if rect.width_px > rect.height_px else (0, 2)
     geom: FaceGeometry | None = None
     cause = "face.not_found"
+    # the face pipeline sees the print from the reduced decode when that holds enough detail,
+    # else from the full-resolution scan
+    if max(rect.width_px, rect.height_px) * analysis.scale >= 0.95 * FACE_LONG_SIDE_PX:
+        src, src_scale = analysis.bgr, analysis.scale
+    else:
+        src, src_scale = _full(ctx), 1.0
     for turn in turns:
         candidate = _turn_rect(rect, turn)
-        img = _upright_print(full, candidate)
+        img = _upright_print(src, src_scale, candidate)
         pctx = context_from_pixels(img, ctx, f"{ctx.source}#print")
         try:
             g = geometry_fn(pctx)
@@ -769,11 +781,16 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
                               ((x0, y0), (x1, y0), (x1, y1), (x0, y1))])
     out.out_size_px = (out_w, out_h)
     start = time.perf_counter()
-    pixels = warp_region(full, out.out_to_scan, (out_w, out_h))
+    pixels = warp_region(_full(ctx), out.out_to_scan, (out_w, out_h))
     out.jpeg = encode_jpeg(pixels, out_dpi, int(params["jpeg_quality"]))
     ctx.timings_ms["trim.resample_encode"] = (time.perf_counter() - start) * 1000.0
     out.findings.append(finding("trim.not_trimmable", Status.PASS, "trimmed", threshold))
     return out
+
+
+def _full(ctx: PhotoContext) -> np.ndarray:
+    """The scan at full resolution (decoded once; the analysis decode already succeeded)."""
+    return decode.full_image(ctx).bgr
 
 
 def _turn_rect(rect: PrintRect, turn: int) -> PrintRect:
