@@ -199,8 +199,11 @@ def skin_mask(lab: np.ndarray, mu: np.ndarray, sd: np.ndarray, z: float = 2.5) -
 
     Small specks are removed with a 3×3 opening.
     """
-    dev = np.abs(lab - mu) / sd
-    skin = (dev[..., 1] < z) & (dev[..., 2] < z) & (dev[..., 0] < 1.2 * z)
+    lab32 = np.asarray(lab, dtype=np.float32)
+    lim = (np.asarray(sd, dtype=np.float32) * np.float32(z)) * np.array([1.2, 1.0, 1.0],
+                                                                         np.float32)
+    dev = np.abs(lab32 - np.asarray(mu, dtype=np.float32))
+    skin = (dev[..., 1] < lim[1]) & (dev[..., 2] < lim[2]) & (dev[..., 0] < lim[0])
     opened = cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     return opened.astype(bool)
 
@@ -405,6 +408,8 @@ def face_like(bgr: np.ndarray, points: np.ndarray, z: float = 3.0,
               min_value: float = 20.0) -> np.ndarray:
     """Skin (lit or in shadow) or beard: pixels whose chromaticity matches the cheek skin.
 
+    Computed in a window around the face oval and brows (False elsewhere).
+
     Chromaticity (r, g over r + g + b) barely changes between lit and shaded skin, so a cheek
     in shadow still counts; a cloth of another colour does not. Near-black pixels (max channel
     below ``min_value``) carry no usable chromaticity and count as not face. Dark, weakly
@@ -418,25 +423,38 @@ def face_like(bgr: np.ndarray, points: np.ndarray, z: float = 3.0,
     points : numpy.ndarray
         ``(468, 2)`` canvas px (the cheek patches give the skin sample).
     """
-    rgb = np.asarray(bgr)[..., ::-1].astype(np.float32)
+    full = np.asarray(bgr)
+    out = np.zeros(full.shape[:2], dtype=bool)
+    # only the face (oval and brows ± 0.4 IOD) is ever sampled: work on that window
+    pad = 0.4 * IOD_PX
+    face_pts = points[list(OVAL_CHEEK_LEFT + OVAL_CHEEK_RIGHT + OVAL_CHIN + BROWS)]
+    x0 = int(np.clip(face_pts[:, 0].min() - pad, 0, full.shape[1] - 1))
+    x1 = int(np.clip(face_pts[:, 0].max() + pad, x0 + 1, full.shape[1]))
+    y0 = int(np.clip(face_pts[:, 1].min() - pad, 0, full.shape[0] - 1))
+    y1 = int(np.clip(face_pts[:, 1].max() + pad, y0 + 1, full.shape[0]))
+    cheek_full = _cheek_patch(full.shape[:2], points)
+    if cheek_full.sum() < 8:
+        out[:] = True
+        return out
+    rgb = full[y0:y1, x0:x1, ::-1].astype(np.float32)
+    cheek_rgb = full[cheek_full][:, ::-1].astype(np.float32)
+    cheek_chroma = cheek_rgb[:, :2] / (cheek_rgb.sum(axis=-1, keepdims=True) + 1.0)
     total = rgb.sum(axis=-1) + 1.0
     chroma = np.stack([rgb[..., 0] / total, rgb[..., 1] / total], axis=-1)
     value = rgb.max(axis=-1)
     spread = value - rgb.min(axis=-1)
-    cheek = _cheek_patch(rgb.shape[:2], points)
-    if cheek.sum() < 8:
-        return np.ones(rgb.shape[:2], dtype=bool)
-    mu = np.median(chroma[cheek], axis=0)
+    mu = np.median(cheek_chroma, axis=0)
     # shaded skin drifts warmer: never tighter than ±0.035 in chromaticity
-    tol = np.maximum(z * chroma[cheek].std(axis=0), 0.035)
-    skin_value = float(np.median(value[cheek]))
+    tol = np.maximum(z * cheek_chroma.std(axis=0), 0.035)
+    skin_value = float(np.median(cheek_rgb.max(axis=-1)))
     # ... and redder the deeper the shade (warm inter-reflection): allow up to +0.12 in r
     shade = np.clip(1.0 - value / max(skin_value, 1.0), 0.0, 1.0)
     dr = chroma[..., 0] - mu[0]
     skin = ((dr > -tol[0]) & (dr < tol[0] + 0.2 * shade)
             & (np.abs(chroma[..., 1] - mu[1]) < tol[1]) & (value >= min_value))
     beard = (value >= min_value) & (value < skin_value) & (spread < 0.35 * value + 8.0)
-    return skin | beard
+    out[y0:y1, x0:x1] = skin | beard
+    return out
 
 
 def _cheek_patch(shape: tuple[int, ...], points: np.ndarray) -> np.ndarray:

@@ -122,13 +122,19 @@ def test_face_like_keeps_shaded_skin_and_rejects_a_blue_cloth() -> None:
     pts = fake_points()
     skin_bgr = np.array([140, 160, 210], np.uint8)  # lit skin (B, G, R)
     bgr = np.tile(skin_bgr, (mh.CANVAS_H, mh.CANVAS_W, 1))
-    bgr[:20, :20] = (skin_bgr * 0.5).astype(np.uint8)  # the same skin in shade
-    bgr[-20:, -20:] = (200, 90, 30)  # a blue cloth
-    bgr[-20:, :20] = 5  # near-black cloth
+    shade = (slice(int(mh.EYE_Y - 0.3 * D), int(mh.EYE_Y - 0.1 * D)),
+             slice(int(mh.EYE_X - 10), int(mh.EYE_X + 10)))
+    blue = (slice(int(mh.EYE_Y + 1.2 * D), int(mh.EYE_Y + 1.4 * D)),
+            slice(int(mh.EYE_X - 10), int(mh.EYE_X + 10)))
+    black = (blue[0], slice(int(mh.EYE_X + 20), int(mh.EYE_X + 40)))
+    bgr[shade] = (skin_bgr * 0.5).astype(np.uint8)  # the same skin in shade
+    bgr[blue] = (200, 90, 30)  # a blue cloth
+    bgr[black] = 5  # near-black cloth
     mask = mh.face_like(bgr, pts)
-    assert mask[:20, :20].all()
-    assert not mask[-20:, -20:].any()
-    assert not mask[-20:, :20].any()
+    assert mask[shade].all()
+    assert not mask[blue].any()
+    assert not mask[black].any()
+    assert not mask[:10, :10].any()  # far from the face: not computed
 
 
 def test_headband_finds_a_band_of_another_colour_between_hair() -> None:
