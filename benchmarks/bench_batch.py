@@ -120,6 +120,13 @@ def main(argv: list[str] | None = None) -> int:
     p.add_argument("--scans", type=int, default=500)
     p.add_argument("--workers", type=int, nargs="+", default=[1, 2])
     p.add_argument("--cache", type=Path, help="folder for the generated scans (kept)")
+    p.add_argument("--rounds", type=int, default=1,
+                   help="split the scans into rounds; each round runs every worker count on the "
+                        "same slice, alternating the order (less drift when the load changes)")
+    p.add_argument("--dask", type=int, default=0, metavar="N",
+                   help="also run the first N scans on a Dask LocalCluster (2 workers) and on 2 "
+                        "local workers, and compare the results (minus timings)")
+    p.add_argument("--json", type=Path, default=RESULTS, help="where to write the figures")
     args = p.parse_args(argv)
     cv2.setNumThreads(1)
     with tempfile.TemporaryDirectory(prefix="bench_batch_") as tmp:
@@ -128,14 +135,20 @@ def main(argv: list[str] | None = None) -> int:
         generate(scans_dir, args.scans)
         print(f"{args.scans} scans ready in {scans_dir} ({time.perf_counter() - t0:.0f} s)",
               file=sys.stderr)
-        if len(list(scans_dir.glob("scan_*.jpg"))) > args.scans:
-            scans_dir = _subset(scans_dir, Path(tmp) / "subset", args.scans)
-        runs = []
-        for workers in args.workers:
-            res = measure(scans_dir, workers, Path(tmp) / f"out_{workers}")
-            print(json.dumps(res), file=sys.stderr)
-            runs.append(res)
-        same = _same_verdicts([Path(tmp) / f"out_{w}" for w in args.workers])
+        all_scans = sorted(scans_dir.glob("scan_*.jpg"))[: args.scans]
+        per_round = -(-len(all_scans) // args.rounds)
+        parts: dict[int, list[dict]] = {w: [] for w in args.workers}
+        for r in range(args.rounds):
+            chunk = _subset(all_scans[r * per_round:(r + 1) * per_round], Path(tmp) / f"r{r}")
+            order = args.workers if r % 2 == 0 else list(reversed(args.workers))
+            for workers in order:
+                res = measure(chunk, workers, Path(tmp) / f"out_{workers}_r{r}")
+                print(json.dumps(res), file=sys.stderr)
+                parts[workers].append(res)
+        runs = [_combine(parts[w]) for w in args.workers]
+        same = all(_same_verdicts([Path(tmp) / f"out_{w}_r{r}" for w in args.workers])
+                   for r in range(args.rounds))
+        dask = _dask_parity(all_scans[: args.dask], Path(tmp)) if args.dask else None
     base = runs[0]
     summary = {
         "scans": args.scans, "cpu_count": os.cpu_count(), "runs": runs,
@@ -148,10 +161,11 @@ def main(argv: list[str] | None = None) -> int:
         "cpu_per_scan_ratio": {r["workers"]: round(r["cpu_s_per_scan"] / base["cpu_s_per_scan"],
                                                    3) for r in runs},
         "identical_verdicts": same,
+        "dask_vs_local": dask,
         "when": time.strftime("%Y-%m-%d %H:%M:%S UTC", time.gmtime()),
     }
-    RESULTS.parent.mkdir(parents=True, exist_ok=True)
-    RESULTS.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
+    args.json.parent.mkdir(parents=True, exist_ok=True)
+    args.json.write_text(json.dumps(summary, indent=2) + "\n", encoding="utf-8")
     print(json.dumps(summary, indent=2))
     return 0
 
@@ -163,11 +177,64 @@ def _cpu_s() -> float:
     return me.ru_utime + me.ru_stime + kids.ru_utime + kids.ru_stime
 
 
-def _subset(src: Path, dst: Path, n: int) -> Path:
+def _subset(paths: list[Path], dst: Path) -> Path:
     dst.mkdir(parents=True, exist_ok=True)
-    for path in sorted(src.glob("scan_*.jpg"))[:n]:
+    for path in paths:
         (dst / path.name).symlink_to(path)
     return dst
+
+
+def _combine(parts: list[dict]) -> dict:
+    """One worker count's rounds added up."""
+    scans = sum(p["scans"] for p in parts)
+    wall = sum(p["wall_s"] for p in parts)
+    cpu = sum(p["cpu_s"] for p in parts)
+    steady_time = sum(p["scans"] / p["steady_per_s"] for p in parts if p["steady_per_s"])
+    verdicts: dict[str, int] = {}
+    for p in parts:
+        for k, v in p["verdicts"].items():
+            verdicts[k] = verdicts.get(k, 0) + v
+    return {
+        "workers": parts[0]["workers"], "scans": scans, "rounds": len(parts),
+        "wall_s": round(wall, 2), "throughput_per_s": round(scans / wall, 3),
+        "steady_per_s": round(scans / steady_time, 3) if steady_time else 0.0,
+        "cpu_s": round(cpu, 1), "cpu_s_per_scan": round(cpu / scans, 3),
+        "cores_obtained": round(cpu / wall, 2),
+        "loadavg_1min": [p["loadavg_1min_before"] for p in parts] + [parts[-1][
+            "loadavg_1min_after"]],
+        "verdicts": verdicts,
+    }
+
+
+def _dask_parity(paths: list[Path], tmp: Path) -> dict:
+    """The same scans on 2 local workers and on a Dask LocalCluster: identical results?"""
+    import distributed
+
+    from batch import Options, discover, run
+    from batch.store import read_results
+
+    folder = _subset(paths, tmp / "dask_in")
+    items = discover(str(folder))
+    t0 = time.perf_counter()
+    run(items, Options(out=tmp / "parity_local", workers=2, progress=False))
+    t_local = time.perf_counter() - t0
+    with distributed.LocalCluster(processes=True, n_workers=2, threads_per_worker=1,
+                                  dashboard_address=None) as cluster:
+        t0 = time.perf_counter()
+        run(items, Options(out=tmp / "parity_dask", scheduler=cluster, progress=False))
+        t_dask = time.perf_counter() - t0
+
+    def strip(out: Path) -> dict:
+        return {ln["input"]: {k: v for k, v in ln.items() if k != "timings_ms"}
+                for ln in read_results(out / "results.jsonl")}
+
+    a, b = strip(tmp / "parity_local"), strip(tmp / "parity_dask")
+    same_bytes = all((tmp / "parity_local" / ln["output"]).read_bytes()
+                     == (tmp / "parity_dask" / ln["output"]).read_bytes()
+                     for ln in a.values() if ln["output"])
+    return {"scans": len(items), "identical_results": a == b, "identical_outputs": same_bytes,
+            "differing_inputs": sorted(k for k in a if a[k] != b.get(k)),
+            "local_wall_s": round(t_local, 1), "dask_wall_s": round(t_dask, 1)}
 
 
 def _same_verdicts(outs: list[Path]) -> bool:
