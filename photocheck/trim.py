@@ -160,6 +160,10 @@ def plain_background_crown(
     v = float(tops[i])
     ui = u0 - off + i
     vi = int(v)
+    if v > fy - 0.12 * face_width_px:
+        # the skull rises well above the mesh's forehead point: a "crown" this low is the
+        # hairline of hair as dark (or light) as the background
+        return None
     # above the crown must be background itself, not a darker/lighter hair the threshold missed
     above = dist[max(0, vi - int(0.14 * face_width_px)): max(0, vi - int(0.04 * face_width_px)),
                  u0 - off: u1 - off]

@@ -28,6 +28,7 @@ from photocheck.trim import (
     encode_jpeg,
     find_print,
     inset,
+    plain_background_crown,
     plan_crop,
     trim,
 )
@@ -217,6 +218,27 @@ def test_plan_crop_solves_the_exact_standard_box() -> None:
     # the resolution limit: 10 px per mm is 254 dpi
     assert plan_crop(geom, 400.0, 500.0, tolerance_mm=0.5,
                      min_source_dpi=300.0).reason == "resolution_too_low"
+
+
+def test_plain_background_crown_finds_the_top_of_the_hair() -> None:
+    img = np.full((600, 500, 3), (225, 215, 205), np.uint8)
+    cv2.ellipse(img, (250, 260), (130, 150), 0, 0, 360, (40, 45, 50), -1)  # hair, top at y=110
+    cv2.ellipse(img, (250, 330), (100, 130), 0, 0, 360, (150, 175, 215), -1)  # face
+    found = plain_background_crown(img, np.array([250.0, 215.0]), 250.0, 200.0)
+    assert found is not None
+    (x, y), at_edge = found
+    assert abs(y - 110.0) <= 1.0 and abs(x - 250.0) <= 50 and not at_edge
+    # hair as dark as the background: no answer (the caller falls back on the matte)
+    dark = img.copy()
+    dark[(dark == (225, 215, 205)).all(axis=2)] = (38, 44, 50)
+    assert plain_background_crown(dark, np.array([250.0, 215.0]), 250.0, 200.0) is None
+
+
+def test_check_does_not_run_the_trim_codes(validator) -> None:
+    from tests.helpers import make_jpeg
+
+    report = validator.check(make_jpeg(600, 800, noise=False))
+    assert not [f for f in report.findings if f.check == "trim"]
 
 
 def test_inset_shrinks_every_side() -> None:
