@@ -51,10 +51,16 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the batch CLI; returns the exit status."""
     args = build_parser().parse_args(argv)
-    logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
+    if sys.stderr.isatty():  # log lines above the progress bar instead of through it
+        from rich.logging import RichHandler
+
+        logging.basicConfig(level=logging.WARNING, format="%(message)s",
+                            handlers=[RichHandler(show_path=False)])
+    else:
+        logging.basicConfig(level=logging.WARNING, format="%(levelname)s %(name)s: %(message)s")
     from batch.inputs import InputError, discover
     from batch.store import OutputBusyError
-    from batch.summary import print_summary, write_summary_csv
+    from batch.summary import print_summary
     from batch.worker import DEFAULT_PROCESSOR
     from photocheck.exceptions import UnknownExceptionError, normalise
 
@@ -107,7 +113,6 @@ def main(argv: Sequence[str] | None = None) -> int:
         outcome = run(items, options)
     except OutputBusyError as exc:
         return usage(str(exc))
-    write_summary_csv(outcome, args.out)
     print_summary(outcome, args.out)
     return outcome.exit_code
 

@@ -278,7 +278,8 @@ def run(
     Returns
     -------
     Outcome
-        Counts, per-input records for the summary, and the exit code.
+        Counts, per-input records for the summary, and the exit code; ``summary.csv`` is
+        written (also when interrupted).
     """
     from photocheck.profiles import load_profile
 
@@ -306,7 +307,10 @@ def run(
         for item in items:
             key, same_as = outcome.keys.get(item.input, ("", None))
             outcome.rows.append((item.input, journal.records.get(key), same_as))
-    outcome.elapsed_s = time.perf_counter() - started
+        outcome.elapsed_s = time.perf_counter() - started
+        from batch.summary import write_summary_csv
+
+        write_summary_csv(outcome, out)
     return outcome
 
 

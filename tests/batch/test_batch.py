@@ -23,7 +23,7 @@ from PIL import Image
 from batch import EXIT_FINDINGS, EXIT_INPUT_FAILED, EXIT_OK, Options, Task, discover, run
 from batch.__main__ import main
 from batch.store import Journal, read_results, write_atomic
-from batch.summary import counts, print_summary, write_summary_csv
+from batch.summary import counts, print_summary
 from batch.worker import process_one
 from tests.batch.fake import CALLS_FILE_ENV, fake_processor, grade, jpeg_of
 
@@ -87,7 +87,6 @@ def test_folder_run_writes_outputs_results_and_summary(tmp_path: Path) -> None:
     assert dict(verdicts) == {"accept": 3, "review": 1, "reject": 1}
     assert dict(codes) == {"quality.noise": 2, "lighting.too_dark": 1}
     assert not errors
-    write_summary_csv(outcome, out)
     with (out / "summary.csv").open(newline="") as fh:
         rows = {r["input"]: r for r in csv.DictReader(fh)}
     reject = next(p for p in scans if p.endswith("scan02.jpg"))
