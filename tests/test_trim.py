@@ -124,6 +124,18 @@ def test_a_sideways_print_is_turned_upright(portrait, validator) -> None:
     assert abs(truth["head"] - 34.0) < 1.0 and abs(truth["top"] - 4.0) < 1.0
 
 
+@pytest.mark.parametrize("fmt", ["TIFF", "PNG"])
+def test_tiff_and_png_scans_carry_their_dpi(portrait, validator, fmt: str) -> None:
+    scan = render_scan(portrait, PrintSpec(rotation_deg=-2.0, dpi=300))
+    buf = io.BytesIO()
+    Image.open(io.BytesIO(scan.data)).save(buf, fmt, dpi=(300, 300))
+    result = trim(buf.getvalue(), validator=validator, check_output=False,
+                  face_geometry=drawn_fn)
+    assert result.dpi == pytest.approx(300.0, abs=0.01)
+    assert abs(result.print_size_mm[1] - 45.0) < 1.0
+    assert result.jpeg is not None and abs(result.rotation_deg + 2.0) < 0.5
+
+
 def test_without_a_resolution_the_size_is_not_assessed_but_the_crop_is_made(
         portrait, validator) -> None:
     spec = PrintSpec(rotation_deg=1.5, dpi=300, record_dpi=False)
