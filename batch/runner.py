@@ -298,7 +298,11 @@ def run(
             _loop(items, options, journal, backend, stop, bar, outcome, max_bytes, on_progress)
         except KeyboardInterrupt:  # second Ctrl-C: stop without waiting
             outcome.interrupted = True
-        finally:
+            backend.abort()
+        except BaseException:  # e.g. the disk is full: stop the workers, report the error
+            backend.abort()
+            raise
+        else:
             if outcome.interrupted:
                 backend.abort()
             else:
