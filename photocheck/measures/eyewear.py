@@ -74,8 +74,8 @@ class EyewearMeasures:
         Chromaticity distance (r, g) between the skin below the lower lid and the cheek
         (the larger eye): tinted or mirrored lenses shift it, clear lenses do not.
     frame_crossing : float
-        Largest fraction of the eye-opening width crossed by one horizontal edge inside the
-        opening (lids excluded).
+        Largest fraction of the eye-opening width crossed by one thin dark horizontal line
+        inside the opening (lids excluded).
     rim_thickness_iod : float
         Median height of the dark band below the eye (lower rim), the thicker eye.
     glare_fraction : float
@@ -150,32 +150,35 @@ def polygon_mask(shape: tuple[int, ...], polygon: np.ndarray) -> np.ndarray:
     return mask.astype(bool)
 
 
-def frame_crossing(lum: np.ndarray, opening: np.ndarray, min_step: float = 0.25) -> float:
-    """Largest fraction of the opening's width crossed by one horizontal edge.
+def frame_crossing(lum: np.ndarray, opening: np.ndarray, step_px: int = 3,
+                   min_depth: float = 0.12) -> float:
+    """Largest fraction of the opening's width crossed by one thin dark line.
 
-    Inside the middle half (vertically) of the eye opening, a pixel is on a horizontal edge
-    when the luminance changes by more than ``min_step`` (relative) between the rows 2 px
-    above and below it. A frame rim crossing the eye gives one row where most columns are on
-    an edge; the iris gives short vertical-ish edges only.
+    In the middle 40 % (vertically) of the eye opening, a pixel is on a dark line when it is
+    darker by more than ``min_depth`` (relative to the opening's 90th-percentile luminance)
+    than both the pixels ``step_px`` above and below it. A frame rim crossing the eye gives
+    one row where most columns are on such a line; the iris is dark over many rows (not a
+    line) and the lids and lashes lie outside the middle band.
     """
-    ys, xs = np.nonzero(opening)
+    ys, _ = np.nonzero(opening)
     if len(ys) < 20:
         return 0.0
     y0, y1 = ys.min(), ys.max()
     height = y1 - y0
-    r0, r1 = int(y0 + 0.25 * height), int(y1 - 0.25 * height)
-    if r1 <= r0 + 1 or r0 < 2 or r1 + 2 >= lum.shape[0]:
+    r0 = max(int(y0 + 0.3 * height), step_px)
+    r1 = min(int(y1 - 0.3 * height), lum.shape[0] - step_px - 1)
+    if r1 < r0:
         return 0.0
     smooth = cv2.GaussianBlur(lum, (0, 0), 1.0)
     ref = float(np.percentile(smooth[opening], 90)) + 1e-3
     best = 0.0
     for r in range(r0, r1 + 1):
         cols = opening[r]
-        width = int(cols.sum())
-        if width < 6:
+        if int(cols.sum()) < 6:
             continue
-        step = np.abs(smooth[r + 2, cols] - smooth[r - 2, cols]) / ref
-        best = max(best, float((step > min_step).mean()))
+        above = (smooth[r - step_px, cols] - smooth[r, cols]) / ref
+        below = (smooth[r + step_px, cols] - smooth[r, cols]) / ref
+        best = max(best, float((np.minimum(above, below) > min_depth).mean()))
     return best
 
 

@@ -52,6 +52,25 @@ def _lenses(validator: Validator, data: bytes, factor: float, tint: tuple[float,
     return encode(np.clip(bgr, 0, 255).astype(np.uint8))
 
 
+def _frames(validator: Validator, data: bytes, part: str) -> bytes:
+    """Clear glasses whose frame crosses the eyes (``cross``: a rim along the eye line) or
+    has very thick lower rims (``thick``)."""
+    ctx = validator.context(data)
+    bgr = decode.full_image(ctx).bgr.copy()
+    pts = face.landmarks(ctx)[:, :2]
+    left, right = pts[[33, 133]].mean(0), pts[[362, 263]].mean(0)
+    iod = float(np.hypot(*(right - left)))
+    for c in (left, right):
+        x0, x1 = int(c[0] - 0.33 * iod), int(c[0] + 0.33 * iod)
+        if part == "cross":
+            y = int(c[1])
+            cv2.line(bgr, (x0, y), (x1, y), (25, 25, 25), max(2, int(0.03 * iod)))
+        else:
+            y0 = int(c[1] + 0.3 * iod)
+            cv2.rectangle(bgr, (x0, y0), (x1, y0 + int(0.22 * iod)), (20, 20, 20), -1)
+    return encode(bgr)
+
+
 def test_compliant_photos_pass(validator: Validator) -> None:
     for name in COMPLIANT:
         statuses = run_check(validator, eyewear.CHECK, _read(name))
@@ -87,6 +106,19 @@ def test_synthetic_blue_tint_is_sunglasses(validator: Validator) -> None:
     tinted = _lenses(validator, _read(COMPLIANT[0]), 0.8, (1.3, 0.9, 0.55))
     statuses = run_check(validator, eyewear.CHECK, tinted)
     assert statuses["eyewear.sunglasses"] == "fail", statuses
+
+
+def test_synthetic_frame_across_the_eyes_fails(validator: Validator) -> None:
+    for name in COMPLIANT:
+        statuses = run_check(validator, eyewear.CHECK, _frames(validator, _read(name), "cross"))
+        assert statuses["eyewear.frame_over_eyes"] == "fail", (name, statuses)
+        assert statuses["eyewear.sunglasses"] == "pass", (name, statuses)
+
+
+def test_synthetic_thick_lower_rims_fail(validator: Validator) -> None:
+    statuses = run_check(validator, eyewear.CHECK,
+                         _frames(validator, _read(COMPLIANT[0]), "thick"))
+    assert statuses["eyewear.thick_frame"] == "fail", statuses
 
 
 def test_medical_eyewear_waives_the_eyewear_findings(validator: Validator) -> None:

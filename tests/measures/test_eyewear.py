@@ -113,12 +113,15 @@ def test_tinted_lenses_shift_the_colour_below_the_lid() -> None:
     assert m.lens_colour_shift == pytest.approx(float(np.linalg.norm(tint - skin)), rel=1e-5)
 
 
-def test_a_horizontal_frame_edge_crosses_the_opening() -> None:
+def test_a_thin_dark_frame_line_crosses_the_opening() -> None:
     lum = np.full((60, 60), 0.8, np.float32)
     opening = np.zeros((60, 60), bool)
     opening[20:40, 10:50] = True
     assert me.frame_crossing(lum, opening) == 0.0
-    lum[30:, :] = 0.05  # a dark rim filling the lower half of the opening
+    dark_half = lum.copy()
+    dark_half[30:, :] = 0.05  # a step (a shadow or the iris edge) is not a line
+    assert me.frame_crossing(dark_half, opening) == 0.0
+    lum[29:31, :] = 0.05  # a 2-px dark rim across the whole opening
     assert me.frame_crossing(lum, opening) == pytest.approx(1.0)
 
 
