@@ -14,7 +14,7 @@ import cv2
 import numpy as np
 
 from photocheck import decode
-from photocheck.context import PhotoContext, intermediate
+from photocheck.context import NotAssessable, PhotoContext, intermediate
 from photocheck.measures.lighting import FaceFrame
 
 # MediaPipe FaceMesh face-oval contour, in order.
@@ -146,6 +146,8 @@ def face_crop(ctx: PhotoContext) -> FaceCrop:
     frame = frame_full.scaled(image.scale)
     h, w = image.bgr.shape[:2]
     x0, y0, x1, y1 = crop_box(frame, w, h)
+    if min(x1 - x0, y1 - y0) < 16 or frame.iod_px < 4:
+        raise NotAssessable("face.too_small", "the face crop is too small to judge quality")
     bgr = image.bgr[y0:y1, x0:x1]
     gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY).astype(np.float32)
     return FaceCrop(gray=gray, iod_px=frame.iod_px,

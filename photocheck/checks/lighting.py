@@ -11,9 +11,11 @@ from __future__ import annotations
 from collections.abc import Iterator, Mapping
 from typing import Any
 
+import numpy as np
+
 from photocheck import scene
 from photocheck.checks.base import Check, finding, limit
-from photocheck.context import PhotoContext, intermediate
+from photocheck.context import NotAssessable, PhotoContext, intermediate
 from photocheck.measures.lighting import FaceLight, face_light
 from photocheck.report import Finding, Status
 
@@ -31,6 +33,8 @@ def lighting_measures(ctx: PhotoContext) -> FaceLight:
 def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
     """Emit the four lighting findings."""
     m = lighting_measures(ctx)
+    if not np.isfinite(m.lightness):  # the skin patches fall outside the image
+        raise NotAssessable("face.cut_off", "no skin of the face inside the image")
     face_l, scene_hi = round(m.lightness, 1), round(m.scene_highlight, 1)
     # a dark-skinned face is darker than a pale one under the same light: below the soft limit
     # the face is only "too dark" when nothing in the scene is bright either

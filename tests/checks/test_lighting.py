@@ -3,6 +3,7 @@ degradations with known answers: each clear degradation is detected, each mild o
 
 from __future__ import annotations
 
+import cv2
 import pytest
 
 from photocheck.checks import lighting
@@ -57,3 +58,14 @@ def test_mild_degradation_passes(validator: Validator, photos: list[Prepared],
 def test_without_a_face_nothing_is_assessed(validator: Validator) -> None:
     statuses = run_check(validator, lighting.CHECK, make_jpeg(640, 800, noise=False))
     assert set(statuses.values()) == {"not_assessed"}
+
+
+def test_black_and_white_photo_passes(validator: Validator, photos: list[Prepared]) -> None:
+    from photocheck.checks import background
+    from tests.synthetic import encode
+
+    grey = cv2.cvtColor(cv2.cvtColor(photos[0].bgr, cv2.COLOR_BGR2GRAY), cv2.COLOR_GRAY2BGR)
+    data = encode(grey)
+    for check in (lighting.CHECK, background.CHECK):
+        statuses = run_check(validator, check, data)
+        assert set(statuses.values()) == {"pass"}, statuses
