@@ -43,12 +43,14 @@ INSET_IOD = 0.18
 # Hat evidence: each cue contributes (value − onset) / span when beyond its onset. Onsets sit
 # near the top of the range of bare heads in the labelled compliant photos (London/Canada
 # sets, interfaces portraits), spans are about one "clearly beyond" step.
-HAT_CUES: dict[str, tuple[float, float, int]] = {
-    # name: (onset, span, direction +1 = larger is hat-like, −1 = smaller is hat-like)
-    "top_width_ratio": (1.35, 0.25, +1),  # silhouette above the forehead wider than the face
-    "crown_rise": (1.20, 0.25, +1),  # crown far above the eyes relative to eye-to-chin
-    "forehead_visible_iod": (0.40, 0.25, -1),  # forehead covered low above the brows
-    "top_chroma": (15.0, 15.0, +1),  # saturated colour on top of the head (hair is not)
+HAT_CUES: dict[str, tuple[float, float, int, float]] = {
+    # name: (onset, span, direction (+1 = larger is hat-like), largest contribution)
+    "top_width_ratio": (1.35, 0.25, +1, np.inf),  # silhouette above the forehead wider than face
+    "crown_rise": (1.20, 0.25, +1, np.inf),  # crown far above the eyes relative to eye-to-chin
+    # forehead covered low above the brows; capped: a low hairline or a skin model that missed
+    # the forehead gives it too, so it needs the support of another cue
+    "forehead_visible_iod": (0.40, 0.25, -1, 1.4),
+    "top_chroma": (15.0, 15.0, +1, np.inf),  # saturated colour on top of the head (hair is not)
 }
 
 # A fringe is hair combed down: vertical strands, so horizontal gradients dominate in the band
@@ -339,11 +341,11 @@ def top_chroma(lab: np.ndarray, region: np.ndarray) -> float:
 def hat_score(cues: dict[str, float]) -> float:
     """Sum of the hat cues beyond their onsets (see :data:`HAT_CUES`); 0 for a bare head."""
     total = 0.0
-    for name, (onset, span, direction) in HAT_CUES.items():
+    for name, (onset, span, direction, cap) in HAT_CUES.items():
         value = cues.get(name)
         if value is None or not np.isfinite(value):
             continue
-        total += max(0.0, direction * (value - onset) / span)
+        total += min(max(0.0, direction * (value - onset) / span), cap)
     return float(total)
 
 

@@ -94,6 +94,8 @@ def test_hat_score_sums_the_cues_beyond_their_onsets() -> None:
     assert mh.hat_score(brim) == pytest.approx(2.0)
     low = dict(bare, forehead_visible_iod=0.40 - 0.25, top_chroma=15.0 + 15.0)
     assert mh.hat_score(low) == pytest.approx(2.0)
+    # a covered forehead alone contributes at most 1.4
+    assert mh.hat_score(dict(bare, forehead_visible_iod=0.0)) == pytest.approx(1.4)
     assert mh.hat_score(dict(bare, crown_rise=float("nan"))) == 0.0
 
 
