@@ -22,6 +22,9 @@ SKIN_TONES_BGR = (
 )
 
 
+MIN_VISIBLE_FRAC = 0.01  # a hand/arm showing at least 1 % of the frame (a fingertip is not tested)
+
+
 @dataclass(frozen=True)
 class Composite:
     """A composited helper.
@@ -130,8 +133,8 @@ def composite_helper(
         mask = _shape_mask(h, w, start, end, width, kind)
         gx0, gy0, gx1, gy1 = (int(np.clip(v, 0, lim)) for v, lim in
                               zip(guard, (w, h, w, h), strict=True))
-        if mask[gy0:gy1, gx0:gx1].max(initial=0) > 0 or mask.mean() < 0.004 * 255:
-            continue  # covers the face, or barely enters the frame: draw again
+        if mask[gy0:gy1, gx0:gx1].max(initial=0) > 0 or mask.mean() < MIN_VISIBLE_FRAC * 255:
+            continue  # covers the head, or barely enters the frame: draw again
         break
     else:  # pragma: no cover - a frame with no room away from the face
         raise ValueError("no room for a helper's hand away from the face")

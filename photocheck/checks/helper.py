@@ -73,14 +73,16 @@ def measure(ctx: PhotoContext, params: Mapping[str, Any]) -> dict[str, Any]:
     cv2.fillPoly(head, [np.round((oval - centre) * 1.35 + centre).astype(np.int32)], 1)
     face_mask = np.zeros((h, w), np.uint8)
     cv2.fillPoly(face_mask, _polys(marks, _CHEEKS_FOREHEAD), 1)
-    # where the body may leave the frame: beyond the chin along the face's axis
+    # where the body leaves the frame: the edge the chin points to, and beyond the chin
+    body_edge = (2 if down[1] > 0 else 0) if abs(down[1]) >= abs(down[0]) else \
+        (1 if down[0] > 0 else 3)
     body_exit = hm.body_exit_mask(h, w, chin, down, params["body_exit_below_chin"] * length)
     ycrcb = cv2.cvtColor(bgr, cv2.COLOR_BGR2YCrCb)
     model = hm.skin_model(ycrcb, face_mask.astype(bool))
     skin: list[hm.Region] = []
     if model is not None:
         skin = [r for r in hm.border_skin_regions(
-            ycrcb, model, head.astype(bool), body_exit,
+            ycrcb, model, head.astype(bool), body_edge, body_exit,
             max_hue_deg=params["skin_max_hue_deg"],
             chroma_range=(params["skin_min_chroma_ratio"], params["skin_max_chroma_ratio"]),
             min_luma_frac=params["skin_min_luma_frac"])

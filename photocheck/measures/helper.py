@@ -223,15 +223,18 @@ def border_runs(contact: np.ndarray, max_gap: int = 3) -> list[tuple[int, int]]:
 
 
 def border_skin_regions(
-    ycrcb: np.ndarray, model: SkinModel, head: np.ndarray, body_exit: np.ndarray, *,
+    ycrcb: np.ndarray, model: SkinModel, head: np.ndarray, body_edge: int,
+    body_exit: np.ndarray, *,
     max_hue_deg: float = 15.0, chroma_range: tuple[float, float] = (0.5, 2.5),
-    min_luma_frac: float = 0.35, min_run_frac: float = 0.02,
+    min_luma_frac: float = 0.35, min_run_frac: float = 0.02, long_run_frac: float = 0.2,
 ) -> list[Region]:
     """Skin-coloured regions coming in through a frame edge the infant's body does not leave by.
 
     The infant's own skin-coloured parts are joined to the head (hair, ears, neck and what
-    follows) or leave the frame below the chin (``body_exit``); a helper's hand or arm comes
-    in through the top or a side, on its own stretch of border, without touching the head.
+    follows) or leave the frame through the edge the chin points to (``body_edge``), or along
+    a side below the chin (``body_exit``) in one long stretch (shoulders); a helper's hand or
+    arm comes in through the top or a side on a stretch about its own width, without touching
+    the head.
 
     Parameters
     ----------
@@ -241,13 +244,18 @@ def border_skin_regions(
         From the infant's own face.
     head : numpy.ndarray
         bool ``(H, W)``: the infant's head (face grown to ears and hair); never a helper.
+    body_edge : int
+        The edge the chin points to: 0 top, 1 right, 2 bottom, 3 left.
     body_exit : numpy.ndarray
-        bool, one per border pixel in :func:`perimeter` order: where the infant's body may
-        leave the frame (below the chin along the face's axis).
+        bool, one per border pixel in :func:`perimeter` order: where the infant's shoulders
+        may leave the frame (below the chin along the face's axis).
     max_hue_deg, chroma_range, min_luma_frac :
         The skin test, see :func:`skin_like`.
     min_run_frac : float
         Shortest stretch of border contact that counts, as a fraction of the short side.
+    long_run_frac : float
+        A stretch at least this long (fraction of the short side) below the chin is the
+        infant's shoulder or body.
     """
     h, w = ycrcb.shape[:2]
     skin = skin_like(ycrcb, model, max_hue_deg=max_hue_deg, chroma_range=chroma_range,
@@ -264,15 +272,21 @@ def border_skin_regions(
     inner_x = np.clip(xs - (edge == 1) + (edge == 3), 0, w - 1)
     on_border = np.maximum(labels[ys, xs], labels[inner_y, inner_x])
     min_run = max(3, int(min_run_frac * min(h, w)))
+    long_run = max(min_run + 1, int(long_run_frac * min(h, w)))
     out: list[Region] = []
     total = float(h * w)
     for label in np.unique(on_border[on_border > 0]):
         if int(label) in own:
             continue
         contact = on_border == label
-        foreign = any(
-            length >= min_run and not np.any(body_exit[(start + np.arange(length)) % edge.size])
-            for start, length in border_runs(contact))
+        foreign = False
+        for start, length in border_runs(contact):
+            idx = (start + np.arange(length)) % edge.size
+            # the body leaves through the far edge, or along a side in one long stretch
+            # (shoulders); an arm's contact is about its own width
+            body = bool(np.any(edge[idx] == body_edge)) or (
+                length >= long_run and bool(np.any(body_exit[idx])))
+            foreign = foreign or (length >= min_run and not body)
         if foreign:
             x, y, bw, bh, area = (int(v) for v in stats[label])
             out.append(Region(area / total, (x, y, x + bw, y + bh), True))

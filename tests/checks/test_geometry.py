@@ -108,3 +108,17 @@ def test_no_face_is_not_assessed(online: Validator) -> None:
     found = _geometry(online.check(_jpeg(blank)))
     assert {f.status for f in found.values()} == {Status.NOT_ASSESSED}
     assert {f.cause for f in found.values()} == {"face.not_found"}
+
+
+def test_infant_lying_sideways_gets_the_crop_in_its_upright_frame(
+        online: Validator, photo: np.ndarray, original: Report) -> None:
+    turned = cv2.rotate(photo, cv2.ROTATE_90_CLOCKWISE)  # (x, y) → (H − y, x)
+    report = online.check(_jpeg(turned), exceptions=["infant"])
+    assert report.crop["quarter_turns"] in (1, 3)
+    h = photo.shape[0]
+    x0, y0, x1, y1 = original.crop["box"]
+    expected = np.array([h - y1, x0, h - y0, x1])
+    np.testing.assert_allclose(report.crop["box"], expected, atol=0.02 * (x1 - x0))
+    found = _geometry(report)
+    assert found["geometry.head_height"].status == Status.PASS
+    assert found["geometry.not_trimmable"].status == Status.PASS

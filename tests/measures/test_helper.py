@@ -71,17 +71,22 @@ def test_border_skin_regions_tell_a_hand_from_the_body() -> None:
     head = np.zeros((h, w), bool)
     head[15:62, 30:70] = True
     upright = hm.body_exit_mask(h, w, np.array([50.0, 60.0]), np.array([0.0, 1.0]), 10.0)
-    assert hm.border_skin_regions(y, model, head, upright) == []
+    assert hm.border_skin_regions(y, model, head, 2, upright) == []
     img[50:62, 0:25] = SKIN  # an arm coming in from the left edge at chin height
-    found = hm.border_skin_regions(_ycrcb(img), model, head, upright)
+    found = hm.border_skin_regions(_ycrcb(img), model, head, 2, upright)
     assert len(found) == 1
     assert found[0].box == (0, 50, 25, 62) and found[0].touches_border
+    # a shoulder along the left edge below the chin (long stretch): the infant's own
+    shoulder = img.copy()
+    shoulder[75:110, 0:12] = SKIN
+    found = hm.border_skin_regions(_ycrcb(shoulder), model, head, 2, upright)
+    assert [r.box for r in found] == [(0, 50, 25, 62)]
     # lying sideways, chin pointing left: the left edge is where the body leaves
     sideways = hm.body_exit_mask(h, w, np.array([30.0, 40.0]), np.array([-1.0, 0.0]), 10.0)
-    assert hm.border_skin_regions(_ycrcb(img), model, head, sideways) == []
+    assert hm.border_skin_regions(_ycrcb(img), model, head, 3, sideways) == []
     # a hand at the top edge, away from the head, is a helper either way
     img[0:10, 80:95] = SKIN
-    found = hm.border_skin_regions(_ycrcb(img), model, head, sideways)
+    found = hm.border_skin_regions(_ycrcb(img), model, head, 3, sideways)
     assert [r.box for r in found] == [(80, 0, 95, 10)]
 
 
