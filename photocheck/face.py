@@ -198,6 +198,8 @@ def _find_small(models: Any, bgr: np.ndarray, min_score: float, k: int) -> list[
         th, tw = turned.shape[:2]
         side = min(th, tw)
         for sub_side, y0 in ((side, 0), (side // 2, side // 8)):
+            if sub_side < _MIN_CROP_PX:
+                break
             x0 = (tw - sub_side) // 2
             crop = turned[y0 : y0 + sub_side, x0 : x0 + sub_side]
             sub = bf.detect(models.session(bf.FRONT), crop, min_score)
@@ -213,6 +215,7 @@ def _find_small(models: Any, bgr: np.ndarray, min_score: float, k: int) -> list[
 # ~0.9+; upright wins unless another turn scores clearly higher.
 _UPRIGHT_MARGIN = 0.05
 _TURNED_MIN_SCORE = 0.8  # a turned frame must be found confidently (clutter scores ~0.7)
+_MIN_CROP_PX = 16  # smaller crops hold no detectable face
 
 
 def _mesh_confirms(ctx: PhotoContext, bgr: np.ndarray, k: int, face: bf.FaceBox) -> bool:
@@ -246,16 +249,13 @@ def _search(ctx: PhotoContext) -> _Search:
     if best is not None and best[0] != 0 and not _mesh_confirms(ctx, bgr, best[0], best[1][0]):
         best = None if not per_turn[0] else (0, per_turn[0])
     if best is None:
-        # a small face in a large frame: slower fall-backs, upright first
-        faces = _find_small(models, bgr, min_score, 0)
-        if faces:
-            return _Search(max(faces, key=lambda f: _rank(f, w, h)), 0, bgr, image.scale)
-    if best is None:
-        for k in turns[1:]:
-            faces = _find_small(models, bgr, max(min_score, _TURNED_MIN_SCORE), k)
-            if faces:
-                top = max(faces, key=lambda f: _rank(f, w, h))
-                return _Search(top, k, bgr, image.scale)
+        # a small face in a large frame: slower fall-backs, upright first; what they find must
+        # also convince FaceMesh (they fire on texture and noise more than front-128 does)
+        for k in turns:
+            faces = _find_small(models, bgr, max(min_score, _TURNED_MIN_SCORE if k else 0.0), k)
+            for top in sorted(faces, key=lambda f: -_rank(f, w, h))[:3]:
+                if _mesh_confirms(ctx, bgr, 0, top):
+                    return _Search(top, k, bgr, image.scale)
         return _Search(None, 0, bgr, image.scale)
     k, faces = best
     affine = _turn_affine(k, w, h)

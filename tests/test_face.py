@@ -106,3 +106,10 @@ def test_no_face_on_plain_image(validator: Validator) -> None:
     assert _statuses(findings) == {"face.not_found": "fail"}
     with pytest.raises(NotAssessable):
         list(pose_check.run(ctx, validator.profile.section("pose")))
+
+
+@pytest.mark.parametrize(("w", "h"), [(50, 50), (1000, 1), (40, 3000), (1, 1)])
+def test_noise_and_odd_shapes_find_no_face(validator: Validator, w: int, h: int) -> None:
+    rng = np.random.default_rng(0)
+    ctx = validator.context(_jpeg(rng.integers(0, 255, (h, w, 3), dtype=np.uint8)))
+    assert face.detections(ctx) == []

@@ -95,6 +95,8 @@ def letterbox(bgr: np.ndarray, size: int) -> tuple[np.ndarray, Letterbox]:
     mapping : Letterbox
     """
     h, w = bgr.shape[:2]
+    if h == 0 or w == 0:  # nothing to see: an all-black input
+        return np.full((size, size, 3), -1.0, np.float32), Letterbox(1.0, 0.0, 0.0)
     side = max(h, w)
     pad_x, pad_y = (side - w) // 2, (side - h) // 2
     square = cv2.copyMakeBorder(bgr, pad_y, side - h - pad_y, pad_x, side - w - pad_x,
