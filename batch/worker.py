@@ -143,7 +143,7 @@ def process_chunk(tasks: Sequence[Task], spec: str = DEFAULT_PROCESSOR) -> list[
         limit_threads()
     proc = load_processor(spec)
     many = getattr(proc, "many", None)
-    if callable(many) and len(tasks) > 1:
+    if callable(many):
         try:
             return list(many(tasks))
         except Exception:  # fall back to one at a time so one bad scan cannot sink the chunk

@@ -77,6 +77,24 @@ def dying_processor(data: bytes, **kwargs: object) -> tuple[Report, bytes | None
     return fake_processor(data, **kwargs)  # type: ignore[arg-type]
 
 
+def batched_processor(data: bytes, **kwargs: object) -> tuple[Report, bytes | None]:
+    """The fake processor, with a ``many`` that takes a whole chunk (as issue 9 will)."""
+    return fake_processor(data, **kwargs)  # type: ignore[arg-type]
+
+
+def _many(tasks: list) -> list:
+    from batch.worker import process_one
+
+    calls = os.environ.get(CALLS_FILE_ENV)
+    if calls:
+        with open(calls, "a", encoding="utf-8") as fh:
+            fh.write(f"chunk:{len(tasks)}\n")
+    return [process_one(t, fake_processor) for t in tasks]
+
+
+batched_processor.many = _many  # type: ignore[attr-defined]
+
+
 def _report(name: str, profile: str, exceptions: tuple[str, ...], findings: list) -> Report:
     return Report(source=name, profile=profile, profile_digest="fake", exceptions=list(exceptions),
                   findings=findings, timings_ms={"fake": 1.0},

@@ -119,6 +119,21 @@ def test_rerun_skips_done_inputs_and_duplicate_content(tmp_path: Path, monkeypat
     assert outcome.exit_code == EXIT_FINDINGS
 
 
+def test_chunks_reach_a_batched_processor(tmp_path: Path, monkeypatch) -> None:
+    _scans(tmp_path / "in", (200, 120, 50, 210, 175, 90, 30))
+    items = discover(str(tmp_path / "in"))
+    _run(items, tmp_path / "one")
+    calls = tmp_path / "calls.txt"
+    monkeypatch.setenv(CALLS_FILE_ENV, str(calls))
+    _run(items, tmp_path / "chunked", processor="tests.batch.fake:batched_processor",
+         chunk_size=3)
+    chunks = [ln for ln in calls.read_text().split() if ln.startswith("chunk:")]
+    assert chunks == ["chunk:3", "chunk:3", "chunk:1"]
+    a = {k: _strip(v) for k, v in _by_input(tmp_path / "one").items()}
+    b = {k: _strip(v) for k, v in _by_input(tmp_path / "chunked").items()}
+    assert a == b and len(a) == 7
+
+
 def test_manifest_with_per_row_exceptions_dates_and_bad_rows(tmp_path: Path) -> None:
     folder = tmp_path / "scans"
     folder.mkdir()
