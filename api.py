@@ -55,8 +55,16 @@ from prometheus_client import (
 )
 from pydantic import Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
-from python_multipart.exceptions import MultipartParseError
-from python_multipart.multipart import MultipartParser, parse_options_header
+
+try:
+    from python_multipart.exceptions import MultipartParseError
+    from python_multipart.multipart import MultipartParser, parse_options_header
+except ImportError:  # python-multipart < 0.0.13 names its module ``multipart``
+    from multipart.exceptions import MultipartParseError  # type: ignore[no-redef]
+    from multipart.multipart import (  # type: ignore[no-redef]
+        MultipartParser,
+        parse_options_header,
+    )
 
 from photocheck import __version__
 from photocheck.exceptions import VALID as VALID_EXCEPTIONS
