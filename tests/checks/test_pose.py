@@ -26,3 +26,20 @@ def test_labelled_pose_fails(models, path: str, code: str, sign: int) -> None:
     status, measured = run_check(pose.CHECK, models, path)[code]
     assert status == "fail"
     assert measured * sign > 0
+
+
+def test_no_mesh_reports_turned_from_keypoints(models) -> None:
+    from photocheck.context import NotAssessable
+    from photocheck.validator import Validator
+    from tests.helpers import shared_photos
+
+    validator = Validator("online", models=models)
+    ctx = validator.context(shared_photos() / "e_pose_turned_tilted/insightface_left_face.jpeg")
+    # as when FaceMesh rejects a profile view: the detector's keypoints must still speak
+    ctx._memo["_mesh"] = (False, NotAssessable("face.not_found", "mesh presence 0.1"))
+    out = {f.code: (str(f.status), f.measured, f.cause)
+           for f in pose.run(ctx, validator.profile.section("pose"))}
+    assert out["pose.yaw"][0] == "fail"
+    assert out["pose.yaw"][1] < -11.0  # the same side as the mesh says
+    assert out["pose.pitch"] == ("not_assessed", None, "pose.yaw")
+    assert out["pose.roll"][0] == "pass"
