@@ -6,8 +6,10 @@
 - ``eyes.gaze``: the iris centres' mean offset from the eye centres, as a fraction of the eye
   width (horizontal and vertical; the larger counts).
 
-``eyes.hidden`` belongs to the eyewear check. Waivers (``eyes_cannot_open``, ``gaze_unfixed``,
-``infant``) are applied centrally by the validator: the measures are still reported.
+Eyes narrower than ``min_eye_width_px`` (full-resolution px) are not assessed (cause
+``face.too_small``). ``eyes.hidden`` belongs to the eyewear check. Waivers
+(``eyes_cannot_open``, ``gaze_unfixed``, ``infant``) are applied centrally by the validator:
+the measures are still reported.
 """
 
 from __future__ import annotations
@@ -19,13 +21,14 @@ import numpy as np
 
 from photocheck import face
 from photocheck.checks.base import Check, limit
-from photocheck.context import PhotoContext
+from photocheck.context import NotAssessable, PhotoContext
 from photocheck.measures import face as mf
 from photocheck.report import Finding
 
 CODES = ("eyes.closed", "eyes.red_eye", "eyes.gaze")
 
 PARAMS = {
+    "min_eye_width_px": float,
     "min_eye_openness": float,
     "max_red_fraction": float,
     "pupil_radius_ratio": float,
@@ -44,6 +47,11 @@ def gaze(eyes: face.EyeLandmarks) -> float:
 
 def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
     """Emit the closed / red-eye / gaze findings of the applicant's eyes."""
+    pts = face.landmarks(ctx)[:, :2]
+    eye_px = min(float(np.hypot(*(pts[133] - pts[33]))), float(np.hypot(*(pts[263] - pts[362]))))
+    if eye_px < params["min_eye_width_px"]:
+        # lids and pupils a few px across cannot be judged: say so instead of guessing
+        raise NotAssessable("face.too_small", f"eye width {eye_px:.1f} px")
     eyes = face.eye_landmarks(ctx)
     both = (eyes.image_left, eyes.image_right)
     openness = min(mf.eye_openness(e.contour) for e in both)

@@ -46,3 +46,8 @@ def test_painted_red_pupils_fail(models) -> None:
            for f in eyes.run(ctx, validator.profile.section("eyes"))}
     assert out["eyes.red_eye"][0] == "fail"
     assert out["eyes.red_eye"][1] > 0.5
+
+
+def test_tiny_eyes_not_assessed(models) -> None:
+    out = run_check(eyes.CHECK, models, "small/j_format_edge/pillow_hopper_orientation_6.jpg")
+    assert out == {"cause": ("not_assessed", "face.too_small")}  # eyes ~9.5 px wide
