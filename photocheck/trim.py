@@ -413,20 +413,32 @@ def find_print(small: np.ndarray, *, min_area_ratio: float = 0.03) -> PrintRect 
             corners.append(p)
     if any(c is None for c in corners) or len(corners) != 4:
         corners = [b.astype(float) for b in box]
-    quad = _refine_edges(small, np.array(corners, float))
+    quad, support = _refine_edges(small, np.array(corners, float), step_min=max(4.0, noise))
+    if support < 0.5:
+        # a side without a colour step along most of its length is not a print's edge (a print
+        # whose background matches the bed): no crop rather than a skewed one
+        return None
     return _rect_from_quad(quad)
 
 
-def _refine_edges(small: np.ndarray, quad: np.ndarray, reach_px: float = 4.0) -> np.ndarray:
+def _refine_edges(small: np.ndarray, quad: np.ndarray, reach_px: float = 4.0,
+                  step_min: float = 4.0) -> tuple[np.ndarray, float]:
     """Move each side of ``quad`` to the strongest colour step within ``reach_px`` of it.
 
     The profile across a side is the median, along the side's middle 80 %, of the colour at
     quarter-pixel offsets; the edge is where its gradient is largest (parabolic sub-pixel).
+
+    Returns
+    -------
+    (quad, support)
+        The refined corners, and the smallest over the four sides of the fraction of positions
+        along a side where the colour steps by more than ``step_min`` across it.
     """
     img = cv2.GaussianBlur(small, (0, 0), 0.6).astype(np.float32)
     centre = quad.mean(axis=0)
     offsets = np.arange(-reach_px, reach_px + 0.01, 0.25)
     lines: list[tuple[np.ndarray, np.ndarray]] = []
+    supports: list[float] = []
     for i in range(4):
         a, b = quad[i], quad[(i + 1) % 4]
         d = b - a
@@ -450,13 +462,18 @@ def _refine_edges(small: np.ndarray, quad: np.ndarray, reach_px: float = 4.0) ->
             shift = 0.5 * (grad[k - 1] - grad[k + 1]) / den if den < 0 else 0.0
         t = offsets[0] + 0.25 * (k + 0.5 + shift)
         lines.append((mid + t * n, u))
+        # support: the step across the edge, position by position along the side
+        inner = int(np.clip(round((t - 1.5 - offsets[0]) / 0.25), 0, offsets.size - 1))
+        outer = int(np.clip(round((t + 1.5 - offsets[0]) / 0.25), 0, offsets.size - 1))
+        steps = np.linalg.norm(prof[:, inner] - prof[:, outer], axis=1)
+        supports.append(float(np.mean(steps > step_min)))
     out = []
     for i in range(4):
         p = _intersect(lines[i - 1], lines[i])
         if p is None:
-            return quad
+            return quad, min(supports)
         out.append(p)
-    return np.array(out, float)
+    return np.array(out, float), min(supports)
 
 
 def _whole_scan(small: np.ndarray, blurred: np.ndarray) -> PrintRect | None:
