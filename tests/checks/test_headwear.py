@@ -116,6 +116,18 @@ def test_covering_names_the_hidden_segment(validator: Validator) -> None:
     assert measured["segments"]["forehead"] > 0.9
 
 
+def test_an_infant_photo_turned_a_quarter_is_measured_upright(validator: Validator) -> None:
+    data = _read(COMPLIANT[0])
+    ctx = validator.context(data)
+    turned = encode(cv2.rotate(decode.full_image(ctx).bgr, cv2.ROTATE_90_CLOCKWISE))
+    rotated = validator.context(turned, exceptions=("infant",))
+    found = {f.code: f for f in validator._run_check(headwear.CHECK, rotated)}  # noqa: SLF001
+    upright = {f.code: f for f in validator._run_check(headwear.CHECK, ctx)}  # noqa: SLF001
+    assert {c: str(f.status) for c, f in found.items()} == dict.fromkeys(headwear.CODES, "pass")
+    assert found["headwear.hat"].measured == pytest.approx(upright["headwear.hat"].measured,
+                                                           abs=0.3)
+
+
 def test_without_a_face_nothing_is_assessed(validator: Validator) -> None:
     statuses = run_check(validator, headwear.CHECK, make_jpeg(640, 800, noise=False))
     assert set(statuses.values()) == {"not_assessed"}
