@@ -4,6 +4,9 @@ ICAO: neutral expression, mouth closed).
 - ``expression.mouth_open``: inner-lip gap over the inner mouth width (FaceMesh 13/14, 78/308).
 - ``expression.teeth``: bright, low-saturation pixel area inside the inner-lip polygon over the
   mouth width squared (skin of both cheeks as the brightness reference).
+
+Mouths narrower than ``min_mouth_width_px`` (full-resolution px) are not assessed (cause
+``face.too_small``).
 """
 
 from __future__ import annotations
@@ -15,13 +18,13 @@ import numpy as np
 
 from photocheck import decode, face
 from photocheck.checks.base import Check, limit
-from photocheck.context import PhotoContext
+from photocheck.context import NotAssessable, PhotoContext
 from photocheck.measures import face as mf
 from photocheck.report import Finding
 
 CODES = ("expression.mouth_open", "expression.teeth")
 
-PARAMS = {"max_mouth_opening": float, "max_teeth_area": float}
+PARAMS = {"min_mouth_width_px": float, "max_mouth_opening": float, "max_teeth_area": float}
 
 _CHEEKS = (50, 280)  # FaceMesh cheek points, skin reference for the teeth measure
 
@@ -45,6 +48,10 @@ def teeth(ctx: PhotoContext) -> float:
 def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
     """Emit the mouth-open and teeth findings."""
     pts = face.landmarks(ctx)
+    mouth_px = float(np.hypot(*(pts[291, :2] - pts[61, :2])))
+    if mouth_px < params["min_mouth_width_px"]:
+        # a mouth a few px wide cannot show lips apart or teeth reliably
+        raise NotAssessable("face.too_small", f"mouth width {mouth_px:.1f} px")
     yield limit("expression.mouth_open", round(mf.mouth_opening(pts), 4),
                 max=params["max_mouth_opening"], unit="ratio")
     yield limit("expression.teeth", round(teeth(ctx), 4), max=params["max_teeth_area"],

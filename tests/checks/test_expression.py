@@ -22,3 +22,9 @@ def test_smiling_teeth_fail(models, path: str) -> None:
     out = run_check(expression.CHECK, models, path)
     assert out["expression.teeth"][0] == "fail"
     assert out["expression.teeth"][1] > 0.05
+
+
+def test_tiny_mouth_not_assessed(models) -> None:
+    out = run_check(expression.CHECK, models,
+                    "small/j_format_edge/pillow_hopper_orientation_6.jpg")
+    assert out == {"cause": ("not_assessed", "face.too_small")}
