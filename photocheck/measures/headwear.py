@@ -51,6 +51,9 @@ HAT_CUES: dict[str, tuple[float, float, int, float]] = {
     # the forehead gives it too, so it needs the support of another cue
     "forehead_visible_iod": (0.40, 0.25, -1, 1.4),
     "top_chroma": (15.0, 15.0, +1, np.inf),  # saturated colour on top of the head (hair is not)
+    # a hard silhouette edge on top (fabric, a brim); hair leaves a soft, semi-transparent
+    # matte edge (compliant photos: 1st percentile 0.31)
+    "top_edge_softness": (0.25, 0.1, -1, 1.0),
 }
 
 # A fringe is hair combed down: vertical strands, so horizontal gradients dominate in the band
@@ -109,6 +112,9 @@ class HeadwearMeasures:
     covering_anisotropy : float
         Horizontal over vertical gradient energy in the band just above the visible forehead
         (high for a fringe's vertical strands, low for a hat's edge and fabric).
+    top_edge_softness : float
+        Fraction of semi-transparent matte pixels (0.1 < alpha < 0.9) within ±6 px of the top
+        silhouette edge over the middle 90 % of the face width.
     """
 
     crown_rise: float
@@ -120,6 +126,7 @@ class HeadwearMeasures:
     band_height_iod: float
     oval_visibility: dict[str, float]
     covering_anisotropy: float
+    top_edge_softness: float
 
 
 def canvas_affine(points_xy: np.ndarray) -> np.ndarray:
@@ -315,6 +322,30 @@ def covering_anisotropy(lab: np.ndarray, points: np.ndarray, visible_iod: float)
     gx = np.abs(cv2.Sobel(light, cv2.CV_32F, 1, 0))[1:-1]
     gy = np.abs(cv2.Sobel(light, cv2.CV_32F, 0, 1))[1:-1]
     return float(gx.mean() / (gy.mean() + 1e-3))
+
+
+def top_edge_softness(alpha: np.ndarray, head: np.ndarray, points: np.ndarray,
+                      half_px: int = 6) -> float:
+    """Fraction of semi-transparent matte pixels (0.1 < alpha < 0.9) within ``half_px`` rows
+    of the top edge of the head region, over the columns within ±0.45 face widths of the face
+    centre. NaN when the head region is missing in more than a fifth of those columns.
+    """
+    x0, x1 = points[OVAL_LEFT, 0], points[OVAL_RIGHT, 0]
+    cx, fw = (x0 + x1) / 2.0, abs(x1 - x0)
+    c0 = int(max(cx - 0.45 * fw, 0))
+    c1 = int(min(cx + 0.45 * fw, head.shape[1]))
+    if c1 <= c0:
+        return float("nan")
+    sub = head[:, c0:c1]
+    present = sub.any(axis=0)
+    if present.mean() < 0.8:
+        return float("nan")
+    tops = sub.argmax(axis=0)[present]
+    cols = np.arange(c0, c1)[present]
+    offsets = np.arange(-half_px, half_px)
+    rows = np.clip(tops[:, None] + offsets[None, :], 0, alpha.shape[0] - 1)
+    band = alpha[rows, cols[:, None]]
+    return float(((band > 0.1) & (band < 0.9)).mean())
 
 
 def top_region(alpha: np.ndarray, crown_y: float, points: np.ndarray) -> np.ndarray:
@@ -521,6 +552,7 @@ def measure_headwear(canvas: HeadCanvas) -> HeadwearMeasures:
         "crown_rise": crown_rise(crown_y, pts),
         "forehead_visible_iod": forehead_visible(skin, crown_y, pts),
         "top_chroma": top_chroma(lab, top_region(head.astype(np.float32), crown_y, pts)),
+        "top_edge_softness": top_edge_softness(alpha, head, pts),
     }
     anisotropy = covering_anisotropy(lab, pts, cues["forehead_visible_iod"])
     scored = dict(cues)
@@ -533,4 +565,5 @@ def measure_headwear(canvas: HeadCanvas) -> HeadwearMeasures:
         hat_score=hat_score(scored), band_contrast=contrast, band_height_iod=height,
         oval_visibility=oval_visibility(face_like(canvas.bgr, pts), pts),
         covering_anisotropy=anisotropy,
+        top_edge_softness=cues["top_edge_softness"],
     )

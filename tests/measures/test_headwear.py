@@ -99,6 +99,22 @@ def test_hat_score_sums_the_cues_beyond_their_onsets() -> None:
     assert mh.hat_score(dict(bare, crown_rise=float("nan"))) == 0.0
 
 
+def test_top_edge_softness_hard_fabric_and_soft_hair() -> None:
+    pts = fake_points()
+    crown = int(mh.EYE_Y - 2.0 * D)
+    hard = np.zeros((mh.CANVAS_H, mh.CANVAS_W), np.float32)
+    hard[crown:] = 1.0
+    head = mh.head_component(hard, pts)
+    assert mh.top_edge_softness(hard, head, pts) == 0.0
+    soft = hard.copy()
+    soft[crown - 6:crown + 6] = np.linspace(0.0, 1.0, 12)[:, None]  # a 12-px alpha ramp
+    head = mh.head_component(soft, pts)
+    # the region starts where alpha > 0.5 (ramp row 6); the ±6-row band around it sees ramp
+    # rows 0..11, of which 8 (rows 2..9) lie strictly between 0.1 and 0.9
+    assert mh.top_edge_softness(soft, head, pts) == pytest.approx(8 / 12)
+    assert np.isnan(mh.top_edge_softness(hard, np.zeros_like(head), pts))
+
+
 def test_top_chroma_of_a_red_region_and_an_empty_one() -> None:
     lab = np.full((10, 10, 3), 128.0, np.float32)
     lab[..., 1] = 128.0 + 30.0
