@@ -3,8 +3,9 @@ outline. ICAO 9303-3: no head covering except for religious/medical reasons, and
 from the chin to the forehead and both face edges clearly visible).
 
 - ``headwear.hat``: the hat score of :mod:`photocheck.measures.headwear` (brim/wide silhouette
-  above the forehead, crown raised above the eyes, forehead covered low above the brows,
-  saturated colour on top of the head) above the profile maximum.
+  above the forehead, crown raised above the eyes, forehead covered low above the brows but
+  not by a fringe, saturated colour on top of the head, a hard fabric-like silhouette edge)
+  above the profile maximum.
 - ``headwear.headband``: a band of another colour across the top of the head with hair above
   and below it, of at least the profile height.
 - ``headwear.covering_hides_face``: the smallest fraction of face (skin or beard) along the
