@@ -34,6 +34,8 @@ PARAMS = {
     "skin_max_chroma_ratio": float,
     "skin_min_luma_frac": float,
     "body_exit_below_chin": float,
+    "max_texture_ratio": float,
+    "max_contact_frac": float,
 }
 
 # FaceMesh face-oval ring: the skin model is fit inside it, eyes and mouth trimmed robustly
@@ -85,7 +87,9 @@ def measure(ctx: PhotoContext, params: Mapping[str, Any]) -> dict[str, Any]:
             ycrcb, model, head.astype(bool), body_edge, body_exit,
             max_hue_deg=params["skin_max_hue_deg"],
             chroma_range=(params["skin_min_chroma_ratio"], params["skin_max_chroma_ratio"]),
-            min_luma_frac=params["skin_min_luma_frac"])
+            min_luma_frac=params["skin_min_luma_frac"], face_mask=face_mask.astype(bool),
+            max_texture_ratio=params["max_texture_ratio"],
+            max_run_frac=params["max_contact_frac"])
             if r.area_frac >= params["min_skin_area_frac"]]
     return {
         "other_faces": len(others),

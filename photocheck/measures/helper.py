@@ -227,14 +227,16 @@ def border_skin_regions(
     body_exit: np.ndarray, *,
     max_hue_deg: float = 15.0, chroma_range: tuple[float, float] = (0.5, 2.5),
     min_luma_frac: float = 0.35, min_run_frac: float = 0.02, long_run_frac: float = 0.2,
+    max_run_frac: float = 0.35, face_mask: np.ndarray | None = None,
+    max_texture_ratio: float = 2.0,
 ) -> list[Region]:
     """Skin-coloured regions coming in through a frame edge the infant's body does not leave by.
 
-    The infant's own skin-coloured parts are joined to the head (hair, ears, neck and what
-    follows) or leave the frame through the edge the chin points to (``body_edge``), or along
-    a side below the chin (``body_exit``) in one long stretch (shoulders); a helper's hand or
-    arm comes in through the top or a side on a stretch about its own width, without touching
-    the head.
+    The infant's own skin-coloured parts are broadly joined to the head (neck, shoulders, fair
+    hair), or leave the frame through the edge the chin points to (``body_edge``) or along a
+    side below the chin (``body_exit``) in one long stretch (shoulders); a helper's hand or
+    arm comes in through the top or a side on a stretch about its own width, touching the
+    infant at most thinly.
 
     Parameters
     ----------
@@ -256,16 +258,38 @@ def border_skin_regions(
     long_run_frac : float
         A stretch at least this long (fraction of the short side) below the chin is the
         infant's shoulder or body.
+    max_run_frac : float
+        Longest stretch (fraction of the short side) a limb coming in can touch.
+    face_mask : numpy.ndarray, optional
+        bool ``(H, W)`` face skin pixels; when given, a region whose median luma gradient is
+        more than ``max_texture_ratio`` times the face's is hair or fabric, not skin.
+    max_texture_ratio : float
+        See ``face_mask``.
     """
     h, w = ycrcb.shape[:2]
     skin = skin_like(ycrcb, model, max_hue_deg=max_hue_deg, chroma_range=chroma_range,
                      min_luma_frac=min_luma_frac) & ~head
     # opening removes speckle of skin-like pixels in the background texture
     skin = cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(skin, connectivity=8)
-    # regions joined to the head are the infant's own hair, ears, neck and shoulders
-    ring = cv2.dilate(head.astype(np.uint8), np.ones((5, 5), np.uint8)).astype(bool) & ~head
-    own = set(np.unique(labels[ring]).tolist()) - {0}
+    # what is broadly joined to the head (neck, shoulders, fair hair) is the infant's own;
+    # joined only by a thin touch (a helper's fingers on the chest) is not: decide on an
+    # eroded mask, then give the own part its width back
+    k = max(3, int(0.015 * min(h, w)) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
+    _, core = cv2.connectedComponents(cv2.erode(skin, kernel), connectivity=8)
+    # the erosion moved the skin away from the head by k/2: reach that far and more
+    ring = cv2.dilate(head.astype(np.uint8), np.ones((2 * k + 1, 2 * k + 1), np.uint8)) > 0
+    joined_core = np.isin(core, list(set(np.unique(core[ring]).tolist()) - {0}))
+    own_px = cv2.dilate(joined_core.astype(np.uint8), kernel).astype(bool) & (skin > 0)
+    skin = (skin > 0) & ~own_px
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(skin.astype(np.uint8), 8)
+    grad: np.ndarray | None = None
+    face_grad = 0.0
+    if face_mask is not None and face_mask.any():
+        # skin is smooth; hair and fabric of a skin-like hue are textured
+        y = cv2.GaussianBlur(ycrcb[..., 0].astype(np.float32), (3, 3), 0)
+        grad = np.hypot(cv2.Sobel(y, cv2.CV_32F, 1, 0), cv2.Sobel(y, cv2.CV_32F, 0, 1))
+        face_grad = max(float(np.median(grad[face_mask])), 2.0)
     ys, xs, edge = perimeter(h, w)
     # a border pixel belongs to a region when the region holds it or the pixel next inside
     inner_y = np.clip(ys + (edge == 0) - (edge == 2), 0, h - 1)
@@ -273,12 +297,13 @@ def border_skin_regions(
     on_border = np.maximum(labels[ys, xs], labels[inner_y, inner_x])
     min_run = max(3, int(min_run_frac * min(h, w)))
     long_run = max(min_run + 1, int(long_run_frac * min(h, w)))
+    max_run = max(long_run, int(max_run_frac * min(h, w)))
     out: list[Region] = []
     total = float(h * w)
     for label in np.unique(on_border[on_border > 0]):
-        if int(label) in own:
-            continue
         contact = on_border == label
+        if int(contact.sum()) > max_run:
+            continue  # touches a long stretch of border: a skin-toned backdrop or garment
         foreign = False
         for start, length in border_runs(contact):
             idx = (start + np.arange(length)) % edge.size
@@ -286,7 +311,11 @@ def border_skin_regions(
             # (shoulders); an arm's contact is about its own width
             body = bool(np.any(edge[idx] == body_edge)) or (
                 length >= long_run and bool(np.any(body_exit[idx])))
-            foreign = foreign or (length >= min_run and not body)
+            # an arm's or hand's contact is about its own width; a stretch longer than
+            # ``max_run`` is a skin-toned background or garment, not a limb coming in
+            foreign = foreign or (min_run <= length <= max_run and not body)
+        if foreign and grad is not None:
+            foreign = float(np.median(grad[labels == label])) <= max_texture_ratio * face_grad
         if foreign:
             x, y, bw, bh, area = (int(v) for v in stats[label])
             out.append(Region(area / total, (x, y, x + bw, y + bh), True))
