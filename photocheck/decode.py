@@ -491,16 +491,41 @@ def _check_decode_limits(ctx: PhotoContext, head: ImageHeader) -> None:
         raise NotAssessable("file.corrupt", "the header gives a zero pixel size")
 
 
+def reduced_image(ctx: PhotoContext, reduction: int) -> Decoded:
+    """The photo decoded at 1/``reduction`` size by DCT scaling, once per photo and reduction
+    (memoised as ``decode_1_<reduction>``; 1 is :func:`full_image`)."""
+    if reduction == 1:
+        return full_image(ctx)
+    head = header(ctx)
+    _check_decode_limits(ctx, head)
+    return ctx.memo(f"decode_1_{reduction}", lambda: decode(ctx.data, head, reduction))
+
+
+def halve(image: Decoded) -> Decoded:
+    """Half size by 2×2 area averaging (what a DCT decode one step smaller approximates)."""
+    h, w = image.bgr.shape[:2]
+    small = cv2.resize(image.bgr, ((w + 1) // 2, (h + 1) // 2), interpolation=cv2.INTER_AREA)
+    return Decoded(bgr=small, scale=image.scale * small.shape[1] / max(1, w))
+
+
 @intermediate
 def analysis_image(ctx: PhotoContext) -> Decoded:
-    """The photo decoded at reduced size for analysis (long side ≥ the profile's target)."""
+    """The photo decoded at reduced size for analysis (long side ≥ the profile's target).
+
+    From 1/4 down, it is the 1/(2·r) DCT decode halved by area averaging: the face crop of the
+    quality measures nearly always needs that twice-finer decode on large photos (a 12 MP phone
+    photo), and one decode at 1/2 costs less than two at 1/4 and 1/2 (Huffman decoding, the bulk
+    of the cost, does not shrink with the DCT scale).
+    """
     head = header(ctx)
     _check_decode_limits(ctx, head)
     target = int(ctx.params("decode")["analysis_long_side_px"])
     factor = reduction_for(max(head.width, head.height), target)
     if factor == 1:
         return full_image(ctx)
-    return decode(ctx.data, head, factor)
+    if factor >= 4 and head.format == "jpeg":
+        return halve(reduced_image(ctx, factor // 2))
+    return reduced_image(ctx, factor)
 
 
 @intermediate

@@ -118,6 +118,7 @@ class _Search:
     quarter_turns: int  # CCW quarter turns of the analysis image in which it was found
     image_bgr: np.ndarray  # the analysis image (unrotated)
     scale: float  # analysis px per full-res px
+    upright_front: list[bf.FaceBox] | None = None  # front-128 on the upright frame, min_score
 
 
 # --- geometry helpers ------------------------------------------------------------------------
@@ -234,10 +235,15 @@ def _search(ctx: PhotoContext) -> _Search:
     h, w = bgr.shape[:2]
     models = _models(ctx)
     min_score = float(_params(ctx)["min_score"])
-    # front-128 on all four quarter turns (4 × ~1 ms): the turn with the best face wins
-    turns = [0, 1, 2, 3]
-    per_turn = bf.detect_batch(models.session(bf.FRONT), [_turned(bgr, k) for k in turns],
-                               min_score)
+    # front-128 on all four quarter turns: the turn with the best face wins. A turned frame
+    # must beat the upright one by _UPRIGHT_MARGIN, impossible when upright already scores
+    # ≥ 1 - margin (scores are ≤ 1): then the three turns (rotations, letterboxes, model
+    # calls) are skipped with the same result.
+    front = models.session(bf.FRONT)
+    per_turn = [bf.detect(front, bgr, min_score)]
+    if not per_turn[0] or per_turn[0][0].score < 1.0 - _UPRIGHT_MARGIN:
+        per_turn += bf.detect_batch(front, [_turned(bgr, k) for k in (1, 2, 3)], min_score)
+    turns = list(range(len(per_turn)))
     best: tuple[int, list[bf.FaceBox]] | None = None
     for k, faces in zip(turns, per_turn, strict=True):
         faces = [f for f in faces if k == 0 or f.score >= _TURNED_MIN_SCORE]
@@ -251,17 +257,17 @@ def _search(ctx: PhotoContext) -> _Search:
     if best is None:
         # a small face in a large frame: slower fall-backs, upright first; what they find must
         # also convince FaceMesh (they fire on texture and noise more than front-128 does)
-        for k in turns:
+        for k in range(4):
             faces = _find_small(models, bgr, max(min_score, _TURNED_MIN_SCORE if k else 0.0), k)
             for top in sorted(faces, key=lambda f: -_rank(f, w, h))[:3]:
                 if _mesh_confirms(ctx, bgr, 0, top):
-                    return _Search(top, k, bgr, image.scale)
-        return _Search(None, 0, bgr, image.scale)
+                    return _Search(top, k, bgr, image.scale, per_turn[0])
+        return _Search(None, 0, bgr, image.scale, per_turn[0])
     k, faces = best
     affine = _turn_affine(k, w, h)
     mapped = [_map_face(f, affine) for f in faces]
     top = max(mapped, key=lambda f: _rank(f, w, h))
-    return _Search(top, k, bgr, image.scale)
+    return _Search(top, k, bgr, image.scale, per_turn[0])
 
 
 def _to_full(face: bf.FaceBox, scale: float) -> Detection:
@@ -343,7 +349,11 @@ def detections(ctx: PhotoContext) -> list[Detection]:
             images.append(turned[y0:y1, x0:x1])
             offsets.append((x0, y0))
     per_image = bf.detect_batch(models.session(bf.BACK), images, other_min)
-    front = bf.detect(models.session(bf.FRONT), turned, other_min)
+    if k == 0 and found.upright_front is not None and other_min == float(
+            _params(ctx)["min_score"]):
+        front = found.upright_front  # the search already ran front-128 on this very frame
+    else:
+        front = bf.detect(models.session(bf.FRONT), turned, other_min)
     candidates: list[bf.FaceBox] = []
     for faces, (ox, oy) in zip(per_image, offsets, strict=True):
         for f in faces:

@@ -12,6 +12,8 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import IO, Any
 
+import cv2
+
 from photocheck import __version__
 from photocheck.checks import CHECKS
 from photocheck.checks.base import Check, finding, not_assessed
@@ -81,6 +83,7 @@ class Validator:
         self.profile = profile if isinstance(profile, Profile) else load_profile(profile)
         self._models = models
         self._models_lock = threading.Lock()
+        self._twin: Validator | None = None
 
     @property
     def models(self) -> Any:
@@ -171,16 +174,43 @@ class Validator:
         applied_on: dt.date | str | None = None,
         threads: int | None = None,
     ) -> list[Report]:
-        """Check many photos on a thread pool (onnxruntime and OpenCV release the GIL)."""
+        """Check many photos on a thread pool (onnxruntime and OpenCV release the GIL).
+
+        With several workers each photo runs single-threaded: model sessions with one intra-op
+        thread (a sibling set of sessions when this validator's own use more) and OpenCV limited
+        to one thread while the pool runs, so the workers do not oversubscribe the cores.
+        """
         declared = normalise(exceptions)
         workers = threads or min(len(sources), os.cpu_count() or 1) or 1
         if workers == 1:
             return [self.check(s, exceptions=declared, applied_on=applied_on) for s in sources]
-        with ThreadPoolExecutor(max_workers=workers) as pool:
-            return list(
-                pool.map(lambda s: self.check(s, exceptions=declared, applied_on=applied_on),
-                         sources)
-            )
+        worker = self._parallel_worker()
+        cv_threads = cv2.getNumThreads()
+        cv2.setNumThreads(1)
+        try:
+            with ThreadPoolExecutor(max_workers=workers) as pool:
+                return list(
+                    pool.map(
+                        lambda s: worker.check(s, exceptions=declared, applied_on=applied_on),
+                        sources,
+                    )
+                )
+        finally:
+            cv2.setNumThreads(cv_threads)
+
+    def _parallel_worker(self) -> Validator:
+        """This validator, or a twin on single-threaded model sessions (created once)."""
+        models = self.models
+        if getattr(models, "threads", 1) == 1:
+            return self
+        with self._models_lock:
+            twin = self._twin
+            if twin is None:
+                from photocheck.inference import Models
+
+                twin = Validator(self.profile, models=Models.load(models.directory, threads=1))
+                self._twin = twin
+        return twin
 
     def _run_check(self, check: Check, ctx: PhotoContext) -> list[Finding]:
         params = self.profile.section(check.name)
