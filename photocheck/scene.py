@@ -142,7 +142,7 @@ def face_crop(ctx: PhotoContext) -> FaceCrop:
     if analysis.scale >= 1.0 / factor - 1e-6:
         image = analysis
     else:
-        image = decode.decode(ctx.data, decode.header(ctx), factor)
+        image = decode.reduced_image(ctx, factor)  # shared with analysis_image (decode.py)
     frame = frame_full.scaled(image.scale)
     h, w = image.bgr.shape[:2]
     x0, y0, x1, y1 = crop_box(frame, w, h)
