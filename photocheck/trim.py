@@ -413,7 +413,7 @@ def find_print(small: np.ndarray, *, min_area_ratio: float = 0.03) -> PrintRect 
             corners.append(p)
     if any(c is None for c in corners) or len(corners) != 4:
         corners = [b.astype(float) for b in box]
-    quad, support = _refine_edges(small, np.array(corners, float), step_min=max(4.0, noise))
+    quad, support = _refine_edges(small, np.array(corners, float), step_min=max(2.5, noise))
     if support < 0.5:
         # a side without a colour step along most of its length is not a print's edge (a print
         # whose background matches the bed): no crop rather than a skewed one
