@@ -178,7 +178,9 @@ def run(photos: Path, threads: int, only: str | None, profile: str,
     def one(row: Row) -> tuple[Row, dict[str, Any], float]:
         declared: list[str] = []
         if exceptions_by_label:
-            if _attrs(row) & {"hijab", "religious_head_covering", "head_wrap"}:
+            if row["category"] == "c_head_covering" or _attrs(row) & {
+                "hijab", "religious_head_covering", "head_wrap", "non_religious_head_covering"
+            }:
                 declared.append("head_covering")
             if "infant" in _attrs(row):
                 declared.append("infant")
