@@ -166,3 +166,47 @@ def test_segment_helper_builds_valid_jpeg() -> None:
     data = make_jpeg(64, 64)
     spliced = data[:2] + segment(0xFE, b"hello") + data[2:]
     assert decode.parse_jpeg(spliced).comments == (b"hello",)
+
+
+def _smooth_jpeg(width: int, height: int) -> bytes:
+    import cv2
+
+    yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
+    bgr = np.stack([xx / width * 200 + 20, yy / height * 200 + 20,
+                    (xx + yy) / (width + height) * 150 + 50], axis=2).astype(np.uint8)
+    ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 95])
+    assert ok
+    return buf.tobytes()
+
+
+def test_large_photo_analysis_is_the_half_decode_halved_and_shared() -> None:
+    import cv2
+
+    data = _smooth_jpeg(2600, 1950)  # long side 2600: 1/4 for a 640-px analysis target
+    ctx = PhotoContext(data=data, source="big.jpg", profile=load_profile("online"))
+    analysis = decode.analysis_image(ctx)
+    assert analysis.bgr.shape == (488, 650, 3)  # ceil(1950 / 4), ceil(2600 / 4)
+    assert analysis.scale == pytest.approx(0.25)
+    half = decode.reduced_image(ctx, 2)
+    assert half.bgr.shape == (975, 1300, 3)
+    assert ctx.has("decode_1_2")  # decoded once, while making the analysis image
+    assert decode.reduced_image(ctx, 2) is half
+    # within a grey level of the 1/4 DCT decode it replaces
+    dct = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_REDUCED_COLOR_4)
+    diff = np.abs(dct.astype(np.int16) - analysis.bgr.astype(np.int16))
+    assert diff.mean() < 1.0 and diff.max() <= 6
+
+
+def test_halve_exact_on_tiny_array() -> None:
+    bgr = np.repeat(np.array([[0, 4, 8, 12], [4, 8, 12, 16]], np.uint8)[:, :, None], 3, axis=2)
+    out = decode.halve(decode.Decoded(bgr=bgr, scale=0.5))
+    assert out.bgr[:, :, 0].tolist() == [[4, 12]]
+    assert out.scale == 0.25
+
+
+def test_small_photo_analysis_is_a_direct_dct_decode() -> None:
+    data = _smooth_jpeg(1400, 1000)  # 1/2 is the largest reduction keeping 640 px
+    ctx = PhotoContext(data=data, source="mid.jpg", profile=load_profile("online"))
+    analysis = decode.analysis_image(ctx)
+    assert analysis.bgr.shape == (500, 700, 3)
+    assert decode.reduced_image(ctx, 2) is analysis
