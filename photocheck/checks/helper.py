@@ -6,8 +6,16 @@ Emitted only when ``infant`` is declared. Three kinds of evidence, any one is en
 
 - another face among ``photocheck.face.detections`` (besides the infant's);
 - a person-mask region of some size not connected to the infant's own region;
-- a skin-coloured region (skin model from the infant's own face) outside the infant's
-  person region and head that reaches the frame border — a hand or arm coming in.
+- a skin-coloured region (hue and colourfulness of the infant's own face skin) that comes
+  in through the frame border where the infant's body does not leave it: not through the
+  edge the chin points to, not along a side below the chin in one long stretch (shoulders),
+  not broadly joined to the head (neck, fair hair), smooth like skin (not hair texture), and
+  touching no more border than a limb does (a skin-toned backdrop touches much more).
+
+Measured on the synthetic composites of ``tests/synthetic_helper.py`` over the compliant
+photos: see ``benchmarks/helper_visible.py``. Known blind spots: a hand or arm coming in
+through the edge below the chin (where the body leaves), one laid along an edge, one touching
+the head broadly, and a helper's skin of a clearly different hue from the infant's.
 """
 
 from __future__ import annotations
