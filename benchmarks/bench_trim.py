@@ -11,11 +11,12 @@ itself), ``test_trim_matte_crown`` (same with the MODNet crown instead of the pl
 one), and ``test_trim_and_check`` (plus every content check of the ``mail`` profile on the
 output). Single thread: OpenCV and onnxruntime are limited to one thread.
 
-Measured at commit ca04613 (2 cores, load average ~23): decode 283 ms; trim 2.66×, trim with the
-MODNet crown 4.30×, trim + content checks 7.74×. Stage medians (× decode): full decode 1.02,
-reduced /2 decode (made by the file check, reused for detection) 0.51, print detection ~0.3,
-BlazeFace 0.07, FaceMesh 0.32, output warp + JPEG encode 0.60 — the 1.5× target is not met: the
-full decode plus the reduced decode the file check already costs 1.5×.
+Measured (commit 51583d3, 2 cores shared, load average ~23): interleaving decode and trim 15
+times, trim / decode = 2.74× median (2.65–2.94 interquartile); pytest-benchmark runs gave 2.7×
+and 4.7× depending on when the decode rounds fell. Stages (× decode): full decode 0.82, the
+reduced /2 decode the file check makes (reused for detection) 0.40, FaceMesh 0.33, BlazeFace
+0.09, output warp + JPEG encode 0.53, detection + upright warp + crown ~0.55. With the MODNet
+crown ~4.3×; with the content checks of the output ~8×. The 1.5× target is not met.
 """
 
 from __future__ import annotations
