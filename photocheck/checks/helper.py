@@ -87,6 +87,11 @@ def measure(ctx: PhotoContext, params: Mapping[str, Any]) -> dict[str, Any]:
     body_edge = (2 if down[1] > 0 else 0) if abs(down[1]) >= abs(down[0]) else \
         (1 if down[0] > 0 else 3)
     body_exit = hm.body_exit_mask(h, w, chin, down, params["body_exit_below_chin"] * length)
+    # only below the eyes does skin join the head as the infant's own (neck, shoulders): a
+    # hand on the hair does not
+    eyes = marks[[33, 133, 362, 263]].mean(axis=0)
+    yy, xx = np.mgrid[0:h, 0:w]
+    join_zone = (xx - eyes[0]) * down[0] + (yy - eyes[1]) * down[1] > 0
     ycrcb = cv2.cvtColor(bgr, cv2.COLOR_BGR2YCrCb)
     model = hm.skin_model(ycrcb, face_mask.astype(bool))
     skin: list[hm.Region] = []
@@ -97,7 +102,7 @@ def measure(ctx: PhotoContext, params: Mapping[str, Any]) -> dict[str, Any]:
             chroma_range=(params["skin_min_chroma_ratio"], params["skin_max_chroma_ratio"]),
             min_luma_frac=params["skin_min_luma_frac"], face_mask=face_mask.astype(bool),
             max_texture_ratio=params["max_texture_ratio"],
-            max_run_frac=params["max_contact_frac"])
+            max_run_frac=params["max_contact_frac"], join_zone=join_zone)
             if r.area_frac >= params["min_skin_area_frac"]]
     return {
         "other_faces": len(others),

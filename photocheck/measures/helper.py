@@ -228,7 +228,7 @@ def border_skin_regions(
     max_hue_deg: float = 15.0, chroma_range: tuple[float, float] = (0.5, 2.5),
     min_luma_frac: float = 0.35, min_run_frac: float = 0.02, long_run_frac: float = 0.2,
     max_run_frac: float = 0.35, face_mask: np.ndarray | None = None,
-    max_texture_ratio: float = 2.0,
+    max_texture_ratio: float = 2.0, join_zone: np.ndarray | None = None,
 ) -> list[Region]:
     """Skin-coloured regions coming in through a frame edge the infant's body does not leave by.
 
@@ -265,6 +265,9 @@ def border_skin_regions(
         more than ``max_texture_ratio`` times the face's is hair or fabric, not skin.
     max_texture_ratio : float
         See ``face_mask``.
+    join_zone : numpy.ndarray, optional
+        bool ``(H, W)``: where a region may join the head to count as the infant's own
+        (below the eyes: neck and shoulders); default everywhere.
     """
     h, w = ycrcb.shape[:2]
     skin = skin_like(ycrcb, model, max_hue_deg=max_hue_deg, chroma_range=chroma_range,
@@ -279,6 +282,8 @@ def border_skin_regions(
     _, core = cv2.connectedComponents(cv2.erode(skin, kernel), connectivity=8)
     # the erosion moved the skin away from the head by k/2: reach that far and more
     ring = cv2.dilate(head.astype(np.uint8), np.ones((2 * k + 1, 2 * k + 1), np.uint8)) > 0
+    if join_zone is not None:
+        ring &= join_zone
     joined_core = np.isin(core, list(set(np.unique(core[ring]).tolist()) - {0}))
     own_px = cv2.dilate(joined_core.astype(np.uint8), kernel).astype(bool) & (skin > 0)
     skin = (skin > 0) & ~own_px
