@@ -3,7 +3,9 @@
 Run: ``python -m pytest benchmarks/test_speed.py --benchmark-only`` — the terminal summary prints
 each median as a ratio to ``test_decode_full`` of the same group (same file, same run), and writes
 ``benchmarks/results/ratios.json`` and ``stages.json`` (per-stage medians of the checks).
-Single thread: OpenCV and onnxruntime are limited to one thread.
+Single thread: OpenCV and onnxruntime are limited to one thread. On a shared, loaded machine add
+``--benchmark-timer time.process_time``: the ratios are then of CPU time, which the load barely
+moves (wall-clock ratios swing by 2× there).
 """
 
 from __future__ import annotations
