@@ -5,7 +5,7 @@ Run from the repository root::
     PHOTOCHECK_API_KEYS=key1,key2 uvicorn api:app --host 0.0.0.0 --port 8000
 
 Everything about images lives in the library; this module only maps HTTP to
-``Validator.check`` / ``photocheck.trim.trim`` and back (DESIGN.md §6):
+``Validator.check`` / ``photocheck.trimming.trim`` and back (DESIGN.md §6):
 
 * settings come from ``PHOTOCHECK_*`` environment variables (:class:`Settings`);
 * models are loaded once in the lifespan, one shared ``Validator`` per profile;
@@ -671,7 +671,7 @@ async def run_in_pool(rt: Runtime, metrics: Metrics, fn: Callable[..., Any], *ar
 
 def _load_trim() -> Callable[..., Any] | None:
     try:
-        from photocheck.trim import trim
+        from photocheck.trimming import trim
     except ImportError:
         return None
     return trim  # type: ignore[no-any-return]
@@ -768,7 +768,7 @@ def create_app(
     models : photocheck.inference.Models, optional
         Shared model sessions (default ``Models.load()``), warmed up at start-up.
     trimmer : callable, optional
-        Replaces ``photocheck.trim.trim`` (tests).
+        Replaces ``photocheck.trimming.trim`` (tests).
     """
     if settings is not None:
         _check_settings(settings)
@@ -855,7 +855,7 @@ def create_app(
         description="Returns the trimmed JPEG, or with `Accept: application/json` the report "
                     "plus `output.bytes`. When no output can be made (not trimmable), the "
                     "report comes back as JSON with status 422 unless JSON was asked for "
-                    "(then 200 with `output: null`). 501 while `photocheck.trim` is absent.",
+                    "(then 200 with `output: null`). 501 while `photocheck.trimming` is absent.",
         openapi_extra=_CHECK_BODY,
         responses={200: {"content": {"image/jpeg": _BINARY,
                                      "application/json": {"schema": _REPORT_SCHEMA}}},
@@ -873,7 +873,7 @@ def create_app(
         rt = _runtime(request)
         trim_fn = rt.trimmer or _load_trim()
         if trim_fn is None:
-            raise HTTPException(501, "trimming is not available: photocheck.trim is not "
+            raise HTTPException(501, "trimming is not available: photocheck.trimming is not "
                                      "installed in this build")
         upload = await read_upload(request)
         params = check_params(rt, request, upload, allowed=("dpi", "out_dpi"),

@@ -57,7 +57,7 @@ class Options:
     scheduler : str or object, optional
         A Dask scheduler address, or a ``distributed.Client`` / ``LocalCluster`` to use.
     processor : str
-        ``module:function`` of the per-scan processor (default :func:`photocheck.trim.trim`).
+        ``module:function`` of the per-scan processor (default :func:`photocheck.trimming.trim`).
     chunk_size : int
         Scans per worker task (>1 lets a processor batch its model calls).
     in_flight : int, optional

@@ -272,7 +272,7 @@ def error_line(
     return line
 
 
-# --- the default processor: photocheck.trim ----------------------------------------------------
+# --- the default processor: photocheck.trimming ------------------------------------------------
 
 _trim_state: dict[Any, Any] = {}
 
@@ -287,8 +287,8 @@ def trim_processor(
     dpi: float | None = None,
     out_dpi: int = 600,
 ) -> tuple[Report | dict[str, Any], bytes | None]:
-    """Trim and check one scan with :func:`photocheck.trim.trim` (the default processor)."""
-    from photocheck import trim as trim_module
+    """Trim and check one scan with :func:`photocheck.trimming.trim` (the default processor)."""
+    from photocheck import trimming as trim_module
 
     fn = trim_module.trim
     accepted = _accepted_kwargs(fn)
@@ -301,7 +301,7 @@ def trim_processor(
     kwargs = {k: v for k, v in wanted.items() if k in accepted}
     missing = [k for k in ("exceptions", "applied_on") if wanted[k] and k not in accepted]
     if missing:
-        raise TypeError(f"photocheck.trim.trim does not accept {', '.join(missing)}")
+        raise TypeError(f"photocheck.trimming.trim does not accept {', '.join(missing)}")
     result = fn(data, **kwargs)
     return result.report, result.jpeg
 
@@ -340,7 +340,7 @@ def _validator(profile: str) -> Any:
 
 def _trim_warm_up() -> None:
     """Load the models once per worker, single-threaded (``Models.load(threads=1)``)."""
-    import photocheck.trim  # noqa: F401 - import errors surface at start-up, not per scan
+    import photocheck.trimming  # noqa: F401 - import errors surface at start-up, not per scan
 
     _models().warm_up()
 

@@ -7,7 +7,7 @@ Scans are generated once (into ``--cache``, default a temporary folder) with
 photocheck's own pipeline; a drawn portrait when ../shared is absent) rendered as prints with
 varied size, face height, position, rotation (±4°), dpi (300/600), paper tint and noise. Each
 worker count then processes all of them into a fresh output folder with the real default
-processor (:func:`photocheck.trim.trim`, models loaded once per worker, onnxruntime and OpenCV
+processor (:func:`photocheck.trimming.trim`, models loaded once per worker, onnxruntime and OpenCV
 single-threaded). Reported: wall time including worker start-up, steady-state throughput (first
 to last result), their ratios to 1 worker, the load average (the machine may be shared), and
 whether every run gave the same verdicts. Results go to ``benchmarks/results/bench_batch.json``.
@@ -35,7 +35,7 @@ RESULTS = Path(__file__).resolve().parent / "results" / "bench_batch.json"
 def portraits(count: int = 4) -> list:
     """Compliant portraits with their crown/chin/nose from photocheck (or a drawn one)."""
     from benchmarks.scan_synth import Portrait, drawn_portrait
-    from photocheck.trim import pipeline_geometry
+    from photocheck.trimming import pipeline_geometry
     from photocheck.validator import Validator
 
     out = []

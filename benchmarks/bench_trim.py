@@ -63,7 +63,7 @@ def test_decode_full(benchmark, scan: bytes) -> None:
 
 
 def test_trim(benchmark, validator: Validator, scan: bytes) -> None:
-    from photocheck.trim import trim
+    from photocheck.trimming import trim
 
     benchmark.group = "trim_a6_600dpi"
     result = benchmark(trim, scan, validator=validator, check_output=False)
@@ -72,7 +72,7 @@ def test_trim(benchmark, validator: Validator, scan: bytes) -> None:
 
 
 def test_trim_matte_crown(benchmark, validator: Validator, scan: bytes) -> None:
-    from photocheck.trim import trim
+    from photocheck.trimming import trim
 
     profile = load_profile("mail")
     sections = {k: dict(v) for k, v in profile.sections.items()}
@@ -86,7 +86,7 @@ def test_trim_matte_crown(benchmark, validator: Validator, scan: bytes) -> None:
 
 
 def test_trim_and_check(benchmark, validator: Validator, scan: bytes) -> None:
-    from photocheck.trim import trim
+    from photocheck.trimming import trim
 
     benchmark.group = "trim_a6_600dpi"
     result = benchmark(trim, scan, validator=validator, applied_on="2026-11-21")

@@ -310,10 +310,10 @@ def expected_trim(
 ) -> tuple[bool, str | None]:
     """Whether the standard crop fits the print (ground truth), and the reason when not.
 
-    The same solver trimming uses (:func:`photocheck.trim.plan_crop`), fed with the true
+    The same solver trimming uses (:func:`photocheck.trimming.plan_crop`), fed with the true
     geometry in scan px instead of measured geometry.
     """
-    from photocheck.trim import FaceGeometry, plan_crop
+    from photocheck.trimming import FaceGeometry, plan_crop
 
     ppm = spec.dpi / MM_PER_INCH
     nose_x = spec.width_mm / 2 + spec.nose_dx_mm
@@ -345,13 +345,13 @@ def ambiguous(spec: PrintSpec, *, delta_mm: float = 0.5, **kwargs: float) -> boo
 def portrait_from_photo(path: str, validator: object | None = None) -> Portrait | None:
     """A real portrait with its crown, chin and nose line measured once by photocheck.
 
-    The same definitions trimming uses (:func:`photocheck.trim.pipeline_geometry`), so the
+    The same definitions trimming uses (:func:`photocheck.trimming.pipeline_geometry`), so the
     ground truth of a generated scan is photocheck's own reading of the source, transformed.
     Returns None when photocheck finds no face or the crown is cut off by the photo's border.
     """
     from photocheck import decode
     from photocheck.context import NotAssessable
-    from photocheck.trim import pipeline_geometry
+    from photocheck.trimming import pipeline_geometry
     from photocheck.validator import Validator
 
     v = validator if isinstance(validator, Validator) else Validator("mail")
@@ -367,7 +367,7 @@ def portrait_from_photo(path: str, validator: object | None = None) -> Portrait 
 
 
 def drawn_face_geometry(ctx: object) -> object:
-    """A ``face_geometry`` provider for :func:`photocheck.trim.trim` on drawings.
+    """A ``face_geometry`` provider for :func:`photocheck.trimming.trim` on drawings.
 
     :func:`drawn_geometry` on the context's pixels; the crown counts as cut off when the hair
     reaches the image's first rows (as ``person.crown_info`` reports ``at_edge``).
@@ -379,7 +379,7 @@ def drawn_face_geometry(ctx: object) -> object:
     """
     from photocheck import decode
     from photocheck.context import NotAssessable, PhotoContext
-    from photocheck.trim import FaceGeometry
+    from photocheck.trimming import FaceGeometry
 
     assert isinstance(ctx, PhotoContext)
     found = drawn_geometry(decode.full_image(ctx).bgr)

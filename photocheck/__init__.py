@@ -18,6 +18,7 @@ from photocheck.profiles import Profile, ProfileError, load_profile  # noqa: E40
 from photocheck.report import Finding, Report, Status, Verdict  # noqa: E402
 
 if TYPE_CHECKING:
+    from photocheck.trimming import TrimResult, trim
     from photocheck.validator import Source, Validator
 
 __all__ = [
@@ -26,11 +27,13 @@ __all__ = [
     "ProfileError",
     "Report",
     "Status",
+    "TrimResult",
     "UnknownExceptionError",
     "Validator",
     "Verdict",
     "check",
     "load_profile",
+    "trim",
 ]
 
 _shared: dict[str, Validator] = {}
@@ -77,8 +80,13 @@ def check(
 
 
 def __getattr__(name: str) -> object:
+    # Heavy modules (OpenCV, the face pipeline) load only when used.
     if name == "Validator":
         from photocheck.validator import Validator
 
         return Validator
+    if name in ("trim", "TrimResult"):
+        from photocheck import trimming
+
+        return getattr(trimming, name)
     raise AttributeError(name)

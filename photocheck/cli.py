@@ -216,8 +216,8 @@ def format_plain(report: Report, lang: str = "en") -> str:
 # --- entry point -----------------------------------------------------------------------------
 
 def add_trim(subparsers: Subparsers) -> argparse.ArgumentParser:
-    """``photocheck trim``: see :func:`photocheck.trim.add_trim_parser`."""
-    from photocheck.trim import add_trim_parser
+    """``photocheck trim``: see :func:`photocheck.trimming.add_trim_parser`."""
+    from photocheck.trimming import add_trim_parser
 
     return add_trim_parser(subparsers)  # type: ignore[no-any-return]
 

@@ -588,12 +588,12 @@ def test_trim_is_501_while_photocheck_trim_is_absent(monkeypatch: pytest.MonkeyP
     with fake_client() as c:
         r = c.post("/v1/trim", content=b"scan", headers={**JPEG, **AUTH})
     assert r.status_code == 501
-    assert "photocheck.trim" in r.json()["detail"]
+    assert "photocheck.trimming" in r.json()["detail"]
 
 
 def test_real_trim_of_garbage_is_a_report(client: TestClient) -> None:
     if api._load_trim() is None:
-        pytest.skip("photocheck.trim is absent")
+        pytest.skip("photocheck.trimming is absent")
     r = client.post("/v1/trim", content=b"not a scan", headers={**JPEG, **AUTH})
     assert r.status_code == 422
     assert r.json()["output"] is None

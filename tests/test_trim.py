@@ -1,4 +1,4 @@
-"""photocheck.trim: generated scans with known geometry, refusals, bad input, real scans."""
+"""photocheck.trimming: generated scans with known geometry, refusals, bad input, real scans."""
 
 from __future__ import annotations
 
@@ -22,7 +22,7 @@ from benchmarks.scan_synth import (
 )
 from photocheck import decode
 from photocheck.report import Status
-from photocheck.trim import (
+from photocheck.trimming import (
     FaceGeometry,
     PrintRect,
     encode_jpeg,

@@ -1,6 +1,6 @@
 """The ``trim`` check (mode ``trim`` only): finding the print in a scan and cutting the standard.
 
-Its codes are produced by :func:`photocheck.trim.trim_outcome` on the scan's context;
+Its codes are produced by :func:`photocheck.trimming.trim_outcome` on the scan's context;
 ``photocheck.check`` never runs it (a finished photo has no scanner bed). Its profile section
 holds the trimming parameters.
 """
@@ -17,7 +17,7 @@ from photocheck.report import Finding
 
 def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterable[Finding]:
     """Yield ``trim.photo_not_found``, ``trim.print_size`` and ``trim.not_trimmable``."""
-    from photocheck.trim import run_trim_check
+    from photocheck.trimming import run_trim_check
 
     yield from run_trim_check(ctx, params)
 

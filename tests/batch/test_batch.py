@@ -1,7 +1,7 @@
 """Batch reprocessing: outputs, journal, resume after a kill, error lines, fsspec, Dask parity.
 
 Most tests use the deterministic stand-in processor of :mod:`tests.batch.fake` (no models); one
-test runs the real default processor (:func:`photocheck.trim.trim`) on a generated scan.
+test runs the real default processor (:func:`photocheck.trimming.trim`) on a generated scan.
 """
 
 from __future__ import annotations
@@ -396,7 +396,7 @@ def test_dask_local_cluster_matches_local_run(tmp_path: Path) -> None:
 
 def test_default_processor_runs_photocheck_trim(tmp_path: Path) -> None:
     scan_synth = pytest.importorskip("benchmarks.scan_synth")
-    pytest.importorskip("photocheck.trim")
+    pytest.importorskip("photocheck.trimming")
     scan = scan_synth.render_scan(scan_synth.drawn_portrait(),
                                   scan_synth.PrintSpec(dpi=300, rotation_deg=2.0, seed=3))
     line, jpeg = process_one(Task("bed/scan7.jpg", scan.data, None, exceptions=("infant",)))
