@@ -10,12 +10,15 @@ Label → expected-code mapping (a photo is a *positive* when the code should fa
 - ``file.format``: positive png, heif, heic, avif, webp, gif, tiff, bmp, not_an_image,
   html_named_jpg, empty_file; negative jpeg.
 - ``file.colour_mode``: positive cmyk (fail) or grayscale (warn); negative other jpeg.
-- ``file.corrupt``: positive corrupt, truncated, decode_error; negative other jpeg.
+- ``file.corrupt``: positive corrupt, truncated, decode_error (not the non-images, which are
+  ``file.format``); negative other jpeg.
 - ``file.pixels_too_small``: positive below_480px (decodable); negative decodable ≥ 480 px.
 - ``file.bytes_too_small``: positive under_20KB; negative other jpeg.
 - ``metadata.edited``: positive any ``edited_*``; negative exif_camera or resaved_gd_jpeg
   without ``edited_*``.
-- ``face.not_found``: positive no_face; negative a_compliant_plain_bg.
+- ``face.not_found``: positive no_face among decodable images (HEIC, truncated files and the
+  280 MP header are not decoded: their face rules are ``not_assessed``); negative
+  a_compliant_plain_bg.
 - ``face.multiple``: positive multi_face (≥ 480 px); negative a_compliant_plain_bg.
 - ``pose.*`` (any pose code): positive turned, tilted, profile, roll, yaw, pitch, head_up,
   head_down; negative frontal in a_compliant_plain_bg.
@@ -74,6 +77,8 @@ NON_JPEG = {"png", "heif", "heic", "avif", "webp", "gif", "tiff", "bmp", "not_an
             "html_named_jpg", "empty_file"}
 POSE_LABELS = {"turned", "tilted", "profile", "roll", "yaw", "pitch", "head_up", "head_down"}
 BROKEN = {"corrupt", "truncated", "decode_error", "unreadable"}
+NOT_IMAGE = {"not_an_image", "html_named_jpg", "empty_file"}  # file.format, not file.corrupt
+UNDECODABLE = BROKEN | NOT_IMAGE | {"heic", "heif", "decompression_bomb"}
 
 Row = dict[str, Any]
 Pred = Callable[[Row], bool]
@@ -115,7 +120,7 @@ EXPECTATIONS: list[Expectation] = [
     Expectation("file.colour_mode", lambda r: bool(_attrs(r) & {"cmyk", "grayscale"}),
                 lambda r: "jpeg" in _attrs(r) and not _attrs(r) & {"cmyk", "grayscale"},
                 "CMYK fails, grayscale warns"),
-    Expectation("file.corrupt", lambda r: bool(_attrs(r) & BROKEN),
+    Expectation("file.corrupt", lambda r: bool(_attrs(r) & BROKEN) and not _attrs(r) & NOT_IMAGE,
                 lambda r: "jpeg" in _attrs(r) and not _attrs(r) & BROKEN, "truncated/corrupt"),
     Expectation("file.pixels_too_small", lambda r: "below_480px" in _attrs(r) and _decodable(r),
                 lambda r: _big(r) and _decodable(r) and int(r["width"] or 0) > 0, "< 480 px"),
@@ -125,7 +130,9 @@ EXPECTATIONS: list[Expectation] = [
                 lambda r: any(a.startswith("edited_") for a in _attrs(r)),
                 lambda r: bool(_attrs(r) & {"exif_camera", "resaved_gd_jpeg"})
                 and not any(a.startswith("edited_") for a in _attrs(r)), "editor evidence"),
-    Expectation("face.not_found", lambda r: "no_face" in _attrs(r), _compliant, "no face"),
+    Expectation("face.not_found",
+                lambda r: "no_face" in _attrs(r) and not _attrs(r) & UNDECODABLE, _compliant,
+                "no face (decodable images)"),
     Expectation("face.multiple", lambda r: "multi_face" in _attrs(r) and _big(r), _compliant,
                 "another person"),
     Expectation("pose.*", lambda r: bool(_attrs(r) & POSE_LABELS),
