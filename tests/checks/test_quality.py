@@ -3,57 +3,16 @@ degradations with known answers: each clear degradation is detected, each mild o
 
 from __future__ import annotations
 
-import pytest
-
 from photocheck.checks import quality
 from photocheck.validator import Validator
-from tests.helpers import make_jpeg, shared_photos
-from tests.synthetic import DEGRADATIONS, Prepared, degrade, prepare, run_check
-
-PHOTOS = (
-    "a_compliant_plain_bg/london_041_03.jpg",
-    "a_compliant_plain_bg/canada_095m.jpg",
-    "a_compliant_plain_bg/interfaces_057.jpg",
-)
-FLAGGED = {"fail", "warn"}
-NAMES = [n for n, d in DEGRADATIONS.items() if d.code.startswith("quality.")]
+from tests.checks.scene_cases import SceneCases, pytest_generate_tests  # noqa: F401
+from tests.helpers import make_jpeg
+from tests.synthetic import run_check
 
 
-@pytest.fixture(scope="module")
-def validator(models) -> Validator:
-    return Validator("online", models=models)
+class TestQuality(SceneCases):
+    check = quality
 
-
-@pytest.fixture(scope="module")
-def photos(validator: Validator) -> list[Prepared]:
-    root = shared_photos()
-    return [prepare(validator, name, (root / name).read_bytes()) for name in PHOTOS]
-
-
-def test_compliant_photos_pass(validator: Validator, photos: list[Prepared]) -> None:
-    for photo in photos:
-        statuses = run_check(validator, quality.CHECK, photo.data)
-        assert set(statuses) == set(quality.CODES)
-        assert set(statuses.values()) == {"pass"}, (photo.name, statuses)
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_clear_degradation_is_detected(validator: Validator, photos: list[Prepared],
-                                       name: str) -> None:
-    codes = DEGRADATIONS[name].codes
-    for i, photo in enumerate(photos):
-        statuses = run_check(validator, quality.CHECK, degrade(photo, name, "clear", i))
-        assert any(statuses[c] in FLAGGED for c in codes), (photo.name, statuses)
-
-
-@pytest.mark.parametrize("name", NAMES)
-def test_mild_degradation_passes(validator: Validator, photos: list[Prepared],
-                                 name: str) -> None:
-    for i, photo in enumerate(photos):
-        statuses = run_check(validator, quality.CHECK, degrade(photo, name, "mild", i))
-        assert set(statuses.values()) == {"pass"}, (photo.name, statuses)
-
-
-def test_without_a_face_nothing_is_assessed(validator: Validator) -> None:
-    statuses = run_check(validator, quality.CHECK, make_jpeg(640, 800, noise=False))
-    assert set(statuses.values()) == {"not_assessed"}
+    def test_without_a_face_nothing_is_assessed(self, validator: Validator) -> None:
+        statuses = run_check(validator, quality.CHECK, make_jpeg(640, 800, noise=False))
+        assert set(statuses.values()) == {"not_assessed"}
