@@ -516,5 +516,7 @@ def pose(ctx: PhotoContext) -> Pose:
     info = ctx.face_info if ctx.face_info is not None else {}
     info["pose_deg"] = {"yaw": round(result.yaw_deg, 2), "pitch": round(result.pitch_deg, 2),
                         "roll": round(result.roll_deg, 2)}
+    # the mesh's top point (10), to show how far the crown lies above it
+    info["forehead"] = [round(float(pts[10, 0]), 1), round(float(pts[10, 1]), 1)]
     ctx.face_info = info
     return result
