@@ -23,6 +23,7 @@ from PIL import Image
 
 from photocheck import decode
 from photocheck.context import NotAssessable, PhotoContext, intermediate
+from photocheck.measures.jpeg import IJG_LUMA, natural_order
 
 # exifread logs warnings about odd files to stderr; problems are recorded in the facts instead.
 logging.getLogger("exifread").setLevel(logging.CRITICAL)
@@ -33,20 +34,6 @@ _IRB_SIG = b"Photoshop 3.0\x00"
 _MAX_XMP_BYTES = 4 * 1024 * 1024  # an XMP packet larger than this is not read further
 _MAX_TEXT = 200  # characters kept of any one metadata string
 
-# IJG (libjpeg) standard luminance table (ITU-T T.81 Annex K), the base of quality scaling.
-_IJG_LUMA = np.array([
-    16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55,
-    14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62,
-    18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
-    49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
-], dtype=np.int64)
-# JPEG zig-zag order: position k of a DQT table holds natural-order index _ZIGZAG[k].
-_ZIGZAG = np.array([
-    0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5,
-    12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
-    35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
-    58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
-])
 
 
 @dataclass(frozen=True, slots=True)
@@ -256,7 +243,7 @@ def ijg_quality(luma_natural: np.ndarray) -> int | None:
     """The IJG quality (1–100) whose scaled standard table equals this one exactly, else None."""
     for q in range(100, 0, -1):
         scale = 5000 // q if q < 50 else 200 - 2 * q
-        table = np.clip((_IJG_LUMA * scale + 50) // 100, 1, 255)
+        table = np.clip((IJG_LUMA * scale + 50) // 100, 1, 255)
         if np.array_equal(table, luma_natural):
             return q
     return None
@@ -345,8 +332,7 @@ def parse_metadata(data: bytes, jpeg: decode.JpegSegments | None = None) -> Meta
                 problems.append("Photoshop resources could not be parsed")
         table = jpeg.quant_tables.get(0)
         if table is not None and len(table) == 64:
-            natural = np.zeros(64, dtype=np.int64)
-            natural[_ZIGZAG] = np.asarray(table, dtype=np.int64)
+            natural = natural_order(table)
             luma = tuple(int(v) for v in natural)
             quality = ijg_quality(natural)
     elif kind in ("png", "gif", "webp", "tiff", "bmp", "avif"):

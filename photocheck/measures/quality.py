@@ -12,25 +12,10 @@ from collections.abc import Mapping, Sequence
 import cv2
 import numpy as np
 
+from photocheck.measures.jpeg import IJG_LUMA, natural_order
+
 # Directions for directional sharpness: (dy, dx) unit steps for 0°, 90°, 45°, 135°.
 _DIRECTIONS: tuple[tuple[int, int], ...] = ((0, 1), (1, 0), (1, 1), (1, -1))
-
-# IJG standard luminance quantisation table (JPEG Annex K), natural (row-major) order.
-_IJG_LUMA = np.array([
-    16, 11, 10, 16, 24, 40, 51, 61, 12, 12, 14, 19, 26, 58, 60, 55,
-    14, 13, 16, 24, 40, 57, 69, 56, 14, 17, 22, 29, 51, 87, 80, 62,
-    18, 22, 37, 56, 68, 109, 103, 77, 24, 35, 55, 64, 81, 104, 113, 92,
-    49, 64, 78, 87, 103, 121, 120, 101, 72, 92, 95, 98, 112, 100, 103, 99,
-], dtype=np.float64)
-
-# Zig-zag order → natural order index (DQT segments store tables in zig-zag order).
-_ZIGZAG = np.array([
-    0, 1, 8, 16, 9, 2, 3, 10, 17, 24, 32, 25, 18, 11, 4, 5,
-    12, 19, 26, 33, 40, 48, 41, 34, 27, 20, 13, 6, 7, 14, 21, 28,
-    35, 42, 49, 56, 57, 50, 43, 36, 29, 22, 15, 23, 30, 37, 44, 51,
-    58, 59, 52, 45, 38, 31, 39, 46, 53, 60, 61, 54, 47, 55, 62, 63,
-])
-
 
 def _shift_diff(gray: np.ndarray, dy: int, dx: int, step: int) -> np.ndarray:
     """``I(p + step·d) − I(p)`` over the valid part of the array."""
@@ -192,9 +177,8 @@ def jpeg_quality(quant_tables: Mapping[int, Sequence[int]]) -> float | None:
     table = quant_tables.get(0) if quant_tables else None
     if table is None or len(table) != 64:
         return None
-    natural = np.empty(64, dtype=np.float64)
-    natural[_ZIGZAG] = np.asarray(table, dtype=np.float64)
-    scale = float(np.median(natural / _IJG_LUMA)) * 100.0
+    natural = natural_order(table, np.float64)
+    scale = float(np.median(natural / IJG_LUMA)) * 100.0
     if scale <= 0:
         return None
     quality = 5000.0 / scale if scale > 100.0 else (200.0 - scale) / 2.0
