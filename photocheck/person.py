@@ -16,6 +16,7 @@ import numpy as np
 from photocheck import decode
 from photocheck.context import NotAssessable, PhotoContext, intermediate
 from photocheck.inference.segmentation import modnet_alpha, selfie_mask
+from photocheck.measures.silhouette import top_edge_profile
 
 # FaceMesh indices (see the face interface contract).
 CHIN_IDX = 152
@@ -208,17 +209,9 @@ def crown_from_matte(
     region = labels == label
     u0 = int(np.clip(np.floor(column_u[0]), 0, w - 1))
     u1 = int(np.clip(np.ceil(column_u[1]), u0 + 1, w))
-    col = region[:, u0:u1]
-    has = col.any(axis=0)
-    if not has.any():
+    tops = top_edge_profile(region[:, u0:u1], h)
+    if tops is None:
         return None
-    tops = np.where(has, col.argmax(axis=0), h).astype(np.float64)
-    # a 5-column running median ignores single stray hairs standing up from the head
-    k = min(5, tops.size)
-    if k >= 3:
-        pad = np.pad(tops, (k // 2, k // 2), mode="edge")
-        windows = np.lib.stride_tricks.sliding_window_view(pad, k)
-        tops = np.median(windows, axis=1)
     i = int(np.argmin(tops))
     v = float(tops[i])
     u = float(u0 + i)

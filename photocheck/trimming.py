@@ -42,6 +42,7 @@ from photocheck import decode
 from photocheck.checks.base import finding, not_assessed
 from photocheck.context import NotAssessable, PhotoContext, intermediate
 from photocheck.geometry import CropSolution, Tolerances, standard_crop
+from photocheck.measures.silhouette import top_edge_profile
 from photocheck.report import Finding, Report, Status
 
 MM_PER_INCH = 25.4
@@ -147,15 +148,9 @@ def plain_background_crown(
         return None
     person_region = labels == int(np.bincount(found).argmax())
     off = max(0, u0 - 8)
-    col = person_region[:, u0 - off: u1 - off]
-    has = col.any(axis=0)
-    if not has.any():
+    tops = top_edge_profile(person_region[:, u0 - off: u1 - off], fy)
+    if tops is None:
         return None
-    tops = np.where(has, col.argmax(axis=0), fy).astype(np.float64)
-    k = min(5, tops.size)
-    if k >= 3:
-        pad = np.pad(tops, (k // 2, k // 2), mode="edge")
-        tops = np.median(np.lib.stride_tricks.sliding_window_view(pad, k), axis=1)
     i = int(np.argmin(tops))
     v = float(tops[i])
     ui = u0 - off + i
