@@ -1,7 +1,10 @@
 """Eyes (J-LIS: eyes closed, red eye; ICAO: eyes open, looking at the camera, no red eye).
 
-- ``eyes.closed``: the smaller eye aspect ratio of the two eyes (Iris-model lid gap over eye
-  width) below the profile minimum.
+- ``eyes.closed``: an eye is closed when its aspect ratio (Iris-model lid gap over eye width)
+  is below ``closed_eye_openness``, or below ``min_eye_openness`` with no dark iris between
+  the lids (iris contrast below ``min_iris_contrast``: a squint still shows the iris, a closed
+  eye shows skin or an even lash line); fails when either eye is closed. ``measured`` gives the
+  openness and iris contrast of the deciding eye (the closed one, else the less open one).
 - ``eyes.red_eye``: the larger fraction of red-dominated pixels in either pupil disc.
 - ``eyes.gaze``: the iris centres' mean offset from the eye centres, as a fraction of the eye
   width (horizontal and vertical; the larger counts).
@@ -14,13 +17,14 @@ the measures are still reported.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterator, Mapping
 from typing import Any
 
 import numpy as np
 
 from photocheck import face
-from photocheck.checks.base import Check, limit
+from photocheck.checks.base import Check, finding, limit
 from photocheck.context import NotAssessable, PhotoContext
 from photocheck.measures import face as mf
 from photocheck.report import Finding
@@ -30,6 +34,8 @@ CODES = ("eyes.closed", "eyes.red_eye", "eyes.gaze")
 PARAMS = {
     "min_eye_width_px": float,
     "min_eye_openness": float,
+    "closed_eye_openness": float,
+    "min_iris_contrast": float,
     "max_red_fraction": float,
     "pupil_radius_ratio": float,
     "max_gaze_offset": float,
@@ -45,6 +51,33 @@ def gaze(eyes: face.EyeLandmarks) -> float:
     return float(max(abs(mean[0]), abs(mean[1])))
 
 
+def eye_closed(openness: float, contrast: float, params: Mapping[str, Any]) -> bool:
+    """One eye's verdict: too narrow outright, or narrow with no visible iris (a nan contrast
+    is no evidence of an iris)."""
+    if openness < params["closed_eye_openness"]:
+        return True
+    return openness < params["min_eye_openness"] and not contrast >= params["min_iris_contrast"]
+
+
+def closed_finding(bgr: np.ndarray, scale: float, both: tuple[face.Eye, face.Eye],
+                   params: Mapping[str, Any]) -> Finding:
+    """``eyes.closed`` from both eyes' openness and iris contrast (``bgr`` is the eye image,
+    ``scale`` its px per full-res px)."""
+    eyes = []
+    for e in both:
+        openness = mf.eye_openness(e.contour)
+        # the contrast only decides narrow eyes: skip its crop on wide-open ones
+        contrast = (mf.iris_contrast(bgr, e.contour * scale, e.iris * scale)
+                    if openness < params["min_eye_openness"] else math.nan)
+        eyes.append((eye_closed(openness, contrast, params), openness, contrast))
+    closed, openness, contrast = min(eyes, key=lambda t: (not t[0], t[1]))
+    measured = {"openness": round(openness, 4),
+                "iris_contrast": None if math.isnan(contrast) else round(contrast, 4)}
+    threshold = {k: params[k] for k in ("min_eye_openness", "closed_eye_openness",
+                                        "min_iris_contrast")}
+    return finding("eyes.closed", "fail" if closed else "pass", measured, threshold, "ratio")
+
+
 def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
     """Emit the closed / red-eye / gaze findings of the applicant's eyes."""
     pts = face.landmarks(ctx)[:, :2]
@@ -54,10 +87,9 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
         raise NotAssessable("face.too_small", f"eye width {eye_px:.1f} px")
     eyes = face.eye_landmarks(ctx)
     both = (eyes.image_left, eyes.image_right)
-    openness = min(mf.eye_openness(e.contour) for e in both)
-    yield limit("eyes.closed", round(openness, 4), min=params["min_eye_openness"], unit="ratio")
-
     bgr, scale = face.eye_image(ctx)
+    yield closed_finding(bgr, scale, both, params)
+
     reds = []
     for e in both:
         iris = e.iris * scale

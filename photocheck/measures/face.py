@@ -54,6 +54,67 @@ def eye_openness(contour: np.ndarray) -> float:
     return float(gap.mean() / width)
 
 
+def iris_contrast(bgr: np.ndarray, contour: np.ndarray, iris: np.ndarray) -> float:
+    """How much darker the iris is than the rest of the eye opening, along the eye's axis.
+
+    An open eye shows sclera – iris – sclera along the line between its corners; a closed eye
+    shows lid skin, or a lash line that is equally dark from corner to corner. A thin strip
+    (±3 % of the eye width) is sampled along the mid-line between the lids; its luminance
+    profile inside the iris (within 0.6 iris radius of the iris centre) is compared with the
+    brighter outer parts (80th percentile beyond 1.1 radius), relative to the lid skin
+    (median luminance of the box around the eye, ±35 % of its width). ICAO 9303-3 asks for
+    eyes open and clearly visible; this tells a narrow open eye from a closed one whose lids
+    still look apart.
+
+    Parameters
+    ----------
+    bgr : numpy.ndarray
+        uint8 BGR image holding the eye (only a small crop is read).
+    contour : numpy.ndarray
+        ``(>= 16, 2)`` Iris-model eye contour in the image's px (0, 8 the corners).
+    iris : numpy.ndarray
+        ``(5, 2)`` iris centre and four edge points in the image's px.
+
+    Returns
+    -------
+    float
+        ``(outer − iris) / skin`` luminance; open eyes ≳ 0.2, closed eyes ≈ 0 (nan when the
+        eye is degenerate or off the image).
+    """
+    c = np.asarray(contour, np.float64)[:16]
+    ir = np.asarray(iris, np.float64)
+    a, b = c[0], c[8]
+    width = float(np.hypot(*(b - a)))
+    if width < 4.0 or bgr.size == 0:
+        return math.nan
+    h, w = bgr.shape[:2]
+    margin = 0.35 * width
+    x0, y0 = (int(max(0.0, v - margin)) for v in c.min(axis=0))
+    x1, y1 = int(min(w, c[:, 0].max() + margin + 1)), int(min(h, c[:, 1].max() + margin + 1))
+    if x1 - x0 < 3 or y1 - y0 < 3:
+        return math.nan
+    grey = cv2.cvtColor(bgr[y0:y1, x0:x1], cv2.COLOR_BGR2GRAY)
+    skin = max(float(np.median(grey)), 16.0)
+    ux = (b - a) / width
+    uy = np.array([-ux[1], ux[0]])
+    mid = float(((c[1:16] - a) @ uy).mean())  # lid mid-line offset from the corner line
+    n = max(8, int(round(width)))
+    along = np.linspace(0.05, 0.95, n) * width
+    across = mid + np.linspace(-0.03, 0.03, 5) * width
+    xs = a[0] - x0 + along[None, :] * ux[0] + across[:, None] * uy[0]
+    ys = a[1] - y0 + along[None, :] * ux[1] + across[:, None] * uy[1]
+    strip = cv2.remap(grey, xs.astype(np.float32), ys.astype(np.float32), cv2.INTER_LINEAR,
+                      borderMode=cv2.BORDER_REPLICATE)
+    profile = strip.astype(np.float64).mean(axis=0)
+    radius = float(np.hypot(*(ir[1:] - ir[0]).T).mean())
+    centre = float((ir[0] - a) @ ux)
+    inside = np.abs(along - centre) <= 0.6 * radius
+    outside = np.abs(along - centre) >= 1.1 * radius
+    if not inside.any() or not outside.any():
+        return math.nan
+    return float((np.percentile(profile[outside], 80) - profile[inside].mean()) / skin)
+
+
 def mesh_eye_openness(points: np.ndarray, upper: int, lower: int, a: int, b: int) -> float:
     """Eye aspect ratio from FaceMesh: lid gap (``upper``–``lower``) over corner distance."""
     p = np.asarray(points, np.float64)[:, :2]

@@ -14,14 +14,40 @@ def test_open_eyes_pass(models, path: str) -> None:
     out = run_check(eyes.CHECK, models, path)
     assert {c: s for c, (s, _) in out.items()} == {
         "eyes.closed": "pass", "eyes.red_eye": "pass", "eyes.gaze": "pass"}
-    assert out["eyes.closed"][1] > 0.17
+    assert out["eyes.closed"][1]["openness"] > 0.17
+    assert out["eyes.closed"][1]["iris_contrast"] is None  # wide open: contrast not needed
 
 
 def test_closed_eyes_fail(models) -> None:
     status, measured = run_check(eyes.CHECK, models,
                                  "x_other_defects/human_stock-emotions-b-1.jpg")["eyes.closed"]
     assert status == "fail"
-    assert measured < 0.05
+    assert measured["openness"] < 0.05
+
+
+def test_closed_smiling_eyes_fail_squint_passes(models) -> None:
+    """Both as narrow (0.12–0.13): the closed eye shows an even dark lash line, the squinting
+    open eye a dark iris between lighter sclera/lid."""
+    status, measured = run_check(eyes.CHECK, models,
+                                 "small/e_pose_turned_tilted/insightface_left_wryneck.png"
+                                 )["eyes.closed"]
+    assert status == "fail"
+    assert 0.08 < measured["openness"] < 0.14
+    assert measured["iris_contrast"] < 0.1
+    status, measured = run_check(eyes.CHECK, models,
+                                 "small/a_compliant_plain_bg/deepface_img21.jpg")["eyes.closed"]
+    assert status == "pass"
+    assert 0.08 < measured["openness"] < 0.14
+    assert measured["iris_contrast"] > 0.3
+
+
+def test_eye_closed_rule() -> None:
+    params = {"min_eye_openness": 0.14, "closed_eye_openness": 0.08, "min_iris_contrast": 0.15}
+    assert eyes.eye_closed(0.05, 0.9, params)  # lids together: closed whatever the contrast
+    assert eyes.eye_closed(0.12, 0.05, params)  # narrow, no iris
+    assert eyes.eye_closed(0.12, float("nan"), params)  # narrow, contrast unknown
+    assert not eyes.eye_closed(0.12, 0.4, params)  # narrow squint showing the iris
+    assert not eyes.eye_closed(0.25, float("nan"), params)  # wide open
 
 
 def test_painted_red_pupils_fail(models) -> None:

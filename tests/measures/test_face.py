@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import math
 
+import cv2
 import numpy as np
 import pytest
 
@@ -75,3 +76,42 @@ def test_keypoint_yaw() -> None:
     assert mf.keypoint_yaw_deg(k) == pytest.approx(0.0)
     k[2, 0] = 0.9  # nose towards the image right by half of 0.6 × half the ear distance
     assert mf.keypoint_yaw_deg(k) == pytest.approx(30.0)
+
+
+def _eye_scene(opening: int, iris: int | None, skin: int = 180) -> tuple[np.ndarray, np.ndarray,
+                                                                          np.ndarray]:
+    """A 120-px-wide eye with a 12-px opening filled with ``opening`` grey, an optional iris
+    disc (radius 18) of grey ``iris``, on ``skin``; returns image, contour, iris points."""
+    img = np.full((120, 200, 3), skin, np.uint8)
+    img[54:67, 40:161] = opening
+    if iris is not None:
+        yy, xx = np.mgrid[:120, :200]
+        img[((xx - 100) ** 2 + (yy - 60) ** 2 <= 18**2) & (yy >= 54) & (yy <= 66)] = iris
+    c = np.zeros((71, 2))
+    c[0], c[8] = (40.0, 60.0), (160.0, 60.0)
+    for i in range(1, 8):
+        c[i] = (40.0 + 15.0 * i, 66.0)
+        c[8 + i] = (160.0 - 15.0 * i, 54.0)
+    ir = np.array([(100.0, 60.0), (118.0, 60.0), (100.0, 42.0), (82.0, 60.0), (100.0, 78.0)])
+    return img, c, ir
+
+
+def test_iris_contrast_open_vs_closed() -> None:
+    img, c, ir = _eye_scene(opening=220, iris=40)  # sclera – dark iris – sclera
+    assert mf.iris_contrast(img, c, ir) == pytest.approx((220 - 40) / 180, abs=0.02)
+    img, c, ir = _eye_scene(opening=40, iris=None)  # closed: an even dark lash line
+    assert mf.iris_contrast(img, c, ir) == pytest.approx(0.0, abs=0.01)
+    img, c, ir = _eye_scene(opening=180, iris=None)  # closed: lid skin only
+    assert mf.iris_contrast(img, c, ir) == pytest.approx(0.0, abs=0.01)
+
+
+def test_iris_contrast_rotated_and_degenerate() -> None:
+    img, c, ir = _eye_scene(opening=220, iris=40)
+    rot = cv2.getRotationMatrix2D((100.0, 60.0), 30.0, 1.0)
+    turned = cv2.warpAffine(img, rot, (200, 120), flags=cv2.INTER_NEAREST,
+                            borderMode=cv2.BORDER_REPLICATE)
+    move = np.hstack  # points follow the same affine
+    c2 = move([c, np.ones((71, 1))]) @ rot.T
+    ir2 = move([ir, np.ones((5, 1))]) @ rot.T
+    assert mf.iris_contrast(turned, c2, ir2) == pytest.approx(1.0, abs=0.05)
+    assert math.isnan(mf.iris_contrast(img, np.zeros((71, 2)), ir))  # zero-width eye
