@@ -26,7 +26,9 @@ FACE_RIGHT_IDX = 454
 NOSE_LINE_IDX = (168, 6, 197, 195, 5, 4, 1)  # bridge to tip: the vertical "nose line"
 
 MATTE_THRESHOLD = 0.5  # alpha above this is the person (hair included)
-MODNET_LONG_SIDE_PX = 320
+# MODNet's inference size on the head crop: 256 gives the same crowns as 320 (max 0.54 mm, p90
+# 0.09 mm apart over the 131 compliant and hat photos) at 60 % of the cost
+MODNET_LONG_SIDE_PX = 256
 
 
 @dataclass(frozen=True)

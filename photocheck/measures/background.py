@@ -28,6 +28,18 @@ def distances(prob: np.ndarray, threshold: float = 0.5) -> tuple[np.ndarray, np.
     return outside, inside
 
 
+def least_squares(design: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Least-squares coefficients of ``design @ coef ≈ values`` (SVD, float64).
+
+    OpenCV's solver, single-threaded: these systems are a few thousand rows by a few columns,
+    where a threaded BLAS ``lstsq`` costs 20× more CPU in thread wake-ups than in arithmetic.
+    """
+    d = np.ascontiguousarray(design, dtype=np.float64)
+    v = np.ascontiguousarray(values, dtype=np.float64)
+    _, coef = cv2.solve(d, v.reshape(v.shape[0], -1), flags=cv2.DECOMP_SVD)
+    return coef.reshape((d.shape[1],) + v.shape[1:])
+
+
 def quadratic_residual(values: np.ndarray, mask: np.ndarray, degree: int = 2,
                        max_samples: int = 6000) -> np.ndarray:
     """``values`` minus a least-squares polynomial surface fitted on ``mask`` pixels.
@@ -39,21 +51,23 @@ def quadratic_residual(values: np.ndarray, mask: np.ndarray, degree: int = 2,
     vals3 = values.reshape(values.shape[0], values.shape[1], -1).astype(np.float32)
     h, w = mask.shape
     out = np.zeros_like(vals3)
-    ys, xs = np.nonzero(mask)
+    inside = np.asarray(mask, bool)
+    ys, xs = np.nonzero(inside)
     if ys.size < 10:
         return out.reshape(values.shape)
     step = max(1, ys.size // max_samples)
     ys, xs = ys[::step], xs[::step]
-    gx = (np.arange(w, dtype=np.float32) / max(w, 1) - 0.5)[None, :]
-    gy = (np.arange(h, dtype=np.float32) / max(h, 1) - 0.5)[:, None]
+    gx = np.arange(w, dtype=np.float32) / max(w, 1) - 0.5
+    gy = np.arange(h, dtype=np.float32) / max(h, 1) - 0.5
     powers = [(total - j, j) for total in range(degree + 1) for j in range(total + 1)]
-    design = np.stack([gx[0, xs] ** px * gy[ys, 0] ** py for px, py in powers], axis=1)
-    coef, *_ = np.linalg.lstsq(design.astype(np.float64), vals3[ys, xs].astype(np.float64),
-                               rcond=None)
+    design = np.stack([gx[xs] ** px * gy[ys] ** py for px, py in powers], axis=1)
+    coef = least_squares(design, vals3[ys, xs]).astype(np.float32)
+    # the surface is separable per term: sum_k gy^py_k · gx^px_k · coef_k, one outer product
+    # per term and channel instead of a (pixels × terms) design matrix
     fitted = np.zeros_like(vals3)
     for (px, py), c in zip(powers, coef, strict=True):
-        fitted += (gx ** px * gy ** py)[..., None] * c.astype(np.float32)
-    out = np.where(np.asarray(mask, bool)[..., None], vals3 - fitted, 0.0).astype(np.float32)
+        fitted += (gy ** py)[:, None, None] * ((gx ** px)[:, None] * c)[None, :, :]
+    np.subtract(vals3, fitted, out=out, where=inside[..., None])
     return out.reshape(values.shape)
 
 
@@ -176,7 +190,7 @@ def shadow(luminance: np.ndarray, prob: np.ndarray, near_px: tuple[float, float]
         step = max(1, ys.size // 4000)  # a plane needs few samples
         ys, xs = ys[::step], xs[::step]
         design = np.stack([np.ones(ys.size), xs / w, ys / h], axis=1)
-        coef, *_ = np.linalg.lstsq(design, luminance[ys, xs].astype(np.float64), rcond=None)
+        coef = least_squares(design, luminance[ys, xs])
         ny, nx = np.nonzero(n_mask)
         expected = np.stack([np.ones(ny.size), nx / w, ny / h], axis=1) @ coef
         ratio = luminance[ny, nx] / np.maximum(expected, 1e-4)
