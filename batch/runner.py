@@ -1,8 +1,16 @@
-"""Run a batch: read and hash inputs, skip what is done, farm the rest out, write results.
+"""Run a batch: skip what is done, farm the rest out, append the results.
 
-The parent process is the only writer. It reads each scan (hashing it for resuming), submits a
-bounded number of chunks to the workers (a local process pool or a Dask cluster), and for each
-finished scan writes the trimmed JPEG atomically and then appends its line to ``results.jsonl``.
+The parent process is the only journal writer and does as little per scan as it can, so that
+the workers get the cores. It skips inputs whose path and ``size:mtime`` match a journal line
+(one ``stat``, no read), submits a bounded number of chunks to the workers and appends each
+returned line to ``results.jsonl`` (fsync batched, see :mod:`batch.store`).
+
+- Local pool: each worker reads and hashes its scans, skips those whose hash the journal already
+  has (the hashes are handed to each worker at start-up), and writes the trimmed JPEG atomically
+  into the output folder before returning the line. Two inputs of one run with the same bytes are
+  both processed and the second line is dropped (rare; it keeps the parent out of the bytes).
+- Dask cluster (its workers may not see local files): the parent reads and hashes each scan,
+  dedups before submitting, ships the bytes, and writes the returned JPEG.
 """
 
 from __future__ import annotations
@@ -23,7 +31,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from batch.inputs import Item, output_stem, read_bytes
+from batch.inputs import Item, is_url, read_bytes
 from batch.store import (
     RESULTS,
     Journal,
@@ -31,9 +39,20 @@ from batch.store import (
     locked,
     record_key,
     remove_stale_temporaries,
+    stat_key,
     write_atomic,
 )
-from batch.worker import DEFAULT_PROCESSOR, Result, Task, error_line, init_worker, process_chunk
+from batch.worker import (
+    DEFAULT_PROCESSOR,
+    KNOWN,
+    OutputWriteError,
+    Result,
+    Task,
+    error_line,
+    init_worker,
+    output_name,
+    process_chunk,
+)
 
 log = logging.getLogger("photocheck.batch")
 
@@ -64,6 +83,10 @@ class Options:
         Chunks submitted and not yet collected (default: 2 per worker).
     progress : bool
         Show a progress bar (only when stderr is a terminal).
+    read_ahead : int
+        Scans the parent reads ahead on threads (Dask only: local workers read their own).
+    sync_s, sync_lines : float, int
+        fsync ``results.jsonl`` at most this long / this many lines after a line is written.
     """
 
     out: Path
@@ -76,6 +99,8 @@ class Options:
     in_flight: int | None = None
     progress: bool = True
     read_ahead: int = 4
+    sync_s: float = 0.5
+    sync_lines: int = 64
 
 
 @dataclass
@@ -108,11 +133,17 @@ class Outcome:
 
 
 class _LocalBackend:
-    """A ProcessPoolExecutor whose workers are single-threaded and load the models once."""
+    """A ProcessPoolExecutor whose workers are single-threaded and load the models once.
 
-    def __init__(self, workers: int, spec: str) -> None:
+    Its workers read, hash and skip known scans and write the outputs themselves.
+    """
+
+    reads_inputs = True
+
+    def __init__(self, workers: int, spec: str, known: Callable[[], frozenset[str]]) -> None:
         self.workers = max(1, workers)
         self.spec = spec
+        self._known = known
         self._pool = self._new_pool()
 
     def _new_pool(self) -> cf.ProcessPoolExecutor:
@@ -121,7 +152,7 @@ class _LocalBackend:
             max_workers=self.workers,
             mp_context=multiprocessing.get_context("spawn"),
             initializer=init_worker,
-            initargs=(self.spec,),
+            initargs=(self.spec, self._known()),
         )
 
     def submit(self, tasks: list[Task]) -> Any:
@@ -153,7 +184,12 @@ class _LocalBackend:
 
 
 class _DaskBackend:
-    """The same chunks on a Dask distributed cluster (models cached per worker process)."""
+    """The same chunks on a Dask distributed cluster (models cached per worker process).
+
+    Its workers may not see the parent's files: the parent reads the scans and writes outputs.
+    """
+
+    reads_inputs = False
 
     def __init__(self, scheduler: Any, spec: str) -> None:
         import distributed
@@ -253,11 +289,6 @@ def _read_ahead(
                 queue.append(ex.submit(_read, nxt, max_bytes))
 
 
-def output_name(task_input: str, sha256: str) -> str:
-    """``<stem>-<first 12 hex of sha256>.jpg``: has the scan's stem, unique per content."""
-    return f"{output_stem(task_input)}-{sha256[:12]}.jpg"
-
-
 def run(
     items: Sequence[Item],
     options: Options,
@@ -288,12 +319,13 @@ def run(
     outcome = Outcome(total=len(items))
     max_bytes = int(load_profile(options.profile).section("decode")["max_read_bytes"])
     started = time.perf_counter()
-    with locked(out), Journal(out / RESULTS) as journal, _StopFlag() as stop, \
-            _Progress(len(items), enabled=options.progress) as bar:
+    with locked(out), Journal(out / RESULTS, sync_s=options.sync_s,
+                              sync_lines=options.sync_lines) as journal, \
+            _StopFlag() as stop, _Progress(len(items), enabled=options.progress) as bar:
         removed = remove_stale_temporaries(out)
         if removed:
             log.info("removed %d temporary files of an interrupted run", removed)
-        backend = _make_backend(options)
+        backend = _make_backend(options, journal)
         try:
             _loop(items, options, journal, backend, stop, bar, outcome, max_bytes, on_progress)
         except KeyboardInterrupt:  # second Ctrl-C: stop without waiting
@@ -318,10 +350,14 @@ def run(
     return outcome
 
 
-def _make_backend(options: Options) -> _LocalBackend | _DaskBackend:
+def _make_backend(options: Options, journal: Journal) -> _LocalBackend | _DaskBackend:
     if options.scheduler is not None:
         return _DaskBackend(options.scheduler, options.processor)
-    return _LocalBackend(options.workers, options.processor)
+
+    def known() -> frozenset[str]:
+        return frozenset(r.sha256 for r in journal.records.values() if r.sha256)
+
+    return _LocalBackend(options.workers, options.processor, known)
 
 
 def _loop(
@@ -338,6 +374,8 @@ def _loop(
     in_flight = options.in_flight or 2 * backend.workers
     pending: dict[Any, list[Task]] = {}
     first_input: dict[str, str] = {}  # key → first input of this run with that content
+    appended: set[str] = set()  # keys whose line this run appended
+    out_dir = str(options.out) if backend.reads_inputs else None
     done_count = 0
 
     def advance() -> None:
@@ -347,13 +385,35 @@ def _loop(
         if on_progress is not None:
             on_progress(done_count, len(items))
 
+    def note(inp: str, key: str) -> None:
+        """Remember which line answers for ``inp`` and, when that line is another input's
+        (same bytes), that input (``same_as`` in the summary)."""
+        rec = journal.records.get(key)
+        first = rec.input if rec is not None else first_input.setdefault(key, inp)
+        outcome.keys[inp] = (key, first if first != inp else None)
+
     def finish(results: list[Result]) -> None:
         for line, jpeg in results:
-            if jpeg is not None and line.get("sha256"):
-                name = output_name(line["input"], line["sha256"])
-                write_atomic(options.out / name, jpeg)  # the output first …
+            inp = line["input"]
+            key = record_key(line.get("sha256"), inp)
+            note(inp, key)
+            if line.get(KNOWN) or key in journal:
+                # done by an earlier run, or the same bytes as an input of this run that
+                # finished first (local workers hash in parallel): keep one line per content
+                kept = journal.records.get(key)
+                if key in appended and kept is not None and kept.input != inp:
+                    outcome.duplicates += 1
+                else:
+                    outcome.skipped += 1
+                _discard_output(options.out, line, kept)
+                advance()
+                continue
+            if jpeg is not None and line.get("sha256"):  # Dask: the parent writes the output
+                name = output_name(inp, line["sha256"])
+                write_atomic(options.out / name, jpeg, sync_folder=True)  # the output first …
                 line["output"] = name
-            journal.append(line)  # … then its line (durable)
+            journal.append(line)  # … then its line
+            appended.add(key)
             outcome.processed += 1
             advance()
 
@@ -361,10 +421,14 @@ def _loop(
     isolated: set[str] = set()  # scans retried alone: dying again is their own fault
 
     def collect(timeout: float) -> None:
-        for fut in backend.wait(pending, timeout):
+        done = backend.wait(pending, timeout)
+        journal.sync_if_due()  # also while waiting: lines do not stay unsynced for long
+        for fut in done:
             tasks = pending.pop(fut)
             try:
                 results = fut.result()
+            except OutputWriteError:  # the disk is full or read-only: stop the run
+                raise
             except Exception as exc:  # the worker died (segfault, OOM kill) or Dask gave up
                 log.warning("a worker failed on %d scan(s): %s", len(tasks), exc)
                 backend.recover()
@@ -395,37 +459,52 @@ def _loop(
             collect(0.2)
         retry_suspects()
 
-    chunk: list[Task] = []
-    for item, data, read_error in _read_ahead(items, max_bytes, options.read_ahead):
-        if stop.set:
-            break
-        task = Task(item.input, data, None, options.profile, item.exceptions,
-                    item.applied_on, item.dpi, options.out_dpi)
-        if data is None:  # unreadable, or an unusable manifest row: an error line, here
+    def task_of(item: Item, stat: str | None, data: bytes | None = None,
+                digest: str | None = None) -> Task:
+        return Task(item.input, data, digest, options.profile, item.exceptions,
+                    item.applied_on, item.dpi, options.out_dpi, stat, out_dir)
+
+    # the parent's share per input: one stat, and a line to append when the result is back
+    todo: list[tuple[Item, str | None]] = []
+    for item in items:
+        if item.problem:  # an unusable manifest row: an error line, here
             key = record_key(None, item.input)
-            outcome.keys[item.input] = (key, None)
+            note(item.input, key)
             if key in journal:
                 outcome.skipped += 1
                 advance()
-            elif item.problem:
-                finish([(error_line(task, "batch.invalid_row", item.problem), None)])
             else:
-                finish([(error_line(task, "file.unreadable", read_error or "unreadable"), None)])
+                finish([(error_line(task_of(item, None), "batch.invalid_row", item.problem),
+                         None)])
             continue
-        digest = hashlib.sha256(data).hexdigest()
-        key = record_key(digest, item.input)
-        same_as = first_input.setdefault(key, item.input)
-        outcome.keys[item.input] = (key, same_as if same_as != item.input else None)
-        if key in journal:
+        stat = stat_key(item.input)
+        rec = journal.by_input.get(item.input)
+        if stat is not None and rec is not None and rec.stat == stat:  # unchanged since done
+            note(item.input, rec.key)
             outcome.skipped += 1
             advance()
             continue
-        if same_as != item.input:  # same bytes as an earlier input of this run
-            outcome.duplicates += 1
-            advance()
+        todo.append((item, stat))
+
+    chunk: list[Task] = []
+    for task in _tasks(todo, backend.reads_inputs, task_of, max_bytes, options.read_ahead):
+        if stop.set:
+            break
+        if isinstance(task, tuple):  # Dask: unreadable, or already done/duplicate by hash
+            finish([task])
             continue
-        chunk.append(Task(item.input, data, digest, options.profile, item.exceptions,
-                          item.applied_on, item.dpi, options.out_dpi))
+        if task.sha256 is not None:  # Dask: hashed by the parent; dedup before submitting
+            key = record_key(task.sha256, task.input)
+            note(task.input, key)
+            if key in journal:
+                outcome.skipped += 1
+                advance()
+                continue
+            if first_input[key] != task.input:  # same bytes as an earlier input of this run
+                outcome.duplicates += 1
+                advance()
+                continue
+        chunk.append(task)
         if len(chunk) >= options.chunk_size:
             submit(chunk)
             chunk = []
@@ -441,6 +520,42 @@ def _loop(
             with contextlib.suppress(Exception):
                 finish(fut.result())
         outcome.interrupted = True
+
+
+def _tasks(
+    todo: Sequence[tuple[Item, str | None]],
+    workers_read: bool,
+    task_of: Callable[..., Task],
+    max_bytes: int,
+    read_ahead: int,
+) -> Iterator[Task | Result]:
+    """The tasks to submit: path-only for local workers on local files; read and hashed here
+    for Dask and for URLs (an fsspec filesystem may live in this process only, e.g. memory://;
+    an unreadable input becomes its error line, a Result)."""
+    parent_reads = []
+    for item, stat in todo:
+        if workers_read and not is_url(item.input):
+            yield task_of(item, stat)
+        else:
+            parent_reads.append((item, stat))
+    stats = {item.input: stat for item, stat in parent_reads}
+    for item, data, read_error in _read_ahead([i for i, _ in parent_reads], max_bytes,
+                                              read_ahead):
+        stat = stats[item.input]
+        if data is None:
+            task = task_of(item, stat)
+            yield error_line(task, "file.unreadable", read_error or "unreadable"), None
+            continue
+        yield task_of(item, stat, data, hashlib.sha256(data).hexdigest())
+
+
+def _discard_output(out: Path, line: dict[str, Any], kept: Record | None) -> None:
+    """Delete the output a worker wrote for a line that is dropped (unless a kept line names
+    the same file)."""
+    name = line.get("output")
+    if name and (kept is None or kept.output != name):
+        with contextlib.suppress(OSError):
+            (out / name).unlink()
 
 
 class _Progress:

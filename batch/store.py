@@ -1,11 +1,18 @@
 """The output folder: atomic output files and the append-only ``results.jsonl`` journal.
 
-Crash safety rests on one ordering, kept by a single writer (the parent process): the trimmed
-JPEG is written to a temporary file in the output folder and moved into place with
-``os.replace``; only then is the result line appended, flushed and fsync'd. A run killed at any
-moment therefore leaves either no line (the scan is redone on the next run, its output replaced
-atomically) or a complete line whose output exists. A line cut short by the kill is the last one
-and is dropped when the journal is opened again.
+Crash safety rests on one ordering. The trimmed JPEG is written to a temporary file in the
+output folder, fsync'd, moved into place with ``os.replace`` and the folder fsync'd (by the local
+worker that made it, or by the parent for a Dask cluster); only then does the parent, the single
+journal writer, append the result line. A run killed at any moment therefore leaves either no
+line (the scan is redone on the next run, its output replaced atomically) or a complete line whose
+output exists. A line cut short by the kill is the last one and is dropped when the journal is
+opened again.
+
+Every line is handed to the kernel (``write``) as soon as its scan is done, so killing the
+process (SIGKILL, Ctrl-C) loses nothing; ``fsync`` of the journal is batched (every 0.5 s or 64
+lines, and at close), so a power loss can lose at most the lines of the last half second. Those
+scans are simply redone by the next run: a lost line can only cause redoing, never a duplicate,
+and an output is durable before any line that names it.
 """
 
 from __future__ import annotations
@@ -16,10 +23,11 @@ import json
 import logging
 import os
 import tempfile
+import time
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 log = logging.getLogger("photocheck.batch")
 
@@ -44,11 +52,12 @@ class OutputBusyError(RuntimeError):
     """Another batch run holds the output folder."""
 
 
-def write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, *, sync_folder: bool = False) -> None:
     """Write ``data`` to ``path`` so that readers see either nothing or the whole file.
 
     The temporary file lives in the same folder (``os.replace`` is atomic only within one
-    filesystem) and is fsync'd before it is renamed.
+    filesystem) and is fsync'd before it is renamed. With ``sync_folder`` the folder is fsync'd
+    after the rename too, so the new name survives a power loss (outputs named by a journal line).
     """
     fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, suffix=_TMP_SUFFIX, dir=path.parent)
     try:
@@ -62,6 +71,22 @@ def write_atomic(path: Path, data: bytes) -> None:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         raise
+    if sync_folder:
+        fsync_folder(path.parent)
+
+
+def fsync_folder(folder: Path) -> None:
+    """fsync a folder (its entries: renames and new files) where the platform allows it."""
+    try:
+        fd = os.open(folder, os.O_RDONLY | getattr(os, "O_DIRECTORY", 0))
+    except OSError:
+        return
+    try:
+        os.fsync(fd)
+    except OSError:  # some filesystems cannot fsync a folder; the rename is still atomic
+        pass
+    finally:
+        os.close(fd)
 
 
 def remove_stale_temporaries(folder: Path) -> int:
@@ -104,6 +129,7 @@ class Record:
     codes: tuple[str, ...]
     error: str | None
     output: str | None
+    stat: str | None = None
 
     @property
     def key(self) -> str:
@@ -114,6 +140,23 @@ class Record:
 def record_key(sha256: str | None, input_path: str) -> str:
     """Resume key of an input: ``sha256:<hex>``, or ``input:<path>`` when it was unreadable."""
     return f"sha256:{sha256}" if sha256 else f"input:{input_path}"
+
+
+def stat_key(path: str) -> str | None:
+    """``"<size>:<mtime_ns>"`` of a local file (None for URLs or when it cannot be stat'ed).
+
+    A rerun skips an input whose path and stat key match a journal line without reading it; any
+    change of size or modification time makes the worker read and hash it again.
+    """
+    from batch.inputs import _local, is_url
+
+    if is_url(path) and not path.lower().startswith(("file://", "local://")):
+        return None
+    try:
+        st = os.stat(_local(path))
+    except OSError:
+        return None
+    return f"{st.st_size}:{st.st_mtime_ns}"
 
 
 def record_of(line: dict[str, Any]) -> Record:
@@ -129,21 +172,30 @@ def record_of(line: dict[str, Any]) -> Record:
         codes=codes,
         error=error.get("code") if isinstance(error, dict) else None,
         output=line.get("output"),
+        stat=line.get("stat"),
     )
 
 
 class Journal:
-    """``results.jsonl``: one JSON object per line, appended durably by one writer.
+    """``results.jsonl``: one JSON object per line, appended by one writer.
 
     Opening it repairs a torn last line (a run killed while appending) and loads the records
-    already present, so a rerun can skip what is done.
+    already present, so a rerun can skip what is done. Each line is written to the kernel at
+    once (one ``write`` call); ``fsync`` runs when ``sync_s`` seconds or ``sync_lines`` lines
+    have passed since the last one, on :meth:`sync`, and on close (see the module docstring).
     """
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, *, sync_s: float = 0.5, sync_lines: int = 64) -> None:
         self.path = path
         self.records: dict[str, Record] = {}
+        self.by_input: dict[str, Record] = {}  # latest record per input (stat-based skipping)
         self.dropped_bytes = self._repair_and_load()
-        self._fh: IO[bytes] = path.open("ab")
+        self.sync_s = sync_s
+        self.sync_lines = max(1, sync_lines)
+        self.fsyncs = 0
+        self._unsynced = 0
+        self._last_sync = time.monotonic()
+        self._fd = os.open(path, os.O_WRONLY | os.O_APPEND | os.O_CREAT, _FILE_MODE)
 
     def _repair_and_load(self) -> int:
         if not self.path.exists():
@@ -165,8 +217,7 @@ class Journal:
                                     good_end)
                         good_end = end
                         continue
-                    rec = record_of(line)
-                    self.records[rec.key] = rec
+                    self._remember(record_of(line))
                 good_end = end
         dropped = size - good_end
         if dropped:
@@ -180,19 +231,44 @@ class Journal:
     def __contains__(self, key: str) -> bool:
         return key in self.records
 
-    def append(self, line: dict[str, Any]) -> Record:
-        """Append one result line durably (write, flush, fsync) and remember its record."""
-        text = json.dumps(line, ensure_ascii=False, separators=(",", ":"))
-        self._fh.write(text.encode("utf-8") + b"\n")
-        self._fh.flush()
-        os.fsync(self._fh.fileno())
-        rec = record_of(line)
+    def _remember(self, rec: Record) -> None:
         self.records[rec.key] = rec
+        self.by_input[rec.input] = rec
+
+    def append(self, line: dict[str, Any]) -> Record:
+        """Append one result line (one ``write``; fsync'd when due) and remember its record."""
+        data = json.dumps(line, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+        data += b"\n"
+        while data:  # a regular file takes it in one write; loop only for safety
+            data = data[os.write(self._fd, data):]
+        self._unsynced += 1
+        rec = record_of(line)
+        self._remember(rec)
+        self.sync_if_due()
         return rec
 
+    def sync_if_due(self) -> None:
+        """fsync when enough lines or time have passed since the last fsync."""
+        if self._unsynced and (self._unsynced >= self.sync_lines
+                               or time.monotonic() - self._last_sync >= self.sync_s):
+            self.sync()
+
+    def sync(self) -> None:
+        """fsync the lines written so far."""
+        if self._unsynced:
+            os.fsync(self._fd)
+            self.fsyncs += 1
+            self._unsynced = 0
+        self._last_sync = time.monotonic()
+
     def close(self) -> None:
-        """Close the file (every line is already on disk)."""
-        self._fh.close()
+        """fsync and close the file."""
+        if self._fd >= 0:
+            try:
+                self.sync()
+            finally:
+                os.close(self._fd)
+                self._fd = -1
 
     def __enter__(self) -> Journal:
         return self

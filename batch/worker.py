@@ -1,8 +1,12 @@
 """The per-scan function, run in worker processes (local pool or Dask workers).
 
-A worker never writes files: :func:`process_one` returns the result line and the trimmed JPEG
-bytes, and the parent writes both (atomic output, single journal writer) — the same on a local
-pool and on a Dask cluster.
+On the local pool a worker does all the per-scan work: it reads the scan itself, hashes it (the
+resume key), skips it when that hash is already in the journal (the set of known hashes is handed
+to each worker once, at start-up), and writes the trimmed JPEG atomically into the output folder
+(temporary name, fsync, ``os.replace``, folder fsync). The parent only appends the returned line to
+``results.jsonl`` (it is the single journal writer). On a Dask cluster, whose workers may not see
+the parent's files, the parent reads and hashes the scan and writes the JPEG bytes the worker
+returns; the per-scan function and so the results are the same.
 
 The processor (what turns scan bytes into a report and a JPEG) is named by a ``module:function``
 string so that it can be imported in any worker; it is created once per process and cached at
@@ -68,9 +72,15 @@ class Task:
     input : str
         Path or URL (the worker reads it when ``data`` is None).
     data : bytes or None
-        The scan's bytes, read by the parent (which hashed them for resuming).
+        The scan's bytes, when the parent read them (Dask); None: the worker reads ``input``.
     sha256 : str or None
         Hex digest of ``data`` (computed by the worker when it reads the path itself).
+    stat : str or None
+        ``"<size>:<mtime_ns>"`` of the input taken by the parent before it was read (stored in
+        the line; a rerun skips an unchanged input without reading it).
+    out_dir : str or None
+        Output folder the worker writes the trimmed JPEG into (local pool); None: the JPEG bytes
+        are returned to the parent (Dask).
     """
 
     input: str
@@ -81,13 +91,23 @@ class Task:
     applied_on: str | None = None
     dpi: float | None = None
     out_dpi: int = 600
+    stat: str | None = None
+    out_dir: str | None = None
 
+
+class OutputWriteError(RuntimeError):
+    """Writing a trimmed JPEG failed (disk full, permissions): the run must stop, not go on."""
+
+
+# Key of the short line a worker returns for a scan whose hash is already in the journal.
+KNOWN = "known"
 
 Result = tuple[dict[str, Any], bytes | None]
 Processor = Callable[..., tuple[Report | dict[str, Any], bytes | None]]
 
 _cache: dict[str, Processor] = {}
 _cache_lock = threading.Lock()
+_known: frozenset[str] = frozenset()  # sha256 of scans already in the journal (local pool)
 
 
 def limit_threads() -> None:
@@ -123,13 +143,17 @@ def load_processor(spec: str) -> Processor:
     return proc
 
 
-def init_worker(spec: str) -> None:
+def init_worker(spec: str, known: frozenset[str] = frozenset()) -> None:
     """ProcessPoolExecutor initializer: single-threaded compute, models loaded once.
 
-    SIGINT is ignored in workers: on Ctrl-C the parent decides what to keep and stops them.
+    ``known`` are the hashes already in the journal: scans with those bytes are skipped after
+    reading. SIGINT is ignored in workers: on Ctrl-C the parent decides what to keep and stops
+    them.
     """
+    global _known
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     limit_threads()
+    _known = frozenset(known)
     load_processor(spec)
 
 
@@ -145,18 +169,62 @@ def process_chunk(tasks: Sequence[Task], spec: str = DEFAULT_PROCESSOR) -> list[
     many = getattr(proc, "many", None)
     if callable(many):
         try:
-            return list(many(tasks))
+            results = list(many(tasks))
+        except OutputWriteError:
+            raise
         except Exception:  # fall back to one at a time so one bad scan cannot sink the chunk
             log.exception("batched processing failed; retrying one scan at a time")
+        else:
+            return [deliver(t, line, jpeg) for t, (line, jpeg) in zip(tasks, results, strict=True)]
     return [process_one(t, proc) for t in tasks]
 
 
-def process_one(task: Task, processor: Processor | str = DEFAULT_PROCESSOR) -> Result:
-    """Check one scan: ``(result line, trimmed JPEG bytes or None)``; never raises.
+def output_name(task_input: str, sha256: str) -> str:
+    """``<stem>-<first 12 hex of sha256>.jpg``: has the scan's stem, unique per content."""
+    from batch.inputs import output_stem
 
-    The result line is the DESIGN.md §3 report plus ``input``, ``sha256``, ``output`` (filled in
-    by the parent) and ``error`` (null, or ``{"code", "message"}`` when the scan could not be
-    processed).
+    return f"{output_stem(task_input)}-{sha256[:12]}.jpg"
+
+
+def deliver(task: Task, line: dict[str, Any], jpeg: bytes | None) -> Result:
+    """Write the JPEG into ``task.out_dir`` (when set) and name it in the line.
+
+    The file is complete and durable (fsync'd, renamed, folder fsync'd) before the line that
+    names it exists anywhere.
+
+    Raises
+    ------
+    OutputWriteError
+        When the file cannot be written.
+    """
+    if jpeg is None or task.out_dir is None or not line.get("sha256") or line.get("error"):
+        return line, jpeg
+    from pathlib import Path
+
+    from batch.store import write_atomic
+
+    name = output_name(line["input"], line["sha256"])
+    try:
+        write_atomic(Path(task.out_dir) / name, jpeg, sync_folder=True)
+    except OSError as exc:
+        raise OutputWriteError(f"cannot write {name} in {task.out_dir}: {exc}") from exc
+    line["output"] = name
+    return line, None
+
+
+def process_one(task: Task, processor: Processor | str = DEFAULT_PROCESSOR) -> Result:
+    """Check one scan: ``(result line, trimmed JPEG bytes or None)``.
+
+    The result line is the DESIGN.md §3 report plus ``input``, ``sha256``, ``stat``, ``output``
+    (the JPEG's name in ``task.out_dir`` when the worker wrote it, else filled in by the parent)
+    and ``error`` (null, or ``{"code", "message"}`` when the scan could not be processed). A scan
+    whose hash is already known gives only ``{"input", "sha256", "stat", "known": True}``.
+
+    Raises
+    ------
+    OutputWriteError
+        Only when writing the output into ``task.out_dir`` fails; a bad scan or a processor bug
+        gives an error line instead.
     """
     proc = load_processor(processor) if isinstance(processor, str) else processor
     data, digest = task.data, task.sha256
@@ -168,10 +236,12 @@ def process_one(task: Task, processor: Processor | str = DEFAULT_PROCESSOR) -> R
         except OSError as exc:
             return error_line(task, "file.unreadable", f"cannot read {task.input}: {exc}"), None
         digest = hashlib.sha256(data).hexdigest()
+        if digest in _known:  # done by an earlier run (under this or another name)
+            return {"input": task.input, "sha256": digest, "stat": task.stat, KNOWN: True}, None
     if digest is None:
         digest = hashlib.sha256(data).hexdigest()
     task_hashed = Task(task.input, None, digest, task.profile, task.exceptions,
-                       task.applied_on, task.dpi, task.out_dpi)
+                       task.applied_on, task.dpi, task.out_dpi, task.stat, task.out_dir)
 
     bad = _unusable(data, _max_bytes(task.profile))
     if bad is not None:
@@ -199,9 +269,11 @@ def process_one(task: Task, processor: Processor | str = DEFAULT_PROCESSOR) -> R
     line["source"] = task.input
     line["input"] = task.input
     line["sha256"] = digest
+    line["stat"] = task.stat
     line["output"] = None
     line["error"] = _error_of(line)
-    return line, (bytes(jpeg) if jpeg is not None and line["error"] is None else None)
+    return deliver(task, line, bytes(jpeg) if jpeg is not None and line["error"] is None
+                   else None)
 
 
 def _max_bytes(profile: str) -> int:
@@ -267,7 +339,7 @@ def error_line(
         versions={"photocheck": __version__, "models": {}},
     )
     line = report.to_dict()
-    line.update(input=task.input, sha256=task.sha256, output=None,
+    line.update(input=task.input, sha256=task.sha256, stat=task.stat, output=None,
                 error={"code": code, "message": message})
     return line
 

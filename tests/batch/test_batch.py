@@ -115,7 +115,9 @@ def test_rerun_skips_done_inputs_and_duplicate_content(tmp_path: Path, monkeypat
     lines = read_results(tmp_path / "out" / "results.jsonl")
     assert len(lines) == 3
     rows = {p: (rec.verdict if rec else None, same) for p, rec, same in outcome.rows}
-    assert rows[str(tmp_path / "in" / "copy.jpg")] == ("accept", None)
+    # copy.jpg shares the line of the scan with its bytes
+    assert rows[str(tmp_path / "in" / "copy.jpg")] == ("accept", next(iter(scans)))
+    assert rows[next(iter(scans))] == ("accept", None)
     assert outcome.exit_code == EXIT_FINDINGS
 
 
@@ -412,3 +414,93 @@ def test_default_processor_runs_photocheck_trim(tmp_path: Path) -> None:
     with Image.open(io.BytesIO(jpeg)) as im:
         assert im.size == (827, 1063)
 
+
+
+def test_unchanged_inputs_are_skipped_by_stat_changed_ones_by_hash(tmp_path: Path,
+                                                                   monkeypatch) -> None:
+    scans = _scans(tmp_path / "in", (200, 50, 120), nested=False)
+    out = tmp_path / "out"
+    _run(discover(str(tmp_path / "in")), out)
+    paths = list(scans)
+    lines = _by_input(out)
+    st = os.stat(paths[0])
+    assert lines[paths[0]]["stat"] == f"{st.st_size}:{st.st_mtime_ns}"
+    # same size and mtime: skipped without reading (the stat key is trusted) …
+    same_size = jpeg_of(90, seed=99)[: st.st_size].ljust(st.st_size, b"\0")
+    Path(paths[0]).write_bytes(same_size)
+    os.utime(paths[0], ns=(st.st_atime_ns, st.st_mtime_ns))
+    # … a touched file is read and hashed again by the worker: same bytes, so not processed …
+    os.utime(paths[1], ns=(st.st_atime_ns, st.st_mtime_ns + 10**9))
+    # … and new bytes under a done name are processed (a new line for new content)
+    Path(paths[2]).write_bytes(jpeg_of(210, seed=77))
+    calls = tmp_path / "calls.txt"
+    monkeypatch.setenv(CALLS_FILE_ENV, str(calls))
+    outcome = _run(discover(str(tmp_path / "in")), out)
+    assert calls.read_text().split() == [paths[2]]
+    assert (outcome.processed, outcome.skipped) == (1, 2)
+    lines = read_results(out / "results.jsonl")
+    assert [ln["input"] for ln in lines].count(paths[2]) == 2  # old and new content
+    assert lines[-1]["verdict"] == "accept" and lines[-1]["sha256"] == _sha(jpeg_of(210, seed=77))
+    # the touched file's record answers for it; a third run skips all three by stat
+    rows = {p: (rec.input if rec else None, same) for p, rec, same in outcome.rows}
+    assert rows[paths[1]] == (paths[1], None)
+    calls.unlink()
+    outcome = _run(discover(str(tmp_path / "in")), out)
+    assert not calls.exists() and (outcome.processed, outcome.skipped) == (0, 3)
+
+
+def test_same_bytes_twice_in_one_run_give_one_line_and_one_output(tmp_path: Path) -> None:
+    folder = tmp_path / "in"
+    folder.mkdir()
+    data = jpeg_of(200, seed=3)
+    for name in ("a.jpg", "b.jpg", "c.jpg"):
+        (folder / name).write_bytes(data)
+    (folder / "d.jpg").write_bytes(jpeg_of(60, seed=4))
+    outcome = _run(discover(str(folder)), tmp_path / "out", workers=2)
+    lines = read_results(tmp_path / "out" / "results.jsonl")
+    assert len(lines) == 2 and sorted(ln["sha256"] for ln in lines) == sorted(
+        [_sha(data), _sha(jpeg_of(60, seed=4))])
+    kept = next(ln for ln in lines if ln["sha256"] == _sha(data))
+    # the workers hash in parallel: whichever finished first keeps the line, the others share it
+    assert (outcome.processed, outcome.duplicates, outcome.skipped) == (2, 2, 0)
+    rows = {Path(p).name: same for p, rec, same in outcome.rows}
+    sharing = [n for n in ("a.jpg", "b.jpg", "c.jpg") if rows[n]]
+    assert len(sharing) == 2 and all(rows[n] == kept["input"] for n in sharing)
+    # the dropped lines' outputs were removed: only outputs named by a line remain
+    assert sorted(p.name for p in (tmp_path / "out").glob("*.jpg")) == sorted(
+        ln["output"] for ln in lines if ln["output"])
+
+
+def test_journal_writes_each_line_at_once_and_batches_fsync(tmp_path: Path) -> None:
+    path = tmp_path / "results.jsonl"
+    with Journal(path, sync_s=3600.0, sync_lines=3) as journal:
+        for i in range(5):
+            journal.append({"input": f"{i}.jpg", "sha256": f"{i:02x}", "verdict": "accept",
+                            "findings": []})
+            # in the kernel already: a killed process loses nothing
+            assert len(read_results(path)) == i + 1
+        assert journal.fsyncs == 1  # after line 3; lines 4–5 wait for the next batch
+        journal.sync_s = 0.0
+        journal.sync_if_due()
+        assert journal.fsyncs == 2
+        journal.sync_if_due()  # nothing new: no fsync
+        assert journal.fsyncs == 2
+        journal.append({"input": "5.jpg", "sha256": "05", "verdict": "accept", "findings": []})
+        assert journal.fsyncs == 3  # due by time
+    assert [ln["input"] for ln in read_results(path)] == [f"{i}.jpg" for i in range(6)]
+
+
+def test_worker_writes_its_output_and_stops_the_run_when_it_cannot(tmp_path: Path) -> None:
+    data = jpeg_of(200, seed=11)
+    line, jpeg = process_one(Task("x/scan.jpg", data, None, out_dir=str(tmp_path)),
+                             fake_processor)
+    assert jpeg is None and line["output"] == f"scan-{_sha(data)[:12]}.jpg"
+    with Image.open(tmp_path / line["output"]) as im:
+        assert im.size == (70, 90)
+    assert [p.name for p in tmp_path.iterdir()] == [line["output"]]  # no temporary left
+    from batch.worker import OutputWriteError
+
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_bytes(b"")
+    with pytest.raises(OutputWriteError, match="not-a-folder"):
+        process_one(Task("x/scan.jpg", data, None, out_dir=str(blocker)), fake_processor)
