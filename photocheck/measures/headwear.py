@@ -51,6 +51,10 @@ HAT_CUES: dict[str, tuple[float, float, int, float]] = {
     # the forehead gives it too, so it needs the support of another cue
     "forehead_visible_iod": (0.40, 0.25, -1, 1.4),
     "top_chroma": (15.0, 15.0, +1, np.inf),  # saturated colour on top of the head (hair is not)
+    # skin-coloured surface reaching higher above the brows than any forehead does (brow to
+    # hairline ≲ 1.1 IOD; compliant photos: max 1.05): a skin-toned hat (straw, beige felt) or
+    # a bald scalp, so capped and needing the support of another cue (a brim's width, a rise)
+    "skin_height_iod": (1.3, 0.5, +1, 1.0),
     # a hard silhouette edge on top (fabric, a brim); hair leaves a soft, semi-transparent
     # matte edge (compliant photos: 1st percentile 0.31)
     "top_edge_softness": (0.25, 0.1, -1, 1.0),
@@ -60,6 +64,10 @@ HAT_CUES: dict[str, tuple[float, float, int, float]] = {
 # above the visible forehead. Above this ratio (|∂L/∂x| over |∂L/∂y|) the covering of the
 # forehead is taken for a fringe and the forehead cue does not count toward a hat.
 FRINGE_ANISOTROPY = 1.1
+
+# When most of the top of the head has the cheek skin's colour it is a scalp (or a skin-toned
+# hat): its chroma is the skin's and says nothing about a hat.
+SKIN_TOP_FRACTION = 0.5
 
 
 @dataclass(frozen=True)
@@ -115,6 +123,9 @@ class HeadwearMeasures:
     top_edge_softness : float
         Fraction of semi-transparent matte pixels (0.1 < alpha < 0.9) within ±6 px of the top
         silhouette edge over the middle 90 % of the face width.
+    top_skin_fraction : float
+        Fraction of the top-of-head region coloured like the cheek skin (a bald scalp, or a
+        skin-toned hat); above :data:`SKIN_TOP_FRACTION` the chroma cue does not count.
     """
 
     crown_rise: float
@@ -127,6 +138,7 @@ class HeadwearMeasures:
     oval_visibility: dict[str, float]
     covering_anisotropy: float
     top_edge_softness: float
+    top_skin_fraction: float = 0.0
 
 
 def canvas_affine(points_xy: np.ndarray) -> np.ndarray:
@@ -547,17 +559,23 @@ def measure_headwear(canvas: HeadCanvas) -> HeadwearMeasures:
     skin = skin_mask(lab, mu, sd)
     head = head_component(alpha, pts)
     crown_y = crown_row(head.astype(np.float32), pts)
+    top = top_region(head.astype(np.float32), crown_y, pts)
+    skin_on_top = float(skin[top].mean()) if top.any() else 0.0
     cues = {
         "top_width_ratio": top_width_ratio(head, crown_y, pts),
         "crown_rise": crown_rise(crown_y, pts),
         "forehead_visible_iod": forehead_visible(skin, crown_y, pts),
-        "top_chroma": top_chroma(lab, top_region(head.astype(np.float32), crown_y, pts)),
+        "top_chroma": top_chroma(lab, top),
         "top_edge_softness": top_edge_softness(alpha, head, pts),
     }
+    # the same walk up from the brows, read the other way: skin reaching implausibly high
+    cues["skin_height_iod"] = cues["forehead_visible_iod"]
     anisotropy = covering_anisotropy(lab, pts, cues["forehead_visible_iod"])
     scored = dict(cues)
     if np.isfinite(anisotropy) and anisotropy > FRINGE_ANISOTROPY:
         scored["forehead_visible_iod"] = float("nan")  # a fringe, not a hat brim
+    if skin_on_top > SKIN_TOP_FRACTION:
+        scored["top_chroma"] = float("nan")  # the skin's own colour (a bald scalp) is no hat
     contrast, height = headband(lab, alpha, skin, crown_y, pts)
     return HeadwearMeasures(
         crown_rise=cues["crown_rise"], top_width_ratio=cues["top_width_ratio"],
@@ -566,4 +584,5 @@ def measure_headwear(canvas: HeadCanvas) -> HeadwearMeasures:
         oval_visibility=oval_visibility(face_like(canvas.bgr, pts), pts),
         covering_anisotropy=anisotropy,
         top_edge_softness=cues["top_edge_softness"],
+        top_skin_fraction=skin_on_top,
     )

@@ -77,6 +77,33 @@ def test_hats_fail(validator: Validator) -> None:
         assert statuses["headwear.hat"] == "fail", (name, statuses)
 
 
+def test_a_hard_hat_on_a_face_front_128_places_badly_is_found_and_fails(
+        validator: Validator) -> None:
+    # front-128 scores this small, turned face 0.50 with keypoints FaceMesh rejects (presence
+    # 0.005); the back-256 fall-back finds it (0.89, presence 1.0) at x 509–643, y 204–337
+    ctx = validator.context(_read("b_hat/azure_detection3.jpg"))
+    box = face.applicant(ctx).box
+    assert 490 < box[0] < 530 and 620 < box[2] < 660 and 185 < box[1] < 225, box
+    assert _statuses(validator, _read("b_hat/azure_detection3.jpg"))["headwear.hat"] == "fail"
+
+
+def test_a_skin_toned_brimmed_hat_fails(validator: Validator) -> None:
+    # a beige fedora: the skin walk runs 1.9 IOD above the brows, with a wide brim
+    statuses = _statuses(validator, _read("b_hat/interfaces_045.jpg"))
+    assert statuses["headwear.hat"] == "fail", statuses
+
+
+def test_bald_heads_are_no_hats(validator: Validator) -> None:
+    # two shaved heads cut from a collage (2× enlarged): the scalp has the skin's colour, so its
+    # chroma is no hat evidence, and skin above the forehead alone stays below the limit
+    img = cv2.imread(str(shared_photos() / "h_multi_person/dlib_bald_guys.jpg"))
+    for x0, y0, x1, y1 in ((273, 670, 745, 1191), (794, 0, 1117, 322)):
+        crop = cv2.resize(img[y0:y1, x0:x1], None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
+        ctx = validator.context(encode(crop))
+        m = headwear.headwear_measures(ctx)
+        assert m.top_skin_fraction > 0.5 and m.hat_score < 1.0, (x0, m)
+
+
 def test_hijab_with_head_covering_is_waived_and_shows_the_face_outline(
         validator: Validator) -> None:
     report = validator.check(_read(HIJABS[0]), exceptions=("head_covering",))

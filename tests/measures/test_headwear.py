@@ -97,6 +97,10 @@ def test_hat_score_sums_the_cues_beyond_their_onsets() -> None:
     # a covered forehead alone contributes at most 1.4
     assert mh.hat_score(dict(bare, forehead_visible_iod=0.0)) == pytest.approx(1.4)
     assert mh.hat_score(dict(bare, crown_rise=float("nan"))) == 0.0
+    # skin reaching 1.55 IOD above the brows adds (1.55 - 1.3) / 0.5; any higher at most 1.0
+    assert mh.hat_score(dict(bare, skin_height_iod=1.55)) == pytest.approx(0.5)
+    assert mh.hat_score(dict(bare, skin_height_iod=3.0)) == pytest.approx(1.0)
+    assert mh.hat_score(dict(bare, skin_height_iod=1.0)) == 0.0
 
 
 def test_top_edge_softness_hard_fabric_and_soft_hair() -> None:
