@@ -52,6 +52,7 @@ from batch.worker import (
     init_worker,
     output_name,
     process_chunk,
+    single_threaded_children,
 )
 
 log = logging.getLogger("photocheck.batch")
@@ -325,20 +326,23 @@ def run(
         removed = remove_stale_temporaries(out)
         if removed:
             log.info("removed %d temporary files of an interrupted run", removed)
-        backend = _make_backend(options, journal)
-        try:
-            _loop(items, options, journal, backend, stop, bar, outcome, max_bytes, on_progress)
-        except KeyboardInterrupt:  # second Ctrl-C: stop without waiting
-            outcome.interrupted = True
-            backend.abort()
-        except BaseException:  # e.g. the disk is full: stop the workers, report the error
-            backend.abort()
-            raise
-        else:
-            if outcome.interrupted:
+        # local workers are spawned lazily (on submit, and anew after a crash): the whole run
+        with single_threaded_children():
+            backend = _make_backend(options, journal)
+            try:
+                _loop(items, options, journal, backend, stop, bar, outcome, max_bytes,
+                      on_progress)
+            except KeyboardInterrupt:  # second Ctrl-C: stop without waiting
+                outcome.interrupted = True
                 backend.abort()
+            except BaseException:  # e.g. the disk is full: stop the workers, report the error
+                backend.abort()
+                raise
             else:
-                backend.close()
+                if outcome.interrupted:
+                    backend.abort()
+                else:
+                    backend.close()
         # every input of this run, with the record that answers for it
         for item in items:
             key, same_as = outcome.keys.get(item.input, ("", None))

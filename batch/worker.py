@@ -24,6 +24,7 @@ A processor may expose ``warm_up()`` (called once per worker, e.g. to load the m
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import inspect
@@ -32,7 +33,7 @@ import os
 import signal
 import threading
 import time
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -110,6 +111,34 @@ _cache_lock = threading.Lock()
 _known: frozenset[str] = frozenset()  # sha256 of scans already in the journal (local pool)
 
 
+# Thread-count variables read by OpenMP, the BLAS libraries (at load time) and photocheck's
+# onnxruntime sessions (PHOTOCHECK_ORT_THREADS, see photocheck.inference.Models.load).
+THREAD_VARS = ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
+               "VECLIB_MAXIMUM_THREADS", "NUMEXPR_NUM_THREADS", "PHOTOCHECK_ORT_THREADS")
+
+
+@contextlib.contextmanager
+def single_threaded_children() -> Iterator[None]:
+    """Set :data:`THREAD_VARS` to 1 in this process's environment while worker processes are
+    started, and restore them afterwards.
+
+    A spawned worker re-imports the parent's main module before any initializer runs; when that
+    module imports numpy, OpenBLAS reads its thread count at once, so setting the variables in
+    the worker would be too late (a 1-worker run then gets more than one core, which distorts the
+    1-vs-2-worker ratio).
+    """
+    old = {var: os.environ.get(var) for var in THREAD_VARS}
+    os.environ.update(dict.fromkeys(THREAD_VARS, "1"))
+    try:
+        yield
+    finally:
+        for var, value in old.items():
+            if value is None:
+                os.environ.pop(var, None)
+            else:
+                os.environ[var] = value
+
+
 def limit_threads() -> None:
     """One compute thread per worker process: the parallelism comes from the processes.
 
@@ -117,9 +146,7 @@ def limit_threads() -> None:
     ``PHOTOCHECK_ORT_THREADS=1`` which makes :meth:`photocheck.inference.Models.load` create
     single-threaded onnxruntime sessions.
     """
-    for var in ("OMP_NUM_THREADS", "OPENBLAS_NUM_THREADS", "MKL_NUM_THREADS",
-                "PHOTOCHECK_ORT_THREADS"):
-        os.environ[var] = "1"
+    os.environ.update(dict.fromkeys(THREAD_VARS, "1"))
     import cv2
 
     cv2.setNumThreads(1)

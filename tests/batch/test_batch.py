@@ -504,3 +504,18 @@ def test_worker_writes_its_output_and_stops_the_run_when_it_cannot(tmp_path: Pat
     blocker.write_bytes(b"")
     with pytest.raises(OutputWriteError, match="not-a-folder"):
         process_one(Task("x/scan.jpg", data, None, out_dir=str(blocker)), fake_processor)
+
+
+def test_workers_start_with_single_threaded_libraries(monkeypatch) -> None:
+    from batch.worker import single_threaded_children
+
+    monkeypatch.setenv("OMP_NUM_THREADS", "7")
+    monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
+    probe = [sys.executable, "-c",
+             "import os; print(os.environ['OPENBLAS_NUM_THREADS'], os.environ['OMP_NUM_THREADS'],"
+             " os.environ['PHOTOCHECK_ORT_THREADS'])"]
+    with single_threaded_children():  # a process started now (a spawned worker) …
+        seen = subprocess.run(probe, capture_output=True, text=True, check=True).stdout.split()
+    assert seen == ["1", "1", "1"]  # … loads numpy's OpenBLAS, OpenMP, onnxruntime with 1 thread
+    assert os.environ["OMP_NUM_THREADS"] == "7"  # the caller's environment is restored
+    assert "OPENBLAS_NUM_THREADS" not in os.environ
