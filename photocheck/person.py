@@ -218,8 +218,9 @@ def crown_from_matte(
     v = float(tops[i])
     u = float(u0 + i)
     vi, ui = int(v), int(u)
-    # outside-image pixels right above the top: the hair runs into the image border
-    above = valid[max(0, vi - 1): vi, max(0, ui - 1): ui + 2]
+    # outside-image pixels right above the top (within 3 rows: the matte fades over the
+    # border row, which the resampled `valid` may count in): the hair runs into the border
+    above = valid[max(0, vi - 3): vi, max(0, ui - 1): ui + 2]
     at_edge = above.size > 0 and not above.all()
     return (u, v), bool(at_edge), vi <= 0
 

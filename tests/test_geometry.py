@@ -147,3 +147,22 @@ def test_nearest_fit_crop_explains_refusals() -> None:
     box = geo.nearest_fit_crop((500, 100), (500, 1100), 500, 1000, 1200)
     assert box[3] - box[1] == pytest.approx(1200.0)
     assert geo.frame_geometry((500, 100), (500, 1100), 500, box).head_mm == pytest.approx(37.5)
+
+
+def test_estimated_crown_is_the_proportion_model_above_the_border() -> None:
+    # border well below the model's crown: the model's truncated mean, just above the median
+    x, y = geo.estimate_crown((100.0, 300.0), (100.0, 1300.0), (100.0, 0.0),
+                              ratio=0.4, ratio_sd=0.1)
+    a = (0.3 - 0.4) / 0.1
+    k = 0.4 + 0.1 * math.exp(-a * a / 2) / math.sqrt(2 * math.pi) / (
+        0.5 * math.erfc(a / math.sqrt(2)))
+    assert (x, y) == pytest.approx((100.0, 300.0 - 1000.0 * k))
+    # hair running out far above the model's crown: at least at the border
+    assert geo.estimate_crown((100.0, 300.0), (100.0, 1300.0), (100.0, -900.0),
+                              ratio=0.4, ratio_sd=0.1)[1] <= -900.0
+    # a face lying sideways (chin to the left): the crown is estimated to the right
+    x, y = geo.estimate_crown((500.0, 200.0), (100.0, 200.0), (700.0, 200.0),
+                              ratio=0.4, ratio_sd=0.1)
+    assert y == pytest.approx(200.0) and x > 700.0
+    # degenerate landmarks: the border point itself
+    assert geo.estimate_crown((5.0, 5.0), (5.0, 5.0), (1.0, 2.0)) == (1.0, 2.0)

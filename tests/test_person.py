@@ -45,6 +45,21 @@ def test_crown_at_the_image_border_is_flagged() -> None:
     assert v == 10.0 and at_edge
 
 
+def test_crown_where_the_matte_fades_over_the_border_row_is_flagged() -> None:
+    # MODNet's alpha dips below the threshold on the image's first row(s): still the border
+    alpha = _head_alpha(top=0)
+    valid = np.ones_like(alpha, bool)
+    valid[:10] = False
+    alpha *= valid
+    alpha[10] = 0.36  # the border row, below the matte threshold
+    (_, v), at_edge, _ = person.crown_from_matte(alpha, valid, (40, 50), (30, 50))
+    assert v == 11.0 and at_edge
+    # a crown 4 rows below the border is found inside the image
+    alpha = _head_alpha(top=14) * valid
+    (_, v), at_edge, _ = person.crown_from_matte(alpha, valid, (40, 50), (30, 50))
+    assert v == 14.0 and not at_edge
+
+
 def test_no_person_at_the_seed() -> None:
     alpha = np.zeros((50, 50), np.float32)
     assert person.crown_from_matte(alpha, np.ones_like(alpha, bool), (25, 25), (20, 30)) is None

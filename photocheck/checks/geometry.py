@@ -11,6 +11,12 @@ other shape gets the standard crop solved (:func:`photocheck.geometry.standard_c
 in ``ctx.crop_info``, and the first three codes say what that crop gives. ``frame_only``
 (booth) measures the frame itself whatever its shape and refuses a frame that is not 35:45.
 
+When the hair runs into the image border above the head the crown is outside the image: it is
+estimated from the head's proportions (:func:`photocheck.geometry.estimate_crown`, at least at
+the border) and head height / top margin are measured from that estimate, their ``measured``
+being ``{"mm": …, "crown_estimated": true}`` (a crown above the frame fails the top margin);
+the face info gives it as ``crown_estimate``. No crop is solved then (``head_cut_off``).
+
 For a declared ``infant`` the ``infant_*`` tolerances apply (babies cannot hold a pose and
 their head/hair proportions differ; defaults: head 28–38 mm, top margin 1–8 mm, centre ±3 mm),
 and a photo taken lying sideways is measured in the face's upright quarter-turn.
@@ -92,15 +98,19 @@ def _box_back(box: tuple[float, float, float, float], k: int, w: float, h: float
     return [_r(lo[0], 1), _r(lo[1], 1), _r(hi[0], 1), _r(hi[1], 1)]
 
 
-def _three(fg: geo.FrameGeometry, tol: geo.Tolerances, at_edge: bool) -> Iterator[Finding]:
-    if at_edge:
-        # the crown is outside the image: the head is taller than measured
-        yield finding("geometry.head_height", Status.NOT_ASSESSED, cause="face.cut_off")
-    else:
-        yield limit("geometry.head_height", _r(fg.head_mm), min=tol.head_min_mm,
-                    max=tol.head_max_mm, unit="mm")
-    yield limit("geometry.top_margin", _r(fg.top_margin_mm), min=tol.top_min_mm,
-                max=tol.top_max_mm, unit="mm")
+def _mm(code: str, value: float, lo: float, hi: float, estimated: bool) -> Finding:
+    """A crown-dependent limit in mm; with an estimated crown ``measured`` says so."""
+    if not estimated:
+        return limit(code, _r(value), min=lo, max=hi, unit="mm")
+    ok = lo <= value <= hi
+    return finding(code, Status.PASS if ok else Status.FAIL,
+                   {"mm": _r(value), "crown_estimated": True}, {"min": lo, "max": hi}, "mm")
+
+
+def _three(fg: geo.FrameGeometry, tol: geo.Tolerances, estimated: bool) -> Iterator[Finding]:
+    yield _mm("geometry.head_height", fg.head_mm, tol.head_min_mm, tol.head_max_mm, estimated)
+    yield _mm("geometry.top_margin", fg.top_margin_mm, tol.top_min_mm, tol.top_max_mm,
+              estimated)
     yield limit("geometry.off_centre", _r(fg.centre_offset_mm), min=-tol.centre_tol_mm,
                 max=tol.centre_tol_mm, unit="mm")
 
@@ -114,12 +124,19 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
     frame = person.head_frame(ctx)
     infant = "infant" in ctx.exceptions
     k = int(round(-frame.angle_deg / 90.0)) % 4 if infant else 0
-    pts, w, h = quarter_turn(np.stack([crown.point, chin, frame.nose_xy]), k, w0, h0)
+    crown_xy0 = np.asarray(crown.point, dtype=np.float64)
+    if crown.at_edge:
+        # the hair runs out of the image: the crown is above the border, estimated from the
+        # head's proportions (a crown outside the frame fails the top margin)
+        crown_xy0 = np.asarray(geo.estimate_crown(frame.forehead_xy, chin, crown.point))
+    pts, w, h = quarter_turn(np.stack([crown_xy0, chin, frame.nose_xy]), k, w0, h0)
     crown_xy, chin_xy, nose_x = pts[0], pts[1], float(pts[2, 0])
     info = ctx.face_info if ctx.face_info is not None else {}
     info["crown"] = [_r(crown.point[0], 1), _r(crown.point[1], 1)]
     info["chin"] = [_r(chin[0], 1), _r(chin[1], 1)]
     info["crown_at_edge"] = crown.at_edge
+    if crown.at_edge:
+        info["crown_estimate"] = [_r(crown_xy0[0], 1), _r(crown_xy0[1], 1)]
     ctx.face_info = info
     tol = tolerances(params, infant)
     aspect_ok = geo.is_standard_aspect(w, h, float(params["aspect_tolerance"]))

@@ -122,3 +122,26 @@ def test_infant_lying_sideways_gets_the_crop_in_its_upright_frame(
     found = _geometry(report)
     assert found["geometry.head_height"].status == Status.PASS
     assert found["geometry.not_trimmable"].status == Status.PASS
+
+
+def test_hair_cut_by_the_top_edge_gets_an_estimated_crown(online: Validator, photo: np.ndarray,
+                                                          original: Report) -> None:
+    """The standard crop moved down until its top edge is 2 mm below the crown: the hair runs
+    out of the frame, the crown is estimated, and head height / top margin are measured (same
+    px per mm as the 35:45 crop, so the uncropped figures are 34 mm and 4 mm)."""
+    x0, y0, x1, y1 = (int(round(v)) for v in original.crop["box"])
+    ppm = original.crop["px_per_mm"]
+    crown_y = original.face["crown"][1]
+    dy = int(round(crown_y + 2.0 * ppm)) - y0
+    assert y1 + dy <= photo.shape[0]
+    report = online.check(_jpeg(photo[y0 + dy: y1 + dy, x0:x1]))
+    found = _geometry(report)
+    assert report.face["crown_at_edge"] is True
+    head, top = found["geometry.head_height"], found["geometry.top_margin"]
+    assert head.status in (Status.PASS, Status.FAIL)  # computed, not refused
+    assert head.measured["crown_estimated"] is True and top.measured["crown_estimated"] is True
+    # the crown is 2 mm above the frame: within a few mm of the uncropped measurement
+    assert head.measured["mm"] == pytest.approx(34.0, abs=3.0)
+    assert top.measured["mm"] == pytest.approx(-2.0, abs=3.0)
+    assert top.measured["mm"] < 0.0 and top.status == Status.FAIL  # crown above the frame
+    assert report.crop["reason"] == "head_cut_off"
