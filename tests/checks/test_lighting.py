@@ -8,8 +8,8 @@ import cv2
 from photocheck.checks import lighting
 from photocheck.validator import Validator
 from tests.checks.scene_cases import SceneCases, pytest_generate_tests  # noqa: F401
-from tests.helpers import make_jpeg
-from tests.synthetic import Prepared, run_check
+from tests.helpers import make_jpeg, shared_photos
+from tests.synthetic import Prepared, degrade, prepare, run_check
 
 
 class TestLighting(SceneCases):
@@ -30,3 +30,16 @@ class TestLighting(SceneCases):
         for check in (lighting.CHECK, background.CHECK):
             statuses = run_check(validator, check, data)
             assert set(statuses.values()) == {"pass"}, statuses
+
+    def test_over_exposed_dark_skin_is_caught_by_its_blown_highlights(
+        self, validator: Validator
+    ) -> None:
+        # a dark-skinned face (L* 34.5) two stops over stays at L* ≈ 63, a plausible lighter
+        # face: too_bright cannot tell, the highlights blown on forehead and nose (≈ 0.9 % of
+        # the oval, ≥ 248 grey) can; 0.3 stop over leaves them intact
+        name = "a_compliant_plain_bg/london_042_03.jpg"
+        photo = prepare(validator, name, (shared_photos() / name).read_bytes())
+        clear = run_check(validator, lighting.CHECK, degrade(photo, "brighten", "clear"))
+        assert clear["lighting.too_bright"] == "pass" and clear["lighting.clipped"] == "fail"
+        mild = run_check(validator, lighting.CHECK, degrade(photo, "brighten", "mild"))
+        assert set(mild.values()) == {"pass"}, mild
