@@ -55,6 +55,8 @@ CROWN_TOP_MM = 4.0
 
 # Detection works on a copy whose long side is about this (the print is then ≥ ~200 px).
 DETECT_LONG_SIDE_PX = 1000
+# The blob (before the edge refinement) is found on a copy whose long side is at most twice this.
+MASK_LONG_SIDE_PX = 280
 # The face pipeline sees the upright print at about this long side.
 FACE_LONG_SIDE_PX = 640
 
@@ -124,12 +126,24 @@ def plain_background_crown(
     # the background right above the head (the top rows of the face column): vignetting makes
     # the corners a poor reference
     bg_rows = int(0.35 * (fy - 0.6 * face_width_px))
-    if bg_rows < 3:
-        return None  # no room above the head to read the background
+    near_top = bg_rows < 3
+    if near_top:
+        # a head close to the top edge (a large face, a high crown) still leaves its first
+        # rows (the median ignores a few stray hairs) — unless the hair runs into the edge
+        bg_rows = 3
+        if fy - 0.2 * face_width_px < bg_rows:
+            return None  # no room above the head to read the background
     lab = cv2.cvtColor(cv2.GaussianBlur(bgr[: fy + 1], (0, 0), 1.0),
                        cv2.COLOR_BGR2LAB).astype(np.float32)
     above_head = lab[:bg_rows, u0:u1].reshape(-1, 3)
     bg = np.median(above_head, axis=0)
+    if near_top:
+        # those rows are background only when they match the same rows at the image's sides
+        # (hair running into the top edge is not: the parting would pass for the crown)
+        side = max(2, w // 8)
+        sides = np.concatenate([lab[:bg_rows, :side], lab[:bg_rows, w - side:]]).reshape(-1, 3)
+        if float(np.linalg.norm(np.median(sides, axis=0) - bg)) > 8.0:
+            return None
     noise = float(np.median(np.linalg.norm(above_head - bg, axis=1)))
     if noise > 6.0:
         return None  # textured background (or hair up to the top)
@@ -337,6 +351,13 @@ def find_print(small: np.ndarray, *, min_area_ratio: float = 0.03) -> PrintRect 
     PrintRect or None
         None when nothing print-like is found (blank scans, noise).
     """
+    fine = small
+    if max(small.shape[:2]) > 2 * MASK_LONG_SIDE_PX:
+        # the blob is found on a half-size copy (4× fewer pixels to blur and threshold); the
+        # edges are then refined on ``fine``
+        fh, fw = small.shape[:2]
+        small = cv2.resize(fine, ((fw + 1) // 2, (fh + 1) // 2), interpolation=cv2.INTER_AREA)
+    up = fine.shape[1] / small.shape[1]
     h, w = small.shape[:2]
     if h < 16 or w < 16:
         return None
@@ -348,7 +369,7 @@ def find_print(small: np.ndarray, *, min_area_ratio: float = 0.03) -> PrintRect 
     blurred = cv2.GaussianBlur(small, (0, 0), 1.2).astype(np.float32)
     if uniform < 0.7:
         # no bed around it: the scan is the print (or a document without a margin)
-        return _whole_scan(small, blurred)
+        return _whole_scan(fine, blurred)
     # a low threshold on the smoothed copy finds light prints on a light bed; the blur widens
     # the blob, which the edge refinement below takes back
     dist = _colour_distance(blurred, bed)
@@ -363,11 +384,11 @@ def find_print(small: np.ndarray, *, min_area_ratio: float = 0.03) -> PrintRect 
                             (3, 3)))
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     if not contours:
-        return _whole_scan(small, blurred)
+        return _whole_scan(fine, blurred)
     contour = max(contours, key=cv2.contourArea)
     area = cv2.contourArea(contour)
     if area < min_area_ratio * h * w:
-        return _whole_scan(small, blurred)
+        return _whole_scan(fine, blurred)
     hull = cv2.convexHull(contour)
     (cx, cy), (rw, rh), angle = cv2.minAreaRect(hull)
     if rw * rh <= 0:
@@ -379,11 +400,12 @@ def find_print(small: np.ndarray, *, min_area_ratio: float = 0.03) -> PrintRect 
     if touching >= 2 or (touching and not rectangular):
         # the "bed" was the print's own plain background (a scan cropped to the print) or a
         # document page
-        return _whole_scan(small, blurred)
-    if not rectangular:
-        # something lies on a bed but its edges are not a rectangle (a print whose background
-        # matches the bed): better no photo than a crop that takes in the bed
-        return None
+        return _whole_scan(fine, blurred)
+    # a blob that is not a rectangle may still be a print whose background fades into the bed
+    # along one side: its min-area box goes on to the edge refinement, which accepts it only
+    # when three sides show a straight edge along most of their length and the fourth is
+    # closed by sharp corners; anything else is refused (better no photo than a crop that
+    # takes in the bed)
     box = cv2.boxPoints(((cx, cy), (rw, rh), angle))
     pts = contour[:, 0, :].astype(float)
     # assign contour points to the nearest side of the min-area box, away from the corners
@@ -408,7 +430,17 @@ def find_print(small: np.ndarray, *, min_area_ratio: float = 0.03) -> PrintRect 
             corners.append(p)
     if any(c is None for c in corners) or len(corners) != 4:
         corners = [b.astype(float) for b in box]
-    quad, support = _refine_edges(small, np.array(corners, float), step_min=max(2.5, noise))
+    if fine is not small:  # the noise at the resolution the edges are refined at
+        ring_f = max(2, int(round(0.01 * max(fine.shape[:2]))))
+        strips = [fine[:ring_f], fine[-ring_f:], fine[:, :ring_f], fine[:, -ring_f:]]
+        near_bed = np.concatenate([
+            np.linalg.norm(cv2.GaussianBlur(st, (0, 0), 1.2).reshape(-1, 3).astype(np.float32)
+                           - bed, axis=1)[(np.linalg.norm(
+                               st.reshape(-1, 3).astype(np.float32) - bed, axis=1) < 18.0)]
+            for st in strips])
+        noise = float(np.percentile(near_bed, 90)) if near_bed.size else noise
+    quad, support = _refine_edges(fine, np.array(corners, float) * up,
+                                  step_min=max(2.5, noise))
     if support < 0.5:
         # a side without a colour step along most of its length is not a print's edge (a print
         # whose background matches the bed): no crop rather than a skewed one
@@ -423,17 +455,36 @@ def _refine_edges(small: np.ndarray, quad: np.ndarray, reach_px: float = 4.0,
     The profile across a side is the median, along the side's middle 80 %, of the colour at
     quarter-pixel offsets; the edge is where its gradient is largest (parabolic sub-pixel).
 
+    A print whose background fades into a bed of the same colour (a grey print on a grey
+    carrier) can leave ONE side without a visible step. That side is then rebuilt from the
+    rectangle: parallel to its opposite side, through the point where an adjacent side's edge
+    (or the shadow line the scanner lamp leaves along it) ends sharply — the print's corner
+    (:func:`_sharp_end`).
+
     Returns
     -------
     (quad, support)
         The refined corners, and the smallest over the four sides of the fraction of positions
-        along a side where the colour steps by more than ``step_min`` across it.
+        along a side where the colour steps by more than ``step_min`` across it (a rebuilt side
+        counts as supported when its corner was found).
     """
-    img = cv2.GaussianBlur(small, (0, 0), 0.6).astype(np.float32)
+    # only the print's neighbourhood is read (a rebuilt side looks 25 % past the corners)
+    side_px = float(np.max(np.hypot(*(np.roll(quad, -1, axis=0) - quad).T)))
+    pad = reach_px + 4.0 + 0.3 * side_px
+    x0 = int(max(0, np.floor(quad[:, 0].min() - pad)))
+    y0 = int(max(0, np.floor(quad[:, 1].min() - pad)))
+    x1 = int(min(small.shape[1], np.ceil(quad[:, 0].max() + pad)))
+    y1 = int(min(small.shape[0], np.ceil(quad[:, 1].max() + pad)))
+    if x1 - x0 < 8 or y1 - y0 < 8:
+        return quad, 0.0
+    origin = np.array([x0, y0], float)
+    quad = quad - origin
+    img = cv2.GaussianBlur(small[y0:y1, x0:x1], (0, 0), 0.6).astype(np.float32)
     centre = quad.mean(axis=0)
     offsets = np.arange(-reach_px, reach_px + 0.01, 0.25)
     lines: list[tuple[np.ndarray, np.ndarray]] = []
     supports: list[float] = []
+    normals: list[np.ndarray] = []
     for i in range(4):
         a, b = quad[i], quad[(i + 1) % 4]
         d = b - a
@@ -456,19 +507,170 @@ def _refine_edges(small: np.ndarray, quad: np.ndarray, reach_px: float = 4.0,
             den = grad[k - 1] - 2 * grad[k] + grad[k + 1]
             shift = 0.5 * (grad[k - 1] - grad[k + 1]) / den if den < 0 else 0.0
         t = offsets[0] + 0.25 * (k + 0.5 + shift)
-        lines.append((mid + t * n, u))
+        normals.append(n)
         # support: the step across the edge, position by position along the side
         inner = int(np.clip(round((t - 1.5 - offsets[0]) / 0.25), 0, offsets.size - 1))
         outer = int(np.clip(round((t + 1.5 - offsets[0]) / 0.25), 0, offsets.size - 1))
         steps = np.linalg.norm(prof[:, inner] - prof[:, outer], axis=1)
         supports.append(float(np.mean(steps > step_min)))
+        tilt = _edge_tilt(prof, along, offsets, t) if supports[-1] >= 0.5 else None
+        if tilt is None:
+            lines.append((mid + t * n, u))
+        else:  # the side's own direction, from its edge position in 8 stretches along it
+            t0, slope = tilt
+            d_new = u + slope * n
+            lines.append((mid + t0 * n, d_new / float(np.hypot(*d_new))))
+    weak = [i for i in range(4) if supports[i] < 0.5]
+    if len(weak) == 1:
+        rebuilt = _rebuild_side(img, lines, normals, weak[0], step_min)
+        if rebuilt is not None:
+            lines[weak[0]] = rebuilt
+            supports[weak[0]] = 1.0
     out = []
     for i in range(4):
         p = _intersect(lines[i - 1], lines[i])
         if p is None:
-            return quad, min(supports)
+            return quad + origin, min(supports)
         out.append(p)
-    return np.array(out, float), min(supports)
+    return np.array(out, float) + origin, min(supports)
+
+
+def _edge_tilt(prof: np.ndarray, along: np.ndarray, offsets: np.ndarray, t: float
+               ) -> tuple[float, float] | None:
+    """The edge's offset at the side's middle and its slope (offset px per px along the side).
+
+    ``prof`` holds colours at ``offsets`` across the side for each position in ``along``; the
+    edge is located in 8 stretches (median profile, strongest gradient within 1.5 px of ``t``,
+    parabolic sub-pixel) and a line fitted through them, once more without stretches off by
+    more than 0.75 px. None when fewer than 5 stretches agree.
+    """
+    groups = prof.reshape(8, -1, *prof.shape[1:])
+    seg = np.median(groups, axis=1)  # (8, offsets, 3)
+    grad = np.linalg.norm(np.diff(seg, axis=1), axis=2)  # (8, offsets-1)
+    centres = offsets[:-1] + 0.125
+    near = np.abs(centres - t) <= 1.5
+    if near.sum() < 3:
+        return None
+    idx = np.nonzero(near)[0]
+    sub = grad[:, idx]
+    j = np.argmax(sub, axis=1)
+    k = idx[j]
+    rows = np.arange(8)
+    left = grad[rows, np.maximum(k - 1, 0)]
+    right = grad[rows, np.minimum(k + 1, grad.shape[1] - 1)]
+    mid_g = grad[rows, k]
+    den = left - 2 * mid_g + right
+    inside = (k > 0) & (k < grad.shape[1] - 1) & (den < 0)
+    shift = np.where(inside, 0.5 * (left - right) / np.where(den < 0, den, -1.0), 0.0)
+    ts = offsets[0] + 0.25 * (k + 0.5 + np.clip(shift, -1.0, 1.0))
+    xs = along.reshape(8, -1).mean(axis=1)
+    keep = np.ones(8, bool)
+    fit = (0.0, 0.0)
+    for _ in range(3):
+        if keep.sum() < 5:
+            return None
+        fit = _line_fit(xs[keep], ts[keep])
+        keep = np.abs(ts - (fit[0] + fit[1] * xs)) <= 0.75
+    if keep.sum() < 5:
+        return None
+    return _line_fit(xs[keep], ts[keep])
+
+
+def _line_fit(x: np.ndarray, y: np.ndarray) -> tuple[float, float]:
+    """Least-squares ``y = a + b x``: (a, b)."""
+    xm, ym = float(x.mean()), float(y.mean())
+    dx = x - xm
+    den = float(dx @ dx)
+    b = float(dx @ (y - ym)) / den if den > 0 else 0.0
+    return ym - b * xm, b
+
+
+def _rebuild_side(img: np.ndarray, lines: list[tuple[np.ndarray, np.ndarray]],
+                  normals: list[np.ndarray], weak: int, step_min: float
+                  ) -> tuple[np.ndarray, np.ndarray] | None:
+    """The invisible side ``weak`` of a rectangle from where its neighbours' edges end.
+
+    Each adjacent side is followed past its current corner toward the weak side; the print's
+    corner is where its edge step ends sharply. The outermost sharp end wins (an edge that only
+    fades out, as a print background turning into the bed colour does, gives none); no sharp
+    end on either neighbour → None.
+    """
+    opposite = lines[(weak + 2) % 4]
+    direction = opposite[1]
+    ends: list[np.ndarray] = []
+    n_weak = normals[weak]
+    for j in ((weak - 1) % 4, (weak + 1) % 4):
+        p0, u = lines[j]
+        # the unit vector along side j that points toward the weak side
+        toward = u if u @ n_weak > 0 else -u
+        corner = _intersect(lines[j], lines[weak])
+        base = _intersect(lines[j], opposite)
+        if corner is None or base is None:
+            continue
+        length = float(np.hypot(*(corner - base)))
+        if length < 20:
+            continue
+        end = _sharp_end(img, base, toward, normals[j], length, step_min)
+        if end is not None:
+            ends.append(base + end * toward)
+    if not ends:
+        return None
+    # the weak side passes through the corner farthest from its opposite side, parallel to it
+    inward = np.array([-direction[1], direction[0]])
+    if inward @ n_weak < 0:
+        inward = -inward
+    far = max(ends, key=lambda p: float((p - opposite[0]) @ inward))
+    return far, direction
+
+
+def _sharp_end(img: np.ndarray, base: np.ndarray, toward: np.ndarray, normal: np.ndarray,
+               length: float, step_min: float) -> float | None:
+    """How far from ``base`` (along ``toward``) an edge along ``normal`` ends sharply.
+
+    The step across the edge (2 px in, 2 px out) is sampled every pixel from the middle of the
+    side to 25 % past its current end (3-px running mean, less its noise floor on the bed past
+    the corner). The edge ends at the outermost position where the step is still ≥ 0.3 of its
+    typical value; that counts as a corner only when the step drops below 0.15 of it within
+    6 px and stood at ≥ 0.4 of it over the 8 px before (not a fade-out). The end lies where the
+    step falls to half of that level. Returns its distance from ``base``, or None.
+    """
+    s = np.arange(0.5 * length, 1.25 * length, 1.0)
+    pts = base + s[:, None] * toward
+    both = np.stack([pts - 2.0 * normal, pts + 2.0 * normal], axis=1).astype(np.float32)
+    h, w = img.shape[:2]
+    inside = ((both[..., 0] >= 0) & (both[..., 0] <= w - 1) & (both[..., 1] >= 0)
+              & (both[..., 1] <= h - 1)).all(axis=1)
+    n_in = int(np.argmin(inside)) if not inside.all() else len(s)
+    if n_in < 0.6 * len(s):
+        return None  # the scan ends before the corner could be seen
+    s, both = s[:n_in], both[:n_in]
+    vals = cv2.remap(img, both[..., 0], both[..., 1], cv2.INTER_LINEAR,
+                     borderMode=cv2.BORDER_REPLICATE)  # (n, 2, 3)
+    step = np.convolve(np.linalg.norm(vals[:, 0] - vals[:, 1], axis=1), np.ones(3) / 3.0,
+                       mode="same")
+    # the step's noise floor past the corner (the last 10 %, on the bed)
+    floor = float(np.median(step[-max(5, int(0.1 * len(step))):]))
+    ref = float(np.median(step[: max(5, int(0.3 * len(step)))])) - floor
+    if ref < max(2.0 * step_min, 6.0):
+        return None  # no clear edge to follow
+    step = step - floor
+    # the outermost position where the edge is still clearly there
+    above = np.nonzero(step >= 0.3 * ref)[0]
+    if above.size == 0 or above[-1] < 10 or above[-1] >= len(step) - 7:
+        return None
+    e = int(above[-1])
+    level = float(np.median(step[e - 8:e + 1]))
+    if not (step[e + 1:e + 7] < 0.15 * ref).any() or level < 0.4 * ref:
+        return None  # the edge fades out (a print background turning into the bed): no corner
+    # sub-pixel: where the step crosses half its level just before the end
+    j = e
+    while j + 1 < len(step) and step[j + 1] >= 0.5 * level:
+        j += 1
+    if step[j] < 0.5 * level:  # the level's half lies inward of e
+        j = max(0, int(np.nonzero(step[: e + 1] >= 0.5 * level)[0][-1]))
+    a, b = float(step[j]), float(step[min(j + 1, len(step) - 1)])
+    frac = (a - 0.5 * level) / (a - b) if a > b else 0.0
+    return float(s[j] + np.clip(frac, 0.0, 1.0))
 
 
 def _colour_distance(img: np.ndarray, ref: np.ndarray) -> np.ndarray:
@@ -635,6 +837,43 @@ def context_from_pixels(bgr: np.ndarray, base: PhotoContext, name: str) -> Photo
 
 # --- the trim stage as intermediates of the scan's context ---------------------------------------
 
+_PYRAMID_KEY = "trim_pyramid"
+
+
+def decode_once(ctx: PhotoContext) -> list[decode.Decoded]:
+    """Decode the scan ONCE at full resolution and derive the analysis image from it.
+
+    A trim needs the full-resolution pixels for its output anyway; a second, DCT-reduced decode
+    for the analysis would cost another ~40 % of a full decode (the Huffman decoding does not
+    shrink with the DCT scale), while 2×2 area halvings of the decoded pixels cost ~10 %. The
+    analysis image (``decode.analysis_image``, the one the file check and detection read) is
+    memoised as the last level of that pyramid.
+
+    Returns
+    -------
+    list of photocheck.decode.Decoded
+        Full resolution first, then each half down to the analysis image; empty when the scan
+        cannot be decoded (the file check reports why, with its own decode attempt).
+    """
+    def build() -> list[decode.Decoded]:
+        try:
+            head = decode.header(ctx)
+            full = decode.full_image(ctx)
+        except NotAssessable:
+            return []
+        target = int(ctx.params("decode")["analysis_long_side_px"])
+        factor = decode.reduction_for(max(head.width, head.height), target)
+        levels = [full]
+        while factor > 1:
+            levels.append(decode.halve(levels[-1]))
+            factor //= 2
+        if not ctx.has("analysis_image"):
+            ctx.memo("analysis_image", lambda: levels[-1])
+        return levels
+
+    return ctx.memo(_PYRAMID_KEY, build)
+
+
 _GEOMETRY_KEY = "trim_geometry_fn"
 _OPTIONS_KEY = "trim_options"
 
@@ -739,12 +978,16 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
     turns = (0, 1, 3, 2) if rect.width_px > rect.height_px else (0, 2)
     geom: FaceGeometry | None = None
     cause = "face.not_found"
-    # the face pipeline sees the print from the reduced decode when that holds enough detail,
-    # else from the full-resolution scan
-    if max(rect.width_px, rect.height_px) * analysis.scale >= 0.95 * FACE_LONG_SIDE_PX:
-        src, src_scale = analysis.bgr, analysis.scale
-    else:
-        src, src_scale = _full(ctx), 1.0
+    # the face pipeline sees the print from the smallest level of the decode that holds enough
+    # detail (the print's long side at least 0.8 × the face image's: a mild enlargement adds
+    # nothing but costs nothing either); a minifying warp of a larger level needs a low-pass
+    levels = ctx.peek(_PYRAMID_KEY) or [analysis]
+    long_side = max(rect.width_px, rect.height_px)
+    src, src_scale = _full(ctx), 1.0
+    for level in reversed(levels):
+        if long_side * level.scale >= 0.8 * FACE_LONG_SIDE_PX:
+            src, src_scale = level.bgr, level.scale
+            break
     for turn in turns:
         candidate = _turn_rect(rect, turn)
         img = _upright_print(src, src_scale, candidate)
@@ -803,7 +1046,11 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
                               ((x0, y0), (x1, y0), (x1, y1), (x0, y1))])
     out.out_size_px = (out_w, out_h)
     start = time.perf_counter()
-    pixels = warp_region(_full(ctx), out.out_to_scan, (out_w, out_h))
+    # bilinear while the scale is near 1:1 (source px per output px ≥ 0.8: a 600-dpi scan of a
+    # print whose face is ≤ 42 mm); bicubic when enlarging more, where it is visibly sharper
+    magnify = 1.0 / max(1e-9, float(np.sqrt(abs(np.linalg.det(out.out_to_scan[:, :2])))))
+    pixels = warp_region(_full(ctx), out.out_to_scan, (out_w, out_h),
+                         interpolation=cv2.INTER_CUBIC if magnify > 1.25 else cv2.INTER_LINEAR)
     out.jpeg = encode_jpeg(pixels, out_dpi, int(params["jpeg_quality"]))
     ctx.timings_ms["trim.resample_encode"] = (time.perf_counter() - start) * 1000.0
     out.findings.append(finding("trim.not_trimmable", Status.PASS, "trimmed", threshold))
@@ -894,6 +1141,7 @@ def trim(
         report = validator._report(name, list(declared), found, None, {})
         return TrimResult(report, None, None, None, None, None)
     ctx.memo(_OPTIONS_KEY, lambda: {"dpi": dpi, "out_dpi": out_dpi})
+    decode_once(ctx)
     if face_geometry is not None:
         ctx.memo(_GEOMETRY_KEY, lambda: face_geometry)
     scan_report = validator.run(ctx, mode="trim", started=started)
