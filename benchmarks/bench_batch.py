@@ -25,6 +25,7 @@ import os
 import resource
 import sys
 import tempfile
+import threading
 import time
 from pathlib import Path
 
@@ -89,6 +90,50 @@ def generate(folder: Path, n: int, seed: int = 0) -> list[Path]:
     return paths
 
 
+class _WorkerThreads:
+    """Samples the worker processes' threads (psutil) every ``interval_s`` seconds.
+
+    ``extra_share`` is the CPU share of threads other than each worker's busiest one: 0 when the
+    workers are single-threaded as intended (no BLAS/OpenMP/onnxruntime helper threads at work;
+    such threads would let a 1-worker run take more than one core and shrink the 2-vs-1 ratio).
+    ``own_cpu_s`` is this sampler's CPU time, taken out of the parent's figures.
+    """
+
+    def __init__(self, interval_s: float = 2.0) -> None:
+        self.interval_s = interval_s
+        self.last: dict[int, dict[int, float]] = {}
+        self.own_cpu_s = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="bench-threads", daemon=True)
+
+    def _run(self) -> None:
+        import psutil
+
+        me = psutil.Process()
+        while not self._stop.wait(self.interval_s):
+            for child in me.children():
+                try:
+                    threads = child.threads()
+                except psutil.Error:  # a worker that just ended
+                    continue
+                self.last[child.pid] = {t.id: t.user_time + t.system_time for t in threads}
+        self.own_cpu_s = time.thread_time()
+
+    def __enter__(self) -> _WorkerThreads:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._stop.set()
+        self._thread.join()
+
+    @property
+    def extra_share(self) -> float:
+        total = sum(sum(d.values()) for d in self.last.values())
+        extra = sum(sum(d.values()) - max(d.values()) for d in self.last.values() if d)
+        return extra / total if total else 0.0
+
+
 def measure(scans: Path, workers: int, out: Path) -> dict[str, float | int | dict]:
     """Process every scan with ``workers`` local processes; timings and verdict counts."""
     from batch import Options, discover, run
@@ -98,17 +143,21 @@ def measure(scans: Path, workers: int, out: Path) -> dict[str, float | int | dic
     load_before = os.getloadavg()[0]
     parent_before, workers_before = _cpu_s()
     start = time.perf_counter()
-    outcome = run(items, Options(out=out, workers=workers, progress=False),
-                  on_progress=lambda done, total: stamps.append((time.perf_counter(),
-                                                                 _cpu_s()[0])))
-    wall = time.perf_counter() - start
+    with _WorkerThreads() as watch:
+        outcome = run(items, Options(out=out, workers=workers, progress=False),
+                      on_progress=lambda done, total: stamps.append((time.perf_counter(),
+                                                                     _cpu_s()[0])))
+        wall = time.perf_counter() - start
     parent_after, workers_after = _cpu_s()  # the pool's workers are joined: counted
-    parent, worker = parent_after - parent_before, workers_after - workers_before
+    parent = parent_after - parent_before - watch.own_cpu_s
+    worker = workers_after - workers_before
     cpu = parent + worker
     steady = (len(stamps) - 1) / (stamps[-1][0] - stamps[0][0]) if len(stamps) > 1 else 0.0
-    # the parent's own work per scan, between the first and the last result (no start-up)
-    parent_steady = ((stamps[-1][1] - stamps[0][1]) / (len(stamps) - 1)
-                     if len(stamps) > 1 else 0.0)
+    # the parent's own work per scan, between the first and the last result (no start-up;
+    # the sampler's share of that window taken out)
+    window = stamps[-1][0] - stamps[0][0] if len(stamps) > 1 else 0.0
+    parent_steady = ((stamps[-1][1] - stamps[0][1] - watch.own_cpu_s * window / wall)
+                     / (len(stamps) - 1) if len(stamps) > 1 else 0.0)
     verdicts: dict[str, int] = {}
     for _, rec, _ in outcome.rows:
         key = "error" if rec is None or rec.error else rec.verdict
@@ -121,6 +170,7 @@ def measure(scans: Path, workers: int, out: Path) -> dict[str, float | int | dic
         "parent_cpu_ms_per_scan": round(1000 * parent / max(1, len(items)), 2),
         "parent_steady_cpu_ms_per_scan": round(1000 * parent_steady, 2),
         "worker_cpu_ms_per_scan": round(1000 * worker / max(1, len(items)), 1),
+        "worker_extra_thread_share": round(watch.extra_share, 4),
         "cores_obtained": round(cpu / wall, 2),
         "loadavg_1min_before": round(load_before, 2),
         "loadavg_1min_after": round(os.getloadavg()[0], 2), "verdicts": verdicts,
@@ -189,7 +239,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"{r['workers']} worker(s): {r['throughput_per_s']:.2f} scans/s "
               f"({r['steady_per_s']:.2f} steady), CPU/scan parent "
               f"{r['parent_cpu_ms_per_scan']:.1f} ms ({r['parent_steady_cpu_ms_per_scan']:.1f} "
-              f"steady), workers {r['worker_cpu_ms_per_scan']:.0f} ms; "
+              f"steady), workers {r['worker_cpu_ms_per_scan']:.0f} ms "
+              f"({100 * r['worker_extra_thread_share']:.1f}% off the main thread); "
               f"cores obtained {r['cores_obtained']:.2f}; load {r['loadavg_1min']}")
     for r in runs[1:]:
         wall, steady = summary["ratio_wall"][r["workers"]], summary["ratio_steady"].get(
@@ -239,6 +290,7 @@ def _combine(parts: list[dict]) -> dict:
         "parent_cpu_ms_per_scan": round(mean("parent_cpu_ms_per_scan"), 2),
         "parent_steady_cpu_ms_per_scan": round(mean("parent_steady_cpu_ms_per_scan"), 2),
         "worker_cpu_ms_per_scan": round(mean("worker_cpu_ms_per_scan"), 1),
+        "worker_extra_thread_share": round(max(p["worker_extra_thread_share"] for p in parts), 4),
         "cores_obtained": round(cpu / wall, 2),
         "loadavg_1min": [p["loadavg_1min_before"] for p in parts] + [parts[-1][
             "loadavg_1min_after"]],
