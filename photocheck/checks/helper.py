@@ -44,6 +44,7 @@ PARAMS = {
     "body_exit_below_chin": float,
     "max_texture_ratio": float,
     "max_contact_frac": float,
+    "backdrop_spread_k": float,
 }
 
 # FaceMesh face-oval ring: the skin model is fit inside it, eyes and mouth trimmed robustly
@@ -94,6 +95,8 @@ def measure(ctx: PhotoContext, params: Mapping[str, Any]) -> dict[str, Any]:
     join_zone = (xx - eyes[0]) * down[0] + (yy - eyes[1]) * down[1] > 0
     ycrcb = cv2.cvtColor(bgr, cv2.COLOR_BGR2YCrCb)
     model = hm.skin_model(ycrcb, face_mask.astype(bool))
+    # the sheet's own colour is never a hand, however warm its tone
+    backdrop = hm.backdrop_like(ycrcb, mask.prob, spread_k=params["backdrop_spread_k"])
     skin: list[hm.Region] = []
     if model is not None:
         skin = [r for r in hm.border_skin_regions(
@@ -102,7 +105,7 @@ def measure(ctx: PhotoContext, params: Mapping[str, Any]) -> dict[str, Any]:
             chroma_range=(params["skin_min_chroma_ratio"], params["skin_max_chroma_ratio"]),
             min_luma_frac=params["skin_min_luma_frac"], face_mask=face_mask.astype(bool),
             max_texture_ratio=params["max_texture_ratio"],
-            max_run_frac=params["max_contact_frac"], join_zone=join_zone)
+            max_run_frac=params["max_contact_frac"], join_zone=join_zone, backdrop=backdrop)
             if r.area_frac >= params["min_skin_area_frac"]]
     return {
         "other_faces": len(others),

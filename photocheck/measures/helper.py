@@ -173,6 +173,48 @@ def skin_like(
             & (luma >= min_luma_frac * model.luma_median))
 
 
+def backdrop_like(ycrcb: np.ndarray, person_prob: np.ndarray, *, band_frac: float = 0.04,
+                  spread_k: float = 5.0, min_dist: float = 5.0) -> np.ndarray:
+    """Pixels of the backdrop's own colour (chroma): the plain sheet or wall behind the infant.
+
+    The backdrop is sampled on a band along the frame border outside the person mask; a pixel
+    whose (Cr, Cb) lies within ``spread_k`` robust standard deviations (at least ``min_dist``)
+    of the sample's median is backdrop, whatever its brightness (shading, vignetting). A
+    helper's hand is another object: it differs in colour from the sheet even when both are
+    warm-toned, and taking the sheet out keeps a hand from merging with a skin-toned backdrop.
+
+    Parameters
+    ----------
+    ycrcb : numpy.ndarray
+        uint8 ``(H, W, 3)``.
+    person_prob : numpy.ndarray
+        float ``(H, W)`` person probability (the backdrop is where it is below 0.3).
+    band_frac : float
+        Width of the border band sampled, as a fraction of the short side.
+    spread_k, min_dist : float
+        The chroma distance (Cr, Cb units) within which a pixel is backdrop.
+
+    Returns
+    -------
+    numpy.ndarray
+        bool ``(H, W)``; all False when fewer than 50 backdrop pixels are sampled.
+    """
+    h, w = person_prob.shape
+    b = max(2, int(band_frac * min(h, w)))
+    band = np.zeros((h, w), bool)
+    band[:b] = band[-b:] = True
+    band[:, :b] = band[:, -b:] = True
+    sample = band & (person_prob < 0.3)
+    if int(sample.sum()) < 50:
+        return np.zeros((h, w), bool)
+    chroma = ycrcb[..., 1:].astype(np.float32)
+    median = np.median(chroma[sample], axis=0)
+    dev = np.hypot(*(chroma[sample] - median).T)
+    limit = max(min_dist, spread_k * 1.4826 * float(np.median(dev)))
+    d = chroma - median
+    return d[..., 0] ** 2 + d[..., 1] ** 2 <= limit**2
+
+
 def body_exit_mask(h: int, w: int, chin_xy: np.ndarray, down: np.ndarray,
                    offset_px: float) -> np.ndarray:
     """Border pixels (in :func:`perimeter` order) lying beyond the chin along the face's down
@@ -229,14 +271,15 @@ def border_skin_regions(
     min_luma_frac: float = 0.35, min_run_frac: float = 0.02, long_run_frac: float = 0.2,
     max_run_frac: float = 0.35, face_mask: np.ndarray | None = None,
     max_texture_ratio: float = 2.0, join_zone: np.ndarray | None = None,
+    backdrop: np.ndarray | None = None,
 ) -> list[Region]:
-    """Skin-coloured regions coming in through a frame edge the infant's body does not leave by.
+    """Skin-coloured regions coming in through the frame border where the infant's body does not.
 
-    The infant's own skin-coloured parts are broadly joined to the head (neck, shoulders, fair
-    hair), or leave the frame through the edge the chin points to (``body_edge``) or along a
-    side below the chin (``body_exit``) in one long stretch (shoulders); a helper's hand or
-    arm comes in through the top or a side on a stretch about its own width, touching the
-    infant at most thinly.
+    The infant's own skin leaves the frame only as its body does: in one long stretch of
+    border below the chin (shoulders, chest), or, for skin joined to the head below the eyes
+    (neck, a bare chest), through the edge the chin points to (``body_edge``). A helper's hand
+    or arm comes in through a stretch of border about its own width — through any edge, also
+    the bottom one, and also when it lies on the infant's neck or chest.
 
     Parameters
     ----------
@@ -259,24 +302,28 @@ def border_skin_regions(
         A stretch at least this long (fraction of the short side) below the chin is the
         infant's shoulder or body.
     max_run_frac : float
-        Longest stretch (fraction of the short side) a limb coming in can touch.
+        Longest stretch a limb coming in can touch (straight-line extent, fraction of the
+        short side; a limb crossing a corner touches two edges but not far apart).
     face_mask : numpy.ndarray, optional
         bool ``(H, W)`` face skin pixels; when given, a region whose median luma gradient is
         more than ``max_texture_ratio`` times the face's is hair or fabric, not skin.
     max_texture_ratio : float
         See ``face_mask``.
     join_zone : numpy.ndarray, optional
-        bool ``(H, W)``: where a region may join the head to count as the infant's own
-        (below the eyes: neck and shoulders); default everywhere.
+        bool ``(H, W)``: where a region may join the head to count as the infant's own neck
+        or chest (below the eyes); default everywhere.
+    backdrop : numpy.ndarray, optional
+        bool ``(H, W)``: pixels of the backdrop's colour (:func:`backdrop_like`), never skin.
     """
     h, w = ycrcb.shape[:2]
     skin = skin_like(ycrcb, model, max_hue_deg=max_hue_deg, chroma_range=chroma_range,
                      min_luma_frac=min_luma_frac) & ~head
+    if backdrop is not None:
+        skin &= ~backdrop
     # opening removes speckle of skin-like pixels in the background texture
     skin = cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
-    # what is broadly joined to the head (neck, shoulders, fair hair) is the infant's own;
-    # joined only by a thin touch (a helper's fingers on the chest) is not: decide on an
-    # eroded mask, then give the own part its width back
+    # skin broadly joined to the head below the eyes is the infant's neck or chest; decide on
+    # an eroded mask so that a thin touch (fingers on the cheek's edge) does not count
     k = max(3, int(0.015 * min(h, w)) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
     _, core = cv2.connectedComponents(cv2.erode(skin, kernel), connectivity=8)
@@ -284,10 +331,11 @@ def border_skin_regions(
     ring = cv2.dilate(head.astype(np.uint8), np.ones((2 * k + 1, 2 * k + 1), np.uint8)) > 0
     if join_zone is not None:
         ring &= join_zone
-    joined_core = np.isin(core, list(set(np.unique(core[ring]).tolist()) - {0}))
-    own_px = cv2.dilate(joined_core.astype(np.uint8), kernel).astype(bool) & (skin > 0)
-    skin = (skin > 0) & ~own_px
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(skin.astype(np.uint8), 8)
+    joined_labels = set(np.unique(core[ring]).tolist()) - {0}
+    n, labels, stats, _ = cv2.connectedComponentsWithStats(skin, 8)
+    joined_core = np.isin(core, list(joined_labels)) if joined_labels else None
+    joined = (set(np.unique(labels[joined_core]).tolist()) - {0}) if joined_core is not None \
+        else set()
     grad: np.ndarray | None = None
     face_grad = 0.0
     if face_mask is not None and face_mask.any():
@@ -306,23 +354,23 @@ def border_skin_regions(
     out: list[Region] = []
     total = float(h * w)
     for label in np.unique(on_border[on_border > 0]):
-        contact = on_border == label
-        if int(contact.sum()) > max_run:
-            continue  # touches a long stretch of border: a skin-toned backdrop or garment
+        own = int(label) in joined
         foreign = False
-        for start, length in border_runs(contact):
+        for start, length in border_runs(on_border == label):
             idx = (start + np.arange(length)) % edge.size
-            # the body leaves through the far edge, or along a side in one long stretch
-            # (shoulders); an arm's contact is about its own width
-            body = bool(np.any(edge[idx] == body_edge)) or (
-                length >= long_run and bool(np.any(body_exit[idx])))
-            # an arm's or hand's contact is about its own width; a stretch longer than
-            # ``max_run`` is a skin-toned background or garment, not a limb coming in
-            foreign = foreign or (min_run <= length <= max_run and not body)
+            # straight-line extent: a limb crossing a corner touches two edges
+            extent = float(np.hypot(xs[idx[-1]] - xs[idx[0]], ys[idx[-1]] - ys[idx[0]])) + 1.0
+            below_chin = bool(np.any(edge[idx] == body_edge)) or bool(np.any(body_exit[idx]))
+            # the body leaves in one long stretch below the chin; the neck-and-chest skin
+            # (joined to the head) may also leave through the chin's edge in a short one
+            body = (extent >= long_run and below_chin) or (
+                own and bool(np.any(edge[idx] == body_edge)))
+            # a stretch longer than ``max_run`` is a skin-toned backdrop or garment
+            foreign = foreign or (min_run <= extent <= max_run and not body)
         if foreign and grad is not None:
             foreign = float(np.median(grad[labels == label])) <= max_texture_ratio * face_grad
         if foreign:
-            x, y, bw, bh, area = (int(v) for v in stats[label])
-            out.append(Region(area / total, (x, y, x + bw, y + bh), True))
+            x, y0, bw, bh, area = (int(v) for v in stats[label])
+            out.append(Region(area / total, (x, y0, x + bw, y0 + bh), True))
     out.sort(key=lambda r: -r.area_frac)
     return out

@@ -81,13 +81,41 @@ def test_border_skin_regions_tell_a_hand_from_the_body() -> None:
     shoulder[75:110, 0:12] = SKIN
     found = hm.border_skin_regions(_ycrcb(shoulder), model, head, 2, upright)
     assert [r.box for r in found] == [(0, 50, 25, 62)]
-    # lying sideways, chin pointing left: the left edge is where the body leaves
+    # an arm from the bottom edge, not joined to the head: the body leaves there, but in one
+    # long stretch; a limb-wide stretch of skin there is a helper's
+    below = img.copy()
+    below[95:h, 75:90] = SKIN
+    found = hm.border_skin_regions(_ycrcb(below), model, head, 2, upright)
+    assert sorted(r.box for r in found) == [(0, 50, 25, 62), (75, 95, 90, 120)]
+    # an arm from the right edge lying on the neck: joined to the infant's skin, still a helper
+    onneck = np.full((h, w, 3), 210, np.uint8)
+    onneck[20:60, 35:65] = SKIN
+    onneck[60:h, 40:60] = SKIN
+    onneck[80:92, 60:w] = SKIN
+    found = hm.border_skin_regions(_ycrcb(onneck), model, head, 2, upright)
+    assert [r.box for r in found] == [(40, 62, 100, 120)]  # joined region below the head
+    # lying sideways, chin pointing left: the neck leaves by the left edge
+    side = np.full((h, w, 3), 210, np.uint8)
+    side[20:60, 35:65] = SKIN
+    side[30:50, 0:35] = SKIN
     sideways = hm.body_exit_mask(h, w, np.array([30.0, 40.0]), np.array([-1.0, 0.0]), 10.0)
-    assert hm.border_skin_regions(_ycrcb(img), model, head, 3, sideways) == []
+    assert hm.border_skin_regions(_ycrcb(side), model, head, 3, sideways) == []
     # a hand at the top edge, away from the head, is a helper either way
-    img[0:10, 80:95] = SKIN
-    found = hm.border_skin_regions(_ycrcb(img), model, head, 3, sideways)
+    side[0:10, 80:95] = SKIN
+    found = hm.border_skin_regions(_ycrcb(side), model, head, 3, sideways)
     assert [r.box for r in found] == [(80, 0, 95, 10)]
+
+
+def test_backdrop_like_takes_the_sheet_out_not_a_hand() -> None:
+    h, w = 60, 80
+    img = np.full((h, w, 3), (170, 190, 215), np.uint8)  # a warm, skin-toned sheet
+    img[:, : w // 2] = (150, 170, 195)  # shaded half: darker, same chroma
+    img[0:20, 60:75] = SKIN  # a hand at the top edge
+    prob = np.zeros((h, w), np.float32)
+    sheet = hm.backdrop_like(_ycrcb(img), prob)
+    assert sheet[40, 10] and sheet[40, 70]  # both halves of the sheet
+    assert not sheet[10, 65]  # the hand differs in chroma
+    assert not hm.backdrop_like(_ycrcb(img), np.ones((h, w), np.float32)).any()  # no sample
 
 
 def test_detached_person_regions() -> None:
