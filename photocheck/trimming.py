@@ -55,8 +55,6 @@ CROWN_TOP_MM = 4.0
 
 # Detection works on a copy whose long side is about this (the print is then ≥ ~200 px).
 DETECT_LONG_SIDE_PX = 1000
-# The blob (before the edge refinement) is found on a copy whose long side is at most twice this.
-MASK_LONG_SIDE_PX = 280
 # The face pipeline sees the upright print at about this long side.
 FACE_LONG_SIDE_PX = 640
 
@@ -351,13 +349,6 @@ def find_print(small: np.ndarray, *, min_area_ratio: float = 0.03) -> PrintRect 
     PrintRect or None
         None when nothing print-like is found (blank scans, noise).
     """
-    fine = small
-    if max(small.shape[:2]) > 2 * MASK_LONG_SIDE_PX:
-        # the blob is found on a half-size copy (4× fewer pixels to blur and threshold); the
-        # edges are then refined on ``fine``
-        fh, fw = small.shape[:2]
-        small = cv2.resize(fine, ((fw + 1) // 2, (fh + 1) // 2), interpolation=cv2.INTER_AREA)
-    up = fine.shape[1] / small.shape[1]
     h, w = small.shape[:2]
     if h < 16 or w < 16:
         return None
@@ -369,7 +360,7 @@ def find_print(small: np.ndarray, *, min_area_ratio: float = 0.03) -> PrintRect 
     blurred = cv2.GaussianBlur(small, (0, 0), 1.2).astype(np.float32)
     if uniform < 0.7:
         # no bed around it: the scan is the print (or a document without a margin)
-        return _whole_scan(fine, blurred)
+        return _whole_scan(small, blurred)
     # a low threshold on the smoothed copy finds light prints on a light bed; the blur widens
     # the blob, which the edge refinement below takes back
     dist = _colour_distance(blurred, bed)
@@ -384,11 +375,11 @@ def find_print(small: np.ndarray, *, min_area_ratio: float = 0.03) -> PrintRect 
                             (3, 3)))
     contours, _ = cv2.findContours(mask, cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_NONE)
     if not contours:
-        return _whole_scan(fine, blurred)
+        return _whole_scan(small, blurred)
     contour = max(contours, key=cv2.contourArea)
     area = cv2.contourArea(contour)
     if area < min_area_ratio * h * w:
-        return _whole_scan(fine, blurred)
+        return _whole_scan(small, blurred)
     hull = cv2.convexHull(contour)
     (cx, cy), (rw, rh), angle = cv2.minAreaRect(hull)
     if rw * rh <= 0:
@@ -400,7 +391,7 @@ def find_print(small: np.ndarray, *, min_area_ratio: float = 0.03) -> PrintRect 
     if touching >= 2 or (touching and not rectangular):
         # the "bed" was the print's own plain background (a scan cropped to the print) or a
         # document page
-        return _whole_scan(fine, blurred)
+        return _whole_scan(small, blurred)
     # a blob that is not a rectangle may still be a print whose background fades into the bed
     # along one side: its min-area box goes on to the edge refinement, which accepts it only
     # when three sides show a straight edge along most of their length and the fourth is
@@ -430,17 +421,7 @@ def find_print(small: np.ndarray, *, min_area_ratio: float = 0.03) -> PrintRect 
             corners.append(p)
     if any(c is None for c in corners) or len(corners) != 4:
         corners = [b.astype(float) for b in box]
-    if fine is not small:  # the noise at the resolution the edges are refined at
-        ring_f = max(2, int(round(0.01 * max(fine.shape[:2]))))
-        strips = [fine[:ring_f], fine[-ring_f:], fine[:, :ring_f], fine[:, -ring_f:]]
-        near_bed = np.concatenate([
-            np.linalg.norm(cv2.GaussianBlur(st, (0, 0), 1.2).reshape(-1, 3).astype(np.float32)
-                           - bed, axis=1)[(np.linalg.norm(
-                               st.reshape(-1, 3).astype(np.float32) - bed, axis=1) < 18.0)]
-            for st in strips])
-        noise = float(np.percentile(near_bed, 90)) if near_bed.size else noise
-    quad, support = _refine_edges(fine, np.array(corners, float) * up,
-                                  step_min=max(2.5, noise))
+    quad, support = _refine_edges(small, np.array(corners, float), step_min=max(2.5, noise))
     if support < 0.5:
         # a side without a colour step along most of its length is not a print's edge (a print
         # whose background matches the bed): no crop rather than a skewed one
