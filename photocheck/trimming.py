@@ -11,18 +11,25 @@ Pipeline (all on one decoded scan):
    TIFF) or ``dpi=``. Without one the physical size is unknown: ``trim.print_size`` is
    ``not_assessed`` and trimming still works, because the standard crop is defined by the face
    (34 mm crown to chin fixes the scale);
+   The scan is decoded ONCE at full resolution (the output needs those pixels); the analysis
+   image is derived from it by 2×2 area halvings (:func:`decode_once`), not decoded again;
 2. find the print on the bed: a reduced copy, the difference from the bed colour (estimated on the
-   scan's border), the largest blob, its four sides fitted as lines (sub-pixel, so the rotation
-   is good to a few hundredths of a degree). A scan without a uniform border is taken to BE the
-   print;
-3. deskew: the print is warped upright at a moderate resolution and the face pipeline
-   (``photocheck.face`` / ``photocheck.person``) runs on that in-memory image;
+   scan's border), the largest blob, its four sides fitted as lines and refined on the colour
+   step across each side (sub-pixel, the side's own tilt from 8 stretches, so the rotation is
+   good to about a tenth of a degree). A print whose background fades into a bed of the same
+   colour may show no step along one side: that side is closed from where its two neighbours'
+   edges (or the lamp's shadow line along them) end sharply. A scan without a uniform border is
+   taken to BE the print;
+3. deskew: the print is warped upright at a moderate resolution (from the smallest level of the
+   decode that holds enough detail) and the face pipeline (``photocheck.face`` /
+   ``photocheck.person``) runs on that in-memory image;
 4. measure the print (``trim.print_size``) and solve the standard crop in print pixels; when it
    needs pixels outside the print, or the face is too small for the output resolution,
    ``trim.not_trimmable`` with the reason and no output;
 5. compose print-frame rotation + crop + scale into ONE affine from output px to scan px and
-   resample the full-resolution scan once (bicubic; an anti-alias pre-blur of the source region
-   only when it is minified), encode a JPEG with its dpi in the JFIF header;
+   resample only the output rectangle from the full-resolution scan, once (bilinear near 1:1,
+   bicubic when enlarging by more than 1.25; an anti-alias pre-blur of the source region only
+   when it is minified), encode a JPEG with its dpi in the JFIF header;
 6. run the content checks of the ``mail`` profile on the output and merge the reports.
 """
 
@@ -463,11 +470,9 @@ def _refine_edges(small: np.ndarray, quad: np.ndarray, reach_px: float = 4.0,
     img = cv2.GaussianBlur(small[y0:y1, x0:x1], (0, 0), 0.6).astype(np.float32)
     centre = quad.mean(axis=0)
     offsets = np.arange(-reach_px, reach_px + 0.01, 0.25)
-    lines: list[tuple[np.ndarray, np.ndarray]] = []
-    supports: list[float] = []
-    normals: list[np.ndarray] = []
-    for i in range(4):
-        a, b = quad[i], quad[(i + 1) % 4]
+
+    def measure(a: np.ndarray, b: np.ndarray, fit_tilt: bool
+                ) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, float]:
         d = b - a
         length = float(np.hypot(*d))
         u = d / length
@@ -488,19 +493,43 @@ def _refine_edges(small: np.ndarray, quad: np.ndarray, reach_px: float = 4.0,
             den = grad[k - 1] - 2 * grad[k] + grad[k + 1]
             shift = 0.5 * (grad[k - 1] - grad[k + 1]) / den if den < 0 else 0.0
         t = offsets[0] + 0.25 * (k + 0.5 + shift)
-        normals.append(n)
         # support: the step across the edge, position by position along the side
         inner = int(np.clip(round((t - 1.5 - offsets[0]) / 0.25), 0, offsets.size - 1))
         outer = int(np.clip(round((t + 1.5 - offsets[0]) / 0.25), 0, offsets.size - 1))
         steps = np.linalg.norm(prof[:, inner] - prof[:, outer], axis=1)
-        supports.append(float(np.mean(steps > step_min)))
-        tilt = _edge_tilt(prof, along, offsets, t) if supports[-1] >= 0.5 else None
+        support = float(np.mean(steps > step_min))
+        tilt = _edge_tilt(prof, along, offsets, t) if fit_tilt and support >= 0.5 else None
         if tilt is None:
-            lines.append((mid + t * n, u))
-        else:  # the side's own direction, from its edge position in 8 stretches along it
-            t0, slope = tilt
-            d_new = u + slope * n
-            lines.append((mid + t0 * n, d_new / float(np.hypot(*d_new))))
+            return (mid + t * n, u), n, support
+        # the side's own direction, from its edge position in 8 stretches along it
+        t0, slope = tilt
+        d_new = u + slope * n
+        return (mid + t0 * n, d_new / float(np.hypot(*d_new))), n, support
+
+    lines: list[tuple[np.ndarray, np.ndarray]] = []
+    supports: list[float] = []
+    normals: list[np.ndarray] = []
+    for i in range(4):
+        line, n, support = measure(quad[i], quad[(i + 1) % 4], True)
+        lines.append(line)
+        normals.append(n)
+        supports.append(support)
+    # a rectangle: a side whose direction strays from the others' (its first line was too far
+    # off for the stretches to follow) is measured again along the common direction
+    angles = np.array([(np.degrees(np.arctan2(u[1], u[0])) + 45.0) % 90.0 - 45.0
+                       for _, u in lines])
+    common = float(np.median(angles))
+    for i in range(4):
+        if abs(angles[i] - common) <= 0.3:
+            continue
+        p, u = lines[i]
+        a, b = quad[i], quad[(i + 1) % 4]
+        mid = p + ((a + b) / 2 - p) @ u * u  # the side's middle on its current line
+        rot = np.radians(common - angles[i])
+        c, sn = np.cos(rot), np.sin(rot)
+        u_c = np.array([c * u[0] - sn * u[1], sn * u[0] + c * u[1]])
+        half = 0.5 * float(np.hypot(*(b - a)))
+        lines[i], normals[i], supports[i] = measure(mid - half * u_c, mid + half * u_c, False)
     weak = [i for i in range(4) if supports[i] < 0.5]
     if len(weak) == 1:
         rebuilt = _rebuild_side(img, lines, normals, weak[0], step_min)
