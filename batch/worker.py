@@ -124,8 +124,8 @@ def single_threaded_children() -> Iterator[None]:
 
     A spawned worker re-imports the parent's main module before any initializer runs; when that
     module imports numpy, OpenBLAS reads its thread count at once, so setting the variables in
-    the worker would be too late (a 1-worker run then gets more than one core, which distorts the
-    1-vs-2-worker ratio).
+    the worker would be too late (its helper threads can give a 1-worker run more than one core,
+    which distorts the 1-vs-2-worker ratio).
     """
     old = {var: os.environ.get(var) for var in THREAD_VARS}
     os.environ.update(dict.fromkeys(THREAD_VARS, "1"))
