@@ -178,8 +178,9 @@ def backdrop_like(ycrcb: np.ndarray, person_prob: np.ndarray, *, band_frac: floa
     """Pixels of the backdrop's own colour (chroma): the plain sheet or wall behind the infant.
 
     The backdrop is sampled on a band along the frame border outside the person mask; a pixel
-    whose (Cr, Cb) lies within ``spread_k`` robust standard deviations (at least ``min_dist``)
-    of the sample's median is backdrop, whatever its brightness (shading, vignetting). A
+    whose chroma per unit of luma (Cr, Cb about neutral, over Y, scaled to Y = 128) lies within
+    ``spread_k`` robust standard deviations (at least ``min_dist``) of the sample's median is
+    backdrop, whatever its brightness (shading and vignetting scale chroma with luma). A
     helper's hand is another object: it differs in colour from the sheet even when both are
     warm-toned, and taking the sheet out keeps a hand from merging with a skin-toned backdrop.
 
@@ -192,7 +193,7 @@ def backdrop_like(ycrcb: np.ndarray, person_prob: np.ndarray, *, band_frac: floa
     band_frac : float
         Width of the border band sampled, as a fraction of the short side.
     spread_k, min_dist : float
-        The chroma distance (Cr, Cb units) within which a pixel is backdrop.
+        The distance (Cr, Cb units at Y = 128) within which a pixel is backdrop.
 
     Returns
     -------
@@ -207,7 +208,9 @@ def backdrop_like(ycrcb: np.ndarray, person_prob: np.ndarray, *, band_frac: floa
     sample = band & (person_prob < 0.3)
     if int(sample.sum()) < 50:
         return np.zeros((h, w), bool)
-    chroma = ycrcb[..., 1:].astype(np.float32)
+    # chroma per unit of luma (at mid-grey scale): the same sheet in shade keeps its value
+    luma = np.maximum(ycrcb[..., 0].astype(np.float32), LUMA_FLOOR)[..., None]
+    chroma = (ycrcb[..., 1:].astype(np.float32) - 128.0) / luma * 128.0
     median = np.median(chroma[sample], axis=0)
     dev = np.hypot(*(chroma[sample] - median).T)
     limit = max(min_dist, spread_k * 1.4826 * float(np.median(dev)))
@@ -271,7 +274,7 @@ def border_skin_regions(
     min_luma_frac: float = 0.35, min_run_frac: float = 0.02, long_run_frac: float = 0.2,
     max_run_frac: float = 0.35, face_mask: np.ndarray | None = None,
     max_texture_ratio: float = 2.0, join_zone: np.ndarray | None = None,
-    backdrop: np.ndarray | None = None,
+    backdrop: np.ndarray | None = None, entry_reach_frac: float = 0.1,
 ) -> list[Region]:
     """Skin-coloured regions coming in through the frame border where the infant's body does not.
 
@@ -305,9 +308,10 @@ def border_skin_regions(
         Longest stretch a limb coming in can touch (straight-line extent, fraction of the
         short side; a limb crossing a corner touches two edges but not far apart).
     face_mask : numpy.ndarray, optional
-        bool ``(H, W)`` face skin pixels; when given, a region whose median luma gradient is
-        more than ``max_texture_ratio`` times the face's is hair or fabric, not skin.
-    max_texture_ratio : float
+        bool ``(H, W)`` face skin pixels; when given, a region whose median luma gradient
+        over luma where it comes in (within ``entry_reach_frac`` of the short side of its stretch of
+        border) is more than ``max_texture_ratio`` times the face's is hair or fabric.
+    max_texture_ratio, entry_reach_frac : float
         See ``face_mask``.
     join_zone : numpy.ndarray, optional
         bool ``(H, W)``: where a region may join the head to count as the infant's own neck
@@ -342,7 +346,9 @@ def border_skin_regions(
         # skin is smooth; hair and fabric of a skin-like hue are textured
         y = cv2.GaussianBlur(ycrcb[..., 0].astype(np.float32), (3, 3), 0)
         grad = np.hypot(cv2.Sobel(y, cv2.CV_32F, 1, 0), cv2.Sobel(y, cv2.CV_32F, 0, 1))
-        face_grad = max(float(np.median(grad[face_mask])), 2.0)
+        # relative to brightness (Weber contrast): dark hair is as textured as fair hair
+        grad = grad / np.maximum(y, LUMA_FLOOR)
+        face_grad = max(float(np.median(grad[face_mask])), 0.01)
     ys, xs, edge = perimeter(h, w)
     # a border pixel belongs to a region when the region holds it or the pixel next inside
     inner_y = np.clip(ys + (edge == 0) - (edge == 2), 0, h - 1)
@@ -353,6 +359,7 @@ def border_skin_regions(
     max_run = max(long_run, int(max_run_frac * min(h, w)))
     out: list[Region] = []
     total = float(h * w)
+    reach = max(3, int(entry_reach_frac * min(h, w)))
     for label in np.unique(on_border[on_border > 0]):
         own = int(label) in joined
         foreign = False
@@ -366,9 +373,19 @@ def border_skin_regions(
             body = (extent >= long_run and below_chin) or (
                 own and bool(np.any(edge[idx] == body_edge)))
             # a stretch longer than ``max_run`` is a skin-toned backdrop or garment
-            foreign = foreign or (min_run <= extent <= max_run and not body)
-        if foreign and grad is not None:
-            foreign = float(np.median(grad[labels == label])) <= max_texture_ratio * face_grad
+            if not min_run <= extent <= max_run or body:
+                continue
+            if grad is None:
+                foreign = True
+                break
+            # skin is smooth where the limb comes in (hair of the same hue that it merges
+            # with further in does not count): the region within ``reach`` of this stretch
+            x0, x1 = max(0, int(xs[idx].min()) - reach), int(xs[idx].max()) + reach + 1
+            y0, y1 = max(0, int(ys[idx].min()) - reach), int(ys[idx].max()) + reach + 1
+            near = labels[y0:y1, x0:x1] == label
+            if float(np.median(grad[y0:y1, x0:x1][near])) <= max_texture_ratio * face_grad:
+                foreign = True
+                break
         if foreign:
             x, y0, bw, bh, area = (int(v) for v in stats[label])
             out.append(Region(area / total, (x, y0, x + bw, y0 + bh), True))

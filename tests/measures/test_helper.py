@@ -106,6 +106,36 @@ def test_border_skin_regions_tell_a_hand_from_the_body() -> None:
     assert [r.box for r in found] == [(80, 0, 95, 10)]
 
 
+def test_texture_is_judged_where_a_region_comes_in() -> None:
+    h, w = 120, 100
+    img = np.full((h, w, 3), 215, np.uint8)
+    img[20:60, 35:65] = SKIN  # face
+    y = _ycrcb(img)
+    face = np.zeros((h, w), bool)
+    face[25:55, 40:60] = True
+    model = hm.skin_model(y, face)
+    head = np.zeros((h, w), bool)
+    head[15:62, 30:70] = True
+    upright = hm.body_exit_mask(h, w, np.array([50.0, 60.0]), np.array([0.0, 1.0]), 10.0)
+    # hair of the skin's hue: stripes of 1.0 and 0.6 × the skin's colour (same hue, textured)
+    hair = np.array(SKIN, np.float64) * np.where(np.arange(w) % 4 < 2, 1.0, 0.6)[:, None]
+    strands = img.copy()
+    strands[0:30, 70:90] = hair[70:90].astype(np.uint8)
+    kw = {"face_mask": face, "max_texture_ratio": 3.0}
+    assert hm.border_skin_regions(_ycrcb(strands), model, head, 2, upright, **kw) == []
+    # a smooth hand from the top edge merging with hair further in: still a helper's, though
+    # most of the region (the hair) is textured
+    merged = img.copy()
+    merged[5:40, 70:80] = hair[70:80].astype(np.uint8)
+    merged[0:25, 80:98] = SKIN
+    found = hm.border_skin_regions(_ycrcb(merged), model, head, 2, upright, **kw,
+                                   entry_reach_frac=0.05)
+    assert [r.box for r in found] == [(70, 0, 98, 40)]
+    # judged on the whole region (reach over the frame), the hair's texture wins
+    assert hm.border_skin_regions(_ycrcb(merged), model, head, 2, upright, **kw,
+                                  entry_reach_frac=1.0) == []
+
+
 def test_backdrop_like_takes_the_sheet_out_not_a_hand() -> None:
     h, w = 60, 80
     img = np.full((h, w, 3), (170, 190, 215), np.uint8)  # a warm, skin-toned sheet
