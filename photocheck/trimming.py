@@ -138,21 +138,28 @@ def plain_background_crown(
         bg_rows = 3
         if fy - 0.2 * face_width_px < bg_rows:
             return None  # no room above the head to read the background
-    lab = cv2.cvtColor(cv2.GaussianBlur(bgr[: fy + 1], (0, 0), 1.0),
-                       cv2.COLOR_BGR2LAB).astype(np.float32)
-    above_head = lab[:bg_rows, u0:u1].reshape(-1, 3)
+    def lab_of(rows: int, c0: int, c1: int) -> np.ndarray:
+        # Lab of the smoothed image in rows [0, rows) and columns [c0, c1), computed on that
+        # block plus the blur's reach only (same values as on the whole image)
+        p0, p1 = max(0, c0 - 4), min(w, c1 + 4)
+        block = cv2.GaussianBlur(bgr[: min(fy + 1, rows + 4), p0:p1], (0, 0), 1.0)
+        return cv2.cvtColor(block, cv2.COLOR_BGR2LAB).astype(np.float32)[:rows, c0 - p0:c1 - p0]
+
+    b0, b1 = max(0, u0 - 8), min(w, u1 + 8)
+    region = lab_of(fy + 1, b0, b1)  # the face column, where the crown is sought
+    above_head = region[:bg_rows, u0 - b0:u1 - b0].reshape(-1, 3)
     bg = np.median(above_head, axis=0)
     if near_top:
         # those rows are background only when they match the same rows at the image's sides
         # (hair running into the top edge is not: the parting would pass for the crown)
         side = max(2, w // 8)
-        sides = np.concatenate([lab[:bg_rows, :side], lab[:bg_rows, w - side:]]).reshape(-1, 3)
+        sides = np.concatenate([lab_of(bg_rows, 0, side),
+                                lab_of(bg_rows, w - side, w)]).reshape(-1, 3)
         if float(np.linalg.norm(np.median(sides, axis=0) - bg)) > 8.0:
             return None
     noise = float(np.median(np.linalg.norm(above_head - bg, axis=1)))
     if noise > 6.0:
         return None  # textured background (or hair up to the top)
-    region = lab[: fy + 1, max(0, u0 - 8): min(w, u1 + 8)]
     dist = np.linalg.norm(region - bg, axis=2)
     seed_rows = dist[max(0, fy - int(0.08 * face_width_px)): fy + 1, 8: 8 + (u1 - u0)]
     contrast = float(np.median(seed_rows)) if seed_rows.size else 0.0
