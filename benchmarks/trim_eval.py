@@ -12,13 +12,17 @@ through the trim's affine, and photocheck's face geometry (MODNet crown) run on 
 Scans whose expected outcome flips when any figure moves by 0.5 mm are generated but scored
 separately (a measured geometry cannot call them).
 
-Figures at commit ca04613 (216 scans, 12 portraits, seed 1; 42 within 0.5 mm of a decision
-boundary are not scored): 78/83 trimmable scans trimmed (5 refused with trim.photo_not_found:
-grey prints on a grey bed); 89/91 untrimmable ones flagged with the right reason (1 trimmed: the
-MODNet crown read 0.9 mm lower on the print than on the source; 1 photo_not_found); rotation
-error max 0.39° (mean 0.03°); print size error max 0.55 mm; every output 827×1063 px at 600 dpi;
-on the 92 outputs head/top/centre errors max 0.92/0.93/0.55 mm (truth mapped through the affine)
-and 0.44/0.51/0.49 mm (photocheck run on the output).
+Figures at commit 3c8bde2 (210 scans, 12 portraits, seed 1; 40 within 0.5 mm of a decision
+boundary are not scored): 82/82 trimmable scans trimmed; 88/88 untrimmable ones flagged with the
+right reason, none trimmed; no trim.photo_not_found (the five grey prints on a grey bed are found:
+their faint side is closed from the corners where the neighbouring edges end). Scan 11 (50×40,
+300 dpi, crown 3.25 mm from the top) was wrongly trimmed before: not a boundary case (±0.5 mm
+does not flip it) but a real error — the colour crown gave up when the head was close to the
+print's top edge and the MODNet crown missed the wisps on top by 0.93 mm; the colour crown now
+reads the background in the first rows. Rotation error max 0.13° (mean 0.02°); print size error
+max 0.52 mm; every output 827×1063 px at 600 dpi; on the 97 outputs head/top/centre errors max
+0.47/0.59/0.55 mm (truth mapped through the affine) and 0.46/0.54/0.49 mm (photocheck run on
+the output). The only outcome differences are 5 ambiguous scans.
 
 Usage::
 
