@@ -12,7 +12,7 @@ through the trim's affine, and photocheck's face geometry (MODNet crown) run on 
 Scans whose expected outcome flips when any figure moves by 0.5 mm are generated but scored
 separately (a measured geometry cannot call them).
 
-Figures at commit 3c8bde2 (210 scans, 12 portraits, seed 1; 40 within 0.5 mm of a decision
+Figures at commit dc9fbd9 (210 scans, 12 portraits, seed 1; 40 within 0.5 mm of a decision
 boundary are not scored): 82/82 trimmable scans trimmed; 88/88 untrimmable ones flagged with the
 right reason, none trimmed; no trim.photo_not_found (the five grey prints on a grey bed are found:
 their faint side is closed from the corners where the neighbouring edges end). Scan 11 (50×40,
