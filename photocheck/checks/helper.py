@@ -33,6 +33,7 @@ from photocheck.measures import helper as hm
 from photocheck.report import Finding, Status
 
 CODES = ("helper.visible",)
+WORK_SHORT_PX = 320  # the measure's frame: the analysis image reduced by an integer factor
 
 PARAMS = {
     "min_person_area_frac": float,
@@ -60,19 +61,28 @@ def _polys(points: np.ndarray, groups: tuple[tuple[int, ...], ...]) -> list[np.n
 
 
 def measure(ctx: PhotoContext, params: Mapping[str, Any]) -> dict[str, Any]:
-    """The three kinds of evidence, as numbers (analysis px and frame fractions)."""
+    """The three kinds of evidence, as numbers (frame fractions; boxes in full-res px)."""
     from photocheck import face
 
     image = decode.analysis_image(ctx)
-    bgr, scale = image.bgr, image.scale
+    bgr = image.bgr
+    # regions are found on a frame of about WORK_SHORT_PX: a hand showing 1 % of the frame
+    # is still over 1000 px there, and the measure stays cheap
+    f = max(1, min(bgr.shape[:2]) // WORK_SHORT_PX)
+    if f > 1:
+        bgr = cv2.resize(bgr, (bgr.shape[1] // f, bgr.shape[0] // f),
+                         interpolation=cv2.INTER_AREA)
     h, w = bgr.shape[:2]
+    scale = image.scale * w / image.bgr.shape[1]  # working px per full-res px
     marks = np.asarray(face.landmarks(ctx), dtype=np.float64)[:, :2] * scale
     main = face.applicant(ctx)
     others = [d for d in face.detections(ctx)[1:] if not _inside(d.box, _grow(main.box, 1.6))]
     # the infant's own person region: the one holding the face centre
-    mask = person.person_mask(ctx)
+    prob = person.person_mask(ctx).prob
+    if prob.shape != (h, w):
+        prob = cv2.resize(prob, (w, h), interpolation=cv2.INTER_AREA)
     centre = marks[[10, 152]].mean(axis=0)
-    detached, _ = hm.detached_person_regions(mask.prob, (centre[0], centre[1]))
+    detached, _ = hm.detached_person_regions(prob, (centre[0], centre[1]))
     big_detached = [r for r in detached if r.area_frac >= params["min_person_area_frac"]]
     # the infant's head (face oval grown to ears and hair) and face-and-neck skin seed
     fore, chin = marks[10], marks[152]
@@ -91,12 +101,12 @@ def measure(ctx: PhotoContext, params: Mapping[str, Any]) -> dict[str, Any]:
     # only below the eyes does skin join the head as the infant's own (neck, shoulders): a
     # hand on the hair does not
     eyes = marks[[33, 133, 362, 263]].mean(axis=0)
-    yy, xx = np.mgrid[0:h, 0:w]
-    join_zone = (xx - eyes[0]) * down[0] + (yy - eyes[1]) * down[1] > 0
+    join_zone = ((np.arange(w, dtype=np.float32)[None, :] - eyes[0]) * down[0]
+                 + (np.arange(h, dtype=np.float32)[:, None] - eyes[1]) * down[1]) > 0
     ycrcb = cv2.cvtColor(bgr, cv2.COLOR_BGR2YCrCb)
     model = hm.skin_model(ycrcb, face_mask.astype(bool))
     # the sheet's own colour is never a hand, however warm its tone
-    backdrop = hm.backdrop_like(ycrcb, mask.prob, spread_k=params["backdrop_spread_k"])
+    backdrop = hm.backdrop_like(ycrcb, prob, spread_k=params["backdrop_spread_k"])
     skin: list[hm.Region] = []
     if model is not None:
         skin = [r for r in hm.border_skin_regions(

@@ -325,7 +325,8 @@ def border_skin_regions(
     if backdrop is not None:
         skin &= ~backdrop
     # opening removes speckle of skin-like pixels in the background texture
-    skin = cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_OPEN, np.ones((5, 5), np.uint8))
+    o = max(3, int(round(0.0075 * min(h, w))) | 1)  # 5 px on a 675-px frame
+    skin = cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_OPEN, np.ones((o, o), np.uint8))
     # skin broadly joined to the head below the eyes is the infant's neck or chest; decide on
     # an eroded mask so that a thin touch (fingers on the cheek's edge) does not count
     k = max(3, int(0.015 * min(h, w)) | 1)
