@@ -6,16 +6,19 @@ Emitted only when ``infant`` is declared. Three kinds of evidence, any one is en
 
 - another face among ``photocheck.face.detections`` (besides the infant's);
 - a person-mask region of some size not connected to the infant's own region;
-- a skin-coloured region (hue and colourfulness of the infant's own face skin) that comes
-  in through the frame border where the infant's body does not leave it: not through the
-  edge the chin points to, not along a side below the chin in one long stretch (shoulders),
-  not broadly joined to the head (neck, fair hair), smooth like skin (not hair texture), and
-  touching no more border than a limb does (a skin-toned backdrop touches much more).
+- a skin-coloured region (hue and colourfulness of the infant's own face skin, not the
+  backdrop's own colour) that comes in through the frame border in a stretch about a limb's
+  width: the infant's body leaves only in one long stretch below the chin, and its neck or
+  bare chest (skin joined to the head below the eyes) through the edge the chin points to;
+  smooth like skin where it comes in (gradient over luma, so not hair of a skin-like hue).
 
 Measured on the synthetic composites of ``tests/synthetic_helper.py`` over the compliant
-photos: see ``benchmarks/helper_visible.py``. Known blind spots: a hand or arm coming in
-through the edge below the chin (where the body leaves), one laid along an edge, one touching
-the head broadly, and a helper's skin of a clearly different hue from the infant's.
+photos: see ``benchmarks/helper_visible.py``. Known blind spots: a hand or arm of the
+backdrop's colour, one coming in through the chin's edge while touching the neck (it reads
+as the infant's chest), one merged with a skin-toned garment or a long stretch of
+skin-toned backdrop, and a helper's skin of a clearly different hue from the infant's. An
+infant's own bare arm leaving the frame away from its body (raised beside the head) reads
+as a helper's.
 """
 
 from __future__ import annotations

@@ -51,8 +51,9 @@ def test_compliant_photo_passes(online: Validator, rel: str) -> None:
 
 
 def test_composited_hands_and_arms_are_seen(online: Validator) -> None:
-    # 12 fixed composites (3 edges × arm/hand × 2 photos, one tightly cropped): measured 8/12
-    # with the profile's thresholds; benchmarks/helper_visible.py measures the rate at scale
+    # 12 fixed composites (3 edges × arm/hand × 2 photos, one tightly cropped): measured 11/12
+    # with the profile's thresholds (the miss: a hand from the top merging with the hair);
+    # benchmarks/helper_visible.py measures the rate at scale
     results = []
     for rel in PHOTOS:
         path = shared_photos() / rel
@@ -64,8 +65,8 @@ def test_composited_hands_and_arms_are_seen(online: Validator) -> None:
                 comp = composite_helper(image, box, rng, kind=kind, edge=edge)
                 found = _status(online, _jpeg(comp.image), ("infant",))
                 results.append(found[0].status == Status.FAIL)
-    assert sum(results[:6]) >= 5, results  # the portrait with room around the head
-    assert sum(results) >= 8, results
+    assert all(results[:6]), results  # the portrait with room around the head
+    assert sum(results) >= 10, results
 
 
 def test_another_face_is_a_helper(online: Validator) -> None:
