@@ -109,7 +109,7 @@ def measure(ctx: PhotoContext, params: Mapping[str, Any]) -> dict[str, Any]:
     ycrcb = cv2.cvtColor(bgr, cv2.COLOR_BGR2YCrCb)
     model = hm.skin_model(ycrcb, face_mask.astype(bool))
     # the sheet's own colour is never a hand, however warm its tone
-    backdrop = hm.backdrop_like(ycrcb, prob, spread_k=params["backdrop_spread_k"])
+    backdrop = hm.backdrop_colour(ycrcb, prob, spread_k=params["backdrop_spread_k"])
     skin: list[hm.Region] = []
     if model is not None:
         skin = [r for r in hm.border_skin_regions(

@@ -173,16 +173,39 @@ def skin_like(
             & (luma >= min_luma_frac * model.luma_median))
 
 
-def backdrop_like(ycrcb: np.ndarray, person_prob: np.ndarray, *, band_frac: float = 0.04,
-                  spread_k: float = 5.0, min_dist: float = 5.0) -> np.ndarray:
-    """Pixels of the backdrop's own colour (chroma): the plain sheet or wall behind the infant.
+@dataclass(frozen=True)
+class Backdrop:
+    """The backdrop's colour: median chroma per unit of luma and the spread it takes.
+
+    Attributes
+    ----------
+    chroma : numpy.ndarray
+        ``(2,)`` median (Cr, Cb) about neutral, over Y, scaled to Y = 128.
+    limit : float
+        Distance (same units) within which a pixel is of the backdrop's colour.
+    """
+
+    chroma: np.ndarray
+    limit: float
+
+
+def _norm_chroma(ycrcb: np.ndarray) -> np.ndarray:
+    """(Cr, Cb) about neutral per unit of luma, scaled to Y = 128 (``(..., 2)`` float32):
+    the same surface in shade keeps its value."""
+    luma = np.maximum(ycrcb[..., 0].astype(np.float32), LUMA_FLOOR)[..., None]
+    return (ycrcb[..., 1:].astype(np.float32) - 128.0) / luma * 128.0
+
+
+def backdrop_colour(ycrcb: np.ndarray, person_prob: np.ndarray, *, band_frac: float = 0.04,
+                    spread_k: float = 5.0, min_dist: float = 5.0) -> Backdrop | None:
+    """The colour of the plain sheet or wall behind the infant, sampled along the border.
 
     The backdrop is sampled on a band along the frame border outside the person mask; a pixel
-    whose chroma per unit of luma (Cr, Cb about neutral, over Y, scaled to Y = 128) lies within
-    ``spread_k`` robust standard deviations (at least ``min_dist``) of the sample's median is
-    backdrop, whatever its brightness (shading and vignetting scale chroma with luma). A
-    helper's hand is another object: it differs in colour from the sheet even when both are
-    warm-toned, and taking the sheet out keeps a hand from merging with a skin-toned backdrop.
+    whose chroma per unit of luma lies within ``spread_k`` robust standard deviations (at
+    least ``min_dist``) of the sample's median is of the backdrop's colour, whatever its
+    brightness (shading and vignetting scale chroma with luma). A helper's hand is another
+    object: it differs in colour from the sheet even when both are warm-toned, and taking the
+    sheet out keeps a hand from merging with a skin-toned backdrop.
 
     Parameters
     ----------
@@ -197,8 +220,8 @@ def backdrop_like(ycrcb: np.ndarray, person_prob: np.ndarray, *, band_frac: floa
 
     Returns
     -------
-    numpy.ndarray
-        bool ``(H, W)``; all False when fewer than 50 backdrop pixels are sampled.
+    Backdrop or None
+        None when fewer than 50 backdrop pixels are sampled.
     """
     h, w = person_prob.shape
     b = max(2, int(band_frac * min(h, w)))
@@ -207,15 +230,20 @@ def backdrop_like(ycrcb: np.ndarray, person_prob: np.ndarray, *, band_frac: floa
     band[:, :b] = band[:, -b:] = True
     sample = band & (person_prob < 0.3)
     if int(sample.sum()) < 50:
-        return np.zeros((h, w), bool)
-    # chroma per unit of luma (at mid-grey scale): the same sheet in shade keeps its value
-    luma = np.maximum(ycrcb[..., 0].astype(np.float32), LUMA_FLOOR)[..., None]
-    chroma = (ycrcb[..., 1:].astype(np.float32) - 128.0) / luma * 128.0
-    median = np.median(chroma[sample], axis=0)
-    dev = np.hypot(*(chroma[sample] - median).T)
-    limit = max(min_dist, spread_k * 1.4826 * float(np.median(dev)))
-    d = chroma - median
-    return d[..., 0] ** 2 + d[..., 1] ** 2 <= limit**2
+        return None
+    chroma = _norm_chroma(ycrcb[sample])
+    median = np.median(chroma, axis=0)
+    dev = np.hypot(*(chroma - median).T)
+    return Backdrop(median, max(min_dist, spread_k * 1.4826 * float(np.median(dev))))
+
+
+def backdrop_like(ycrcb: np.ndarray, backdrop: Backdrop | None) -> np.ndarray:
+    """Pixels of the backdrop's colour (bool ``(...)``, the shape of ``ycrcb[..., 0]``);
+    all False without a backdrop."""
+    if backdrop is None:
+        return np.zeros(ycrcb.shape[:-1], bool)
+    d = _norm_chroma(ycrcb) - backdrop.chroma.astype(np.float32)
+    return d[..., 0] ** 2 + d[..., 1] ** 2 <= backdrop.limit**2
 
 
 def body_exit_mask(h: int, w: int, chin_xy: np.ndarray, down: np.ndarray,
@@ -274,7 +302,7 @@ def border_skin_regions(
     min_luma_frac: float = 0.35, min_run_frac: float = 0.02, long_run_frac: float = 0.2,
     max_run_frac: float = 0.35, face_mask: np.ndarray | None = None,
     max_texture_ratio: float = 2.0, join_zone: np.ndarray | None = None,
-    backdrop: np.ndarray | None = None, entry_reach_frac: float = 0.1,
+    backdrop: Backdrop | None = None, entry_reach_frac: float = 0.1,
 ) -> list[Region]:
     """Skin-coloured regions coming in through the frame border where the infant's body does not.
 
@@ -316,14 +344,17 @@ def border_skin_regions(
     join_zone : numpy.ndarray, optional
         bool ``(H, W)``: where a region may join the head to count as the infant's own neck
         or chest (below the eyes); default everywhere.
-    backdrop : numpy.ndarray, optional
-        bool ``(H, W)``: pixels of the backdrop's colour (:func:`backdrop_like`), never skin.
+    backdrop : Backdrop, optional
+        The backdrop's colour (:func:`backdrop_colour`): pixels of it are never skin.
     """
     h, w = ycrcb.shape[:2]
     skin = skin_like(ycrcb, model, max_hue_deg=max_hue_deg, chroma_range=chroma_range,
                      min_luma_frac=min_luma_frac) & ~head
     if backdrop is not None:
-        skin &= ~backdrop
+        # only the candidate pixels are compared with the sheet's colour
+        rows, cols = np.nonzero(skin)
+        sheet = backdrop_like(ycrcb[rows, cols], backdrop)
+        skin[rows[sheet], cols[sheet]] = False
     # opening removes speckle of skin-like pixels in the background texture
     o = max(3, int(round(0.0075 * min(h, w))) | 1)  # 5 px on a 675-px frame
     skin = cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_OPEN, np.ones((o, o), np.uint8))

@@ -142,10 +142,13 @@ def test_backdrop_like_takes_the_sheet_out_not_a_hand() -> None:
     img[:, : w // 2] = (150, 170, 195)  # shaded half: darker, same chroma
     img[0:20, 60:75] = SKIN  # a hand at the top edge
     prob = np.zeros((h, w), np.float32)
-    sheet = hm.backdrop_like(_ycrcb(img), prob)
+    colour = hm.backdrop_colour(_ycrcb(img), prob)
+    assert colour is not None and 5.0 <= colour.limit < 6.0  # two flat halves: near the floor
+    sheet = hm.backdrop_like(_ycrcb(img), colour)
     assert sheet[40, 10] and sheet[40, 70]  # both halves of the sheet
     assert not sheet[10, 65]  # the hand differs in chroma
-    assert not hm.backdrop_like(_ycrcb(img), np.ones((h, w), np.float32)).any()  # no sample
+    assert hm.backdrop_colour(_ycrcb(img), np.ones((h, w), np.float32)) is None  # no sample
+    assert not hm.backdrop_like(_ycrcb(img), None).any()
 
 
 def test_detached_person_regions() -> None:
