@@ -72,18 +72,18 @@ def measure(ctx: PhotoContext, params: Mapping[str, Any]) -> dict[str, Any]:
     # regions are found on a frame of about WORK_SHORT_PX: a hand showing 1 % of the frame
     # is still over 1000 px there, and the measure stays cheap
     f = max(1, min(bgr.shape[:2]) // WORK_SHORT_PX)
+    h, w = bgr.shape[0] // f, bgr.shape[1] // f
     if f > 1:
-        bgr = cv2.resize(bgr, (bgr.shape[1] // f, bgr.shape[0] // f),
-                         interpolation=cv2.INTER_AREA)
-    h, w = bgr.shape[:2]
-    scale = image.scale * w / image.bgr.shape[1]  # working px per full-res px
+        # an exact multiple of f (≤ f − 1 px dropped): OpenCV's fast integer area reduction
+        bgr = cv2.resize(bgr[: h * f, : w * f], (w, h), interpolation=cv2.INTER_AREA)
+    scale = image.scale / f  # working px per full-res px
     marks = np.asarray(face.landmarks(ctx), dtype=np.float64)[:, :2] * scale
     main = face.applicant(ctx)
     others = [d for d in face.detections(ctx)[1:] if not _inside(d.box, _grow(main.box, 1.6))]
     # the infant's own person region: the one holding the face centre
     prob = person.person_mask(ctx).prob
-    if prob.shape != (h, w):
-        prob = cv2.resize(prob, (w, h), interpolation=cv2.INTER_AREA)
+    if f > 1:
+        prob = cv2.resize(prob[: h * f, : w * f], (w, h), interpolation=cv2.INTER_AREA)
     centre = marks[[10, 152]].mean(axis=0)
     detached, _ = hm.detached_person_regions(prob, (centre[0], centre[1]))
     big_detached = [r for r in detached if r.area_frac >= params["min_person_area_frac"]]
