@@ -4,11 +4,10 @@ detections of a skin-coloured hand or arm composited into them (tests/synthetic_
 Usage: ``python -m benchmarks.helper_visible [--step N] [--trials K] [--seed S]`` from the
 repository root; needs ../shared/photos. Prints every false alarm and miss, then the rates.
 
-Measured (commit 32ce1a7 and its predecessor with the same masks, ``--trials 2``): seed 0
-204/217 = 94.0 %, seed 1 (held out) 209/216 = 96.8 %, seed 2 205/217 = 94.5 %; 0/109
-compliant photos flagged. Misses: hands from the top merging with hair of a skin-like hue,
-arms from the bottom lying on the neck (read as the chest), limbs merged with a skin-toned
-garment or backdrop.
+Measured (commit 67f91c0, ``--trials 2``): seed 0 205/217 = 94.5 %, seed 1 (held out)
+209/216 = 96.8 %, seed 2 (held out) 204/217 = 94.0 %; 0/109 compliant photos flagged.
+Misses: hands from the top merging with hair of a skin-like hue, arms from the bottom lying
+on the neck (read as the chest), limbs merged with a skin-toned garment or backdrop.
 """
 
 from __future__ import annotations
