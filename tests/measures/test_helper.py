@@ -59,19 +59,28 @@ def test_body_exit_mask() -> None:
     assert (exit_ == (ys >= 70)).all()
 
 
+def _upright_scene(
+    img: np.ndarray,
+) -> tuple[hm.SkinModel | None, np.ndarray, np.ndarray, np.ndarray]:
+    """Skin model of the face at [25:55, 40:60], the head box and the body-exit mask of an
+    upright 120×100 frame (chin at (50, 60))."""
+    h, w = img.shape[:2]
+    face = np.zeros((h, w), bool)
+    face[25:55, 40:60] = True
+    model = hm.skin_model(_ycrcb(img), face)
+    head = np.zeros((h, w), bool)
+    head[15:62, 30:70] = True
+    upright = hm.body_exit_mask(h, w, np.array([50.0, 60.0]), np.array([0.0, 1.0]), 10.0)
+    return model, head, upright, face
+
+
 def test_border_skin_regions_tell_a_hand_from_the_body() -> None:
     h, w = 120, 100
     img = np.full((h, w, 3), 210, np.uint8)
     img[20:60, 35:65] = SKIN  # face
     img[60:h, 40:60] = SKIN  # neck and chest, leaving by the bottom edge
-    y = _ycrcb(img)
-    face = np.zeros((h, w), bool)
-    face[25:55, 40:60] = True
-    model = hm.skin_model(y, face)
-    head = np.zeros((h, w), bool)
-    head[15:62, 30:70] = True
-    upright = hm.body_exit_mask(h, w, np.array([50.0, 60.0]), np.array([0.0, 1.0]), 10.0)
-    assert hm.border_skin_regions(y, model, head, 2, upright) == []
+    model, head, upright, _ = _upright_scene(img)
+    assert hm.border_skin_regions(_ycrcb(img), model, head, 2, upright) == []
     img[50:62, 0:25] = SKIN  # an arm coming in from the left edge at chin height
     found = hm.border_skin_regions(_ycrcb(img), model, head, 2, upright)
     assert len(found) == 1
@@ -110,13 +119,7 @@ def test_texture_is_judged_where_a_region_comes_in() -> None:
     h, w = 120, 100
     img = np.full((h, w, 3), 215, np.uint8)
     img[20:60, 35:65] = SKIN  # face
-    y = _ycrcb(img)
-    face = np.zeros((h, w), bool)
-    face[25:55, 40:60] = True
-    model = hm.skin_model(y, face)
-    head = np.zeros((h, w), bool)
-    head[15:62, 30:70] = True
-    upright = hm.body_exit_mask(h, w, np.array([50.0, 60.0]), np.array([0.0, 1.0]), 10.0)
+    model, head, upright, face = _upright_scene(img)
     # hair of the skin's hue: stripes of 1.0 and 0.6 × the skin's colour (same hue, textured)
     hair = np.array(SKIN, np.float64) * np.where(np.arange(w) % 4 < 2, 1.0, 0.6)[:, None]
     strands = img.copy()
