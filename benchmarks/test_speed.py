@@ -1,4 +1,6 @@
-"""Speed of a whole check against a plain full-resolution decode of the same bytes (issue 9).
+"""Speed of a whole check against a plain full-resolution decode of the same bytes (issue 9):
+a 12 MP phone JPEG and a 2 MP JPEG (profile ``online``) and a 600-dpi A6 scan of a mailed print
+(profile ``mail``, which judges quality at full resolution).
 
 Run: ``python -m pytest benchmarks/test_speed.py --benchmark-only`` — the terminal summary prints
 each median as a ratio to ``test_decode_full`` of the same group (same file, same run), and writes
@@ -19,28 +21,47 @@ import numpy as np
 import pytest
 
 from benchmarks.conftest import RESULTS
-from benchmarks.photos import phone_jpeg
+from benchmarks.photos import CACHE, phone_jpeg
 from photocheck.inference import Models
 from photocheck.validator import Validator
 
+
+def scan_600dpi() -> bytes:
+    """A 45×35 mm print of the benchmark portrait on an A6 bed at 600 dpi (2480×3496 px)."""
+    from benchmarks.bench_trim import SPEC
+    from benchmarks.photos import PHOTOS, PORTRAIT
+    from benchmarks.scan_synth import drawn_portrait, portrait_from_photo, render_scan
+
+    name = CACHE / "scan_a6_600dpi.jpg"
+    if name.is_file():
+        return name.read_bytes()
+    path = PHOTOS / PORTRAIT
+    portrait = portrait_from_photo(str(path)) if path.is_file() else None
+    data = render_scan(portrait or drawn_portrait(), SPEC).data
+    CACHE.mkdir(parents=True, exist_ok=True)
+    name.write_bytes(data)
+    return data
+
+
 INPUTS = {
-    "12mp_phone_4032x3024": lambda: phone_jpeg(3024, 4032),
-    "2mp_1200x1600": lambda: phone_jpeg(1200, 1600, seed=1),
+    "12mp_phone_4032x3024": (lambda: phone_jpeg(3024, 4032), "online"),
+    "2mp_1200x1600": (lambda: phone_jpeg(1200, 1600, seed=1), "online"),
+    "scan_a6_600dpi_2480x3496": (scan_600dpi, "mail"),
 }
 _stages: dict[str, dict[str, list[float]]] = defaultdict(lambda: defaultdict(list))
 
 
 @pytest.fixture(scope="module")
-def validator() -> Validator:
+def validators() -> dict[str, Validator]:
     cv2.setNumThreads(1)
     models = Models.load(threads=1)
     models.warm_up()
-    return Validator("online", models=models)
+    return {name: Validator(name, models=models) for name in ("online", "mail")}
 
 
 @pytest.fixture(params=sorted(INPUTS), scope="module")
 def photo(request: pytest.FixtureRequest) -> tuple[str, bytes]:
-    return request.param, INPUTS[request.param]()
+    return request.param, INPUTS[request.param][0]()
 
 
 def test_decode_full(benchmark, photo: tuple[str, bytes]) -> None:
@@ -51,9 +72,10 @@ def test_decode_full(benchmark, photo: tuple[str, bytes]) -> None:
     assert image is not None and image.shape[0] * image.shape[1] > 1_000_000
 
 
-def test_check(benchmark, validator: Validator, photo: tuple[str, bytes]) -> None:
+def test_check(benchmark, validators: dict[str, Validator], photo: tuple[str, bytes]) -> None:
     group, data = photo
     benchmark.group = group
+    validator = validators[INPUTS[group][1]]
 
     def run() -> dict[str, float]:
         report = validator.check(data, applied_on="2026-11-21")
