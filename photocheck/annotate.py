@@ -96,6 +96,14 @@ def draw(image: np.ndarray, report: Report, scale: float = 1.0) -> np.ndarray:
             if isinstance(point, list | tuple) and len(point) == 2:
                 cv2.line(out, _pt(cx - half, point[1], scale), _pt(cx + half, point[1], scale),
                          colour, thick, cv2.LINE_AA)
+        estimate = face.get("crown_estimate")
+        if isinstance(estimate, list | tuple) and len(estimate) == 2 and estimate[1] < 0:
+            # the hair leaves the frame: an arrow up from the top edge says the crown the
+            # geometry used lies above the photo
+            tip_y = 0
+            base = _pt(estimate[0], 0, scale)
+            cv2.arrowedLine(out, (base[0], base[1] + 12 * thick), (base[0], tip_y), CYAN, thick,
+                            cv2.LINE_AA, tipLength=0.4)
     for found in failing:
         for region in _regions(found.measured):
             cv2.rectangle(out, _pt(region[0], region[1], scale),
@@ -113,6 +121,9 @@ def _legend(out: np.ndarray, report: Report, failing: list[Any]) -> None:
         (f"verdict: {report.verdict.value}", WHITE),
         ("face box", GREEN), ("crown", CYAN), ("chin", MAGENTA), ("standard crop", YELLOW),
     ]
+    estimate = (report.face or {}).get("crown_estimate")
+    if isinstance(estimate, list | tuple) and len(estimate) == 2 and estimate[1] < 0:
+        rows.insert(3, (f"crown estimated {-estimate[1]:.0f} px above the frame", CYAN))
     rows += [(f"{f.code} ({f.status.value})", RED) for f in failing[:12]]
     if len(failing) > 12:
         rows.append((f"... {len(failing) - 12} more", RED))

@@ -50,6 +50,19 @@ def test_annotation_png_has_the_boxes(tmp_path) -> None:
     assert abs(int(image[800, 350, 0]) - 128) <= 2
 
 
+def test_crown_estimated_above_the_frame_gets_an_arrow_at_the_top_edge(tmp_path) -> None:
+    report = _report(face_fails=False)
+    report.face["crown_estimate"] = [650.0, -40.0]  # away from the legend panel
+    out = annotate.annotate_file(_grey_jpeg(), report, tmp_path / "c.png")
+    image = cv2.imread(str(out))
+    # the arrow's shaft at x = 650 from the top edge down a few px: cyan
+    assert tuple(image[8, 650]) == annotate.CYAN
+    assert abs(int(image[8, 680, 0]) - 128) <= 2  # beside it, the photo untouched
+    plain = cv2.imread(str(annotate.annotate_file(_grey_jpeg(), _report(face_fails=False),
+                                                  tmp_path / "d.png")))
+    assert abs(int(plain[8, 650, 0]) - 128) <= 2  # no estimate, no arrow
+
+
 def test_face_box_green_when_face_rules_pass(tmp_path) -> None:
     out = annotate.annotate_file(_grey_jpeg(), _report(face_fails=False), tmp_path / "b.png")
     image = cv2.imread(str(out))
