@@ -19,3 +19,11 @@ def models():
     from photocheck.inference import Models
 
     return Models.load()
+
+
+@pytest.fixture(scope="session")
+def online(models):
+    """A Validator of the ``online`` profile on the shared model sessions."""
+    from photocheck.validator import Validator
+
+    return Validator("online", models=models)

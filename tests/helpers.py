@@ -6,6 +6,7 @@ import csv
 import io
 from pathlib import Path
 
+import cv2
 import numpy as np
 import pytest
 from PIL import Image
@@ -56,3 +57,10 @@ def make_jpeg(
     buf = io.BytesIO()
     image.save(buf, "JPEG", quality=quality, **save_kwargs)
     return buf.getvalue()
+
+
+def encode_jpeg(bgr: np.ndarray, quality: int = 92) -> bytes:
+    """``bgr`` encoded as a JPEG by OpenCV at ``quality``."""
+    ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, quality])
+    assert ok
+    return buf.tobytes()

@@ -11,7 +11,7 @@ from photocheck.checks import face as face_check
 from photocheck.checks import pose as pose_check
 from photocheck.context import NotAssessable
 from photocheck.validator import Validator
-from tests.helpers import shared_photos
+from tests.helpers import encode_jpeg, shared_photos
 
 COMPLIANT = ("a_compliant_plain_bg/london_011_03.jpg", "a_compliant_plain_bg/canada_003f.jpg",
              "a_compliant_plain_bg/interfaces_074.jpg")
@@ -29,9 +29,7 @@ def _small(path: str, long_side: int = 800) -> np.ndarray:
 
 
 def _jpeg(bgr: np.ndarray) -> bytes:
-    ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 92])
-    assert ok
-    return buf.tobytes()
+    return encode_jpeg(bgr, 92)
 
 
 def _rotate(bgr: np.ndarray, angle_deg: float) -> np.ndarray:

@@ -8,7 +8,7 @@ import pytest
 
 from photocheck.report import Report, Status
 from photocheck.validator import Validator
-from tests.helpers import shared_photos
+from tests.helpers import encode_jpeg, shared_photos
 
 STEM = "a_compliant_plain_bg/london_002_03.jpg"  # 1350×1350, head well inside the frame
 
@@ -20,15 +20,8 @@ def photo() -> np.ndarray:
     return image
 
 
-@pytest.fixture(scope="module")
-def online(models) -> Validator:
-    return Validator("online", models=models)
-
-
 def _jpeg(image: np.ndarray) -> bytes:
-    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 95])
-    assert ok
-    return buf.tobytes()
+    return encode_jpeg(image, 95)
 
 
 def _geometry(report: Report) -> dict[str, object]:

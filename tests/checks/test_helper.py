@@ -10,21 +10,14 @@ import pytest
 from photocheck import face
 from photocheck.report import Status
 from photocheck.validator import Validator
-from tests.helpers import shared_photos
+from tests.helpers import encode_jpeg, shared_photos
 from tests.synthetic_helper import composite_helper
 
 PHOTOS = ("a_compliant_plain_bg/london_002_03.jpg", "a_compliant_plain_bg/canada_019f.jpg")
 
 
-@pytest.fixture(scope="module")
-def online(models) -> Validator:
-    return Validator("online", models=models)
-
-
 def _jpeg(image: np.ndarray) -> bytes:
-    ok, buf = cv2.imencode(".jpg", image, [cv2.IMWRITE_JPEG_QUALITY, 92])
-    assert ok
-    return buf.tobytes()
+    return encode_jpeg(image, 92)
 
 
 def _status(validator: Validator, data: bytes | str, exceptions: tuple[str, ...]):
