@@ -23,6 +23,7 @@ import math
 from dataclasses import dataclass
 from typing import Any
 
+import cv2
 import numpy as np
 
 from photocheck import decode
@@ -327,6 +328,99 @@ def is_same_face(other: np.ndarray, main: np.ndarray) -> bool:
 
 _MAX_OTHERS = 32  # candidates verified with FaceMesh (a crowd needs only one)
 
+# Tiles are searched only where the selfie segmentation sees someone besides the applicant:
+# person probability at least _PERSON_PROB outside the applicant's own head-and-shoulders
+# envelope. The envelope (in face-box widths w / heights h around the applicant's box): the
+# head band from 1.2 h above the box to 0.3 h below it, 1.25 w either side of its centre, then
+# the torso widening by 2 px per px downwards. A tile needs at least (side / _TILE_MIN_DIV)² such
+# pixels (a head's worth at the smallest face a tile finds) to be searched.
+_PERSON_PROB = 0.25
+_ENVELOPE_HALF_W = 1.25
+_ENVELOPE_ABOVE_H = 1.2
+_ENVELOPE_BELOW_H = 0.3
+_ENVELOPE_SLOPE = 2.0
+_TILE_MIN_DIV = 32
+_MASK_STEP = 4  # the mask is sampled every 4th px: the counts need no finer grid
+
+
+def others_mask(prob: np.ndarray, face_box: np.ndarray, step: int = 1) -> np.ndarray:
+    """Where someone other than the applicant may be: person probability ≥ ``_PERSON_PROB``
+    outside the applicant's head-and-shoulders envelope.
+
+    Parameters
+    ----------
+    prob : numpy.ndarray
+        ``(H, W)`` person probability (selfie segmentation) of the frame.
+    face_box : numpy.ndarray
+        The applicant's ``[x0, y0, x1, y1]`` in the same px.
+    step : int
+        Sample every ``step``-th row and column (the result is ``prob[::step, ::step]``-sized).
+
+    Returns
+    -------
+    numpy.ndarray
+        bool, True where a bystander could be (J-LIS: nobody else in the photo).
+    """
+    sub = prob[::step, ::step]
+    x0, y0, x1, y1 = (float(v) for v in face_box)
+    fw, fh = max(1.0, x1 - x0), max(1.0, y1 - y0)
+    cx = (x0 + x1) / 2.0
+    ys = np.arange(sub.shape[0], dtype=np.float32) * step
+    xs = np.arange(sub.shape[1], dtype=np.float32) * step
+    chin = y1 + _ENVELOPE_BELOW_H * fh
+    half = np.where(ys < y0 - _ENVELOPE_ABOVE_H * fh, -1.0,
+                    _ENVELOPE_HALF_W * fw + _ENVELOPE_SLOPE * np.maximum(0.0, ys - chin))
+    inside = np.abs(xs[None, :] - cx) <= half[:, None]
+    return (sub >= _PERSON_PROB) & ~inside
+
+
+def tiles_with_people(tiles: list[tuple[int, int, int, int]], others: np.ndarray,
+                      step: int) -> list[tuple[int, int, int, int]]:
+    """The tiles holding at least ``(side / _TILE_MIN_DIV)²`` px of :func:`others_mask`
+    (``others`` sampled every ``step`` px)."""
+    if not tiles:
+        return []
+    integral = cv2.integral(others.astype(np.uint8))  # (h+1, w+1) counts
+    kept = []
+    for x0, y0, x1, y1 in tiles:
+        a, b = -(-y0 // step), min(others.shape[0], -(-y1 // step))
+        c, d = -(-x0 // step), min(others.shape[1], -(-x1 // step))
+        count = int(integral[b, d] - integral[a, d] - integral[b, c] + integral[a, c]) * step**2
+        side = max(x1 - x0, y1 - y0)
+        if count >= (side / _TILE_MIN_DIV) ** 2:
+            kept.append((x0, y0, x1, y1))
+    return kept
+
+
+_HINT_SCORE = 0.3  # a whole-frame find this strong marks its tiles for the finer search
+
+
+def tiles_with_hints(tiles: list[tuple[int, int, int, int]],
+                     hints: list[bf.FaceBox]) -> list[tuple[int, int, int, int]]:
+    """The tiles holding the centre of a weak whole-frame find."""
+    centres = [((h.box[0] + h.box[2]) / 2.0, (h.box[1] + h.box[3]) / 2.0) for h in hints]
+    return [t for t in tiles if any(t[0] <= x < t[2] and t[1] <= y < t[3] for x, y in centres)]
+
+
+def _searched_tiles(ctx: PhotoContext, tiles: list[tuple[int, int, int, int]], k: int,
+                    main_box: np.ndarray,
+                    hints: list[bf.FaceBox]) -> list[tuple[int, int, int, int]]:
+    """The tiles worth searching for other people: all of them in a turned frame or without a
+    person mask, else those where the mask shows someone besides the applicant or where the
+    whole-frame pass found a weak face (a bystander in front of the applicant's body, a face
+    cut by the frame edge)."""
+    if k % 4 or not tiles:
+        return tiles
+    from photocheck import person
+
+    try:
+        prob = person.person_mask(ctx).prob
+    except NotAssessable:
+        return tiles
+    chosen = set(tiles_with_people(tiles, others_mask(prob, main_box, _MASK_STEP), _MASK_STEP))
+    chosen |= set(tiles_with_hints(tiles, [h for h in hints if not is_same_face(h.box, main_box)]))
+    return [t for t in tiles if t in chosen]
+
 
 @intermediate
 def detections(ctx: PhotoContext) -> list[Detection]:
@@ -350,15 +444,20 @@ def detections(ctx: PhotoContext) -> list[Detection]:
     turned = _turned(bgr, k)
     affine = _turn_affine(k, w, h)
     th, tw = turned.shape[:2]
-    images: list[np.ndarray] = [turned]
-    offsets: list[tuple[int, int]] = [(0, 0)]
+    back = models.session(bf.BACK)
+    whole, hints = bf.detect_with_hints(back, turned, other_min, _HINT_SCORE)
+    images: list[np.ndarray] = []
+    offsets: list[tuple[int, int]] = []
     # tiles at half the long side catch faces ≥ ~1/20 of the frame the whole-frame pass misses
     side = max(256, int(max(th, tw) * 0.5))
     if max(th, tw) >= 1.5 * 256:
-        for x0, y0, x1, y1 in _tiles(tw, th, side):
+        hints = [_map_face(f, affine) for f in hints]  # tested in the unturned frame
+        tiles = _searched_tiles(ctx, _tiles(tw, th, side), k, main.box * scale, hints)
+        for x0, y0, x1, y1 in tiles:
             images.append(turned[y0:y1, x0:x1])
             offsets.append((x0, y0))
-    per_image = bf.detect_batch(models.session(bf.BACK), images, other_min)
+    per_image = [whole] + bf.detect_batch(back, images, other_min)
+    offsets.insert(0, (0, 0))
     if k == 0 and found.upright_front is not None and other_min == float(
             _params(ctx)["min_score"]):
         front = found.upright_front  # the search already ran front-128 on this very frame

@@ -111,3 +111,90 @@ def test_noise_and_odd_shapes_find_no_face(validator: Validator, w: int, h: int)
     rng = np.random.default_rng(0)
     ctx = validator.context(_jpeg(rng.integers(0, 255, (h, w, 3), dtype=np.uint8)))
     assert face.detections(ctx) == []
+
+
+# --- the search for other people (face.multiple) ---------------------------------------------
+
+
+def test_others_mask_exact() -> None:
+    # face box 20 px wide centred at x = 50, rows 40–60: the head band reaches 1.25 w = 25 px
+    # either side from row 40 - 1.2 × 20 = 16 down to the chin line 60 + 0.3 × 20 = 66, then
+    # widens by 2 px per row
+    prob = np.ones((100, 100), np.float32)
+    others = face.others_mask(prob, np.array([40.0, 40.0, 60.0, 60.0]))
+    assert others[10].all()  # above the head band: all someone else
+    assert not others[30, 25:76].any() and others[30, 24] and others[30, 76]
+    assert not others[70, 17:84].any() and others[70, 16] and others[70, 84]  # 25 + 2 × 4
+    assert not others[99].any()  # the torso fills the bottom rows
+    # probability below 0.25 is nobody
+    assert not face.others_mask(np.full((100, 100), 0.2, np.float32),
+                                np.array([40.0, 40.0, 60.0, 60.0])).any()
+    # sampled every 4th px: the same decisions on the coarser grid
+    coarse = face.others_mask(prob, np.array([40.0, 40.0, 60.0, 60.0]), step=4)
+    assert coarse.shape == (25, 25) and np.array_equal(coarse, others[::4, ::4])
+
+
+def test_tiles_with_people_counts_pixels() -> None:
+    others = np.zeros((64, 128), bool)
+    tiles = [(0, 0, 64, 64), (64, 0, 128, 64)]
+    # (64 / 32)² = 4 px are needed in a 64-px tile
+    others[10, 70:73] = True
+    assert face.tiles_with_people(tiles, others, 1) == []
+    others[11, 70] = True
+    assert face.tiles_with_people(tiles, others, 1) == [(64, 0, 128, 64)]
+    # on a grid sampled every 2 px each sample counts for 4 px
+    assert face.tiles_with_people(tiles, others[::2, ::2], 2) == [(64, 0, 128, 64)]
+    assert face.tiles_with_people([], others, 1) == []
+
+
+def test_tiles_with_hints() -> None:
+    hint = face.bf.FaceBox(np.array([90.0, 10.0, 110.0, 30.0]), 0.4, np.zeros((6, 2)))
+    tiles = [(0, 0, 64, 64), (64, 0, 128, 64), (0, 64, 64, 128)]
+    assert face.tiles_with_hints(tiles, [hint]) == [(64, 0, 128, 64)]
+    assert face.tiles_with_hints(tiles, []) == []
+
+
+def _with_small_copy(base: np.ndarray, fraction: float) -> np.ndarray:
+    """``base`` with a copy of itself shrunk to ``fraction`` pasted in its top-left corner
+    (plain background there in a compliant portrait)."""
+    small = cv2.resize(base, None, fx=fraction, fy=fraction, interpolation=cv2.INTER_AREA)
+    out = base.copy()
+    out[10 : 10 + small.shape[0], 10 : 10 + small.shape[1]] = small
+    return out
+
+
+@pytest.fixture
+def back_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
+    """Input sides of every BlazeFace model run (256: back model, 128: front)."""
+    sides: list[int] = []
+    run = face.bf.run_batched
+
+    def counting(session, batch):  # noqa: ANN001, ANN202 - a pass-through spy
+        sides.extend([batch.shape[1]] * batch.shape[0])
+        return run(session, batch)
+
+    monkeypatch.setattr(face.bf, "run_batched", counting)
+    return sides
+
+
+def test_single_person_runs_one_back_pass(validator: Validator, back_runs: list[int]) -> None:
+    ctx = validator.context(_jpeg(_small(COMPLIANT[0], 1000)))
+    face.applicant(ctx)
+    back_runs.clear()
+    assert len(face.detections(ctx)) == 1
+    # the whole frame only: no tile holds anyone but the applicant (front-128 is reused)
+    assert back_runs == [256]
+
+
+def test_small_second_face_found_by_a_tile(validator: Validator, back_runs: list[int]) -> None:
+    pasted = _with_small_copy(_small(COMPLIANT[0], 1000), 0.1)
+    ctx = validator.context(_jpeg(pasted))
+    face.applicant(ctx)
+    back_runs.clear()
+    found = face.detections(ctx)
+    assert len(found) == 2
+    # the whole frame, then the one top-left tile where the segmentation sees the copy
+    assert back_runs == [256, 256]
+    other = found[1]
+    assert other.box[0] > 10 and other.box[2] < 10 + 0.1 * 1000  # inside the pasted copy
+    assert other.box[1] > 10 and other.box[3] < 10 + 0.1 * 1000

@@ -263,6 +263,26 @@ def detect_batch(
     return [postprocess(outputs, i, m, size, min_score) for i, (_, m) in enumerate(prepared)]
 
 
+def detect_with_hints(session: Any, bgr: np.ndarray, min_score: float,
+                      hint_score: float) -> tuple[list[FaceBox], list[FaceBox]]:
+    """One detector run, post-processed twice: the faces at ``min_score`` (exactly as
+    :func:`detect` gives them) and the weaker finds at ``hint_score`` (NMS over all finds at
+    that level), which say where a finer search might confirm a face.
+
+    Returns
+    -------
+    faces, hints : list of FaceBox
+        ``hints`` holds only the merged finds scoring below ``min_score``.
+    """
+    size = _input_size(session)
+    tensor, mapping = letterbox(bgr, size)
+    outputs = run_batched(session, tensor[None].astype(np.float32))
+    outputs = sorted(outputs, key=lambda a: (a.shape[2], -a.shape[1]))
+    faces = postprocess(outputs, 0, mapping, size, min_score)
+    weak = postprocess(outputs, 0, mapping, size, min(hint_score, min_score))
+    return faces, [f for f in weak if f.score < min_score]
+
+
 def detect(session: Any, bgr: np.ndarray, min_score: float = 0.5) -> list[FaceBox]:
     """Detect faces in one BGR image; see :func:`detect_batch`."""
     return detect_batch(session, [bgr], min_score)[0]
