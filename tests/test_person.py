@@ -137,3 +137,41 @@ def test_person_mask_matches_the_analysis_image(validator: Validator) -> None:
     assert mask.prob.shape == image.bgr.shape[:2] and mask.scale == image.scale
     h, w = mask.prob.shape
     assert mask.prob[h // 2, w // 2] > 0.9 and mask.prob[5, 5] < 0.1
+
+
+def _mm(ctx, dy_px: float) -> float:
+    """A vertical px distance in mm at the nominal 34 mm crown-to-chin of this head."""
+    head_px = float(person.chin(ctx)[1] - person.crown(ctx)[1])
+    return abs(dy_px) * 34.0 / head_px
+
+
+def _full_crop_crown(ctx) -> np.ndarray:
+    full = person._matte(ctx, 1.1)
+    found = person._crown_on(ctx, full, full.alpha, person.head_frame(ctx))
+    assert found is not None
+    return found[0]
+
+
+@pytest.mark.parametrize("stem", ["canada_003f", "london_017_03"])
+def test_colour_crown_agrees_with_the_matte_crown(validator: Validator, stem: str) -> None:
+    # plain backgrounds: the colour crown and the full-crop MODNet crown (the calibrated
+    # reference) are within 0.5 mm, and the short crop used there keeps its crown as close
+    ctx = _ctx(validator, stem)
+    coloured = person.colour_crown(ctx)
+    assert coloured is not None and coloured.source == "colour" and not coloured.at_edge
+    reference = _full_crop_crown(ctx)
+    assert _mm(ctx, coloured.point[1] - reference[1]) < 0.5
+    matte = person.head_matte(ctx)
+    assert matte.down_factor == person.PLAIN_DOWN_FACTOR
+    assert matte.alpha.shape[1] > matte.alpha.shape[0]  # wider than high: stops near the eyes
+    assert _mm(ctx, person.crown(ctx)[1] - reference[1]) < 0.5
+
+
+def test_busy_background_keeps_the_full_crop(validator: Validator) -> None:
+    rows = [r for r in manifest_rows() if r["file"] == "f_busy_background/compreface_002_A.jpg"]
+    if not rows:
+        pytest.skip("compreface_002_A not in the manifest")
+    ctx = validator.context(shared_photos() / rows[0]["file"])
+    assert person.colour_crown(ctx) is None
+    assert person.head_matte(ctx).down_factor == person.FULL_DOWN_FACTOR
+    assert person.crown_info(ctx).source == "modnet"
