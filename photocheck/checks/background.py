@@ -85,12 +85,14 @@ def background_measures(ctx: PhotoContext) -> BackgroundMeasures:
                     bottom_y=bottom, dark_ratio=float(p["shadow_dark_ratio"]), outside=outside)
     band = (1.0, max(2.0, p["contrast_band"] * long_side))
     window = max(3, int(round(p["contrast_window"] * long_side)) | 1)
-    all_de = bgm.silhouette_contrast(lab, prob, band, window, dist=dist)
-    head = np.zeros((h, w), bool)
-    if chin_y is not None:
+    head: np.ndarray | None = None
+    if chin_y is not None and int(max(0, min(h, chin_y))) > 0:
+        head = np.zeros((h, w), bool)
         head[: int(max(0, min(h, chin_y)))] = True
-    head_de = (bgm.silhouette_contrast(lab, prob, band, window, head, dist) if head.any()
-               else all_de)
+    # the whole outline and the head outline share one set of window means
+    regions = [None] if head is None else [None, head]
+    contrasts = bgm.silhouette_contrasts(lab, prob, band, window, regions, dist)
+    all_de, head_de = contrasts[0], contrasts[-1]
     min_de = float(p["min_delta_e"])
 
     def low(values: np.ndarray) -> float:

@@ -9,6 +9,7 @@ asks for a plain, uniform, light background.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -40,34 +41,63 @@ def least_squares(design: np.ndarray, values: np.ndarray) -> np.ndarray:
     return coef.reshape((d.shape[1],) + v.shape[1:])
 
 
-def quadratic_residual(values: np.ndarray, mask: np.ndarray, degree: int = 2,
-                       max_samples: int = 6000) -> np.ndarray:
-    """``values`` minus a least-squares polynomial surface fitted on ``mask`` pixels.
+def _poly_terms(degree: int) -> list[tuple[int, int]]:
+    """Exponents ``(px, py)`` of the polynomial terms of total degree ≤ ``degree``."""
+    return [(total - j, j) for total in range(degree + 1) for j in range(total + 1)]
+
+
+def quadratic_residual_at(values: np.ndarray, mask: np.ndarray, degree: int = 2,
+                          max_samples: int = 6000) -> np.ndarray:
+    """Residuals of ``values`` from a least-squares polynomial surface, at the ``mask`` pixels.
 
     Removes a smooth illumination gradient (vignetting, a light falling off across a wall) so
     only texture, objects and edges remain. The fit uses at most ``max_samples`` evenly spread
-    mask pixels. Returns zeros outside ``mask``.
+    mask pixels (coordinates normalised to −0.5…0.5 of the image size).
+
+    Returns
+    -------
+    numpy.ndarray
+        float32 ``(n_mask_pixels, channels)`` in row-major pixel order (zeros when the mask has
+        fewer than 10 pixels).
     """
-    vals3 = values.reshape(values.shape[0], values.shape[1], -1).astype(np.float32)
+    vals3 = values.reshape(values.shape[0], values.shape[1], -1)
     h, w = mask.shape
-    out = np.zeros_like(vals3)
     inside = np.asarray(mask, bool)
     ys, xs = np.nonzero(inside)
     if ys.size < 10:
-        return out.reshape(values.shape)
+        return np.zeros((ys.size, vals3.shape[2]), np.float32)
     step = max(1, ys.size // max_samples)
     ys, xs = ys[::step], xs[::step]
     gx = np.arange(w, dtype=np.float32) / max(w, 1) - 0.5
     gy = np.arange(h, dtype=np.float32) / max(h, 1) - 0.5
-    powers = [(total - j, j) for total in range(degree + 1) for j in range(total + 1)]
+    powers = _poly_terms(degree)
     design = np.stack([gx[xs] ** px * gy[ys] ** py for px, py in powers], axis=1)
     coef = least_squares(design, vals3[ys, xs]).astype(np.float32)
-    # the surface is separable per term: sum_k gy^py_k · gx^px_k · coef_k, one outer product
-    # per term and channel instead of a (pixels × terms) design matrix
-    fitted = np.zeros_like(vals3)
-    for (px, py), c in zip(powers, coef, strict=True):
-        fitted += (gy ** py)[:, None, None] * ((gx ** px)[:, None] * c)[None, :, :]
-    np.subtract(vals3, fitted, out=out, where=inside[..., None])
+    # the surface is separable per term: for each power of x, a column profile in y times a row
+    # profile in x; a few whole-image passes, no (pixels × terms) matrix, no threaded BLAS
+    out = np.empty((int(inside.sum()), vals3.shape[2]), np.float32)
+    for c in range(vals3.shape[2]):
+        fitted = np.zeros((h, w), np.float32)
+        for p_x in range(degree + 1):
+            col = np.zeros(h, np.float32)
+            for (px, py), k in zip(powers, coef[:, c], strict=True):
+                if px == p_x:
+                    col += k * gy ** py
+            fitted += col[:, None] * (gx ** p_x)[None, :]
+        out[:, c] = vals3[..., c][inside] - fitted[inside]
+    return out
+
+
+def quadratic_residual(values: np.ndarray, mask: np.ndarray, degree: int = 2,
+                       max_samples: int = 6000) -> np.ndarray:
+    """``values`` minus a least-squares polynomial surface fitted on ``mask`` pixels.
+
+    The image-shaped form of :func:`quadratic_residual_at`: zeros outside ``mask``.
+    """
+    vals3 = values.reshape(values.shape[0], values.shape[1], -1)
+    out = np.zeros(vals3.shape, np.float32)
+    inside = np.asarray(mask, bool)
+    out[inside] = quadratic_residual_at(values, inside, degree, max_samples)
     return out.reshape(values.shape)
 
 
@@ -109,13 +139,12 @@ def texture(lab: np.ndarray, background: np.ndarray, edge_level: float = 3.0) ->
     n = int(bg.sum())
     if n < 50:
         return Texture(0.0, 0.0, 0.0, n / bg.size)
-    lightness = cv2.GaussianBlur(lab[..., 0], (0, 0), 1.0)
-    gx = cv2.Scharr(lightness, cv2.CV_32F, 1, 0) / 16.0
-    gy = cv2.Scharr(lightness, cv2.CV_32F, 0, 1) / 16.0
-    grad = np.hypot(gx, gy)
-    edge_density = float((grad[bg] > edge_level).mean())
-    res = quadratic_residual(lab, bg)
-    r = res[bg]
+    lightness = cv2.GaussianBlur(np.ascontiguousarray(lab[..., 0]), (0, 0), 1.0)
+    gx = cv2.Scharr(lightness, cv2.CV_32F, 1, 0, scale=1.0 / 16.0)
+    gy = cv2.Scharr(lightness, cv2.CV_32F, 0, 1, scale=1.0 / 16.0)
+    grad = cv2.magnitude(gx, gy)
+    edge_density = float(np.count_nonzero(grad[bg] > edge_level)) / n
+    r = quadratic_residual_at(lab, bg)
 
     def spread(v: np.ndarray) -> float:
         return float(1.4826 * np.median(np.abs(v - np.median(v))))
@@ -175,26 +204,30 @@ def shadow(luminance: np.ndarray, prob: np.ndarray, near_px: tuple[float, float]
     person = np.asarray(prob) >= 0.5
     cols = np.nonzero(person.any(axis=0))[0]
     centre_x = float(cols.mean()) if cols.size else w / 2.0
-    yy, xx = np.mgrid[0:h, 0:w]
-    rows_ok = np.ones((h, w), bool) if bottom_y is None else yy < bottom_y
-    near = (outside >= near_px[0]) & (outside < near_px[1]) & rows_ok
-    far = (outside >= far_px[0]) & (outside < far_px[1]) & rows_ok
+    # rows below bottom_y never count: cut them off instead of masking them
+    rows = h if bottom_y is None else int(np.clip(np.ceil(bottom_y), 0, h))
+    split = int(np.clip(np.ceil(centre_x), 0, w))  # columns x < centre_x are the left side
+    out = outside[:rows]
+    lum = luminance[:rows]
     fractions, depths = [], []
-    for side in (xx < centre_x, xx >= centre_x):
-        n_mask, f_mask = near & side, far & side
-        if n_mask.sum() < 20 or f_mask.sum() < 20:
+    for x0, x1 in ((0, split), (split, w)):
+        o = out[:, x0:x1]
+        n_mask = (o >= near_px[0]) & (o < near_px[1])
+        f_mask = (o >= far_px[0]) & (o < far_px[1])
+        ys, xs = np.nonzero(f_mask)
+        if ys.size < 20 or np.count_nonzero(n_mask) < 20:
             fractions.append(0.0)
             depths.append(0.0)
             continue
-        ys, xs = np.nonzero(f_mask)
         step = max(1, ys.size // 4000)  # a plane needs few samples
-        ys, xs = ys[::step], xs[::step]
+        ys, xs = ys[::step], xs[::step] + x0
         design = np.stack([np.ones(ys.size), xs / w, ys / h], axis=1)
-        coef = least_squares(design, luminance[ys, xs])
+        coef = least_squares(design, lum[ys, xs])
         ny, nx = np.nonzero(n_mask)
-        expected = np.stack([np.ones(ny.size), nx / w, ny / h], axis=1) @ coef
-        ratio = luminance[ny, nx] / np.maximum(expected, 1e-4)
-        fractions.append(float((ratio < dark_ratio).mean()))
+        nx = nx + x0
+        expected = coef[0] + (nx / w) * coef[1] + (ny / h) * coef[2]
+        ratio = lum[ny, nx] / np.maximum(expected, 1e-4)
+        fractions.append(float(np.count_nonzero(ratio < dark_ratio)) / ratio.size)
         depths.append(float(1.0 - np.median(ratio)))
     return Shadow(fractions[0], fractions[1], depths[0], depths[1])
 
@@ -220,28 +253,45 @@ def silhouette_contrast(lab: np.ndarray, prob: np.ndarray, band_px: tuple[float,
     numpy.ndarray
         ΔE at each usable silhouette pixel (1-D, possibly empty).
     """
+    return silhouette_contrasts(lab, prob, band_px, window_px, [region], dist)[0]
+
+
+def silhouette_contrasts(lab: np.ndarray, prob: np.ndarray, band_px: tuple[float, float],
+                         window_px: int, regions: Sequence[np.ndarray | None],
+                         dist: tuple[np.ndarray, np.ndarray] | None = None
+                         ) -> list[np.ndarray]:
+    """:func:`silhouette_contrast` for several regions at once (one set of window means)."""
     outside, inside = dist if dist is not None else distances(prob)
-    inner = ((inside >= band_px[0]) & (inside < band_px[1])).astype(np.float32)
-    outer = ((outside >= band_px[0]) & (outside < band_px[1])).astype(np.float32)
     person = (np.asarray(prob) >= 0.5).astype(np.uint8)
     edge = (person - cv2.erode(person, np.ones((3, 3), np.uint8))).astype(bool)
-    h, w = edge.shape
     # the frame border is not a silhouette
     edge[:1, :] = edge[-1:, :] = False
     edge[:, :1] = edge[:, -1:] = False
-    if region is not None:
-        edge &= np.asarray(region, bool)
+    ys, xs = np.nonzero(edge)
+    if ys.size == 0:
+        return [np.zeros(0, np.float32) for _ in regions]
+    inner = ((inside >= band_px[0]) & (inside < band_px[1])).astype(np.float32)
+    outer = ((outside >= band_px[0]) & (outside < band_px[1])).astype(np.float32)
     k = (int(window_px), int(window_px))
-    w_in = cv2.blur(inner, k)
-    w_out = cv2.blur(outer, k)
-    usable = edge & (w_in > 0.02) & (w_out > 0.02)
-    if not usable.any():
-        return np.zeros(0, np.float32)
-    mean_in = np.stack([cv2.blur(lab[..., c] * inner, k) for c in range(3)], axis=-1)
-    mean_out = np.stack([cv2.blur(lab[..., c] * outer, k) for c in range(3)], axis=-1)
-    a = mean_in[usable] / w_in[usable][:, None]
-    b = mean_out[usable] / w_out[usable][:, None]
-    return np.linalg.norm(a - b, axis=1).astype(np.float32)
+
+    def window_means(weight: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        # band share and band-weighted Lab sum over the window, read at the silhouette pixels
+        share = cv2.blur(weight, k)[ys, xs]
+        weighted = cv2.blur(lab * weight[..., None], k)[ys, xs]
+        return share, weighted
+
+    w_in, s_in = window_means(inner)
+    w_out, s_out = window_means(outer)
+    usable = (w_in > 0.02) & (w_out > 0.02)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        a = s_in / w_in[:, None]
+        b = s_out / w_out[:, None]
+    de = np.linalg.norm(a - b, axis=1).astype(np.float32)
+    out = []
+    for region in regions:
+        keep = usable if region is None else usable & np.asarray(region, bool)[ys, xs]
+        out.append(de[keep])
+    return out
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from photocheck.measures.lighting import linear_luminance
+
 IOD_PX = 128.0
 CANVAS_W, CANVAS_H = 320, 184
 EYE_Y = 80.0
@@ -120,9 +122,7 @@ def eye_canvas(bgr: np.ndarray, image_to_canvas: np.ndarray, points_canvas: np.n
 
 def luminance(bgr: np.ndarray) -> np.ndarray:
     """Relative luminance (Rec. 709 on linear sRGB) in [0, 1], float32."""
-    v = np.asarray(bgr, dtype=np.float32) / 255.0
-    lin = np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4)
-    return (0.0722 * lin[..., 0] + 0.7152 * lin[..., 1] + 0.2126 * lin[..., 2]).astype(np.float32)
+    return linear_luminance(bgr)
 
 
 def chromaticity(bgr: np.ndarray) -> np.ndarray:
@@ -171,15 +171,17 @@ def frame_crossing(lum: np.ndarray, opening: np.ndarray, step_px: int = 3,
         return 0.0
     smooth = cv2.GaussianBlur(lum, (0, 0), 1.0)
     ref = float(np.percentile(smooth[opening], 90)) + 1e-3
-    best = 0.0
-    for r in range(r0, r1 + 1):
-        cols = opening[r]
-        if int(cols.sum()) < 6:
-            continue
-        above = (smooth[r - step_px, cols] - smooth[r, cols]) / ref
-        below = (smooth[r + step_px, cols] - smooth[r, cols]) / ref
-        best = max(best, float((np.minimum(above, below) > min_depth).mean()))
-    return best
+    # all rows of the middle band at once: row r against rows r − step and r + step
+    mid = smooth[r0 : r1 + 1]
+    above = (smooth[r0 - step_px : r1 + 1 - step_px] - mid) / ref
+    below = (smooth[r0 + step_px : r1 + 1 + step_px] - mid) / ref
+    cols = opening[r0 : r1 + 1]
+    width = np.count_nonzero(cols, axis=1)
+    on_line = np.count_nonzero((np.minimum(above, below) > min_depth) & cols, axis=1)
+    rows = width >= 6
+    if not rows.any():
+        return 0.0
+    return float(max(0.0, (on_line[rows] / width[rows]).max()))
 
 
 def rim_thickness(lum: np.ndarray, centre: np.ndarray, cheek_lum: float,
@@ -198,14 +200,13 @@ def rim_thickness(lum: np.ndarray, centre: np.ndarray, cheek_lum: float,
         return 0.0
     padded = np.vstack([np.zeros((1, dark.shape[1]), bool), dark,
                         np.zeros((1, dark.shape[1]), bool)])
-    diff = np.diff(padded.astype(np.int8), axis=0)
+    # column-major order pairs each column's run starts with its run ends
+    diff = np.diff(padded.astype(np.int8), axis=0).T
+    start_col, start_row = np.nonzero(diff == 1)
+    _, end_row = np.nonzero(diff == -1)
+    keep = start_row > 2  # detached from the eye
     longest = np.zeros(dark.shape[1])
-    for c in range(dark.shape[1]):
-        starts = np.nonzero(diff[:, c] == 1)[0]
-        ends = np.nonzero(diff[:, c] == -1)[0]
-        keep = starts > 2  # detached from the eye
-        if keep.any():
-            longest[c] = (ends[keep] - starts[keep]).max()
+    np.maximum.at(longest, start_col[keep], (end_row - start_row)[keep])
     return float(np.median(longest) / IOD_PX)
 
 
@@ -222,7 +223,7 @@ def glare_fraction(lum: np.ndarray, bgr: np.ndarray, centre: np.ndarray, iris: n
     sub = lum[rows, cols]
     clipped = (np.asarray(bgr[rows, cols]).max(axis=-1) >= 250) & (cheek_lum < 0.6)
     bright = clipped | ((sub > 1.6 * cheek_lum) & (sub > 0.6))
-    yy, xx = np.mgrid[rows, cols]
+    yy, xx = np.ogrid[rows, cols]
     radius = float(np.hypot(*(iris[1:] - iris[0]).T).mean()) if len(iris) > 1 else 0.0
     radius = max(radius, 0.05 * IOD_PX)
     bright &= np.hypot(xx - iris[0, 0], yy - iris[0, 1]) > 1.2 * radius
@@ -236,7 +237,6 @@ def glare_fraction(lum: np.ndarray, bgr: np.ndarray, centre: np.ndarray, iris: n
 def measure_eyewear(canvas: EyeCanvas) -> EyewearMeasures:
     """Every eyewear and eye-visibility measure of one eye canvas."""
     lum = luminance(canvas.bgr)
-    chrom = chromaticity(canvas.bgr)
     centres = (np.array([EYE_LEFT_X, EYE_Y]), np.array([EYE_RIGHT_X, EYE_Y]))
     contours = (EYE_CONTOUR_LEFT, EYE_CONTOUR_RIGHT)
     lens, under, shift, cross, rim, glare, contrast = [], [], [], [], [], [], []
@@ -246,12 +246,14 @@ def measure_eyewear(canvas: EyeCanvas) -> EyewearMeasures:
         centre = np.array([corners[:, 0].mean(), corners[:, 1].mean()])
         cheek = box(centre, CHEEK_BOX, lum.shape)
         cheek_lum = max(float(np.median(lum[cheek])), 1e-3)
-        cheek_chrom = np.median(chrom[cheek].reshape(-1, 2), axis=0)
+        # chromaticity is per pixel: only the two boxes it is compared on are converted
+        cheek_chrom = np.median(chromaticity(canvas.bgr[cheek]).reshape(-1, 2), axis=0)
         lens.append(float(np.median(lum[box(centre, LENS_BOX, lum.shape)])) / cheek_lum)
         under_box = box(centre, UNDER_EYE_BOX, lum.shape)
         under.append(float(np.median(lum[under_box])) / cheek_lum)
         shift.append(float(np.linalg.norm(
-            np.median(chrom[under_box].reshape(-1, 2), axis=0) - cheek_chrom)))
+            np.median(chromaticity(canvas.bgr[under_box]).reshape(-1, 2), axis=0)
+            - cheek_chrom)))
         opening = polygon_mask(lum.shape, canvas.points[list(contour)])
         cross.append(frame_crossing(lum, opening))
         rim.append(rim_thickness(lum, centre, cheek_lum))

@@ -32,9 +32,20 @@ def srgb_to_linear(values: np.ndarray) -> np.ndarray:
     return np.where(v <= 0.04045, v / 12.92, ((v + 0.055) / 1.055) ** 2.4).astype(np.float32)
 
 
+# the 256 linear values of the uint8 sRGB codes: a table lookup replaces the power per pixel
+_SRGB_LUT = srgb_to_linear(np.arange(256))
+_SRGB_LUT.flags.writeable = False
+# Rec. 709 luminance weights in OpenCV's BGR channel order
+_Y_WEIGHTS_BGR = np.array([[0.0722, 0.7152, 0.2126]], dtype=np.float32)
+
+
 def linear_luminance(bgr: np.ndarray) -> np.ndarray:
     """Relative luminance Y (Rec. 709 weights on linear sRGB), float32 in [0, 1]."""
-    lin = srgb_to_linear(bgr)
+    arr = np.asarray(bgr)
+    if arr.dtype == np.uint8 and arr.ndim == 3 and arr.shape[2] == 3:
+        lin = cv2.LUT(arr, _SRGB_LUT)
+        return cv2.transform(lin, _Y_WEIGHTS_BGR).reshape(arr.shape[:2])
+    lin = srgb_to_linear(arr)
     return (0.0722 * lin[..., 0] + 0.7152 * lin[..., 1] + 0.2126 * lin[..., 2]).astype(np.float32)
 
 
@@ -197,8 +208,9 @@ def face_light(bgr: np.ndarray, frame: FaceFrame, oval: np.ndarray) -> FaceLight
     skin = np.zeros(box.shape[:2], bool)
     for m in masks.values():
         skin |= m
-    lstar = lightness(box)
-    face_l = float(np.median(lstar[skin])) if skin.any() else float("nan")
+    # L* of the skin pixels only (an (N, 1, 3) image): the conversion is per pixel
+    face_l = (float(np.median(lightness(box[skin][:, None, :]))) if skin.any()
+              else float("nan"))
     step = max(1, max(h, w) // 320)
     scene_l = lightness(np.ascontiguousarray(bgr[::step, ::step]))
     lr, tb = imbalance_stops(lum, masks)
