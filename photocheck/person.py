@@ -19,7 +19,7 @@ import numpy as np
 from photocheck import decode
 from photocheck.context import NotAssessable, PhotoContext, intermediate
 from photocheck.inference.segmentation import modnet_alpha, selfie_mask
-from photocheck.measures.crown import plain_background_crown
+from photocheck.measures.crown import plain_background_crown, plain_top_sides
 from photocheck.measures.silhouette import top_edge_profile
 
 # FaceMesh indices (see the face interface contract).
@@ -43,6 +43,8 @@ PLAIN_DOWN_FACTOR = 0.5
 # the colour crown must agree with the short matte's crown within this fraction of the
 # crown-to-chin length (~1 mm of 34) for the short matte to be kept; else the full crop is used
 PLAIN_AGREE_FRACTION = 0.03
+# hair into the top edge: the background is read beside ±this many face widths of the centre
+PLAIN_SIDE_HALF_WIDTH = 1.0
 
 
 @dataclass(frozen=True)
@@ -319,16 +321,33 @@ def head_matte(ctx: PhotoContext) -> HeadMatte:
     crown agrees with the colour crown; otherwise (busy background, low-contrast hair, the
     two crowns disagree) the crop reaches below the chin, as MODNet's portrait context wants.
     """
+    frame = head_frame(ctx)
     coloured = colour_crown(ctx)
     if coloured is not None:
-        frame = head_frame(ctx)
         short = _matte(ctx, 1.1, down_factor=PLAIN_DOWN_FACTOR)
         found = _crown_on(ctx, short, short.alpha, frame)
         if found is not None and not found[2]:
             head_px = float(np.hypot(*(frame.chin_xy - coloured.point)))
             if np.hypot(*(found[0] - coloured.point)) <= PLAIN_AGREE_FRACTION * head_px:
                 return short
+    elif _plain_beside_head(ctx, frame):
+        # hair into the top edge on a plain background: the short crop when it says so too
+        short = _matte(ctx, 1.1, down_factor=PLAIN_DOWN_FACTOR)
+        found = _crown_on(ctx, short, short.alpha, frame)
+        sc = decode.analysis_image(ctx).scale
+        if found is not None and found[1] and found[0][1] * sc <= 3.0:
+            return short
     return _matte(ctx, 1.1)
+
+
+def _plain_beside_head(ctx: PhotoContext, frame: HeadFrame) -> bool:
+    if frame.angle_deg:
+        return False
+    image = decode.analysis_image(ctx)
+    sc = image.scale
+    half = PLAIN_SIDE_HALF_WIDTH * frame.face_width_px
+    cx = float(frame.centre_xy[0])
+    return plain_top_sides(image.bgr, (cx - half) * sc, (cx + half) * sc)
 
 
 def _crown_on(ctx: PhotoContext, matte: HeadMatte, alpha: np.ndarray, frame: HeadFrame

@@ -175,3 +175,15 @@ def test_busy_background_keeps_the_full_crop(validator: Validator) -> None:
     assert person.colour_crown(ctx) is None
     assert person.head_matte(ctx).down_factor == person.FULL_DOWN_FACTOR
     assert person.crown_info(ctx).source == "modnet"
+
+
+def test_hair_into_the_top_edge_on_a_plain_background(validator: Validator) -> None:
+    # london_001_03 (the speed benchmark's portrait): the hair runs out of the top; the short
+    # crop says so too and is kept, with the same crown (on the border) as the full crop
+    ctx = _ctx(validator, "london_001_03")
+    assert person.colour_crown(ctx) is None
+    assert person.head_matte(ctx).down_factor == person.PLAIN_DOWN_FACTOR
+    info = person.crown_info(ctx)
+    assert info.at_edge and info.source == "modnet"
+    reference = _full_crop_crown(ctx)
+    assert _mm(ctx, info.point[1] - reference[1]) < 0.5

@@ -121,3 +121,40 @@ def plain_background_crown(
         if d1 > d0:
             v = vi - 1 + float(np.clip((thresh - d0) / (d1 - d0), 0.0, 1.0)) + 0.5
     return np.array([u0 + i, v], float), vi <= 0
+
+
+def plain_top_sides(bgr: np.ndarray, head_x0: float, head_x1: float, *,
+                    max_noise: float = 6.0, max_difference: float = 8.0) -> bool:
+    """Whether the image's top rows on both sides of the head are one plain colour.
+
+    The case :func:`plain_background_crown` cannot answer: hair that runs into the top edge
+    (a tight crop) on a plain background (J-LIS 無背景). The top rows (3 % of the height, at
+    least 3) left of ``head_x0`` and right of ``head_x1`` (at most an eighth of the width each)
+    must each be uniform (median Lab distance from their median at most ``max_noise``) and of
+    the same colour (medians at most ``max_difference`` apart).
+
+    Parameters
+    ----------
+    bgr : numpy.ndarray
+        uint8 upright image.
+    head_x0, head_x1 : float
+        Columns (px) the head may occupy; the sides are read outside them.
+    max_noise, max_difference : float
+        Lab (8-bit) limits of a plain background.
+    """
+    h, w = bgr.shape[:2]
+    rows = max(3, int(0.03 * h))
+    side = max(2, w // 8)
+    left_end = int(min(side, np.floor(head_x0)))
+    right_start = int(max(w - side, np.ceil(head_x1)))
+    if left_end < 2 or w - right_start < 2:
+        return False  # the head spans the width: no background beside it to read
+    medians = []
+    for block in (bgr[:rows, :left_end], bgr[:rows, right_start:]):
+        lab = cv2.cvtColor(cv2.GaussianBlur(block, (0, 0), 1.0),
+                           cv2.COLOR_BGR2LAB).reshape(-1, 3).astype(np.float32)
+        med = np.median(lab, axis=0)
+        if float(np.median(np.linalg.norm(lab - med, axis=1))) > max_noise:
+            return False
+        medians.append(med)
+    return float(np.linalg.norm(medians[0] - medians[1])) <= max_difference
