@@ -120,6 +120,7 @@ class _Search:
     image_bgr: np.ndarray  # the analysis image (unrotated)
     scale: float  # analysis px per full-res px
     upright_front: list[bf.FaceBox] | None = None  # front-128 on the upright frame, min_score
+    upright_hints: list[bf.FaceBox] | None = None  # its weaker finds (≥ _HINT_SCORE)
 
 
 # --- geometry helpers ------------------------------------------------------------------------
@@ -221,6 +222,9 @@ _MIN_CROP_PX = 16  # smaller crops hold no detectable face
 # Upright finds scoring below this are confirmed by FaceMesh before they are kept (compliant
 # portraits: ~10 % score below it, all with presence 1.0; rejected finds were 0.50–0.83)
 _CONFIRM_BELOW = 0.9
+# A weak find (below the detection threshold) this strong says where someone else may be: its
+# tiles are searched by back-256 (face.multiple)
+_HINT_SCORE = 0.3
 
 
 def _mesh_confirms(ctx: PhotoContext, bgr: np.ndarray, k: int, face: bf.FaceBox) -> bool:
@@ -244,7 +248,8 @@ def _search(ctx: PhotoContext) -> _Search:
     # ≥ 1 - margin (scores are ≤ 1): then the three turns (rotations, letterboxes, model
     # calls) are skipped with the same result.
     front = models.session(bf.FRONT)
-    per_turn = [bf.detect(front, bgr, min_score)]
+    upright, hints = bf.detect_with_hints(front, bgr, min_score, _HINT_SCORE)
+    per_turn = [upright]
     if not per_turn[0] or per_turn[0][0].score < 1.0 - _UPRIGHT_MARGIN:
         per_turn += bf.detect_batch(front, [_turned(bgr, k) for k in (1, 2, 3)], min_score)
     turns = list(range(len(per_turn)))
@@ -265,8 +270,8 @@ def _search(ctx: PhotoContext) -> _Search:
             faces = _find_small(models, bgr, max(min_score, _TURNED_MIN_SCORE if k else 0.0), k)
             for top in sorted(faces, key=lambda f: -_rank(f, w, h))[:3]:
                 if _mesh_confirms(ctx, bgr, 0, top):
-                    return _Search(top, k, bgr, image.scale, per_turn[0])
-        return _Search(None, 0, bgr, image.scale, per_turn[0])
+                    return _Search(top, k, bgr, image.scale, per_turn[0], hints)
+        return _Search(None, 0, bgr, image.scale, per_turn[0], hints)
     k, faces = best
     affine = _turn_affine(k, w, h)
     mapped = [_map_face(f, affine) for f in faces]
@@ -277,8 +282,8 @@ def _search(ctx: PhotoContext) -> _Search:
         alts = _find_small(models, bgr, min_score, 0)
         for alt in sorted(alts, key=lambda f: -_rank(f, w, h))[:3]:
             if _mesh_confirms(ctx, bgr, 0, alt):
-                return _Search(alt, 0, bgr, image.scale, per_turn[0])
-    return _Search(top, k, bgr, image.scale, per_turn[0])
+                return _Search(alt, 0, bgr, image.scale, per_turn[0], hints)
+    return _Search(top, k, bgr, image.scale, per_turn[0], hints)
 
 
 def _to_full(face: bf.FaceBox, scale: float) -> Detection:
@@ -328,24 +333,44 @@ def is_same_face(other: np.ndarray, main: np.ndarray) -> bool:
 
 _MAX_OTHERS = 32  # candidates verified with FaceMesh (a crowd needs only one)
 
-# Tiles are searched only where the selfie segmentation sees someone besides the applicant:
-# person probability at least _PERSON_PROB outside the applicant's own head-and-shoulders
-# envelope. The envelope (in face-box widths w / heights h around the applicant's box): the
-# head band from 1.2 h above the box to 0.3 h below it, 1.25 w either side of its centre, then
-# the torso widening by 2 px per px downwards. A tile needs at least (side / _TILE_MIN_DIV)² such
-# pixels (a head's worth at the smallest face a tile finds) to be searched.
-_PERSON_PROB = 0.25
-_ENVELOPE_HALF_W = 1.25
-_ENVELOPE_ABOVE_H = 1.2
-_ENVELOPE_BELOW_H = 0.3
-_ENVELOPE_SLOPE = 2.0
+@dataclass(frozen=True, slots=True)
+class Envelope:
+    """Where the applicant's own head and body may be, in face-box widths ``w`` and heights
+    ``h`` around the applicant's box: the head band from ``above_h`` above the box to
+    ``below_h`` below it, ``half_w`` either side of its centre, then the torso widening by
+    ``slope`` px per px downwards up to ``max_half_w`` either side."""
+
+    half_w: float
+    above_h: float
+    below_h: float
+    slope: float
+    max_half_w: float
+    min_prob: float  # person probability from which a pixel is someone
+
+
+# Tiles are searched only where the selfie segmentation sees someone besides the applicant
+# (person probability ≥ 0.25 outside the generous envelope: shoulders and arms of any portrait)
+# or where a weak whole-frame find lies; a tile needs (side / _TILE_MIN_DIV)² such px (a head's
+# worth at the smallest face a tile finds).
+TILE_ENVELOPE = Envelope(half_w=1.25, above_h=1.2, below_h=0.3, slope=2.0, max_half_w=1e9,
+                         min_prob=0.25)
 _TILE_MIN_DIV = 32
+# The whole-frame back-256 pass is skipped only when nobody is outside the tight envelope (head
+# and hair ± 0.9 w, shoulders ± 1.8 w from the box's bottom): a bystander beside the head or
+# the shoulders, or a child in front of them, reaches outside it. Far stricter than the tiles'
+# test (probability ≥ 0.1, (side / _WHOLE_MIN_DIV)² px): a distant person 3 % of the frame
+# wide is only a faint blob in the 256-px segmentation. 10 of the 110 compliant portraits of
+# ../shared/photos still run it, every bystander of the multi-person photos triggers it.
+WHOLE_ENVELOPE = Envelope(half_w=0.9, above_h=1.2, below_h=0.0, slope=1e9, max_half_w=1.8,
+                          min_prob=0.1)
+_WHOLE_MIN_DIV = 100
 _MASK_STEP = 4  # the mask is sampled every 4th px: the counts need no finer grid
 
 
-def others_mask(prob: np.ndarray, face_box: np.ndarray, step: int = 1) -> np.ndarray:
-    """Where someone other than the applicant may be: person probability ≥ ``_PERSON_PROB``
-    outside the applicant's head-and-shoulders envelope.
+def others_mask(prob: np.ndarray, face_box: np.ndarray, envelope: Envelope = TILE_ENVELOPE,
+                step: int = 1) -> np.ndarray:
+    """Where someone other than the applicant may be: person probability ≥
+    ``envelope.min_prob`` outside the applicant's head-and-shoulders ``envelope``.
 
     Parameters
     ----------
@@ -353,6 +378,8 @@ def others_mask(prob: np.ndarray, face_box: np.ndarray, step: int = 1) -> np.nda
         ``(H, W)`` person probability (selfie segmentation) of the frame.
     face_box : numpy.ndarray
         The applicant's ``[x0, y0, x1, y1]`` in the same px.
+    envelope : Envelope
+        The applicant's own region.
     step : int
         Sample every ``step``-th row and column (the result is ``prob[::step, ::step]``-sized).
 
@@ -367,11 +394,12 @@ def others_mask(prob: np.ndarray, face_box: np.ndarray, step: int = 1) -> np.nda
     cx = (x0 + x1) / 2.0
     ys = np.arange(sub.shape[0], dtype=np.float32) * step
     xs = np.arange(sub.shape[1], dtype=np.float32) * step
-    chin = y1 + _ENVELOPE_BELOW_H * fh
-    half = np.where(ys < y0 - _ENVELOPE_ABOVE_H * fh, -1.0,
-                    _ENVELOPE_HALF_W * fw + _ENVELOPE_SLOPE * np.maximum(0.0, ys - chin))
+    chin = y1 + envelope.below_h * fh
+    torso = envelope.half_w * fw + envelope.slope * np.maximum(0.0, ys - chin)
+    half = np.where(ys < y0 - envelope.above_h * fh, -1.0,
+                    np.minimum(torso, envelope.max_half_w * fw))
     inside = np.abs(xs[None, :] - cx) <= half[:, None]
-    return (sub >= _PERSON_PROB) & ~inside
+    return (sub >= envelope.min_prob) & ~inside
 
 
 def tiles_with_people(tiles: list[tuple[int, int, int, int]], others: np.ndarray,
@@ -392,9 +420,6 @@ def tiles_with_people(tiles: list[tuple[int, int, int, int]], others: np.ndarray
     return kept
 
 
-_HINT_SCORE = 0.3  # a whole-frame find this strong marks its tiles for the finer search
-
-
 def tiles_with_hints(tiles: list[tuple[int, int, int, int]],
                      hints: list[bf.FaceBox]) -> list[tuple[int, int, int, int]]:
     """The tiles holding the centre of a weak whole-frame find."""
@@ -402,24 +427,16 @@ def tiles_with_hints(tiles: list[tuple[int, int, int, int]],
     return [t for t in tiles if any(t[0] <= x < t[2] and t[1] <= y < t[3] for x, y in centres)]
 
 
-def _searched_tiles(ctx: PhotoContext, tiles: list[tuple[int, int, int, int]], k: int,
-                    main_box: np.ndarray,
-                    hints: list[bf.FaceBox]) -> list[tuple[int, int, int, int]]:
-    """The tiles worth searching for other people: all of them in a turned frame or without a
-    person mask, else those where the mask shows someone besides the applicant or where the
-    whole-frame pass found a weak face (a bystander in front of the applicant's body, a face
-    cut by the frame edge)."""
-    if k % 4 or not tiles:
-        return tiles
+def _others(ctx: PhotoContext, main_box: np.ndarray, envelope: Envelope) -> np.ndarray | None:
+    """:func:`others_mask` of the person mask sampled every ``_MASK_STEP`` px (upright frame);
+    None without a person mask."""
     from photocheck import person
 
     try:
         prob = person.person_mask(ctx).prob
     except NotAssessable:
-        return tiles
-    chosen = set(tiles_with_people(tiles, others_mask(prob, main_box, _MASK_STEP), _MASK_STEP))
-    chosen |= set(tiles_with_hints(tiles, [h for h in hints if not is_same_face(h.box, main_box)]))
-    return [t for t in tiles if t in chosen]
+        return None
+    return others_mask(prob, main_box, envelope, _MASK_STEP)
 
 
 @intermediate
@@ -444,32 +461,49 @@ def detections(ctx: PhotoContext) -> list[Detection]:
     turned = _turned(bgr, k)
     affine = _turn_affine(k, w, h)
     th, tw = turned.shape[:2]
-    back = models.session(bf.BACK)
-    whole, hints = bf.detect_with_hints(back, turned, other_min, _HINT_SCORE)
-    images: list[np.ndarray] = []
-    offsets: list[tuple[int, int]] = []
+    main_box = main.box * scale
+    reused = k == 0 and found.upright_front is not None and other_min == float(
+        _params(ctx)["min_score"])
+    if reused:
+        front = found.upright_front or []  # the search already ran front-128 on this frame
+        front_hints = found.upright_hints or []
+    else:
+        front, front_hints = bf.detect(models.session(bf.FRONT), turned, other_min), []
     # tiles at half the long side catch faces ≥ ~1/20 of the frame the whole-frame pass misses
     side = max(256, int(max(th, tw) * 0.5))
-    if max(th, tw) >= 1.5 * 256:
-        hints = [_map_face(f, affine) for f in hints]  # tested in the unturned frame
-        tiles = _searched_tiles(ctx, _tiles(tw, th, side), k, main.box * scale, hints)
-        for x0, y0, x1, y1 in tiles:
-            images.append(turned[y0:y1, x0:x1])
-            offsets.append((x0, y0))
-    per_image = [whole] + bf.detect_batch(back, images, other_min)
-    offsets.insert(0, (0, 0))
-    if k == 0 and found.upright_front is not None and other_min == float(
-            _params(ctx)["min_score"]):
-        front = found.upright_front  # the search already ran front-128 on this very frame
-    else:
-        front = bf.detect(models.session(bf.FRONT), turned, other_min)
+    tiles = _tiles(tw, th, side) if max(th, tw) >= 1.5 * 256 else []
+    alone = k == 0 and reused and not any(not is_same_face(f.box, main_box)
+                                          for f in front + front_hints)
+    if alone:
+        beside = _others(ctx, main_box, WHOLE_ENVELOPE)
+        alone = beside is not None and int(beside.sum()) * _MASK_STEP**2 < (
+            side / _WHOLE_MIN_DIV) ** 2
+    people = None
+    if k == 0 and tiles:
+        others = _others(ctx, main_box, TILE_ENVELOPE)
+        people = None if others is None else tiles_with_people(tiles, others, _MASK_STEP)
+    per_image: list[list[bf.FaceBox]] = []
+    offsets: list[tuple[int, int]] = []
+    if not alone:
+        # someone else may be in the photo (the person mask, front-128's finds): back-256 on
+        # the whole frame, then on the tiles where someone may be; nobody but the applicant
+        # anywhere (a single-person photo) needs neither
+        back = models.session(bf.BACK)
+        whole, hints = bf.detect_with_hints(back, turned, other_min, _HINT_SCORE)
+        per_image, offsets = [whole], [(0, 0)]
+        if people is not None:
+            hints = [_map_face(f, affine) for f in hints + front_hints]
+            near = tiles_with_hints(tiles, [f for f in hints if not is_same_face(f.box, main_box)])
+            tiles = [t for t in tiles if t in set(people) | set(near)]
+        offsets += [(x0, y0) for x0, y0, _, _ in tiles]
+        per_image += bf.detect_batch(back, [turned[y0:y1, x0:x1] for x0, y0, x1, y1 in tiles],
+                                     other_min)
     candidates: list[bf.FaceBox] = []
     for faces, (ox, oy) in zip(per_image, offsets, strict=True):
         for f in faces:
             shifted = bf.FaceBox(f.box + [ox, oy, ox, oy], f.score, f.keypoints + [ox, oy])
             candidates.append(_map_face(shifted, affine))
     candidates += [_map_face(f, affine) for f in front]
-    main_box = main.box * scale
     kept: list[bf.FaceBox] = []
     for f in sorted(candidates, key=lambda f: -f.score):
         if is_same_face(f.box, main_box):

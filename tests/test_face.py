@@ -177,13 +177,34 @@ def back_runs(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     return sides
 
 
-def test_single_person_runs_one_back_pass(validator: Validator, back_runs: list[int]) -> None:
+def test_single_person_runs_no_back_pass(validator: Validator, back_runs: list[int]) -> None:
     ctx = validator.context(_jpeg(_small(COMPLIANT[0], 1000)))
     face.applicant(ctx)
     back_runs.clear()
     assert len(face.detections(ctx)) == 1
-    # the whole frame only: no tile holds anyone but the applicant (front-128 is reused)
-    assert back_runs == [256]
+    # nobody outside the applicant's head and shoulders, and front-128 (run by the search on
+    # this frame, reused) found nobody else: neither the whole frame nor a tile is searched
+    assert back_runs == []
+
+
+def test_whole_envelope_sees_a_bystander_beside_the_head() -> None:
+    # applicant's face box 100 px wide centred at x = 300, rows 200–300, in a 600 × 600 frame;
+    # its head (± 0.9 w) and shoulders (± 1.8 w below the box) are its own
+    prob = np.zeros((600, 600), np.float32)
+    box = np.array([250.0, 200.0, 350.0, 300.0])
+    prob[100:300, 215:386] = 1.0  # head and hair
+    prob[301:, 125:476] = 1.0  # shoulders, from the row below the box
+    assert not face.others_mask(prob, box, face.WHOLE_ENVELOPE).any()
+    prob[150:300, 100:180] = 1.0  # someone standing beside the head
+    others = face.others_mask(prob, box, face.WHOLE_ENVELOPE)
+    assert others.sum() == 150 * 80  # all of it: columns 100–179 lie beyond 0.9 w (210)
+    # the generous tile envelope (± 1.25 w beside the head, from column 175) keeps fewer
+    bystander = np.zeros_like(prob)
+    bystander[150:300, 100:180] = 1.0
+    assert face.others_mask(bystander, box).sum() == 150 * 75
+    # the whole-frame test counts faint probability too (a distant person), the tiles' not
+    assert face.others_mask(bystander * 0.2, box, face.WHOLE_ENVELOPE).sum() == 150 * 80
+    assert not face.others_mask(bystander * 0.2, box).any()
 
 
 def test_small_second_face_found_by_a_tile(validator: Validator, back_runs: list[int]) -> None:
