@@ -99,12 +99,30 @@ def letterbox(bgr: np.ndarray, size: int) -> tuple[np.ndarray, Letterbox]:
         return np.full((size, size, 3), -1.0, np.float32), Letterbox(1.0, 0.0, 0.0)
     side = max(h, w)
     pad_x, pad_y = (side - w) // 2, (side - h) // 2
+    mapping = Letterbox(float(side), float(pad_x), float(pad_y))
+    if side > size and _aligned(side, size, pad_x, w) and _aligned(side, size, pad_y, h):
+        # the padding ends on output-pixel boundaries (a 4:3 or 3:2 photo whose side is a
+        # multiple of the factor): area-averaging the image alone gives exactly the pixels of
+        # the padded square (same weights), without averaging the black band
+        ox, oy = pad_x * size // side, pad_y * size // side
+        inner = cv2.resize(bgr, (w * size // side, h * size // side),
+                           interpolation=cv2.INTER_AREA)
+        out = np.full((size, size, 3), -1.0, np.float32)
+        rgb = cv2.cvtColor(inner, cv2.COLOR_BGR2RGB).astype(np.float32)
+        out[oy : oy + inner.shape[0], ox : ox + inner.shape[1]] = rgb / 127.5 - 1.0
+        return out, mapping
     square = cv2.copyMakeBorder(bgr, pad_y, side - h - pad_y, pad_x, side - w - pad_x,
                                 cv2.BORDER_CONSTANT, value=(0, 0, 0))
     interp = cv2.INTER_AREA if side > size else cv2.INTER_LINEAR
     small = cv2.resize(square, (size, size), interpolation=interp)
     rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB).astype(np.float32)
-    return rgb / 127.5 - 1.0, Letterbox(float(side), float(pad_x), float(pad_y))
+    return rgb / 127.5 - 1.0, mapping
+
+
+def _aligned(side: int, size: int, pad: int, length: int) -> bool:
+    """Whether a band of ``pad`` px, then ``length`` px of image, ends on output-pixel
+    boundaries when ``side`` px are area-reduced to ``size``."""
+    return (pad * size) % side == 0 and (length * size) % side == 0
 
 
 def sigmoid(logits: np.ndarray) -> np.ndarray:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import cv2
 import numpy as np
+import pytest
 
 from photocheck.inference import blazeface as bf
 from tests.helpers import shared_photos
@@ -85,3 +86,26 @@ def test_detects_one_face_on_compliant_photo(models) -> None:
     two = bf.detect_batch(models.session(bf.FRONT), [img, img[:, ::-1].copy()])
     np.testing.assert_allclose(two[0][0].box, one.box)
     np.testing.assert_allclose(two[1][0].box[[0, 2]], img.shape[1] - one.box[[2, 0]], atol=8)
+
+
+def _padded_letterbox(img: np.ndarray, size: int) -> np.ndarray:
+    """The reference: pad to a centred black square, then area-reduce it."""
+    h, w = img.shape[:2]
+    side = max(h, w)
+    px, py = (side - w) // 2, (side - h) // 2
+    square = cv2.copyMakeBorder(img, py, side - h - py, px, side - w - px,
+                                cv2.BORDER_CONSTANT, value=(0, 0, 0))
+    small = cv2.resize(square, (size, size), interpolation=cv2.INTER_AREA)
+    return cv2.cvtColor(small, cv2.COLOR_BGR2RGB).astype(np.float32) / 127.5 - 1.0
+
+
+@pytest.mark.parametrize(("h", "w"), [(1008, 756), (756, 1008), (768, 512), (1000, 750),
+                                      (1001, 750), (640, 480), (900, 675)])
+def test_letterbox_equals_padding_then_reducing(h: int, w: int) -> None:
+    # the aligned shortcut (4:3 and 3:2 frames) and the general path give the very pixels of
+    # the padded square reduced by area
+    img = np.random.default_rng(h * w).integers(0, 256, (h, w, 3), dtype=np.uint8)
+    for size in (128, 256):
+        tensor, mapping = bf.letterbox(img, size)
+        assert np.array_equal(tensor, _padded_letterbox(img, size)), (h, w, size)
+        assert (mapping.pad_x, mapping.pad_y) == ((max(h, w) - w) // 2, (max(h, w) - h) // 2)
