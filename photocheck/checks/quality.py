@@ -65,15 +65,21 @@ def quality_measures(ctx: PhotoContext) -> QualityMeasures:
     p = ctx.params("quality")
     crop = scene.face_crop(ctx)
     gray, iod = crop.gray, crop.iod_px
+    # the crop holds the grey levels of a uint8 image: as uint8 the measures that need no
+    # resampling (native sharpness, blockiness) read a quarter of the memory, same figures
+    gray8 = gray.astype(np.uint8)
+    exact = gray8 if np.array_equal(gray8, gray) else gray
     blur_iod = float(p["blur_iod_px"])
-    scales = qm.sharpness_at_scales(gray, iod, [blur_iod, iod, max(blur_iod, iod / 4.0)])
+    scales = qm.sharpness_at_scales(gray, iod, [blur_iod, max(blur_iod, iod / 4.0)])
+    native = (qm.directional_sharpness(exact) if iod > blur_iod
+              else scales[0])  # the crop is not above the blur IOD: the same image
     period = 8 // crop.reduction
-    block = qm.blockiness(gray, period) if period >= 4 else float("nan")
+    block = qm.blockiness(exact, period) if period >= 4 else float("nan")
     head = decode.header(ctx)
     jq = qm.jpeg_quality(head.jpeg.quant_tables) if head.jpeg is not None else None
-    return QualityMeasures(sharpness=scales[0], native=scales[1], coarse=scales[2], iod_px=iod,
+    return QualityMeasures(sharpness=scales[0], native=native, coarse=scales[1], iod_px=iod,
                            reduction=crop.reduction, noise_sigma=qm.noise_sigma(gray),
-                           blockiness=block, jpeg_quality=jq, halftone=qm.halftone_peak(gray))
+                           blockiness=block, jpeg_quality=jq, halftone=qm.halftone_peak(exact))
 
 
 def _min(values: np.ndarray) -> float:

@@ -42,7 +42,7 @@ _Y_WEIGHTS_BGR = np.array([[0.0722, 0.7152, 0.2126]], dtype=np.float32)
 def linear_luminance(bgr: np.ndarray) -> np.ndarray:
     """Relative luminance Y (Rec. 709 weights on linear sRGB), float32 in [0, 1]."""
     arr = np.asarray(bgr)
-    if arr.dtype == np.uint8 and arr.ndim == 3 and arr.shape[2] == 3:
+    if arr.dtype == np.uint8 and arr.ndim == 3 and arr.shape[2] == 3 and arr.size:
         lin = cv2.LUT(arr, _SRGB_LUT)
         return cv2.transform(lin, _Y_WEIGHTS_BGR).reshape(arr.shape[:2])
     lin = srgb_to_linear(arr)
@@ -204,16 +204,21 @@ def face_light(bgr: np.ndarray, frame: FaceFrame, oval: np.ndarray) -> FaceLight
     box = np.ascontiguousarray(bgr[y0:y1, x0:x1])
     local = FaceFrame(frame.origin - np.array([x0, y0], np.float64), frame.u_axis, frame.v_axis)
     masks = patch_masks(box.shape[:2], local)
-    lum = linear_luminance(box)
     skin = np.zeros(box.shape[:2], bool)
     for m in masks.values():
         skin |= m
+    # luminance only over the patches' bounding box (about a quarter of the face box)
+    rows, cols = np.nonzero(skin.any(axis=1))[0], np.nonzero(skin.any(axis=0))[0]
+    patch_box = ((slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)) if rows.size
+                 else (slice(0, 0), slice(0, 0)))
+    lum = linear_luminance(box[patch_box])
+    patch_masks_box = {name: m[patch_box] for name, m in masks.items()}
     # L* of the skin pixels only (an (N, 1, 3) image): the conversion is per pixel
     face_l = (float(np.median(lightness(box[skin][:, None, :]))) if skin.any()
               else float("nan"))
     step = max(1, max(h, w) // 320)
     scene_l = lightness(np.ascontiguousarray(bgr[::step, ::step]))
-    lr, tb = imbalance_stops(lum, masks)
+    lr, tb = imbalance_stops(lum, patch_masks_box)
     hi, lo = clipped_fractions(box, np.asarray(oval, bool)[y0:y1, x0:x1])
     return FaceLight(lightness=face_l, scene_highlight=float(np.percentile(scene_l, 98)),
                      lr_stops=lr, tb_stops=tb, clipped_high=hi, clipped_low=lo)

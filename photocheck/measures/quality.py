@@ -47,7 +47,9 @@ def directional_sharpness(gray: np.ndarray) -> np.ndarray:
     numpy.ndarray
         ``(4,)`` ratios, NaN where the crop has no contrast at all.
     """
-    g = np.asarray(gray, dtype=np.float32)
+    # uint8 stays uint8 (exact integer sums, a quarter of the memory traffic)
+    g = np.asarray(gray)
+    g = g if g.dtype == np.uint8 else g.astype(np.float32, copy=False)
     out = np.full(4, np.nan)
     if min(g.shape) < 8:
         return out
@@ -94,7 +96,7 @@ def sharpness_at_scales(gray: np.ndarray, iod_px: float,
         factor = min(1.0, float(target) / max(iod_px, 1e-6))
         if factor not in done:
             # factor 1 is the crop itself: resizing to the same size is a copy
-            image = np.asarray(gray, np.float32) if factor >= 1.0 else resample(gray, factor)
+            image = np.asarray(gray) if factor >= 1.0 else resample(gray, factor)
             done[factor] = directional_sharpness(image)
         rows.append(done[factor])
     return np.array(rows)
@@ -113,31 +115,34 @@ def noise_sigma(gray: np.ndarray, tile_px: int = 8, flat_fraction: float = 0.25,
     float
         Sigma in grey levels; NaN when no usable tile exists.
     """
-    g = np.asarray(gray, dtype=np.float32)
-    h, w = g.shape
+    src = np.asarray(gray)
+    # uint8 input: the integer filters read a quarter of the memory, with the same sums
+    src = src if src.dtype == np.uint8 else src.astype(np.float32, copy=False)
+    h, w = src.shape
     if h < tile_px + 2 or w < tile_px + 2:
         return float("nan")
     th, tw = (h - 2) // tile_px, (w - 2) // tile_px
     if th * tw == 0:
         return float("nan")
     kernel = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float32)
-    resp = np.abs(cv2.filter2D(g, -1, kernel, borderType=cv2.BORDER_REFLECT))
+    resp = np.abs(cv2.filter2D(src, cv2.CV_32F, kernel, borderType=cv2.BORDER_REFLECT))
     # the tiles (from pixel 1: the kernel needs a neighbour on each side)
     tiles = (slice(1, 1 + th * tile_px), slice(1, 1 + tw * tile_px))
-    inner = g[tiles]
+    inner = src[tiles]
 
     def tile_means(a: np.ndarray) -> np.ndarray:
         # area resampling by an integer factor is the per-tile mean, without reshaping copies
         return cv2.resize(a, (tw, th), interpolation=cv2.INTER_AREA).reshape(-1)
 
     # structure = gradient energy of a smoothed copy: high on edges, low on flat skin/background
-    smooth = cv2.GaussianBlur(g, (0, 0), 1.5)
+    smooth = cv2.GaussianBlur(src.astype(np.float32, copy=False), (0, 0), 1.5)
     gx = cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3)
     struct = cv2.magnitude(gx, gy)[tiles]
     # no noise survives clipping: a tile is usable when all its levels are inside the clip range
-    inside = ((inner > clip_levels[0]) & (inner < clip_levels[1])).astype(np.float32)
-    usable = tile_means(inside) >= 1.0 - 0.5 / (tile_px * tile_px)
+    # (255 where inside; a tile's area mean stays 255 only when all its pixels are)
+    inside = (((inner > clip_levels[0]) & (inner < clip_levels[1])).view(np.uint8) * 255)
+    usable = tile_means(inside.astype(np.uint8, copy=False)) == 255
     if not usable.any():
         return float("nan")
     score = tile_means(struct)[usable]
@@ -159,7 +164,8 @@ def blockiness(gray: np.ndarray, period_px: int = 8) -> float:
     float
         NaN when the crop is smaller than four periods.
     """
-    g = np.asarray(gray, dtype=np.float32)
+    g = np.asarray(gray)
+    g = g if g.dtype == np.uint8 else g.astype(np.float32, copy=False)
     if period_px < 2 or min(g.shape) < 4 * period_px:
         return float("nan")
     ratios = []
@@ -167,10 +173,10 @@ def blockiness(gray: np.ndarray, period_px: int = 8) -> float:
         # mean |first difference| per column (axis 1) or row (axis 0), summed by OpenCV
         if axis == 1:
             d = cv2.absdiff(g[:, 1:], g[:, :-1])
-            profile = cv2.reduce(d, 0, cv2.REDUCE_AVG).ravel()
+            profile = cv2.reduce(d, 0, cv2.REDUCE_AVG, dtype=cv2.CV_32F).ravel()
         else:
             d = cv2.absdiff(g[1:, :], g[:-1, :])
-            profile = cv2.reduce(d, 1, cv2.REDUCE_AVG).ravel()
+            profile = cv2.reduce(d, 1, cv2.REDUCE_AVG, dtype=cv2.CV_32F).ravel()
         n = profile.size // period_px * period_px
         folded = profile[:n].reshape(-1, period_px).mean(axis=0)
         peak = int(np.argmax(folded))
@@ -236,13 +242,13 @@ def halftone_peak(gray: np.ndarray, min_period_px: float = 2.2,
     float
         About 0.3–0.6 for natural images, above 1 for screened prints; NaN for tiny crops.
     """
-    g = np.asarray(gray, dtype=np.float32)
+    g = np.asarray(gray)
     size = 1 << int(np.floor(np.log2(min(g.shape))))
     size = min(size, 256)
     if size < 32:
         return float("nan")
     y0, x0 = (g.shape[0] - size) // 2, (g.shape[1] - size) // 2
-    patch = g[y0 : y0 + size, x0 : x0 + size]
+    patch = g[y0 : y0 + size, x0 : x0 + size].astype(np.float32)
     patch = patch - cv2.GaussianBlur(patch, (0, 0), 4.0)  # drop the low-frequency face shape
     window, band = _spectrum_masks(size, float(min_period_px), float(max_period_px))
     # OpenCV's DFT (float64, like numpy's) costs a seventh of np.fft.fft2 on one core
