@@ -121,6 +121,9 @@ class _Search:
     scale: float  # analysis px per full-res px
     upright_front: list[bf.FaceBox] | None = None  # front-128 on the upright frame, min_score
     upright_hints: list[bf.FaceBox] | None = None  # its weaker finds (≥ _HINT_SCORE)
+    # FaceMesh on the applicant's detector crop when the search ran it to confirm the find:
+    # the first pass of _mesh, not run twice
+    applicant_mesh: fm.Mesh | None = None
 
 
 # --- geometry helpers ------------------------------------------------------------------------
@@ -227,13 +230,20 @@ _CONFIRM_BELOW = 0.9
 _HINT_SCORE = 0.3
 
 
-def _mesh_confirms(ctx: PhotoContext, bgr: np.ndarray, k: int, face: bf.FaceBox) -> bool:
-    """Whether FaceMesh sees a face where a detector found one in the frame turned by ``k``."""
+def _confirming_mesh(ctx: PhotoContext, bgr: np.ndarray, k: int,
+                     face: bf.FaceBox) -> fm.Mesh | None:
+    """FaceMesh on a detector's find in the frame turned by ``k`` (the crop :func:`_mesh`
+    starts from), or None when it sees no face there."""
     h, w = bgr.shape[:2]
     mapped = _map_face(face, _turn_affine(k, w, h))
     affine = fm.affine_for_face(mapped.box, mapped.keypoints[0], mapped.keypoints[1])
     mesh = fm.run(_models(ctx).session(fm.NAME), bgr, affine)
-    return mesh.presence >= float(_params(ctx)["min_mesh_presence"])
+    return mesh if mesh.presence >= float(_params(ctx)["min_mesh_presence"]) else None
+
+
+def _mesh_confirms(ctx: PhotoContext, bgr: np.ndarray, k: int, face: bf.FaceBox) -> bool:
+    """Whether FaceMesh sees a face where a detector found one in the frame turned by ``k``."""
+    return _confirming_mesh(ctx, bgr, k, face) is not None
 
 
 @intermediate
@@ -269,20 +279,25 @@ def _search(ctx: PhotoContext) -> _Search:
         for k in range(4):
             faces = _find_small(models, bgr, max(min_score, _TURNED_MIN_SCORE if k else 0.0), k)
             for top in sorted(faces, key=lambda f: -_rank(f, w, h))[:3]:
-                if _mesh_confirms(ctx, bgr, 0, top):
-                    return _Search(top, k, bgr, image.scale, per_turn[0], hints)
+                mesh = _confirming_mesh(ctx, bgr, 0, top)
+                if mesh is not None:
+                    return _Search(top, k, bgr, image.scale, per_turn[0], hints, mesh)
         return _Search(None, 0, bgr, image.scale, per_turn[0], hints)
     k, faces = best
     affine = _turn_affine(k, w, h)
     mapped = [_map_face(f, affine) for f in faces]
     top = max(mapped, key=lambda f: _rank(f, w, h))
-    if k == 0 and top.score < _CONFIRM_BELOW and not _mesh_confirms(ctx, bgr, 0, top):
+    if k == 0 and top.score < _CONFIRM_BELOW:
+        mesh = _confirming_mesh(ctx, bgr, 0, top)
+        if mesh is not None:
+            return _Search(top, k, bgr, image.scale, per_turn[0], hints, mesh)
         # a weak upright find that FaceMesh rejects (a brim shading the face, a hand, a small
         # face placed badly) would end in face.not_found: try the back-256 fall-back first
         alts = _find_small(models, bgr, min_score, 0)
         for alt in sorted(alts, key=lambda f: -_rank(f, w, h))[:3]:
-            if _mesh_confirms(ctx, bgr, 0, alt):
-                return _Search(alt, 0, bgr, image.scale, per_turn[0], hints)
+            mesh = _confirming_mesh(ctx, bgr, 0, alt)
+            if mesh is not None:
+                return _Search(alt, 0, bgr, image.scale, per_turn[0], hints, mesh)
     return _Search(top, k, bgr, image.scale, per_turn[0], hints)
 
 
@@ -552,7 +567,9 @@ def _mesh(ctx: PhotoContext) -> _MeshResult:
     bgr, scale = found.image_bgr, found.scale
     session = _models(ctx).session(fm.NAME)
     box, kps = det.box * scale, det.keypoints * scale
-    first = fm.run(session, bgr, fm.affine_for_face(box, kps[0], kps[1]))
+    first = found.applicant_mesh
+    if first is None:
+        first = fm.run(session, bgr, fm.affine_for_face(box, kps[0], kps[1]))
     if first.presence < float(_params(ctx)["min_mesh_presence"]):
         raise NotAssessable("face.not_found", f"FaceMesh presence {first.presence:.2f}")
     # second pass on the ROI of the first mesh, as MediaPipe tracks: tighter and level
