@@ -21,6 +21,23 @@ def to_lab(bgr: np.ndarray) -> np.ndarray:
     return cv2.cvtColor(np.asarray(bgr, dtype=np.float32) / 255.0, cv2.COLOR_BGR2LAB)
 
 
+def median(values: np.ndarray) -> float:
+    """Median of finite values (as ``np.median``), by one partition.
+
+    ``np.median`` partitions at two ranks plus a NaN probe, several times the cost of one
+    selection; the lower middle value of an even count is the largest of the lower part.
+    """
+    v = np.asarray(values).ravel()
+    n = v.size
+    if n == 0:
+        return float("nan")
+    k = n // 2
+    part = np.partition(v, k)
+    if n % 2:
+        return float(part[k])
+    return float((part[:k].max() + part[k]) / 2)
+
+
 def distances(prob: np.ndarray, threshold: float = 0.5) -> tuple[np.ndarray, np.ndarray]:
     """Pixel distance to the silhouette outside (background side) and inside (person side)."""
     person = (np.asarray(prob) >= threshold).astype(np.uint8)
@@ -34,10 +51,12 @@ def least_squares(design: np.ndarray, values: np.ndarray) -> np.ndarray:
 
     OpenCV's solver, single-threaded: these systems are a few thousand rows by a few columns,
     where a threaded BLAS ``lstsq`` costs 20× more CPU in thread wake-ups than in arithmetic.
+    It solves the normal equations (an SVD of the small ``terms × terms`` matrix, not of the
+    whole design): the low-degree polynomial designs here are well conditioned.
     """
     d = np.ascontiguousarray(design, dtype=np.float64)
     v = np.ascontiguousarray(values, dtype=np.float64)
-    _, coef = cv2.solve(d, v.reshape(v.shape[0], -1), flags=cv2.DECOMP_SVD)
+    _, coef = cv2.solve(d, v.reshape(v.shape[0], -1), flags=cv2.DECOMP_SVD | cv2.DECOMP_NORMAL)
     return coef.reshape((d.shape[1],) + v.shape[1:])
 
 
@@ -147,7 +166,7 @@ def texture(lab: np.ndarray, background: np.ndarray, edge_level: float = 3.0) ->
     r = quadratic_residual_at(lab, bg)
 
     def spread(v: np.ndarray) -> float:
-        return float(1.4826 * np.median(np.abs(v - np.median(v))))
+        return float(1.4826 * median(np.abs(v - np.float32(median(v)))))
 
     residual_std = spread(r[:, 0])
     colour_std = float(np.hypot(spread(r[:, 1]), spread(r[:, 2])))
@@ -228,7 +247,7 @@ def shadow(luminance: np.ndarray, prob: np.ndarray, near_px: tuple[float, float]
         expected = coef[0] + (nx / w) * coef[1] + (ny / h) * coef[2]
         ratio = lum[ny, nx] / np.maximum(expected, 1e-4)
         fractions.append(float(np.count_nonzero(ratio < dark_ratio)) / ratio.size)
-        depths.append(float(1.0 - np.median(ratio)))
+        depths.append(float(1.0 - median(ratio)))
     return Shadow(fractions[0], fractions[1], depths[0], depths[1])
 
 
@@ -307,6 +326,5 @@ def colour(lab: np.ndarray, background: np.ndarray) -> Colour:
     bg = np.asarray(background, bool)
     if not bg.any():
         return Colour(float("nan"), float("nan"))
-    px = lab[bg]
-    med = np.median(px, axis=0)
-    return Colour(float(med[0]), float(np.hypot(med[1], med[2])))
+    med = [median(lab[..., c][bg]) for c in range(3)]
+    return Colour(med[0], float(np.hypot(np.float32(med[1]), np.float32(med[2]))))
