@@ -19,7 +19,7 @@ import numpy as np
 from photocheck import decode
 from photocheck.context import NotAssessable, PhotoContext, intermediate
 from photocheck.inference.segmentation import modnet_alpha, selfie_mask
-from photocheck.measures.crown import plain_background_crown, plain_top_sides
+from photocheck.measures.crown import hair_into_top_edge, plain_background_crown
 from photocheck.measures.silhouette import top_edge_profile
 
 # FaceMesh indices (see the face interface contract).
@@ -43,6 +43,8 @@ PLAIN_DOWN_FACTOR = 0.5
 # the colour crown must agree with the short matte's crown within this fraction of the
 # crown-to-chin length (~1 mm of 34) for the short matte to be kept; else the full crop is used
 PLAIN_AGREE_FRACTION = 0.03
+# the short crop's top: this many forehead-to-chin lengths above the colour crown
+PLAIN_TOP_MARGIN = 0.25
 # hair into the top edge: the background is read beside ±this many face widths of the centre
 PLAIN_SIDE_HALF_WIDTH = 1.0
 
@@ -317,37 +319,49 @@ def head_matte(ctx: PhotoContext) -> HeadMatte:
     """MODNet alpha matte on a face-upright crop around the head (room for big hair).
 
     On a plain background (a colour crown exists, :func:`colour_crown`) the crop stops near
-    the eye line — everything read on the matte is above the brows — and is kept when its
-    crown agrees with the colour crown; otherwise (busy background, low-contrast hair, the
-    two crowns disagree) the crop reaches below the chin, as MODNet's portrait context wants.
+    the eye line — everything read on the matte is above the brows — and starts a little above
+    the colour crown; it is kept when its crown agrees with the colour crown. The same short
+    crop (starting just above the image) serves hair that runs into the top edge of a plain
+    background when its crown is on the border too. Otherwise (busy background, low-contrast
+    hair, the two crowns disagree) the crop spans 1.1 face lengths above the forehead to below
+    the chin, as MODNet's portrait context wants.
     """
     frame = head_frame(ctx)
     coloured = colour_crown(ctx)
+    fh = max(float(np.hypot(*(frame.chin_xy - frame.forehead_xy))), 1.0)
     if coloured is not None:
-        short = _matte(ctx, 1.1, down_factor=PLAIN_DOWN_FACTOR)
+        # the crop's top a quarter face length above the colour crown (not 1.1 above the
+        # forehead): less background for MODNet to look at
+        up = (float(frame.forehead_xy[1] - coloured.point[1])) / fh + PLAIN_TOP_MARGIN
+        short = _matte(ctx, float(np.clip(up, 0.3, 1.1)), down_factor=PLAIN_DOWN_FACTOR)
         found = _crown_on(ctx, short, short.alpha, frame)
         if found is not None and not found[2]:
-            head_px = float(np.hypot(*(frame.chin_xy - coloured.point)))
-            if np.hypot(*(found[0] - coloured.point)) <= PLAIN_AGREE_FRACTION * head_px:
+            # heights only: along a flat top the crown's column is ill-defined
+            head_px = float(frame.chin_xy[1] - coloured.point[1])
+            if abs(found[0][1] - coloured.point[1]) <= PLAIN_AGREE_FRACTION * head_px:
                 return short
-    elif _plain_beside_head(ctx, frame):
-        # hair into the top edge on a plain background: the short crop when it says so too
-        short = _matte(ctx, 1.1, down_factor=PLAIN_DOWN_FACTOR)
-        found = _crown_on(ctx, short, short.alpha, frame)
+    elif _hair_into_top_edge(ctx, frame):
+        # hair into the top edge on a plain background: the short crop when it says so too;
+        # its top 8 analysis px above the image (enough outside rows to see the border)
         sc = decode.analysis_image(ctx).scale
+        up = (float(frame.forehead_xy[1]) + 8.0 / sc) / fh
+        short = _matte(ctx, float(np.clip(up, 0.3, 1.1)), down_factor=PLAIN_DOWN_FACTOR)
+        found = _crown_on(ctx, short, short.alpha, frame)
         if found is not None and found[1] and found[0][1] * sc <= 3.0:
             return short
     return _matte(ctx, 1.1)
 
 
-def _plain_beside_head(ctx: PhotoContext, frame: HeadFrame) -> bool:
+def _hair_into_top_edge(ctx: PhotoContext, frame: HeadFrame) -> bool:
     if frame.angle_deg:
         return False
     image = decode.analysis_image(ctx)
     sc = image.scale
     half = PLAIN_SIDE_HALF_WIDTH * frame.face_width_px
+    col = 0.25 * frame.face_width_px
     cx = float(frame.centre_xy[0])
-    return plain_top_sides(image.bgr, (cx - half) * sc, (cx + half) * sc)
+    return hair_into_top_edge(image.bgr, (cx - half) * sc, (cx + half) * sc, (cx - col) * sc,
+                              (cx + col) * sc)
 
 
 def _crown_on(ctx: PhotoContext, matte: HeadMatte, alpha: np.ndarray, frame: HeadFrame

@@ -123,38 +123,53 @@ def plain_background_crown(
     return np.array([u0 + i, v], float), vi <= 0
 
 
-def plain_top_sides(bgr: np.ndarray, head_x0: float, head_x1: float, *,
-                    max_noise: float = 6.0, max_difference: float = 8.0) -> bool:
-    """Whether the image's top rows on both sides of the head are one plain colour.
 
-    The case :func:`plain_background_crown` cannot answer: hair that runs into the top edge
-    (a tight crop) on a plain background (J-LIS 無背景). The top rows (3 % of the height, at
-    least 3) left of ``head_x0`` and right of ``head_x1`` (at most an eighth of the width each)
-    must each be uniform (median Lab distance from their median at most ``max_noise``) and of
-    the same colour (medians at most ``max_difference`` apart).
+def hair_into_top_edge(bgr: np.ndarray, head_x0: float, head_x1: float, face_x0: float,
+                       face_x1: float, *, max_noise: float = 6.0, max_difference: float = 8.0,
+                       min_contrast: float = 8.0) -> bool:
+    """Whether the head runs into the top edge of an image with a plain background.
+
+    The case :func:`plain_background_crown` cannot answer: hair cut by the top edge (a tight
+    crop) on a plain background (J-LIS 無背景). The top rows (3 % of the height, at least 3)
+    left of ``head_x0`` and right of ``head_x1`` (at most an eighth of the width each) must
+    each be uniform (median Lab distance from their median at most ``max_noise``) and of the
+    same colour (medians at most ``max_difference`` apart), and the same rows over the face
+    column ``[face_x0, face_x1)`` must differ from that colour by at least ``min_contrast``.
 
     Parameters
     ----------
     bgr : numpy.ndarray
         uint8 upright image.
     head_x0, head_x1 : float
-        Columns (px) the head may occupy; the sides are read outside them.
-    max_noise, max_difference : float
-        Lab (8-bit) limits of a plain background.
+        Columns (px) the head may occupy; the background is read outside them.
+    face_x0, face_x1 : float
+        The face column (px), where the hair is expected at the top edge.
+    max_noise, max_difference, min_contrast : float
+        Lab (8-bit) limits.
     """
     h, w = bgr.shape[:2]
     rows = max(3, int(0.03 * h))
     side = max(2, w // 8)
     left_end = int(min(side, np.floor(head_x0)))
     right_start = int(max(w - side, np.ceil(head_x1)))
+    c0 = int(np.clip(np.floor(face_x0), 0, w - 1))
+    c1 = int(np.clip(np.ceil(face_x1), c0 + 1, w))
     if left_end < 2 or w - right_start < 2:
         return False  # the head spans the width: no background beside it to read
+
+    def lab_of(block: np.ndarray) -> np.ndarray:
+        blurred = cv2.GaussianBlur(block, (0, 0), 1.0)
+        return cv2.cvtColor(blurred, cv2.COLOR_BGR2LAB).reshape(-1, 3).astype(np.float32)
+
     medians = []
     for block in (bgr[:rows, :left_end], bgr[:rows, right_start:]):
-        lab = cv2.cvtColor(cv2.GaussianBlur(block, (0, 0), 1.0),
-                           cv2.COLOR_BGR2LAB).reshape(-1, 3).astype(np.float32)
+        lab = lab_of(block)
         med = np.median(lab, axis=0)
         if float(np.median(np.linalg.norm(lab - med, axis=1))) > max_noise:
             return False
         medians.append(med)
-    return float(np.linalg.norm(medians[0] - medians[1])) <= max_difference
+    if float(np.linalg.norm(medians[0] - medians[1])) > max_difference:
+        return False
+    background = (medians[0] + medians[1]) / 2.0
+    column = np.median(lab_of(bgr[:rows, c0:c1]), axis=0)
+    return float(np.linalg.norm(column - background)) >= min_contrast

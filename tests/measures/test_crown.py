@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from photocheck.measures.crown import plain_background_crown, plain_top_sides
+from photocheck.measures.crown import hair_into_top_edge, plain_background_crown
 
 BG = (235, 232, 228)  # a light grey-white studio background (BGR)
 HAIR = (35, 40, 48)
@@ -73,18 +73,21 @@ def test_no_answer_when_the_hair_fills_the_top_edge() -> None:
                                   FACE_W) is None
 
 
-def test_plain_top_sides_with_the_hair_into_the_top_edge() -> None:
+def test_hair_into_the_top_edge_on_a_plain_background() -> None:
     img = _head(crown_y=-40)  # hair runs out of the top; background plain beside it
-    assert plain_top_sides(img, 240.0 - 130, 240.0 + 130)
+    assert hair_into_top_edge(img, 240.0 - 130, 240.0 + 130, 240.0 - 48, 240.0 + 48)
+    # the head fully inside the image: background in the face column too
+    assert not hair_into_top_edge(_head(crown_y=60), 110.0, 370.0, 192.0, 288.0)
     # a different colour on each side (a door frame, a second wall): not one plain background
     two = img.copy()
     two[:, 400:] = (90, 120, 160)
-    assert not plain_top_sides(two, 240.0 - 130, 240.0 + 130)
+    assert not hair_into_top_edge(two, 110.0, 370.0, 192.0, 288.0)
 
 
-def test_plain_top_sides_refuses_texture_and_a_head_spanning_the_width() -> None:
+def test_hair_into_the_top_edge_refuses_texture_and_a_head_spanning_the_width() -> None:
     img = _head(crown_y=-40)
     rng = np.random.default_rng(5)
     img[:40, :60] = rng.integers(0, 255, size=(40, 60, 3), dtype=np.uint8)  # clutter, top left
-    assert not plain_top_sides(img, 240.0 - 130, 240.0 + 130)
-    assert not plain_top_sides(_head(crown_y=-40), 1.0, 479.0)  # no room beside the head
+    assert not hair_into_top_edge(img, 110.0, 370.0, 192.0, 288.0)
+    # no room beside the head
+    assert not hair_into_top_edge(_head(crown_y=-40), 1.0, 479.0, 192.0, 288.0)
