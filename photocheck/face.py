@@ -12,9 +12,13 @@ so a photo taken lying down is found; when none finds a face: back-256 on the fr
 front-128 on squares of the upper middle (a small face in a large frame). The applicant is the
 largest, most central confident face. Roll is always measured in the unrotated photo, except for
 a declared ``infant`` whose in-plane rotation is normalised (:func:`upright_rotation_deg`).
-Other people (``face.multiple``): back-256 on the whole frame and on overlapping tiles, merged,
-detections of the applicant's own face removed, and each remaining candidate confirmed by
-FaceMesh's face-presence score on its crop.
+Other people (``face.multiple``): front-128's finds on the frame (from the search), back-256 on
+the whole frame and on overlapping tiles, merged, detections of the applicant's own face
+removed, and each remaining candidate confirmed by FaceMesh's face-presence score on its crop.
+The back-256 passes run only where someone else may be: the whole frame when the selfie
+segmentation's person mask reaches outside the applicant's head and shoulders or front-128
+found (even weakly) another face; a tile when the mask shows someone there or a weak
+whole-frame find lies in it. A single-person portrait needs no back-256 pass at all.
 """
 
 from __future__ import annotations
@@ -348,6 +352,7 @@ def is_same_face(other: np.ndarray, main: np.ndarray) -> bool:
 
 _MAX_OTHERS = 32  # candidates verified with FaceMesh (a crowd needs only one)
 
+
 @dataclass(frozen=True, slots=True)
 class Envelope:
     """Where the applicant's own head and body may be, in face-box widths ``w`` and heights
@@ -487,16 +492,11 @@ def detections(ctx: PhotoContext) -> list[Detection]:
     # tiles at half the long side catch faces ≥ ~1/20 of the frame the whole-frame pass misses
     side = max(256, int(max(th, tw) * 0.5))
     tiles = _tiles(tw, th, side) if max(th, tw) >= 1.5 * 256 else []
-    alone = k == 0 and reused and not any(not is_same_face(f.box, main_box)
-                                          for f in front + front_hints)
+    alone = reused and not any(not is_same_face(f.box, main_box) for f in front + front_hints)
     if alone:
         beside = _others(ctx, main_box, WHOLE_ENVELOPE)
         alone = beside is not None and int(beside.sum()) * _MASK_STEP**2 < (
             side / _WHOLE_MIN_DIV) ** 2
-    people = None
-    if k == 0 and tiles:
-        others = _others(ctx, main_box, TILE_ENVELOPE)
-        people = None if others is None else tiles_with_people(tiles, others, _MASK_STEP)
     per_image: list[list[bf.FaceBox]] = []
     offsets: list[tuple[int, int]] = []
     if not alone:
@@ -506,7 +506,9 @@ def detections(ctx: PhotoContext) -> list[Detection]:
         back = models.session(bf.BACK)
         whole, hints = bf.detect_with_hints(back, turned, other_min, _HINT_SCORE)
         per_image, offsets = [whole], [(0, 0)]
-        if people is not None:
+        others = _others(ctx, main_box, TILE_ENVELOPE) if k == 0 and tiles else None
+        if others is not None:  # else (a turned frame, no mask) every tile
+            people = tiles_with_people(tiles, others, _MASK_STEP)
             hints = [_map_face(f, affine) for f in hints + front_hints]
             near = tiles_with_hints(tiles, [f for f in hints if not is_same_face(f.box, main_box)])
             tiles = [t for t in tiles if t in set(people) | set(near)]
