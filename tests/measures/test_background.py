@@ -83,3 +83,46 @@ def test_colour_of_a_light_blue_wall() -> None:
     assert col.chroma == pytest.approx(float(np.hypot(lab[0, 0, 1], lab[0, 0, 2])))
     assert 10 < col.chroma < 30
     assert np.isnan(bgm.colour(lab, np.zeros((10, 10), bool)).chroma)
+
+
+@pytest.mark.parametrize("n", [1, 2, 7, 10, 1001])
+def test_median_by_one_partition_equals_numpy(n: int) -> None:
+    values = np.random.default_rng(n).normal(50, 20, n).astype(np.float32)
+    assert bgm.median(values) == float(np.median(values))
+    assert np.isnan(bgm.median(np.zeros(0, np.float32)))
+
+
+def test_residual_at_the_mask_pixels_is_the_image_residual_there() -> None:
+    rng = np.random.default_rng(3)
+    yy, xx = np.mgrid[0:40, 0:50].astype(np.float32)
+    values = np.dstack([10 + 0.3 * xx + rng.normal(0, 1, (40, 50)),
+                        0.01 * yy**2, rng.normal(0, 2, (40, 50))]).astype(np.float32)
+    mask = rng.random((40, 50)) > 0.4
+    at = bgm.quadratic_residual_at(values, mask)
+    assert at.shape == (int(mask.sum()), 3)
+    np.testing.assert_array_equal(bgm.quadratic_residual(values, mask)[mask], at)
+    # the quadratic channel is removed exactly, the noise channels keep their spread
+    assert np.abs(at[:, 1]).max() < 1e-3
+    assert 1.7 < at[:, 2].std() < 2.3
+
+
+def test_contrasts_of_several_regions_share_the_window_means() -> None:
+    bgr, prob = _scene()
+    bgr[: 60, :, :] = np.clip(bgr[:60].astype(int) + 25, 0, 255).astype(np.uint8)
+    lab = bgm.to_lab(bgr)
+    head = np.zeros(prob.shape, bool)
+    head[:60] = True
+    whole, top = bgm.silhouette_contrasts(lab, prob, (1, 4), 7, [None, head])
+    np.testing.assert_array_equal(whole, bgm.silhouette_contrast(lab, prob, (1, 4), 7))
+    np.testing.assert_array_equal(top, bgm.silhouette_contrast(lab, prob, (1, 4), 7, head))
+    assert 0 < top.size < whole.size
+
+
+def test_shadow_ignores_the_rows_below_the_bottom_line() -> None:
+    bgr, prob = _scene()
+    lum = np.full(prob.shape, 0.6, np.float32)
+    outside, _ = bgm.distances(prob)
+    lum[(outside > 0) & (outside < 8)] = 0.2  # a dark band all round the person
+    lum[:90] = 0.6  # … only below row 90
+    assert bgm.shadow(lum, prob, (1, 8), (15, 40)).worst > 0.2
+    assert bgm.shadow(lum, prob, (1, 8), (15, 40), bottom_y=89.5).worst == 0.0

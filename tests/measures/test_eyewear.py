@@ -144,3 +144,27 @@ def test_glare_outside_the_iris_counts_and_the_catch_light_does_not() -> None:
     frac = me.glare_fraction(me.luminance(glare), glare, centre, iris, cheek, opening)
     assert frac == pytest.approx(200 / area)
     assert me.glare_fraction(lum, bgr, centre, iris, cheek, opening) == 0.0
+
+
+def test_rim_runs_touching_the_eye_do_not_count() -> None:
+    lum = np.full((me.CANVAS_H, me.CANVAS_W), 0.5, np.float32)
+    centre = np.array([me.EYE_LEFT_X, me.EYE_Y])
+    rows, cols = me.box(centre, (*me.RIM_COLUMNS, *me.RIM_ROWS), lum.shape)
+    block = lum[rows, cols]
+    block[5:15] = 0.05  # a 10-px rim detached from the eye in every column
+    block[:2, :] = 0.05  # a shadow touching the eye: ignored
+    block[20:26, : block.shape[1] // 2] = 0.05  # a second, shorter band in half the columns
+    assert me.rim_thickness(lum, centre, 0.5) == pytest.approx(10 / me.IOD_PX)
+    block[5:15] = 0.5
+    # only half the columns have a detached band: the median column has 0 or 6
+    assert me.rim_thickness(lum, centre, 0.5) * me.IOD_PX in (0.0, 3.0, 6.0)
+
+
+def test_frame_crossing_is_the_best_row_share() -> None:
+    lum = np.full((me.CANVAS_H, me.CANVAS_W), 0.6, np.float32)
+    opening = np.zeros(lum.shape, bool)
+    opening[80:100, 100:140] = True
+    assert me.frame_crossing(lum, opening) == 0.0
+    lum[90, 100:130] = 0.0  # a thin dark line across three quarters of the opening
+    share = me.frame_crossing(lum, opening)
+    assert 0.6 < share <= 0.8

@@ -70,3 +70,12 @@ def test_face_light_on_an_evenly_and_a_half_lit_face() -> None:
     shaded = lm.face_light(half, frame, oval)
     expected = np.log2(lm.srgb_to_linear(np.array(180.0)) / lm.srgb_to_linear(np.array(90.0)))
     assert shaded.lr_stops == pytest.approx(float(expected), abs=5e-3)
+
+
+def test_table_luminance_of_uint8_equals_the_formula() -> None:
+    bgr = np.random.default_rng(2).integers(0, 256, (30, 40, 3)).astype(np.uint8)
+    by_table = lm.linear_luminance(bgr)
+    by_formula = lm.linear_luminance(bgr.astype(np.float32))
+    assert by_table.shape == (30, 40)
+    np.testing.assert_allclose(by_table, by_formula, rtol=0, atol=1e-6)
+    assert lm.linear_luminance(np.zeros((0, 4, 3), np.uint8)).shape == (0, 4)

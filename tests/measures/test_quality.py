@@ -112,3 +112,25 @@ def test_halftone_peak_finds_a_dot_screen() -> None:
     assert qm.halftone_peak(dots) > 1.5
     assert qm.halftone_peak(base) < 1.0
     assert np.isnan(qm.halftone_peak(np.zeros((20, 20), np.float32)))
+
+
+def test_uint8_grey_levels_give_the_same_figures_as_float() -> None:
+    """The quality check passes the crop as uint8 when it holds integer levels: same answers."""
+    noisy = np.clip(_texture(5, 200) + np.random.default_rng(5).normal(0, 4, (200, 200)), 0, 255)
+    g8 = np.round(noisy).astype(np.uint8)
+    gf = g8.astype(np.float32)
+    np.testing.assert_array_equal(qm.directional_sharpness(g8), qm.directional_sharpness(gf))
+    assert qm.blockiness(g8, 8) == pytest.approx(qm.blockiness(gf, 8), rel=1e-6)
+    assert qm.noise_sigma(g8) == pytest.approx(qm.noise_sigma(gf), rel=1e-6)
+    assert qm.halftone_peak(g8) == qm.halftone_peak(gf)
+    flat = np.round(128 + np.random.default_rng(7).normal(0, 4, (200, 200))).astype(np.uint8)
+    assert qm.noise_sigma(flat) == pytest.approx(qm.noise_sigma(flat.astype(np.float32)))
+    assert 3.5 < qm.noise_sigma(flat) < 4.5
+
+
+def test_sharpness_at_the_crop_iod_is_the_crop_itself() -> None:
+    img = _texture(6)
+    rows = qm.sharpness_at_scales(img, 100.0, [100.0, 200.0, 50.0])
+    np.testing.assert_array_equal(rows[0], qm.directional_sharpness(img))
+    np.testing.assert_array_equal(rows[1], rows[0])
+    np.testing.assert_array_equal(rows[2], qm.directional_sharpness(qm.resample(img, 0.5)))
