@@ -193,8 +193,14 @@ def _rank(face: bf.FaceBox, w: int, h: int) -> float:
     return float(math.sqrt(max(area, 0.0)) * (1.0 - off) * (0.5 + 0.5 * face.score))
 
 
+_ROTATE_CODES = {1: cv2.ROTATE_90_COUNTERCLOCKWISE, 2: cv2.ROTATE_180,
+                 3: cv2.ROTATE_90_CLOCKWISE}
+
+
 def _turned(bgr: np.ndarray, k: int) -> np.ndarray:
-    return np.ascontiguousarray(np.rot90(bgr, k)) if k % 4 else bgr
+    """``np.rot90(bgr, k)`` (``k`` CCW quarter turns), contiguous: OpenCV's rotation is the same
+    pixel permutation at a fraction of the cost of copying numpy's strided view."""
+    return cv2.rotate(bgr, _ROTATE_CODES[k % 4]) if k % 4 else bgr
 
 
 def _find_small(models: Any, bgr: np.ndarray, min_score: float, k: int) -> list[bf.FaceBox]:

@@ -219,3 +219,10 @@ def test_small_second_face_found_by_a_tile(validator: Validator, back_runs: list
     other = found[1]
     assert other.box[0] > 10 and other.box[2] < 10 + 0.1 * 1000  # inside the pasted copy
     assert other.box[1] > 10 and other.box[3] < 10 + 0.1 * 1000
+
+
+@pytest.mark.parametrize("k", [0, 1, 2, 3, 5, -1])
+def test_turned_is_rot90(k: int) -> None:
+    img = np.random.default_rng(k + 7).integers(0, 256, (5, 8, 3), dtype=np.uint8)
+    turned = face._turned(img, k)
+    assert np.array_equal(turned, np.rot90(img, k)) and turned.flags.c_contiguous
