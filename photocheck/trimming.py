@@ -11,18 +11,22 @@ Pipeline (all on one decoded scan):
    TIFF) or ``dpi=``. Without one the physical size is unknown: ``trim.print_size`` is
    ``not_assessed`` and trimming still works, because the standard crop is defined by the face
    (34 mm crown to chin fixes the scale);
-   The scan is decoded ONCE at full resolution (the output needs those pixels); the analysis
-   image is derived from it by 2×2 area halvings (:func:`decode_once`), not decoded again;
-2. find the print on the bed: a reduced copy, the difference from the bed colour (estimated on the
-   scan's border), the largest blob, its four sides fitted as lines and refined on the colour
-   step across each side (sub-pixel, the side's own tilt from 8 stretches, so the rotation is
-   good to about a tenth of a degree). A print whose background fades into a bed of the same
-   colour may show no step along one side: that side is closed from where its two neighbours'
-   edges (or the lamp's shadow line along them) end sharply. A scan without a uniform border is
-   taken to BE the print;
-3. deskew: the print is warped upright at a moderate resolution (from the smallest level of the
-   decode that holds enough detail) and the face pipeline (``photocheck.face`` /
-   ``photocheck.person``) runs on that in-memory image;
+   The scan is decoded ONCE at full resolution (the output needs those pixels); the small copy
+   the print is found on is derived from it (:func:`decode_once`), not decoded again;
+2. find the print on the bed: a small copy (long side ≥ 400 px: ⅛ of a 600-dpi A6 scan), the
+   difference from the bed colour (estimated on the scan's border), the largest blob and its
+   four fitted sides; then each side measured on the full-resolution scan in a narrow strip
+   along it (:func:`refine_sides_full`: sub-pixel, the side's own direction from 16 stretches,
+   the print's edge rather than its shadow's). When a side shows no clear step (a print whose
+   background fades into a bed of the same colour), the print is found again on a finer copy
+   with the edge tests of :func:`find_print`, which close that side from where its two
+   neighbours' edges (or the lamp's shadow line along them) end sharply. A scan without a
+   uniform border is taken to BE the print;
+3. deskew: the print is warped upright at a moderate resolution from the full-resolution
+   pixels around it, and the face geometry found on that in-memory image: first by the short
+   path (:func:`lean_geometry`: BlazeFace, one FaceMesh pass, the crown by colour), and when
+   that is unsure by the full face pipeline (``photocheck.face`` / ``photocheck.person``,
+   quarter turns, the MODNet crown);
 4. measure the print (``trim.print_size``) and solve the standard crop in print pixels; when it
    needs pixels outside the print, or the face is too small for the output resolution,
    ``trim.not_trimmable`` with the reason and no output;
@@ -49,7 +53,7 @@ from photocheck import decode
 from photocheck.checks.base import finding, not_assessed
 from photocheck.context import NotAssessable, PhotoContext, intermediate
 from photocheck.geometry import CropSolution, Tolerances, standard_crop
-from photocheck.measures.silhouette import top_edge_profile
+from photocheck.measures.crown import plain_background_crown
 from photocheck.report import Finding, Report, Status
 
 MM_PER_INCH = 25.4
@@ -60,10 +64,26 @@ PRINT_WIDTH_MM = 35.0
 CROWN_TO_CHIN_MM = 34.0
 CROWN_TOP_MM = 4.0
 
-# Detection works on a copy whose long side is about this (the print is then ≥ ~200 px).
-DETECT_LONG_SIDE_PX = 1000
-# The face pipeline sees the upright print at about this long side.
+# The print is found on a copy of the scan reduced by a power of two to a long side of at least
+# this (an A6 bed: the print is then ≥ ~100 px), and its sides measured on the full scan.
+DETECT_LONG_SIDE_PX = 400
+# ... and, when a side shows no clear step there, found again (with the edge tests and the side
+# rebuilding of find_print) on a copy of at least this long side (640–1279 px: the scale those
+# tests were tuned at)
+FALLBACK_LONG_SIDE_PX = 640
+# The short face path (:func:`lean_geometry`) sees the upright print at about this long side
+# (a face of 28–38 mm is then ~300 px high: FaceMesh reads a 192-px crop of it); the full face
+# pipeline, when the short path is unsure, at the larger one.
+LEAN_LONG_SIDE_PX = 512
 FACE_LONG_SIDE_PX = 640
+# The short path runs FaceMesh once, on the crop a second pass would take (MediaPipe tracks
+# with the landmarks' own box ×1.5, eyes level; photocheck.face does that second pass): that
+# crop is 1.08× the detector's 1.5× box and centred 0.063 box sizes higher. Fitted on 27
+# compliant portraits of ../shared (a_compliant_plain_bg) and checked on 28 others: the one
+# pass then differs from the two-pass mesh by 0.1 ± 0.5 % of forehead–chin at the chin (was
+# −0.75 ± 0.5 % from the detector's box) and −0.1 ± 0.3 % at the nose line.
+LEAN_ROI_SCALE = 1.08
+LEAN_ROI_SHIFT_UP = 0.063
 
 # Reasons of trim.not_trimmable (those of photocheck.geometry.standard_crop).
 REASONS = ("head_cut_off", "head_too_large", "too_close_to_edge", "resolution_too_low",
@@ -89,113 +109,6 @@ class FaceGeometry:
 
 
 GeometryFn = Callable[[PhotoContext], FaceGeometry]
-
-
-def plain_background_crown(
-    bgr: np.ndarray, forehead_xy: np.ndarray, centre_x: float, face_width_px: float, *,
-    min_contrast: float = 18.0,
-) -> tuple[np.ndarray, bool] | None:
-    """The crown on a plain background, from colour alone (no segmentation model).
-
-    An ID print has a plain background (J-LIS 無背景), so the head is the region connected to
-    the face that differs from the background colour. The background is read right above the
-    head, in the top rows of the face column; a pixel is "person" when its Lab distance from it
-    exceeds half the head's contrast; the crown is the top of that region in the face column
-    (±¼ face width, a 5-column running median, as :func:`photocheck.person.crown_from_matte`
-    does on the matte).
-
-    Parameters
-    ----------
-    bgr : numpy.ndarray
-        uint8 upright image.
-    forehead_xy : numpy.ndarray
-        FaceMesh point 10, px.
-    centre_x : float
-        Nose line, px.
-    face_width_px : float
-        Distance between the face-oval sides, px.
-    min_contrast : float
-        Least Lab distance between head and background for the answer to be trusted.
-
-    Returns
-    -------
-    (crown_xy, at_edge) or None
-        None when the background is not plain or the head does not stand out from it (the
-        caller then uses the matte).
-    """
-    h, w = bgr.shape[:2]
-    fy = int(np.clip(round(float(forehead_xy[1])), 1, h - 1))
-    half = 0.25 * face_width_px
-    u0 = int(np.clip(np.floor(centre_x - half), 0, w - 1))
-    u1 = int(np.clip(np.ceil(centre_x + half), u0 + 1, w))
-    # the background right above the head (the top rows of the face column): vignetting makes
-    # the corners a poor reference
-    bg_rows = int(0.35 * (fy - 0.6 * face_width_px))
-    near_top = bg_rows < 3
-    if near_top:
-        # a head close to the top edge (a large face, a high crown) still leaves its first
-        # rows (the median ignores a few stray hairs) — unless the hair runs into the edge
-        bg_rows = 3
-        if fy - 0.2 * face_width_px < bg_rows:
-            return None  # no room above the head to read the background
-    def lab_of(rows: int, c0: int, c1: int) -> np.ndarray:
-        # Lab of the smoothed image in rows [0, rows) and columns [c0, c1), computed on that
-        # block plus the blur's reach only (same values as on the whole image)
-        p0, p1 = max(0, c0 - 4), min(w, c1 + 4)
-        block = cv2.GaussianBlur(bgr[: min(fy + 1, rows + 4), p0:p1], (0, 0), 1.0)
-        return cv2.cvtColor(block, cv2.COLOR_BGR2LAB).astype(np.float32)[:rows, c0 - p0:c1 - p0]
-
-    b0, b1 = max(0, u0 - 8), min(w, u1 + 8)
-    region = lab_of(fy + 1, b0, b1)  # the face column, where the crown is sought
-    above_head = region[:bg_rows, u0 - b0:u1 - b0].reshape(-1, 3)
-    bg = np.median(above_head, axis=0)
-    if near_top:
-        # those rows are background only when they match the same rows at the image's sides
-        # (hair running into the top edge is not: the parting would pass for the crown)
-        side = max(2, w // 8)
-        sides = np.concatenate([lab_of(bg_rows, 0, side),
-                                lab_of(bg_rows, w - side, w)]).reshape(-1, 3)
-        if float(np.linalg.norm(np.median(sides, axis=0) - bg)) > 8.0:
-            return None
-    noise = float(np.median(np.linalg.norm(above_head - bg, axis=1)))
-    if noise > 6.0:
-        return None  # textured background (or hair up to the top)
-    dist = np.linalg.norm(region - bg, axis=2)
-    seed_rows = dist[max(0, fy - int(0.08 * face_width_px)): fy + 1, 8: 8 + (u1 - u0)]
-    contrast = float(np.median(seed_rows)) if seed_rows.size else 0.0
-    if contrast < max(min_contrast, 4.0 * noise + 8.0):
-        return None
-    thresh = max(0.5 * contrast, 3.0 * noise + 6.0)
-    binary = (dist > thresh).astype(np.uint8)
-    _, labels = cv2.connectedComponents(binary, connectivity=4)
-    seed_win = labels[max(0, fy - 4): fy + 1, 8: 8 + (u1 - u0)]
-    found = seed_win[seed_win > 0]
-    if found.size == 0:
-        return None
-    person_region = labels == int(np.bincount(found).argmax())
-    off = max(0, u0 - 8)
-    tops = top_edge_profile(person_region[:, u0 - off: u1 - off], fy)
-    if tops is None:
-        return None
-    i = int(np.argmin(tops))
-    v = float(tops[i])
-    ui = u0 - off + i
-    vi = int(v)
-    if v > fy - 0.12 * face_width_px:
-        # the skull rises well above the mesh's forehead point: a "crown" this low is the
-        # hairline of hair as dark (or light) as the background
-        return None
-    # above the crown must be background itself, not a darker/lighter hair the threshold missed
-    above = dist[max(0, vi - int(0.14 * face_width_px)): max(0, vi - int(0.04 * face_width_px)),
-                 u0 - off: u1 - off]
-    if above.size and float(np.median(above)) > max(3.0 * noise + 6.0, 0.35 * thresh):
-        return None
-    # sub-pixel: where the distance crosses the threshold between the row above and this one
-    if 0 < vi < dist.shape[0]:
-        d0, d1 = float(dist[vi - 1, ui]), float(dist[vi, ui])
-        if d1 > d0:
-            v = vi - 1 + float(np.clip((thresh - d0) / (d1 - d0), 0.0, 1.0)) + 0.5
-    return np.array([u0 + i, v], float), vi <= 0
 
 
 def pipeline_geometry(ctx: PhotoContext, *, fast_crown: bool = True) -> FaceGeometry:
@@ -348,7 +261,8 @@ def _intersect(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray
     return p + t[0] * d
 
 
-def find_print(small: np.ndarray, *, min_area_ratio: float = 0.03) -> PrintRect | None:
+def find_print(small: np.ndarray, *, min_area_ratio: float = 0.03,
+               refine: bool = True) -> PrintRect | None:
     """Find the print on a (reduced) scan.
 
     Parameters
@@ -357,6 +271,10 @@ def find_print(small: np.ndarray, *, min_area_ratio: float = 0.03) -> PrintRect 
         uint8 BGR scan (reduced copy; coordinates come back in its pixels).
     min_area_ratio : float
         Smallest print area, as a fraction of the scan, taken as a print.
+    refine : bool
+        Move the sides onto the colour step on ``small`` and refuse a blob without one on
+        every side. Off: the blob's fitted sides, as a first guess for
+        :func:`refine_sides_full` (which runs this again when a side shows no step).
 
     Returns
     -------
@@ -435,6 +353,8 @@ def find_print(small: np.ndarray, *, min_area_ratio: float = 0.03) -> PrintRect 
             corners.append(p)
     if any(c is None for c in corners) or len(corners) != 4:
         corners = [b.astype(float) for b in box]
+    if not refine:
+        return _rect_from_quad(np.array(corners, float))
     quad, support = _refine_edges(small, np.array(corners, float), step_min=max(2.5, noise))
     if support < 0.5:
         # a side without a colour step along most of its length is not a print's edge (a print
@@ -690,6 +610,141 @@ def _sharp_end(img: np.ndarray, base: np.ndarray, toward: np.ndarray, normal: np
     return float(s[j] + np.clip(frac, 0.0, 1.0))
 
 
+def refine_sides_full(full: np.ndarray, quad: np.ndarray, *, reach_px: float,
+                      step_min: float = 2.5, groups: int = 16) -> tuple[np.ndarray, np.ndarray]:
+    """Move each side of a coarse ``quad`` onto the print's edge in the full-resolution scan.
+
+    Only narrow strips along the four sides are read (one ``cv2.remap`` at half-pixel offsets
+    across each side, ``±reach_px``, over its middle 80 %): the print is found on a small copy
+    of the scan, and its sides are measured here at full resolution. Each side is cut into
+    ``groups`` stretches; a stretch's edge is the innermost peak of the gradient of its mean
+    colour profile that reaches half its largest (parabolic sub-pixel: the print's edge rather
+    than its shadow's), and the side is the line through those edges (a Theil–Sen
+    start, then least squares over the stretches within 0.75 px of it). A side whose step
+    across the edge is below ``step_min`` on half its stretches, whose stretches do not line
+    up, or whose direction strays from the other measured sides', keeps its coarse line.
+
+    Parameters
+    ----------
+    full : numpy.ndarray
+        uint8 BGR scan at full resolution.
+    quad : numpy.ndarray
+        ``(4, 2)`` corners in full-resolution px, in order around the print.
+    reach_px : float
+        How far (full px) the edge may lie from the coarse side.
+    step_min : float
+        Least colour step (BGR distance) across an edge.
+    groups : int
+        Stretches per side.
+
+    Returns
+    -------
+    (quad, measured)
+        The corners, and for each side (``quad[i]`` → ``quad[i + 1]``) whether it was measured
+        (the others kept their coarse line).
+    """
+    quad = np.asarray(quad, float)
+    none = np.zeros(4, bool)
+    centre = quad.mean(axis=0)
+    offsets = np.arange(-reach_px, reach_px + 1e-6, 0.5)
+    n_off = offsets.size
+    ends = np.roll(quad, -1, axis=0)
+    d = ends - quad
+    length = np.hypot(d[:, 0], d[:, 1])
+    if length.min() < 4 * groups:
+        return quad, none
+    u = d / length[:, None]
+    normal = np.stack([-u[:, 1], u[:, 0]], axis=1)
+    mid = (quad + ends) / 2
+    normal *= np.where(((mid - centre) * normal).sum(axis=1) < 0, -1.0, 1.0)[:, None]  # outward
+    # ~12 rows per stretch: their mean steadies the profile; more only costs remap time
+    per_group = int(max(2, min(12, 0.8 * length.min() / groups)))
+    frac = np.linspace(-0.4, 0.4, groups * per_group)
+    along = frac[None, :] * length[:, None]  # (4, rows)
+    # all four strips in one remap: rows = side × position along it, columns = offsets across
+    base = mid[:, None, :] + along[..., None] * u[:, None, :]  # (4, rows, 2)
+    maps = [(base[..., c].reshape(-1, 1) + (normal[:, c][:, None] * offsets[None, :]).repeat(
+        along.shape[1], axis=0)).astype(np.float32) for c in (0, 1)]
+    prof = cv2.remap(full, maps[0], maps[1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
+    # a step at the same place in every row of a stretch stays a step in their mean
+    seg = prof.reshape(4 * groups, per_group, n_off, -1).mean(axis=1, dtype=np.float32)
+    grad = np.linalg.norm(np.diff(seg, axis=1), axis=2)  # (4 · groups, offsets - 1)
+    # the innermost gradient peak of at least half the strongest: the print's own edge, not
+    # the outer ramp of the shadow it casts on the bed (which can be the steeper one when the
+    # print's border is about as dark as the shadow)
+    padded = np.pad(grad, ((0, 0), (1, 1)), constant_values=-1.0)
+    peak = ((grad >= 0.5 * grad.max(axis=1, keepdims=True)) & (grad >= padded[:, :-2])
+            & (grad >= padded[:, 2:]))
+    k = np.argmax(peak, axis=1)
+    rows = np.arange(4 * groups)
+    left = grad[rows, np.maximum(k - 1, 0)]
+    right = grad[rows, np.minimum(k + 1, n_off - 2)]
+    den = left - 2 * grad[rows, k] + right
+    inside = (k > 0) & (k < n_off - 2) & (den < 0)
+    shift = np.where(inside, 0.5 * (left - right) / np.where(den < 0, den, -1.0), 0.0)
+    ts = (offsets[0] + 0.5 * (k + 0.5 + np.clip(shift, -1.0, 1.0))).reshape(4, groups)
+    # the step across the edge, 1–2 px to either side of it
+    steps = np.linalg.norm(seg[rows, np.clip(k - 2, 0, n_off - 1)]
+                           - seg[rows, np.clip(k + 4, 0, n_off - 1)], axis=1).reshape(4, groups)
+    xs = along.reshape(4, groups, per_group).mean(axis=2)
+    ii, jj = np.triu_indices(groups, 1)
+    lines: list[tuple[np.ndarray, np.ndarray]] = []
+    measured = none.copy()
+    for i in range(4):
+        keep = steps[i] > step_min
+        if keep.sum() >= groups // 2:
+            # robust start (Theil–Sen: a few stretches may lock on hair or a shadow's edge)
+            pair = keep[ii] & keep[jj]
+            x, t = xs[i], ts[i]
+            slope0 = float(np.median((t[jj[pair]] - t[ii[pair]]) / (x[jj[pair]] - x[ii[pair]])))
+            t00 = float(np.median(t[keep] - slope0 * x[keep]))
+            keep &= np.abs(t - (t00 + slope0 * x)) <= 0.75
+        if keep.sum() < groups // 2:
+            lines.append((mid[i], u[i]))
+            continue
+        t0, slope = _line_fit(xs[i][keep], ts[i][keep])
+        d_new = u[i] + slope * normal[i]
+        lines.append((mid[i] + t0 * normal[i], d_new / float(np.hypot(*d_new))))
+        measured[i] = True
+    # a rectangle: a side whose direction strays from the other measured ones by more than
+    # 0.15° followed a shadow's ramp over part of its length; it keeps its coarse line
+    angles = np.array([(np.degrees(np.arctan2(v[1], v[0])) + 45.0) % 90.0 - 45.0
+                       for _, v in lines])
+    for i in np.nonzero(measured)[0]:
+        others = measured.copy()
+        others[i] = False
+        if others.any() and abs(angles[i] - float(np.median(angles[others]))) > 0.15:
+            if others.sum() == 1:
+                measured[:] = False  # two sides that disagree: neither is trusted
+                lines = [(mid[j], u[j]) for j in range(4)]
+                break
+            measured[i] = False
+    lines = [lines[i] if measured[i] else (mid[i], u[i]) for i in range(4)]
+    out = []
+    for i in range(4):
+        p = _intersect(lines[i - 1], lines[i])
+        if p is None:
+            return quad, none
+        out.append(p)
+    return np.array(out, float), measured
+
+
+def _rect_from_sides(quad: np.ndarray, measured: np.ndarray) -> PrintRect:
+    """:func:`_rect_from_quad` of a TL, TR, BR, BL quad, its rotation from the measured sides.
+
+    A side kept from the small copy (no clear step at full resolution) is less straight than
+    one measured on the full scan: it does not vote on the rotation unless none was measured.
+    """
+    rect = _rect_from_quad(quad)
+    if measured.all() or not measured.any() or not np.allclose(rect.quad, quad):
+        return rect
+    v = np.roll(quad, -1, axis=0) - quad  # top, right, bottom, left (clockwise)
+    angles = np.array([np.arctan2(-v[0, 1], v[0, 0]), np.arctan2(v[1, 0], v[1, 1]),
+                       np.arctan2(v[2, 1], -v[2, 0]), np.arctan2(-v[3, 0], -v[3, 1])])[measured]
+    rot = float(np.rad2deg(np.arctan2(np.mean(np.sin(angles)), np.mean(np.cos(angles)))))
+    return PrintRect(rect.quad, rot, rect.width_px, rect.height_px)
+
+
 def _colour_distance(img: np.ndarray, ref: np.ndarray) -> np.ndarray:
     """Per-pixel Euclidean BGR distance of a float32 image from one colour (OpenCV, fast)."""
     diff = cv2.subtract(img, np.append(ref, 0.0).astype(np.float64))
@@ -747,7 +802,9 @@ def warp_region(src: np.ndarray, dst_to_src: np.ndarray, size: tuple[int, int], 
 
     Only the source region the output needs is touched; when the map minifies (source px per
     output px > 1.3) that region is low-pass filtered first so the result does not alias (a
-    property of correct resampling, not a retouch).
+    property of correct resampling, not a retouch). A 3-channel region is warped as BGRA:
+    OpenCV's 4-channel warp is vectorised (~2.5× faster than 3 channels) and gives the very
+    same values per channel.
     """
     out_w, out_h = size
     corners = np.array([[0, 0], [out_w, 0], [out_w, out_h], [0, out_h]], float)
@@ -765,8 +822,12 @@ def warp_region(src: np.ndarray, dst_to_src: np.ndarray, size: tuple[int, int], 
     minify = float(np.sqrt(abs(np.linalg.det(m[:, :2]))))
     if minify > 1.3:
         roi = cv2.GaussianBlur(roi, (0, 0), 0.5 * np.sqrt(minify**2 - 1.0))
-    return cv2.warpAffine(roi, m, (out_w, out_h), flags=interpolation | cv2.WARP_INVERSE_MAP,
-                          borderMode=cv2.BORDER_REPLICATE)
+    bgr = roi.ndim == 3 and roi.shape[2] == 3
+    if bgr:
+        roi = cv2.cvtColor(roi, cv2.COLOR_BGR2BGRA)
+    out = cv2.warpAffine(roi, m, (out_w, out_h), flags=interpolation | cv2.WARP_INVERSE_MAP,
+                         borderMode=cv2.BORDER_REPLICATE)
+    return cv2.cvtColor(out, cv2.COLOR_BGRA2BGR) if bgr else out
 
 
 def encode_jpeg(bgr: np.ndarray, dpi: float, quality: int = 95) -> bytes:
@@ -854,57 +915,77 @@ def context_from_pixels(bgr: np.ndarray, base: PhotoContext, name: str) -> Photo
 
 # --- the trim stage as intermediates of the scan's context ---------------------------------------
 
-_PYRAMID_KEY = "trim_pyramid"
+_SCAN_KEY = "trim_scan"
 
 
-def decode_once(ctx: PhotoContext) -> list[decode.Decoded]:
-    """Decode the scan ONCE at full resolution and derive the analysis image from it.
+@dataclass(frozen=True)
+class ScanImages:
+    """The scan decoded once, and the small copy the print is found on.
+
+    Attributes
+    ----------
+    full : photocheck.decode.Decoded
+        Full resolution (scale 1).
+    small : photocheck.decode.Decoded
+        ``1/factor`` of it (``scale`` = small px per full px): each pixel the mean of the
+        central 2×2 of its ``factor``×``factor`` block (``cv2.INTER_LINEAR`` at an integer
+        factor), which reads a quarter of the scan's rows at ⅛ and costs ~2 % of the decode.
+    factor : int
+        Power of two; the small copy's long side is at least ``DETECT_LONG_SIDE_PX``.
+    """
+
+    full: decode.Decoded
+    small: decode.Decoded
+    factor: int
+
+
+def detection_factor(long_side_px: int, target_px: int = 0) -> int:
+    """Largest power of two that keeps ``long_side_px / factor`` at least ``target_px``."""
+    target = target_px or DETECT_LONG_SIDE_PX
+    factor = 1
+    while long_side_px // (2 * factor) >= target:
+        factor *= 2
+    return factor
+
+
+def decode_once(ctx: PhotoContext) -> ScanImages | None:
+    """Decode the scan ONCE at full resolution and derive the small detection copy from it.
 
     A trim needs the full-resolution pixels for its output anyway; a second, DCT-reduced decode
-    for the analysis would cost another ~40 % of a full decode (the Huffman decoding does not
-    shrink with the DCT scale), while 2×2 area halvings of the decoded pixels cost ~10 %. The
-    analysis image (``decode.analysis_image``, the one the file check and detection read) is
-    memoised as the last level of that pyramid.
+    would cost another 30–40 % of a full decode (the Huffman decoding does not shrink with the
+    DCT scale), an area reduction of the whole scan ~10 %, while the point-sampled 2×2 means of
+    :class:`ScanImages` cost ~2 %. That copy is memoised as the scan's analysis image
+    (``decode.analysis_image``, which the file check reads).
 
     Returns
     -------
-    list of photocheck.decode.Decoded
-        Full resolution first, then each half down to the analysis image; empty when the scan
-        cannot be decoded (the file check reports why, with its own decode attempt).
+    ScanImages or None
+        None when the scan cannot be decoded (the file check reports why, with its own decode
+        attempt).
     """
-    def build() -> list[decode.Decoded]:
+    def build() -> ScanImages | None:
         try:
-            head = decode.header(ctx)
             full = decode.full_image(ctx)
         except NotAssessable:
-            return []
-        target = int(ctx.params("decode")["analysis_long_side_px"])
-        factor = decode.reduction_for(max(head.width, head.height), target)
-        levels = [full]
-        while factor > 1:
-            levels.append(decode.halve(levels[-1]))
-            factor //= 2
+            return None
+        h, w = full.bgr.shape[:2]
+        factor = detection_factor(max(h, w))
+        if factor > 1:
+            sw, sh = max(1, w // factor), max(1, h // factor)
+            small = decode.Decoded(bgr=cv2.resize(full.bgr, (sw, sh),
+                                                  interpolation=cv2.INTER_LINEAR),
+                                   scale=sw / w)
+        else:
+            small = full
         if not ctx.has("analysis_image"):
-            ctx.memo("analysis_image", lambda: levels[-1])
-        return levels
+            ctx.memo("analysis_image", lambda: small)
+        return ScanImages(full, small, factor)
 
-    return ctx.memo(_PYRAMID_KEY, build)
+    return ctx.memo(_SCAN_KEY, build)
 
 
 _GEOMETRY_KEY = "trim_geometry_fn"
 _OPTIONS_KEY = "trim_options"
-
-
-def _small_for_detection(analysis: decode.Decoded) -> tuple[np.ndarray, float]:
-    """The analysis image (DCT-reduced decode) brought to at most ~1.4× the detection size."""
-    small, scale = analysis.bgr, analysis.scale
-    factor = int(max(small.shape[:2]) // (1.4 * DETECT_LONG_SIDE_PX)) + 1
-    if factor > 1:  # an integer INTER_AREA reduction is a cheap box filter
-        h, w = small.shape[:2]
-        small = cv2.resize(small, (max(1, w // factor), max(1, h // factor)),
-                           interpolation=cv2.INTER_AREA)
-        scale *= small.shape[1] / w
-    return small, scale
 
 
 def _scan_dpi(ctx: PhotoContext, options: Mapping[str, Any]) -> float | None:
@@ -916,18 +997,100 @@ def _scan_dpi(ctx: PhotoContext, options: Mapping[str, Any]) -> float | None:
     return None
 
 
-def _upright_print(src: np.ndarray, src_scale: float, rect: PrintRect) -> np.ndarray:
-    """The print warped upright at about the face-analysis resolution (one bilinear warp).
+def upright_print(full: np.ndarray, rect: PrintRect, long_side_px: int) -> np.ndarray:
+    """The print warped upright with its long side at most ``long_side_px`` (one bilinear warp).
 
-    ``src`` is the scan at ``src_scale`` px per full-res px; ``rect`` is in full-res px.
+    Only the print's neighbourhood of the full-resolution scan is read; it is first halved by
+    2×2 area steps while the print is still at least twice the wanted size (cheap, and no
+    aliasing), and the rest of the reduction is the warp's (low-passed when it minifies).
     """
     w, h = rect.width_px, rect.height_px
-    f = min(1.0, FACE_LONG_SIDE_PX / max(w, h))
+    f = min(1.0, long_side_px / max(w, h))
     out_w, out_h = max(1, round(w * f)), max(1, round(h * f))
-    img_to_print = np.array([[w / out_w, 0, 0], [0, h / out_h, 0], [0, 0, 1]])
-    to_src = np.diag([src_scale, src_scale, 1.0]) @ np.vstack([rect.print_to_scan(), [0, 0, 1]])
-    return warp_region(src, (to_src @ img_to_print)[:2], (out_w, out_h),
-                       interpolation=cv2.INTER_LINEAR)
+    img_to_scan = np.vstack([rect.print_to_scan(), [0, 0, 1]]) @ np.array(
+        [[w / out_w, 0, 0], [0, h / out_h, 0], [0, 0, 1]])
+    corners = np.array([[0, 0], [out_w, 0], [out_w, out_h], [0, out_h]], float)
+    src = corners @ img_to_scan[:2, :2].T + img_to_scan[:2, 2]
+    x0 = int(max(0, np.floor(src[:, 0].min()) - 8))
+    y0 = int(max(0, np.floor(src[:, 1].min()) - 8))
+    x1 = int(min(full.shape[1], np.ceil(src[:, 0].max()) + 8))
+    y1 = int(min(full.shape[0], np.ceil(src[:, 1].max()) + 8))
+    if x1 - x0 < 2 or y1 - y0 < 2:
+        return np.zeros((out_h, out_w, 3), np.uint8)
+    # image px → roi px, then → each halving's px (centre of 2×2 block: (p + 0.5) / 2 - 0.5)
+    to_level = np.array([[1.0, 0, -x0], [0, 1.0, -y0], [0, 0, 1]]) @ img_to_scan
+    level = full[y0:y1, x0:x1]
+    while 1.0 / f >= 2.0 and min(level.shape[:2]) >= 4:
+        lh, lw = (level.shape[0] // 2) * 2, (level.shape[1] // 2) * 2
+        level = cv2.resize(level[:lh, :lw], (lw // 2, lh // 2), interpolation=cv2.INTER_AREA)
+        to_level = np.array([[0.5, 0, -0.25], [0, 0.5, -0.25], [0, 0, 1]]) @ to_level
+        f *= 2.0
+    return warp_region(level, to_level[:2], (out_w, out_h), interpolation=cv2.INTER_LINEAR)
+
+
+def lean_geometry(bgr: np.ndarray, models: Any, *, min_score: float = 0.5,
+                  min_presence: float = 0.5) -> FaceGeometry | None:
+    """Face geometry on an upright print by the shortest path: BlazeFace, one FaceMesh, colour.
+
+    A deskewed ID print holds one large frontal face on a plain background (J-LIS), so the
+    general search of :mod:`photocheck.face` (quarter turns, small-face fall-backs, a second
+    FaceMesh pass to level the crop) has nothing to add: front-128 finds the face, one
+    FaceMesh pass on the crop the second pass would take (``LEAN_ROI_SCALE``,
+    ``LEAN_ROI_SHIFT_UP``) gives the chin (point 152), the forehead (10) and the face-oval
+    sides (234, 454; their middle is the nose line, as ``person.head_frame`` defines it), and
+    :func:`plain_background_crown` the crown. Same definitions as :func:`pipeline_geometry`.
+
+    Returns
+    -------
+    FaceGeometry or None
+        None when any step is unsure (no face, a weak mesh, no plain background above the head):
+        the caller then runs the full pipeline.
+    """
+    from photocheck.inference import blazeface as bf
+    from photocheck.inference import facemesh as fm
+    from photocheck.person import CHIN_IDX, FACE_LEFT_IDX, FACE_RIGHT_IDX, FOREHEAD_IDX
+
+    # the detector's 128-px input, made by one area reduction instead of its letterbox's
+    h, w = bgr.shape[:2]
+    k = max(1.0, max(h, w) / 128.0)
+    small = cv2.resize(bgr, (max(1, round(w / k)), max(1, round(h / k))),
+                       interpolation=cv2.INTER_AREA) if k > 1.0 else bgr
+    sx, sy = w / small.shape[1], h / small.shape[0]
+    faces = bf.detect(models.session(bf.FRONT), small, min_score)
+    if not faces:
+        return None
+    face = max(faces, key=lambda fb: float(np.prod(fb.box[2:] - fb.box[:2])) * fb.score)
+    box = face.box * np.array([sx, sy, sx, sy])
+    eyes = face.keypoints[:2] * np.array([sx, sy])
+    centre, side, angle = fm.roi_for_face(box, eyes[0], eyes[1])
+    # the crop a second, landmark-based pass would take (see LEAN_ROI_*), in the face's frame
+    box_px = float(max(box[2] - box[0], box[3] - box[1]))
+    up = np.array([np.sin(angle), -np.cos(angle)])
+    mesh = fm.run(models.session(fm.NAME), bgr,
+                  fm.crop_affine(centre + LEAN_ROI_SHIFT_UP * box_px * up,
+                                 side * LEAN_ROI_SCALE, angle, fm.INPUT_PX))
+    if mesh.presence < min_presence:
+        return None
+    pts = mesh.points[:, :2]
+    left, right = pts[FACE_LEFT_IDX], pts[FACE_RIGHT_IDX]
+    centre = (left + right) / 2.0
+    found = plain_background_crown(bgr, pts[FOREHEAD_IDX], float(centre[0]),
+                                   float(np.hypot(*(right - left))))
+    if found is None:
+        return None
+    return FaceGeometry(crown=found[0], chin=pts[CHIN_IDX].copy(), nose=centre,
+                        crown_at_edge=found[1])
+
+
+def _face_params(ctx: PhotoContext) -> tuple[float, float]:
+    from photocheck.face import DEFAULTS
+
+    try:
+        section = dict(ctx.params("face"))
+    except (KeyError, AttributeError):
+        section = {}
+    return (float(section.get("min_score", DEFAULTS["min_score"])),
+            float(section.get("min_mesh_presence", DEFAULTS["min_mesh_presence"])))
 
 
 def _apply(m: np.ndarray, p: np.ndarray) -> np.ndarray:
@@ -940,6 +1103,7 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
     options: Mapping[str, Any] = ctx.peek(_OPTIONS_KEY) or {}
     params = ctx.params("trim")
     geometry_fn: GeometryFn | None = ctx.peek(_GEOMETRY_KEY)
+    lean = geometry_fn is None and bool(params["fast_crown"])
     if geometry_fn is None:
         fast = bool(params["fast_crown"])
 
@@ -954,24 +1118,56 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
         return out
 
     try:
-        analysis = decode.analysis_image(ctx)
+        decode.header(ctx)
     except NotAssessable as exc:
         return missing(exc.cause, f"{exc.cause}: {exc.detail}" if exc.detail else exc.cause)
-    small, f_small = _small_for_detection(analysis)
-    rect_small = find_print(small, min_area_ratio=float(params["min_print_area_ratio"]))
+    scan = decode_once(ctx)
+    if scan is None:
+        try:
+            decode.full_image(ctx)
+        except NotAssessable as exc:
+            return missing(exc.cause, f"{exc.cause}: {exc.detail}" if exc.detail else exc.cause)
+        return missing("file.corrupt", "file.corrupt")
+    full = scan.full.bgr
+    small, f_small = scan.small.bgr, scan.small.scale
+    min_area = float(params["min_print_area_ratio"])
+    # the blob's sides first; each measured on the full-resolution scan, in strips along it
+    # (small px → full px: a small pixel's centre is its block's centre). When a side shows no
+    # clear step there, the print is found again with the edge tests and the side rebuilding
+    # of find_print on the small copy.
+    rect_small = find_print(small, min_area_ratio=min_area, refine=False)
+    measured = np.zeros(4, bool)
+    quad = None
+    if rect_small is not None and not rect_small.whole_scan:
+        quad, measured = refine_sides_full(full, (rect_small.quad + 0.5) / f_small - 0.5,
+                                           reach_px=max(6.0, 3.0 / f_small))
+    if rect_small is not None and not rect_small.whole_scan and not measured.all():
+        # on a copy twice as fine as the first (a side closed from the corners where its
+        # neighbours end is only as exact as the copy it is found on)
+        factor = detection_factor(max(full.shape[:2]), FALLBACK_LONG_SIDE_PX)
+        finer, f_finer = small, f_small
+        if factor < scan.factor:
+            h, w = full.shape[:2]
+            finer = cv2.resize(full, (max(1, w // factor), max(1, h // factor)),
+                               interpolation=cv2.INTER_LINEAR)
+            f_finer = finer.shape[1] / w
+        rect_small = find_print(finer, min_area_ratio=min_area)
+        if rect_small is not None and not rect_small.whole_scan:
+            quad, measured = refine_sides_full(full, (rect_small.quad + 0.5) / f_finer - 0.5,
+                                               reach_px=max(6.0, 1.5 / f_finer))
     if rect_small is None:
         return missing("trim.photo_not_found", "no print found on the scan")
-    rect = PrintRect(rect_small.quad / f_small, rect_small.rotation_deg,
-                     rect_small.width_px / f_small, rect_small.height_px / f_small,
-                     rect_small.whole_scan)
-    if rect.whole_scan:
-        h, w = (n / analysis.scale for n in analysis.bgr.shape[:2])
+    if rect_small.whole_scan or quad is None:
+        h, w = full.shape[:2]
         rect = PrintRect(np.array([[0, 0], [w, 0], [w, h], [0, h]], float), 0.0, float(w),
                          float(h), True)
-    # the mask's edge is blurred by ~1 detection px (and a shadow may add to it): keep the crop
-    # that far inside so it never takes in the bed
+    else:
+        rect = _rect_from_sides(quad, measured)
+    # keep the crop ~0.25 mm inside the print's edge (as 1.5 px of the quarter-size copy the
+    # print used to be found on), so it never takes in the bed or the edge's shadow
     measured_rect = rect
-    rect = inset(rect, 1.5 / f_small)
+    rect = inset(rect, 1.5 * decode.reduction_for(max(full.shape[:2]), int(
+        ctx.params("decode")["analysis_long_side_px"])))
     out.rect = rect
     out.findings.append(finding("trim.photo_not_found", Status.PASS,
                                 "whole_scan" if rect.whole_scan else "found"))
@@ -991,49 +1187,64 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
             "trim.print_size", Status.PASS if ok else Status(params["print_size_status"]),
             {"width": round(w_mm, 2), "height": round(h_mm, 2)},
             {"width": PRINT_WIDTH_MM, "height": PRINT_HEIGHT_MM, "tolerance": tol}, "mm"))
-    # face geometry on the upright print (try quarter turns when the print lies sideways)
+    # face geometry on the upright print (try quarter turns when the print lies sideways):
+    # the short path first (lean_geometry on a small upright print), the full face pipeline
+    # on a larger one when it is unsure
     turns = (0, 1, 3, 2) if rect.width_px > rect.height_px else (0, 2)
     geom: FaceGeometry | None = None
     cause = "face.not_found"
-    # the face pipeline sees the print from the smallest level of the decode that holds enough
-    # detail (the print's long side at least 0.8 × the face image's: a mild enlargement adds
-    # nothing but costs nothing either); a minifying warp of a larger level needs a low-pass
-    levels = ctx.peek(_PYRAMID_KEY) or [analysis]
-    long_side = max(rect.width_px, rect.height_px)
-    src, src_scale = _full(ctx), 1.0
-    for level in reversed(levels):
-        if long_side * level.scale >= 0.8 * FACE_LONG_SIDE_PX:
-            src, src_scale = level.bgr, level.scale
+    min_score, min_presence = _face_params(ctx)
+    models = ctx.models
+    if lean and models is None:
+        from photocheck.inference import Models
+
+        models = ctx.models = Models.load()
+    # the short path only as the print was found (upright for nearly every portrait print);
+    # anything it is unsure of (a turned print, a head cut off at the top edge) goes to the full
+    # pipeline, which searches the quarter turns
+    passes = ((True, LEAN_LONG_SIDE_PX, (0,)), (False, FACE_LONG_SIDE_PX, turns)) if lean else (
+        (False, FACE_LONG_SIDE_PX, turns),)
+    for short_path, long_side_px, pass_turns in passes:
+        for turn in pass_turns:
+            candidate = _turn_rect(rect, turn)
+            img = upright_print(full, candidate, long_side_px)
+            if short_path:
+                start = time.perf_counter()
+                g = lean_geometry(img, models, min_score=min_score, min_presence=min_presence)
+                ctx.timings_ms["trim.lean_geometry"] = ctx.timings_ms.get(
+                    "trim.lean_geometry", 0.0) + (time.perf_counter() - start) * 1000.0
+                if g is None:
+                    continue
+            else:
+                pctx = context_from_pixels(img, ctx, f"{ctx.source}#print")
+                try:
+                    g = geometry_fn(pctx)
+                except NotAssessable as exc:
+                    cause = exc.cause
+                    continue
+                finally:
+                    for key, value in pctx.timings_ms.items():
+                        ctx.timings_ms[f"print.{key}"] = (ctx.timings_ms.get(f"print.{key}", 0)
+                                                          + value)
+            down = np.asarray(g.chin, float) - np.asarray(g.crown, float)
+            if down[1] <= 0 or abs(down[0]) > 0.5 * down[1]:
+                # a face found lying on its side (the detector searches quarter turns): the
+                # print itself is turned; try the next quarter turn
+                cause = "face.not_found"
+                continue
+            rect = out.rect = candidate
+            sx, sy = rect.width_px / img.shape[1], rect.height_px / img.shape[0]
+            scale = np.array([sx, sy])
+            crown = np.asarray(g.crown, float) * scale
+            chin = np.asarray(g.chin, float) * scale
+            # hair within 0.5 mm (at the standard's scale) of the print's top edge runs into
+            # it: the true crown is not on the print
+            at_edge = g.crown_at_edge or crown[1] < 0.5 * (chin[1] - crown[1]) / CROWN_TO_CHIN_MM
+            geom = FaceGeometry(crown=crown, chin=chin, nose=np.asarray(g.nose, float) * scale,
+                                crown_at_edge=bool(at_edge))
             break
-    for turn in turns:
-        candidate = _turn_rect(rect, turn)
-        img = _upright_print(src, src_scale, candidate)
-        pctx = context_from_pixels(img, ctx, f"{ctx.source}#print")
-        try:
-            g = geometry_fn(pctx)
-        except NotAssessable as exc:
-            cause = exc.cause
-            continue
-        finally:
-            for key, value in pctx.timings_ms.items():
-                ctx.timings_ms[f"print.{key}"] = ctx.timings_ms.get(f"print.{key}", 0) + value
-        down = np.asarray(g.chin, float) - np.asarray(g.crown, float)
-        if down[1] <= 0 or abs(down[0]) > 0.5 * down[1]:
-            # a face found lying on its side (the detector searches quarter turns): the print
-            # itself is turned; try the next quarter turn
-            cause = "face.not_found"
-            continue
-        rect = out.rect = candidate
-        sx, sy = rect.width_px / img.shape[1], rect.height_px / img.shape[0]
-        scale = np.array([sx, sy])
-        crown = np.asarray(g.crown, float) * scale
-        chin = np.asarray(g.chin, float) * scale
-        # hair within 0.5 mm (at the standard's scale) of the print's top edge runs into it:
-        # the true crown is not on the print
-        at_edge = g.crown_at_edge or crown[1] < 0.5 * (chin[1] - crown[1]) / CROWN_TO_CHIN_MM
-        geom = FaceGeometry(crown=crown, chin=chin, nose=np.asarray(g.nose, float) * scale,
-                            crown_at_edge=bool(at_edge))
-        break
+        if geom is not None:
+            break
     if geom is None:
         out.reason = "face_not_found"
         out.findings.append(not_assessed("trim.not_trimmable", cause))

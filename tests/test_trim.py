@@ -143,21 +143,122 @@ def test_a_blob_without_straight_sides_is_not_a_print() -> None:
     assert find_print(noisy) is None
 
 
-def test_decoding_once_derives_the_analysis_image(validator) -> None:
+def test_decoding_once_derives_the_small_copy(validator) -> None:
     from photocheck.trimming import decode_once
 
     scan = render_scan(drawn_portrait(), PrintSpec(dpi=600, bed_mm=(105, 148), seed=2))
     ctx = validator.context(scan.data)
-    levels = decode_once(ctx)
-    full = levels[0].bgr
+    images = decode_once(ctx)
+    assert images is not None and images.factor == 8
+    full = images.full.bgr
     assert full.shape[:2] == (3496, 2480)
-    # two 2×2 halvings down to the analysis size (long side ≥ 640)
-    assert [lv.bgr.shape[0] for lv in levels] == [3496, 1748, 874]
-    analysis = decode.analysis_image(ctx)
-    assert analysis is levels[-1] and analysis.scale == pytest.approx(0.25)
-    block = full[:4, :4].astype(float).mean(axis=(0, 1))
-    assert np.abs(analysis.bgr[0, 0] - block).max() <= 1.0
-    assert not ctx.has("decode_1_2")  # no second, DCT-reduced decode
+    assert images.small.bgr.shape[:2] == (437, 310) and images.small.scale == 310 / 2480
+    # each small pixel is the mean of the central 2×2 of its 8×8 block (bilinear at 1/8)
+    for y, x in ((0, 0), (200, 150), (436, 309)):
+        block = full[8 * y + 3: 8 * y + 5, 8 * x + 3: 8 * x + 5].astype(float).mean(axis=(0, 1))
+        assert np.abs(images.small.bgr[y, x] - block).max() <= 1.0
+    # it is the scan's analysis image (the file check reads it): no second decode
+    assert decode.analysis_image(ctx) is images.small
+    assert not ctx.has("decode_1_2") and not ctx.has("decode_1_8")
+
+
+@pytest.mark.parametrize("long_side, factor", [(3496, 8), (1748, 4), (7000, 16), (800, 2),
+                                               (799, 1), (300, 1)])
+def test_detection_factor_keeps_the_long_side_at_400_px(long_side: int, factor: int) -> None:
+    from photocheck.trimming import detection_factor
+
+    assert detection_factor(long_side) == factor
+
+
+def _scan_with_known_print(rotation_deg: float, shadow: float = 0.25):
+    spec = PrintSpec(rotation_deg=rotation_deg, dpi=600, margin_mm=8.0, shadow=shadow,
+                     noise_sigma=1.5, seed=4)
+    scan = render_scan(drawn_portrait(), spec)
+    return scan, cv2.imdecode(np.frombuffer(scan.data, np.uint8), cv2.IMREAD_COLOR)
+
+
+@pytest.mark.parametrize("rotation_deg, shadow", [(3.1, 0.25), (-4.2, 0.0)])
+def test_refine_sides_full_puts_a_coarse_quad_on_the_edges(rotation_deg, shadow) -> None:
+    from photocheck.trimming import _rect_from_quad, refine_sides_full
+
+    scan, full = _scan_with_known_print(rotation_deg, shadow)
+    truth = np.asarray(scan.quad_px, float)
+    # a coarse quad as the small copy gives it: ~1 px of an 1/8 copy off, outward, a bit turned
+    centre = truth.mean(axis=0)
+    coarse = centre + (truth - centre) * 1.012 + np.array([[5, -3], [-2, 4], [6, 2], [-4, -5]])
+    quad, measured = refine_sides_full(full, coarse, reach_px=24.0)
+    assert measured.all()
+    # every corner within 1 px (0.04 mm at 600 dpi) of the truth (the sides come out ~0.5 px
+    # outside the rendered quad: the anti-aliased polygon fill covers that much more); rotation
+    # within 0.02°
+    assert np.abs(quad - truth).max() < 1.0
+    assert abs(_rect_from_quad(quad).rotation_deg - rotation_deg) < 0.02
+
+
+def test_refine_sides_full_keeps_sides_without_an_edge() -> None:
+    from photocheck.trimming import refine_sides_full
+
+    flat = np.full((600, 500, 3), 200, np.uint8)
+    coarse = np.array([[100.0, 100.0], [400.0, 110.0], [390.0, 500.0], [95.0, 490.0]])
+    quad, measured = refine_sides_full(flat, coarse, reach_px=12.0)
+    assert not measured.any()
+    assert np.allclose(quad, coarse)
+
+
+def test_warp_region_gives_the_plain_bilinear_warp() -> None:
+    from photocheck.trimming import warp_region
+
+    rng = np.random.default_rng(1)
+    src = rng.integers(0, 256, (300, 260, 3), np.uint8)
+    m = np.array([[0.93, 0.05, 20.3], [-0.05, 0.93, 30.7]])
+    out = warp_region(src, m, (200, 240), interpolation=cv2.INTER_LINEAR)
+    plain = cv2.warpAffine(src, m, (200, 240), flags=cv2.INTER_LINEAR | cv2.WARP_INVERSE_MAP,
+                           borderMode=cv2.BORDER_REPLICATE)
+    # the same values (4-channel warp inside), only read from the region the output needs:
+    # moving the origin to that region changes the fixed-point rounding of a few positions
+    diff = np.abs(out.astype(int) - plain)
+    assert out.shape == (240, 200, 3)
+    assert diff.max() <= 1 and np.mean(diff > 0) < 0.001
+
+
+def test_upright_print_undoes_the_rotation() -> None:
+    from photocheck.trimming import _rect_from_quad, upright_print
+
+    scan, full = _scan_with_known_print(3.1)
+    rect = _rect_from_quad(np.asarray(scan.quad_px, float))
+    img = upright_print(full, rect, 512)
+    assert max(img.shape[:2]) == 512
+    # the drawing's geometry, measured on the upright print, lands where the truth maps it
+    crown, chin, _ = drawn_geometry(img)
+    px_per_mm = img.shape[0] / scan.spec.height_mm
+    assert abs(crown[1] / px_per_mm - scan.crown_mm[1]) < 0.15
+    assert abs(chin[1] / px_per_mm - scan.chin_mm[1]) < 0.15
+
+
+def test_lean_geometry_is_none_without_a_face(models) -> None:
+    from photocheck.trimming import lean_geometry
+
+    flat = np.full((512, 400, 3), (224, 214, 213), np.uint8)
+    assert lean_geometry(flat, models) is None
+
+
+def test_lean_geometry_agrees_with_the_full_face_pipeline(validator) -> None:
+    from photocheck.trimming import context_from_pixels, lean_geometry, pipeline_geometry
+
+    path = shared_photos() / "a_compliant_plain_bg" / "london_036_03.jpg"
+    data = path.read_bytes()
+    ctx = validator.context(data)
+    bgr = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_COLOR)
+    f = 512 / max(bgr.shape[:2])
+    img = cv2.resize(bgr, None, fx=f, fy=f, interpolation=cv2.INTER_AREA)
+    lean = lean_geometry(img, validator.models)
+    assert lean is not None
+    full = pipeline_geometry(context_from_pixels(img, ctx, "upright"))
+    face_px = float(full.chin[1] - full.crown[1])
+    # same definitions, one FaceMesh pass instead of two: within 1 % of the head height
+    # (0.34 mm of a 34 mm head) for crown, chin and nose line
+    for a, b in ((lean.crown, full.crown), (lean.chin, full.chin), (lean.nose, full.nose)):
+        assert np.abs(np.asarray(a) - np.asarray(b)).max() < 0.01 * face_px
 
 
 def test_a_sideways_print_is_turned_upright(portrait, validator) -> None:
