@@ -126,15 +126,16 @@ def plain_background_crown(
 
 def hair_into_top_edge(bgr: np.ndarray, head_x0: float, head_x1: float, face_x0: float,
                        face_x1: float, *, max_noise: float = 6.0, max_difference: float = 8.0,
-                       min_contrast: float = 8.0) -> bool:
+                       min_contrast: float = 20.0, min_fraction: float = 0.1) -> bool:
     """Whether the head runs into the top edge of an image with a plain background.
 
     The case :func:`plain_background_crown` cannot answer: hair cut by the top edge (a tight
     crop) on a plain background (J-LIS 無背景). The top rows (3 % of the height, at least 3)
     left of ``head_x0`` and right of ``head_x1`` (at most an eighth of the width each) must
     each be uniform (median Lab distance from their median at most ``max_noise``) and of the
-    same colour (medians at most ``max_difference`` apart), and the same rows over the face
-    column ``[face_x0, face_x1)`` must differ from that colour by at least ``min_contrast``.
+    same colour (medians at most ``max_difference`` apart), and at least ``min_fraction`` of the
+    same rows over the face column ``[face_x0, face_x1)`` must differ from that colour by
+    ``min_contrast`` or more (a bun or a parting may cover only part of the column).
 
     Parameters
     ----------
@@ -146,6 +147,8 @@ def hair_into_top_edge(bgr: np.ndarray, head_x0: float, head_x1: float, face_x0:
         The face column (px), where the hair is expected at the top edge.
     max_noise, max_difference, min_contrast : float
         Lab (8-bit) limits.
+    min_fraction : float
+        Least share of the face column's top pixels that must be hair (or a covering).
     """
     h, w = bgr.shape[:2]
     rows = max(3, int(0.03 * h))
@@ -171,5 +174,6 @@ def hair_into_top_edge(bgr: np.ndarray, head_x0: float, head_x1: float, face_x0:
     if float(np.linalg.norm(medians[0] - medians[1])) > max_difference:
         return False
     background = (medians[0] + medians[1]) / 2.0
-    column = np.median(lab_of(bgr[:rows, c0:c1]), axis=0)
-    return float(np.linalg.norm(column - background)) >= min_contrast
+    column = lab_of(bgr[:rows, c0:c1])
+    hair = np.linalg.norm(column - background, axis=1) >= min_contrast
+    return float(hair.mean()) >= min_fraction
