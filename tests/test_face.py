@@ -226,3 +226,31 @@ def test_turned_is_rot90(k: int) -> None:
     img = np.random.default_rng(k + 7).integers(0, 256, (5, 8, 3), dtype=np.uint8)
     turned = face._turned(img, k)
     assert np.array_equal(turned, np.rot90(img, k)) and turned.flags.c_contiguous
+
+
+def test_confirming_mesh_is_the_first_pass(validator: Validator,
+                                           monkeypatch: pytest.MonkeyPatch) -> None:
+    # a compliant portrait found at front-128 score 0.85 (< 0.9): the search confirms it with
+    # FaceMesh on the detector crop, and _mesh starts from that very pass instead of rerunning it
+    ctx = validator.context(shared_photos() / "a_compliant_plain_bg/london_037_03.jpg")
+    found = face._search(ctx)
+    assert found.applicant is not None and found.applicant.score < face._CONFIRM_BELOW
+    assert found.applicant_mesh is not None
+    runs: list[int] = []
+    run = face.fm.run
+
+    def counting(session, bgr, affine):  # noqa: ANN001, ANN202 - a pass-through spy
+        runs.append(1)
+        return run(session, bgr, affine)
+
+    monkeypatch.setattr(face.fm, "run", counting)
+    points = face.landmarks(ctx)
+    assert len(runs) == 1  # only the second, tighter pass
+    # the same landmarks as both passes run from scratch
+    det, scale, bgr = face.applicant(ctx), found.scale, found.image_bgr
+    session = validator.models.session(face.fm.NAME)
+    first = run(session, bgr, face.fm.affine_for_face(det.box * scale, det.keypoints[0] * scale,
+                                                      det.keypoints[1] * scale))
+    second = run(session, bgr, face._mesh_roi_affine(first.points))
+    best = second if second.presence >= first.presence * 0.9 else first
+    assert np.allclose(points, best.points / scale, atol=1e-6)
