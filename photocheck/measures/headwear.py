@@ -363,7 +363,7 @@ def top_edge_softness(alpha: np.ndarray, head: np.ndarray, points: np.ndarray,
 def top_region(alpha: np.ndarray, crown_y: float, points: np.ndarray) -> np.ndarray:
     """Mask of the top of the head: between the crown and the forehead top, central columns."""
     h, w = alpha.shape
-    yy, xx = np.mgrid[0:h, 0:w]
+    yy, xx = np.arange(h)[:, None], np.arange(w)[None, :]  # broadcast, no full index grids
     x0, x1 = points[OVAL_LEFT, 0], points[OVAL_RIGHT, 0]
     cx, fw = (x0 + x1) / 2.0, abs(x1 - x0)
     p10 = float(points[FOREHEAD_TOP, 1])
@@ -481,22 +481,24 @@ def face_like(bgr: np.ndarray, points: np.ndarray, z: float = 3.0,
     if cheek_full.sum() < 8:
         out[:] = True
         return out
-    rgb = full[y0:y1, x0:x1, ::-1].astype(np.float32)
+    win = full[y0:y1, x0:x1]
+    # per channel (integer-valued float32 sums are exact, so the order does not matter)
+    b, g, r = (win[..., i].astype(np.float32) for i in range(3))
     cheek_rgb = full[cheek_full][:, ::-1].astype(np.float32)
     cheek_chroma = cheek_rgb[:, :2] / (cheek_rgb.sum(axis=-1, keepdims=True) + 1.0)
-    total = rgb.sum(axis=-1) + 1.0
-    chroma = np.stack([rgb[..., 0] / total, rgb[..., 1] / total], axis=-1)
-    value = rgb.max(axis=-1)
-    spread = value - rgb.min(axis=-1)
+    total = r + g + b + np.float32(1.0)
+    chroma_r, chroma_g = r / total, g / total
+    value = np.maximum(np.maximum(r, g), b)
+    spread = value - np.minimum(np.minimum(r, g), b)
     mu = np.median(cheek_chroma, axis=0)
     # shaded skin drifts warmer: never tighter than ±0.035 in chromaticity
     tol = np.maximum(z * cheek_chroma.std(axis=0), 0.035)
     skin_value = float(np.median(cheek_rgb.max(axis=-1)))
     # ... and redder the deeper the shade (warm inter-reflection): allow up to +0.12 in r
     shade = np.clip(1.0 - value / max(skin_value, 1.0), 0.0, 1.0)
-    dr = chroma[..., 0] - mu[0]
+    dr = chroma_r - mu[0]
     skin = ((dr > -tol[0]) & (dr < tol[0] + 0.2 * shade)
-            & (np.abs(chroma[..., 1] - mu[1]) < tol[1]) & (value >= min_value))
+            & (np.abs(chroma_g - mu[1]) < tol[1]) & (value >= min_value))
     beard = (value >= min_value) & (value < skin_value) & (spread < 0.35 * value + 8.0)
     out[y0:y1, x0:x1] = skin | beard
     return out
