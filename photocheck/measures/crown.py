@@ -126,7 +126,7 @@ def plain_background_crown(
 
 def hair_into_top_edge(bgr: np.ndarray, head_x0: float, head_x1: float, face_x0: float,
                        face_x1: float, *, max_noise: float = 6.0, max_difference: float = 8.0,
-                       min_contrast: float = 20.0, min_fraction: float = 0.1) -> bool:
+                       min_contrast: float = 20.0, min_fraction: float = 0.05) -> bool:
     """Whether the head runs into the top edge of an image with a plain background.
 
     The case :func:`plain_background_crown` cannot answer: hair cut by the top edge (a tight
@@ -134,8 +134,9 @@ def hair_into_top_edge(bgr: np.ndarray, head_x0: float, head_x1: float, face_x0:
     left of ``head_x0`` and right of ``head_x1`` (at most an eighth of the width each) must
     each be uniform (median Lab distance from their median at most ``max_noise``) and of the
     same colour (medians at most ``max_difference`` apart), and at least ``min_fraction`` of the
-    same rows over the face column ``[face_x0, face_x1)`` must differ from that colour by
-    ``min_contrast`` or more (a bun or a parting may cover only part of the column).
+    first 3 rows over the face column ``[face_x0, face_x1)`` must differ from that colour by
+    ``min_contrast`` or more (a bun or a parting may cover only part of the column; a crown a
+    few rows lower is not cut by the edge).
 
     Parameters
     ----------
@@ -174,6 +175,6 @@ def hair_into_top_edge(bgr: np.ndarray, head_x0: float, head_x1: float, face_x0:
     if float(np.linalg.norm(medians[0] - medians[1])) > max_difference:
         return False
     background = (medians[0] + medians[1]) / 2.0
-    column = lab_of(bgr[:rows, c0:c1])
-    hair = np.linalg.norm(column - background, axis=1) >= min_contrast
+    column = lab_of(bgr[:rows, c0:c1]).reshape(rows, c1 - c0, 3)[:3]  # blurred as the sides
+    hair = np.linalg.norm(column - background, axis=2) >= min_contrast
     return float(hair.mean()) >= min_fraction

@@ -76,8 +76,14 @@ def test_no_answer_when_the_hair_fills_the_top_edge() -> None:
 def test_hair_into_the_top_edge_on_a_plain_background() -> None:
     img = _head(crown_y=-40)  # hair runs out of the top; background plain beside it
     assert hair_into_top_edge(img, 240.0 - 130, 240.0 + 130, 240.0 - 48, 240.0 + 48)
-    # the head fully inside the image: background in the face column too
+    # the head fully inside the image: background in the face column too, even when the
+    # crown is only 5 rows below the top edge
     assert not hair_into_top_edge(_head(crown_y=60), 110.0, 370.0, 192.0, 288.0)
+    assert not hair_into_top_edge(_head(crown_y=5), 110.0, 370.0, 192.0, 288.0)
+    # a bun cut by the edge over a fifth of the face column is enough
+    bun = _head(crown_y=60)
+    cv2.rectangle(bun, (250, 0), (268, 60), HAIR, -1)
+    assert hair_into_top_edge(bun, 110.0, 370.0, 192.0, 288.0)
     # a different colour on each side (a door frame, a second wall): not one plain background
     two = img.copy()
     two[:, 400:] = (90, 120, 160)
