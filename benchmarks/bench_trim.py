@@ -15,18 +15,20 @@ What is timed: ``test_trim`` is ``trim(scan, check_output=False)`` — the trim 
 issue defines it (decode, find, deskew, face geometry, crop, one resample, encode); the content
 checks of the output are the separate ``test_trim_and_check`` (``check_output=True``, default).
 
-Measured (commit 3c8bde2, 2 cores shared by ~8 engineers, load average 9–12, so every figure is
-a ratio taken in the same run): this benchmark gave trim / decode = 2.14× (was 2.7×); an
-interleaved CPU-time comparison of the previous and the new trim on this scan (21 rounds) gave
-2.49× → 2.12× median. Where the time goes (× one full decode): the one full decode 1.0 (the
-second, DCT-reduced decode of 0.4 is gone: the analysis image is two 2×2 halvings of the full
-decode, ~0.1–0.2), print detection + upright warp + crown ~0.3–0.45, BlazeFace + two FaceMesh
-passes ~0.4, output warp (bilinear near 1:1, was bicubic) + JPEG encode ~0.25. With the MODNet
-crown 4.2×; with the content checks of the output ~11× (at that load). The 1.5× target is NOT
-met: one full decode (1.0) + the face landmarks (~0.4) + the output warp and encode (~0.25)
-already exceed it single-threaded. Reaching it needs either the full decode overlapped with
-the analysis on a second core (wall time only; the CPU cost stays ~2×), or a lighter face path
-(one FaceMesh pass on the deskewed print).
+Measured (CPU time, ``--benchmark-timer time.process_time``; 2 cores shared by ~8 engineers,
+load average 3–8, so every figure is a ratio taken in the same run, old and new alternated):
+HEAD 7df8b96 before this work 2.64× and 2.65× (decode 40 and 47 ms; 4.1× in a run where the
+decode cost 27 ms); now 1.71×, 1.80× and 1.90× (decode 41, 41 and 47 ms; 2.3× in a run where it
+cost 30 ms). The decode's own cost swings that much because up to ~40 % of it is the kernel's
+page faults on the freshly allocated 26 MB image (``getrusage``: ~24 ms user + 16–22 ms sys
+under load), paid once by the trim too. The trim's work beyond the decode is now ~28–30 ms of
+user CPU (was ~45–57): BlazeFace + one FaceMesh pass + the colour crown ~10, output warp
+(bilinear near 1:1, as BGRA) ~3.5 + JPEG encode (q95 4:4:4) ~5, the print found on the ⅛ copy
+~4 and its sides measured on the full scan ~2.7, the upright print for the face ~1.8, the ⅛ copy
+~1.5, header and report ~1. The 1.5× target is NOT met: the face models (~6.5 ms of ONNX
+inference once the decode has flushed the caches), the output warp and the encode alone are
+~15 ms, half a quiet decode. Options left: 4:2:0 output (about −1.5 ms), or overlapping the
+full decode with the analysis of a DCT-reduced decode on a second core (wall time only).
 """
 
 from __future__ import annotations
