@@ -125,7 +125,9 @@ def noise_sigma(gray: np.ndarray, tile_px: int = 8, flat_fraction: float = 0.25,
     if th * tw == 0:
         return float("nan")
     kernel = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float32)
-    resp = np.abs(cv2.filter2D(src, cv2.CV_32F, kernel, borderType=cv2.BORDER_REFLECT))
+    # in place where possible: fresh megapixel arrays cost page faults as much as arithmetic
+    resp = cv2.filter2D(src, cv2.CV_32F, kernel, borderType=cv2.BORDER_REFLECT)
+    np.abs(resp, out=resp)
     # the tiles (from pixel 1: the kernel needs a neighbour on each side)
     tiles = (slice(1, 1 + th * tile_px), slice(1, 1 + tw * tile_px))
     inner = src[tiles]
@@ -138,11 +140,15 @@ def noise_sigma(gray: np.ndarray, tile_px: int = 8, flat_fraction: float = 0.25,
     smooth = cv2.GaussianBlur(src.astype(np.float32, copy=False), (0, 0), 1.5)
     gx = cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3)
     gy = cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3)
-    struct = cv2.magnitude(gx, gy)[tiles]
-    # no noise survives clipping: a tile is usable when all its levels are inside the clip range
-    # (255 where inside; a tile's area mean stays 255 only when all its pixels are)
-    inside = (((inner > clip_levels[0]) & (inner < clip_levels[1])).view(np.uint8) * 255)
-    usable = tile_means(inside.astype(np.uint8, copy=False)) == 255
+    struct = cv2.magnitude(gx, gy, gx)[tiles]
+    # no noise survives clipping: a tile is usable when all its levels are strictly inside the
+    # clip range (255 where inside; a tile's area mean stays 255 only when all its pixels are)
+    if inner.dtype == np.uint8:
+        lo, hi = np.floor(clip_levels[0]) + 1, np.ceil(clip_levels[1]) - 1
+    else:  # the float32 neighbours of the limits make the inclusive test strict
+        lo = float(np.nextafter(np.float32(clip_levels[0]), np.float32(np.inf)))
+        hi = float(np.nextafter(np.float32(clip_levels[1]), np.float32(-np.inf)))
+    usable = tile_means(cv2.inRange(inner, lo, hi)) == 255
     if not usable.any():
         return float("nan")
     score = tile_means(struct)[usable]
