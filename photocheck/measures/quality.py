@@ -136,9 +136,11 @@ def noise_sigma(gray: np.ndarray, tile_px: int = 8, flat_fraction: float = 0.25,
         # area resampling by an integer factor is the per-tile mean, without reshaping copies
         return cv2.resize(a, (tw, th), interpolation=cv2.INTER_AREA).reshape(-1)
 
+    all_resp = tile_means(resp[tiles])
     # structure = gradient energy of a smoothed copy: high on edges, low on flat skin/background
+    # (the x gradient reuses the response's buffer, no longer needed)
     smooth = cv2.GaussianBlur(src.astype(np.float32, copy=False), (0, 0), 1.5)
-    gx = cv2.Sobel(smooth, cv2.CV_32F, 1, 0, ksize=3)
+    gx = cv2.Sobel(smooth, cv2.CV_32F, 1, 0, dst=resp, ksize=3)
     gy = cv2.Sobel(smooth, cv2.CV_32F, 0, 1, ksize=3)
     struct = cv2.magnitude(gx, gy, gx)[tiles]
     # no noise survives clipping: a tile is usable when all its levels are strictly inside the
@@ -152,7 +154,7 @@ def noise_sigma(gray: np.ndarray, tile_px: int = 8, flat_fraction: float = 0.25,
     if not usable.any():
         return float("nan")
     score = tile_means(struct)[usable]
-    mean_resp = tile_means(resp[tiles])[usable]
+    mean_resp = all_resp[usable]
     keep = max(1, int(round(flat_fraction * score.size)))
     flat = np.argpartition(score, keep - 1)[:keep] if keep < score.size else slice(None)
     return float(np.sqrt(np.pi / 2.0) / 6.0 * np.median(mean_resp[flat]))
