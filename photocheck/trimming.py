@@ -131,13 +131,12 @@ def pipeline_geometry(ctx: PhotoContext, *, fast_crown: bool = True) -> FaceGeom
     frame = person.head_frame(ctx)
     chin = np.asarray(person.chin(ctx), float)
     if fast_crown:
-        image = decode.analysis_image(ctx)
-        sc = image.scale
-        found = plain_background_crown(image.bgr, np.asarray(frame.forehead_xy) * sc,
-                                       float(frame.centre_xy[0]) * sc, frame.face_width_px * sc)
-        if found is not None:
-            return FaceGeometry(crown=found[0] / sc, chin=chin,
-                                nose=np.asarray(frame.centre_xy, float), crown_at_edge=found[1])
+        # memoised: the head matte's crop choice reads the same colour crown
+        coloured = person.colour_crown(ctx)
+        if coloured is not None:
+            return FaceGeometry(crown=np.asarray(coloured.point, float), chin=chin,
+                                nose=np.asarray(frame.centre_xy, float),
+                                crown_at_edge=coloured.at_edge)
     info = person.crown_info(ctx)
     return FaceGeometry(crown=np.asarray(info.point, float), chin=chin,
                         nose=np.asarray(frame.centre_xy, float),
