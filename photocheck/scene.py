@@ -93,7 +93,7 @@ class FaceCrop:
     Attributes
     ----------
     gray : numpy.ndarray
-        float32 ``(h, w)`` grey levels 0–255.
+        uint8 ``(h, w)`` grey levels, as decoded (no resampling).
     iod_px : float
         Inter-ocular distance in crop pixels.
     reduction : int
@@ -149,6 +149,6 @@ def face_crop(ctx: PhotoContext) -> FaceCrop:
     if min(x1 - x0, y1 - y0) < 16 or frame.iod_px < 4:
         raise NotAssessable("face.too_small", "the face crop is too small to judge quality")
     bgr = image.bgr[y0:y1, x0:x1]
-    gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY).astype(np.float32)
+    gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
     return FaceCrop(gray=gray, iod_px=frame.iod_px,
                     reduction=max(1, int(round(1.0 / max(image.scale, 1e-6)))))

@@ -64,11 +64,10 @@ def quality_measures(ctx: PhotoContext) -> QualityMeasures:
     """Quality figures of the face crop (profile ``[quality]``)."""
     p = ctx.params("quality")
     crop = scene.face_crop(ctx)
-    gray, iod = crop.gray, crop.iod_px
-    # the crop holds the grey levels of a uint8 image: as uint8 the measures that need no
-    # resampling (native sharpness, blockiness) read a quarter of the memory, same figures
-    gray8 = gray.astype(np.uint8)
-    exact = gray8 if np.array_equal(gray8, gray) else gray
+    exact, iod = crop.gray, crop.iod_px
+    # the measures that need no resampling (native sharpness, blockiness, halftone) read the
+    # uint8 crop (a quarter of the memory, same sums); resampling and noise work in float32
+    gray = exact.astype(np.float32)
     blur_iod = float(p["blur_iod_px"])
     scales = qm.sharpness_at_scales(gray, iod, [blur_iod, max(blur_iod, iod / 4.0)])
     native = (qm.directional_sharpness(exact) if iod > blur_iod
