@@ -272,13 +272,21 @@ def detect_batch(
     """
     if not images:
         return []
+    outputs, mappings, size = _raw_outputs(session, images)
+    return [postprocess(outputs, i, m, size, min_score) for i, m in enumerate(mappings)]
+
+
+def _raw_outputs(session: Any, images: Sequence[np.ndarray]
+                 ) -> tuple[list[np.ndarray], list[Letterbox], int]:
+    """The model's raw outputs for letterboxed ``images``, in a fixed order, with each
+    image's letterbox mapping and the input size."""
     size = _input_size(session)
     prepared = [letterbox(img, size) for img in images]
     batch = np.stack([t for t, _ in prepared]).astype(np.float32)
     outputs = run_batched(session, batch)
     # the outputs are named Identity..Identity_3: scores (512, 384), regressors (512, 384)
     outputs = sorted(outputs, key=lambda a: (a.shape[2], -a.shape[1]))
-    return [postprocess(outputs, i, m, size, min_score) for i, (_, m) in enumerate(prepared)]
+    return outputs, [m for _, m in prepared], size
 
 
 def detect_with_hints(session: Any, bgr: np.ndarray, min_score: float,
@@ -292,10 +300,7 @@ def detect_with_hints(session: Any, bgr: np.ndarray, min_score: float,
     faces, hints : list of FaceBox
         ``hints`` holds only the merged finds scoring below ``min_score``.
     """
-    size = _input_size(session)
-    tensor, mapping = letterbox(bgr, size)
-    outputs = run_batched(session, tensor[None].astype(np.float32))
-    outputs = sorted(outputs, key=lambda a: (a.shape[2], -a.shape[1]))
+    outputs, (mapping,), size = _raw_outputs(session, [bgr])
     faces = postprocess(outputs, 0, mapping, size, min_score)
     weak = postprocess(outputs, 0, mapping, size, min(hint_score, min_score))
     return faces, [f for f in weak if f.score < min_score]
