@@ -58,6 +58,11 @@ HAT_CUES: dict[str, tuple[float, float, int, float]] = {
     # a hard silhouette edge on top (fabric, a brim); hair leaves a soft, semi-transparent
     # matte edge (compliant photos: 1st percentile 0.31)
     "top_edge_softness": (0.25, 0.1, -1, 1.0),
+    # a light, skin-toned surface on top of the head above a band of darker hair that runs
+    # down to the forehead: a beige/fur/straw hat worn over the hair (a bald scalp has no hair
+    # band between it and the forehead). Counted only when both layers are present (see
+    # :func:`light_top_over_hair`); compliant photos: never measured above 30
+    "top_over_hair_dl": (60.0, 30.0, +1, 2.0),
 }
 
 # A fringe is hair combed down: vertical strands, so horizontal gradients dominate in the band
@@ -126,6 +131,9 @@ class HeadwearMeasures:
     top_skin_fraction : float
         Fraction of the top-of-head region coloured like the cheek skin (a bald scalp, or a
         skin-toned hat); above :data:`SKIN_TOP_FRACTION` the chroma cue does not count.
+    top_over_hair_dl : float
+        Lightness (8-bit L) of a skin-toned top of the head over the hair band just above the
+        visible forehead (:func:`light_top_over_hair`); NaN when either layer is missing.
     """
 
     crown_rise: float
@@ -139,6 +147,7 @@ class HeadwearMeasures:
     covering_anisotropy: float
     top_edge_softness: float
     top_skin_fraction: float = 0.0
+    top_over_hair_dl: float = float("nan")
 
 
 def canvas_affine(points_xy: np.ndarray) -> np.ndarray:
@@ -372,6 +381,62 @@ def top_region(alpha: np.ndarray, crown_y: float, points: np.ndarray) -> np.ndar
             & (np.abs(xx - cx) < 0.35 * fw) & (alpha > 0.5))
 
 
+def light_top_over_hair(lab: np.ndarray, skin: np.ndarray, head: np.ndarray,
+                        top: np.ndarray, points: np.ndarray, visible_iod: float) -> float:
+    """Lightness of a skin-toned top of the head over a band of hair above the forehead.
+
+    J-LIS 無帽 (no hat): a hat worn over the hair leaves the hair showing between the
+    forehead and the hat. When the hat is light and of the skin's hue (fur, beige felt,
+    straw) the other cues read it as a scalp or as soft hair; what no bare head shows is a
+    skin-toned top *above* a band of dark hair in the face column (a bald scalp reaches the
+    forehead without a hair band; hair is one material from the hairline to the crown).
+
+    The hair band spans 0.05–0.4 IOD above the visible forehead (``visible_iod`` above the
+    brows, :func:`forehead_visible`), the top is ``top`` above that band; both within
+    ±0.35 face widths of the face centre and on the head region.
+
+    Parameters
+    ----------
+    lab : numpy.ndarray
+        float32 canvas Lab.
+    skin : numpy.ndarray
+        bool skin mask (:func:`skin_mask`).
+    head : numpy.ndarray
+        bool head region (:func:`head_component`).
+    top : numpy.ndarray
+        bool top-of-head region (:func:`top_region`).
+    points : numpy.ndarray
+        ``(468, 2)`` canvas px.
+    visible_iod : float
+        Visible forehead height above the brows, IOD units.
+
+    Returns
+    -------
+    float
+        Median L of the top minus median L of the band's non-skin (hair) pixels, 8-bit L
+        units; NaN unless more than :data:`SKIN_TOP_FRACTION` of the top is skin-toned and
+        more than half of the band is not (or either holds under 50 px).
+    """
+    if not np.isfinite(visible_iod):
+        return float("nan")
+    x0, x1 = points[OVAL_LEFT, 0], points[OVAL_RIGHT, 0]
+    cx, fw = (x0 + x1) / 2.0, abs(x1 - x0)
+    brow_y = float(points[list(BROWS), 1].min())
+    edge = brow_y - 0.1 * IOD_PX - visible_iod * IOD_PX
+    h, w = head.shape
+    yy, xx = np.arange(h)[:, None], np.arange(w)[None, :]
+    central = np.abs(xx - cx) < 0.35 * fw
+    band = (yy > edge - 0.4 * IOD_PX) & (yy < edge - 0.05 * IOD_PX) & central & head
+    upper = top & (yy <= edge - 0.4 * IOD_PX)
+    if band.sum() < 50 or upper.sum() < 50:
+        return float("nan")
+    hair = band & ~skin
+    if skin[upper].mean() <= SKIN_TOP_FRACTION or hair.sum() <= 0.5 * band.sum():
+        return float("nan")
+    light = lab[..., 0]
+    return float(np.median(light[upper]) - np.median(light[hair]))
+
+
 def top_chroma(lab: np.ndarray, region: np.ndarray) -> float:
     """Chroma of the median colour of a region (8-bit Lab units; 0 for an empty region)."""
     values = lab[region]
@@ -381,10 +446,12 @@ def top_chroma(lab: np.ndarray, region: np.ndarray) -> float:
     return float(np.hypot(med[1] - 128.0, med[2] - 128.0))
 
 
-def hat_score(cues: dict[str, float]) -> float:
-    """Sum of the hat cues beyond their onsets (see :data:`HAT_CUES`); 0 for a bare head."""
+def hat_score(cues: dict[str, float],
+              table: dict[str, tuple[float, float, int, float]] | None = None) -> float:
+    """Sum of the hat cues beyond their onsets (``table``, default :data:`HAT_CUES`); 0 for a
+    bare head. Missing or NaN cues count 0."""
     total = 0.0
-    for name, (onset, span, direction, cap) in HAT_CUES.items():
+    for name, (onset, span, direction, cap) in (HAT_CUES if table is None else table).items():
         value = cues.get(name)
         if value is None or not np.isfinite(value):
             continue
@@ -572,6 +639,8 @@ def measure_headwear(canvas: HeadCanvas) -> HeadwearMeasures:
     }
     # the same walk up from the brows, read the other way: skin reaching implausibly high
     cues["skin_height_iod"] = cues["forehead_visible_iod"]
+    cues["top_over_hair_dl"] = light_top_over_hair(lab, skin, head, top, pts,
+                                                   cues["forehead_visible_iod"])
     anisotropy = covering_anisotropy(lab, pts, cues["forehead_visible_iod"])
     scored = dict(cues)
     if np.isfinite(anisotropy) and anisotropy > FRINGE_ANISOTROPY:
@@ -587,4 +656,109 @@ def measure_headwear(canvas: HeadCanvas) -> HeadwearMeasures:
         covering_anisotropy=anisotropy,
         top_edge_softness=cues["top_edge_softness"],
         top_skin_fraction=skin_on_top,
+        top_over_hair_dl=cues["top_over_hair_dl"],
     )
+
+
+# --- faceless heads --------------------------------------------------------------------------
+# When FaceMesh rejects the face (a camera or a hand in front of it) the detector's box is all
+# that places the head. The *box canvas* scales the box to BOX_PX wide, centred on the canvas
+# column, its top edge on row BOX_TOP_Y (1.5 box widths of room above for the head and a hat).
+BOX_PX = 128.0
+BOX_TOP_Y = 200.0
+
+# Faceless hat evidence, same form as HAT_CUES. Only the colour of the top of the head: the
+# silhouette cues (rise, width, edge softness) measured from a box instead of landmarks also
+# fire on crowds and merged heads (calibrated by running this path on all 336 detections of
+# the labelled set as if the mesh had failed: the top of a non-hat head at most chroma 33 —
+# red hair — when it is not skin-toned; saturated hats and hoods 40–53).
+FACELESS_HAT_CUES: dict[str, tuple[float, float, int, float]] = {
+    "top_chroma": (30.0, 10.0, +1, np.inf),
+}
+
+
+@dataclass(frozen=True)
+class FacelessHatMeasures:
+    """Hat measures of a head placed by a face-detector box only (box-width units).
+
+    Attributes
+    ----------
+    crown_rise_box : float
+        (box top − crown) / box width.
+    top_chroma : float
+        Chroma (8-bit Lab) of the median colour of the top of the head.
+    top_skin_fraction : float
+        Fraction of that region coloured like the skin inside the box's lower half; above
+        :data:`SKIN_TOP_FRACTION` the chroma does not count (a scalp, a skin-toned hat).
+    hat_score : float
+        Sum of :data:`FACELESS_HAT_CUES` beyond their onsets.
+    """
+
+    crown_rise_box: float
+    top_chroma: float
+    top_skin_fraction: float
+    hat_score: float
+
+
+def box_canvas_affine(box_xyxy: np.ndarray) -> np.ndarray:
+    """Affine ``(2, 3)`` from a detection box's pixel frame to the box canvas (no rotation).
+
+    Parameters
+    ----------
+    box_xyxy : numpy.ndarray
+        ``(4,)`` ``[x0, y0, x1, y1]`` in some image's px.
+    """
+    x0, y0, x1, _ = (float(v) for v in np.asarray(box_xyxy, dtype=np.float64)[:4])
+    scale = BOX_PX / max(x1 - x0, 1e-6)
+    cx = (x0 + x1) / 2.0
+    return np.array([[scale, 0.0, CANVAS_W / 2.0 - scale * cx],
+                     [0.0, scale, BOX_TOP_Y - scale * y0]])
+
+
+def faceless_hat(bgr: np.ndarray, alpha: np.ndarray) -> FacelessHatMeasures | None:
+    """Hat evidence of a head whose face the landmarks could not read (J-LIS 無帽).
+
+    Parameters
+    ----------
+    bgr : numpy.ndarray
+        uint8 ``(CANVAS_H, CANVAS_W, 3)`` box canvas (:func:`box_canvas_affine`).
+    alpha : numpy.ndarray
+        float ``(CANVAS_H, CANVAS_W)`` person matte in the same canvas.
+
+    Returns
+    -------
+    FacelessHatMeasures or None
+        None when the matte does not hold the box centre (no person where the face was
+        found) or the top of the head is too small to read.
+    """
+    lab = to_lab(bgr)
+    h, w = alpha.shape
+    cx = w / 2.0
+    binary = (np.asarray(alpha) > 0.5).astype(np.uint8)
+    _, labels = cv2.connectedComponents(binary, connectivity=4)
+    seed = labels[int(BOX_TOP_Y + 0.5 * BOX_PX), int(cx)]
+    if seed == 0:
+        return None
+    head = labels == seed
+    c0, c1 = int(cx - 0.3 * BOX_PX), int(cx + 0.3 * BOX_PX)
+    rows = np.nonzero(head[:, c0:c1].mean(axis=1) > 0.5)[0]
+    crown_y = float(min(rows[0], BOX_TOP_Y)) if len(rows) else BOX_TOP_Y
+    yy, xx = np.arange(h)[:, None], np.arange(w)[None, :]
+    dx = np.abs(xx - cx)
+    # the top of the head: 0.1–0.45 box widths below the crown, above the box
+    top = ((yy > crown_y + 0.1 * BOX_PX) & (yy < crown_y + 0.45 * BOX_PX)
+           & (yy < BOX_TOP_Y) & (dx < 0.35 * BOX_PX) & head)
+    if top.sum() < 10:
+        return None
+    # skin sample: the cheeks' rows of the box (hands in front of a face are skin too)
+    cheeks = ((yy > BOX_TOP_Y + 0.55 * BOX_PX) & (yy < BOX_TOP_Y + 0.85 * BOX_PX)
+              & (dx > 0.1 * BOX_PX) & (dx < 0.35 * BOX_PX))
+    values = lab[cheeks]
+    mu = np.median(values, axis=0)
+    sd = np.maximum(values.std(axis=0), [8.0, 3.0, 3.0])
+    skin_on_top = float(skin_mask(lab, mu, sd)[top].mean())
+    chroma = top_chroma(lab, top)
+    cues = {"top_chroma": chroma if skin_on_top <= SKIN_TOP_FRACTION else float("nan")}
+    return FacelessHatMeasures(crown_rise_box=float((BOX_TOP_Y - crown_y) / BOX_PX),
+                               top_chroma=chroma, top_skin_fraction=skin_on_top,
+                               hat_score=hat_score(cues, FACELESS_HAT_CUES))
