@@ -13,6 +13,13 @@ from the chin to the forehead and both face edges clearly visible).
 
 With the ``head_covering`` exception the validator waives ``hat`` and ``headband`` (still
 measured and reported); ``covering_hides_face`` is never waived.
+
+When the face is detected but FaceMesh cannot read it (a camera or a hand in front of it,
+``face.not_found`` from the landmarks), only ``headwear.hat`` can still be judged, from the
+detector's box and a MODNet matte around it (:func:`faceless_hat`): it fails when a saturated,
+non-skin colour covers the top of the head; otherwise, and for the two codes that need the
+face outline, the findings are ``not_assessed`` with cause ``face.not_found``. This path runs
+only on photos whose landmarks failed.
 """
 
 from __future__ import annotations

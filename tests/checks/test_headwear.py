@@ -155,6 +155,37 @@ def test_an_infant_photo_turned_a_quarter_is_measured_upright(validator: Validat
                                                            abs=0.3)
 
 
+def test_a_fur_hat_over_dark_hair_fails(validator: Validator) -> None:
+    # a fur trapper hat, skin-toned by the cheek model, above a band of dark hair: the light
+    # top over the hair band reads 159 (8-bit L), no compliant photo reaches the cue's onset
+    ctx = validator.context(_read("b_hat/interfaces_037.jpg"))
+    m = headwear.headwear_measures(ctx)
+    assert m.top_over_hair_dl > 120.0, m
+    assert _statuses(validator, _read("b_hat/interfaces_037.jpg"))["headwear.hat"] == "fail"
+
+
+def test_a_beanie_over_a_face_hidden_by_a_camera_fails_without_landmarks(
+        validator: Validator) -> None:
+    # the detector finds the face (0.65) but FaceMesh rejects it (one eye behind a camera):
+    # the red beanie on top of the detector's head is the finding; the codes that need the
+    # face outline stay not assessed
+    report = validator.check(_read("b_hat/interfaces_003.jpg"))
+    found = {f.code: f for f in report.findings}
+    assert str(found["face.not_found"].status) == "pass"
+    assert str(found["headwear.hat"].status) == "fail"
+    assert found["headwear.hat"].measured > 2.0
+    for code in ("headwear.headband", "headwear.covering_hides_face"):
+        assert str(found[code].status) == "not_assessed"
+        assert found[code].cause == "face.not_found"
+
+
+def test_a_detected_face_without_landmarks_and_no_hat_stays_not_assessed(
+        validator: Validator) -> None:
+    # a passport scan whose photo the detector finds but FaceMesh rejects: bare head
+    statuses = _statuses(validator, _read("small/k_scans_id_documents/passporteye_79_pass-hun.png"))
+    assert statuses == dict.fromkeys(headwear.CODES, "not_assessed")
+
+
 def test_without_a_face_nothing_is_assessed(validator: Validator) -> None:
     statuses = run_check(validator, headwear.CHECK, make_jpeg(640, 800, noise=False))
     assert set(statuses.values()) == {"not_assessed"}

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -173,3 +174,93 @@ def test_headband_finds_a_band_of_another_colour_between_hair() -> None:
     assert height == pytest.approx(16 / D)
     plain = np.full_like(lab, 40.0)
     assert mh.headband(plain, alpha, skin, 0.0, pts)[0] == pytest.approx(0.0, abs=1e-4)
+
+
+def _layered_top(skin_on_top: bool, hair_band: bool) -> tuple[np.ndarray, ...]:
+    """A head canvas coloured in rows: a light top, a dark hair band, then forehead skin.
+
+    With ``visible_iod`` 0.3 the forehead's edge is 0.8 IOD above the eyes and the hair band
+    read by :func:`light_top_over_hair` spans 1.2–0.85 IOD above them."""
+    pts = fake_points()
+    h, w = mh.CANVAS_H, mh.CANVAS_W
+    yy = np.arange(h)[:, None] * np.ones((1, w))
+    lab = np.full((h, w, 3), 128.0, np.float32)
+    lab[..., 0] = 160.0  # forehead skin
+    top_rows = yy < mh.EYE_Y - 1.2 * D
+    band_rows = (yy >= mh.EYE_Y - 1.2 * D) & (yy < mh.EYE_Y - 0.8 * D)
+    lab[..., 0][top_rows] = 200.0  # a light fur/felt top
+    lab[..., 0][band_rows] = 40.0 if hair_band else 160.0
+    skin = np.ones((h, w), bool)
+    skin[top_rows] = skin_on_top
+    skin[band_rows] = not hair_band
+    head = np.ones((h, w), bool)
+    top = (yy > mh.EYE_Y - 2.5 * D) & (yy < mh.EYE_Y - 1.3 * D)
+    return lab, skin, head, top, pts
+
+
+def test_light_top_over_hair_reads_a_skin_toned_hat_over_a_band_of_hair() -> None:
+    lab, skin, head, top, pts = _layered_top(skin_on_top=True, hair_band=True)
+    assert mh.light_top_over_hair(lab, skin, head, top, pts, 0.3) == pytest.approx(160.0)
+    # a bald scalp: skin from the brows to the crown, no hair band between
+    lab, skin, head, top, pts = _layered_top(skin_on_top=True, hair_band=False)
+    assert np.isnan(mh.light_top_over_hair(lab, skin, head, top, pts, 0.3))
+    # hair on top (not skin-toned): one material, not this cue's case
+    lab, skin, head, top, pts = _layered_top(skin_on_top=False, hair_band=True)
+    assert np.isnan(mh.light_top_over_hair(lab, skin, head, top, pts, 0.3))
+    assert np.isnan(mh.light_top_over_hair(lab, skin, head, top, pts, float("nan")))
+
+
+def test_hat_score_counts_a_light_top_over_hair_up_to_its_cap() -> None:
+    onset, span, _, cap = mh.HAT_CUES["top_over_hair_dl"]
+    assert mh.hat_score({"top_over_hair_dl": onset + span}) == pytest.approx(1.0)
+    assert mh.hat_score({"top_over_hair_dl": onset + 10 * span}) == pytest.approx(cap)
+    assert mh.hat_score({"top_over_hair_dl": onset - 1.0}) == 0.0
+    assert mh.hat_score({"top_over_hair_dl": float("nan")}) == 0.0
+
+
+def test_box_canvas_affine_places_the_box_under_the_room_for_the_head() -> None:
+    aff = mh.box_canvas_affine(np.array([400.0, 300.0, 680.0, 580.0]))
+    corners = np.array([[400.0, 300.0], [680.0, 300.0]]) @ aff[:, :2].T + aff[:, 2]
+    np.testing.assert_allclose(corners, [[mh.CANVAS_W / 2 - mh.BOX_PX / 2, mh.BOX_TOP_Y],
+                                         [mh.CANVAS_W / 2 + mh.BOX_PX / 2, mh.BOX_TOP_Y]])
+
+
+def _drawn_head(top_bgr: tuple[int, int, int]) -> tuple[np.ndarray, np.ndarray]:
+    """A box canvas with a drawn head (an ellipse of skin) whose top, above the box, is
+    painted ``top_bgr``; the matte is the ellipse."""
+    h, w = mh.CANVAS_H, mh.CANVAS_W
+    bgr = np.zeros((h, w, 3), np.uint8)
+    bgr[:] = (200, 190, 180)  # pale blue-grey wall
+    centre = (w // 2, int(mh.BOX_TOP_Y + 0.5 * mh.BOX_PX))
+    axes = (int(0.55 * mh.BOX_PX), int(0.85 * mh.BOX_PX))
+    alpha = np.zeros((h, w), np.float32)
+    cv2.ellipse(alpha, centre, axes, 0, 0, 360, 1.0, -1)
+    bgr[alpha > 0] = (140, 160, 210)  # skin
+    bgr[(alpha > 0) & (np.arange(h)[:, None] < mh.BOX_TOP_Y)] = top_bgr
+    return bgr, alpha
+
+
+def _chroma(bgr: tuple[int, int, int]) -> float:
+    lab = cv2.cvtColor(np.array([[bgr]], np.uint8), cv2.COLOR_BGR2LAB).astype(float)[0, 0]
+    return float(np.hypot(lab[1] - 128.0, lab[2] - 128.0))
+
+
+def test_faceless_hat_scores_a_saturated_cap_and_not_hair_or_a_scalp() -> None:
+    red = (30, 30, 200)
+    bgr, alpha = _drawn_head(red)
+    m = mh.faceless_hat(bgr, alpha)
+    assert m is not None
+    assert m.top_chroma == pytest.approx(_chroma(red))
+    assert m.top_skin_fraction == 0.0
+    onset, span, _, _ = mh.FACELESS_HAT_CUES["top_chroma"]
+    assert m.hat_score == pytest.approx((_chroma(red) - onset) / span)
+    # the crown: where the ellipse first covers half of the ±0.3 box-width column
+    assert 0.25 < m.crown_rise_box < 0.4
+    brown = (30, 45, 70)  # dark brown hair: little chroma
+    m = mh.faceless_hat(*_drawn_head(brown))
+    assert m is not None and m.top_chroma == pytest.approx(_chroma(brown))
+    assert m.top_chroma < onset and m.hat_score == 0.0
+    scalp = mh.faceless_hat(*_drawn_head((140, 160, 210)))
+    assert scalp is not None and scalp.top_skin_fraction == 1.0 and scalp.hat_score == 0.0
+    # nobody where the detector put the face
+    assert mh.faceless_hat(bgr, np.zeros_like(alpha)) is None
