@@ -424,16 +424,23 @@ def light_top_over_hair(lab: np.ndarray, skin: np.ndarray, head: np.ndarray,
     brow_y = float(points[list(BROWS), 1].min())
     edge = brow_y - 0.1 * IOD_PX - visible_iod * IOD_PX
     h, w = head.shape
-    yy, xx = np.arange(h)[:, None], np.arange(w)[None, :]
+    # only the central columns above the forehead's edge are read: slice them (cheap)
+    c0 = int(np.clip(np.floor(cx - 0.35 * fw), 0, w))
+    c1 = int(np.clip(np.ceil(cx + 0.35 * fw) + 1, c0, w))
+    r1 = int(np.clip(np.ceil(edge), 0, h))
+    yy = np.arange(r1)[:, None]
+    xx = np.arange(c0, c1)[None, :]
     central = np.abs(xx - cx) < 0.35 * fw
-    band = (yy > edge - 0.4 * IOD_PX) & (yy < edge - 0.05 * IOD_PX) & central & head
-    upper = top & (yy <= edge - 0.4 * IOD_PX)
+    rows, cols = slice(0, r1), slice(c0, c1)
+    band = (yy > edge - 0.4 * IOD_PX) & (yy < edge - 0.05 * IOD_PX) & central & head[rows, cols]
+    upper = top[rows, cols] & (yy <= edge - 0.4 * IOD_PX)
     if band.sum() < 50 or upper.sum() < 50:
         return float("nan")
-    hair = band & ~skin
-    if skin[upper].mean() <= SKIN_TOP_FRACTION or hair.sum() <= 0.5 * band.sum():
+    sub_skin = skin[rows, cols]
+    hair = band & ~sub_skin
+    if sub_skin[upper].mean() <= SKIN_TOP_FRACTION or hair.sum() <= 0.5 * band.sum():
         return float("nan")
-    light = lab[..., 0]
+    light = lab[rows, cols, 0]
     return float(np.median(light[upper]) - np.median(light[hair]))
 
 
