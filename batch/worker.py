@@ -397,6 +397,9 @@ def trim_processor(
     }
     if "validator" in accepted:
         wanted["validator"] = _validator(profile)
+    if "overlap_decode" in accepted:
+        # one single-threaded process per core: a second thread per scan would only compete
+        wanted["overlap_decode"] = False
     kwargs = {k: v for k, v in wanted.items() if k in accepted}
     missing = [k for k in ("exceptions", "applied_on") if wanted[k] and k not in accepted]
     if missing:

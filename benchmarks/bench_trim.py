@@ -78,9 +78,19 @@ def test_trim(benchmark, validator: Validator, scan: bytes) -> None:
     from photocheck.trimming import trim
 
     benchmark.group = "trim_a6_600dpi"
-    result = benchmark(trim, scan, validator=validator, check_output=False)
+    result = benchmark(trim, scan, validator=validator, check_output=False, overlap_decode=True)
     assert result.jpeg is not None
     assert abs(result.rotation_deg - SPEC.rotation_deg) < 0.5
+    assert result.report.extra["trim"]["face_path"] == "early"
+
+
+def test_trim_sequential(benchmark, validator: Validator, scan: bytes) -> None:
+    from photocheck.trimming import trim
+
+    benchmark.group = "trim_a6_600dpi"
+    result = benchmark(trim, scan, validator=validator, check_output=False, overlap_decode=False)
+    assert result.jpeg is not None
+    assert result.report.extra["trim"]["face_path"] == "lean"
 
 
 def test_trim_matte_crown(benchmark, validator: Validator, scan: bytes) -> None:

@@ -129,8 +129,10 @@ def load_portraits(n: int, drawn: bool) -> list[Portrait]:
     return out
 
 
-def evaluate(n: int, n_portraits: int, seed: int, drawn: bool, verbose: bool) -> dict[str, Any]:
-    """Generate and trim ``n`` scans; return per-scan rows and the summary."""
+def evaluate(n: int, n_portraits: int, seed: int, drawn: bool, verbose: bool,
+             overlap: bool | None = None) -> dict[str, Any]:
+    """Generate and trim ``n`` scans; return per-scan rows and the summary (``overlap``:
+    :func:`photocheck.trimming.trim`'s ``overlap_decode``; None its default)."""
     from photocheck import decode
     from photocheck.trimming import pipeline_geometry, trim
     from photocheck.validator import Validator
@@ -152,7 +154,7 @@ def evaluate(n: int, n_portraits: int, seed: int, drawn: bool, verbose: bool) ->
         amb = ambiguous(spec, tolerance_mm=tol, min_source_dpi=min_dpi)
         start = time.perf_counter()
         result = trim(scan.data, validator=validator, check_output=False,
-                      face_geometry=geometry_fn)
+                      face_geometry=geometry_fn, overlap_decode=overlap)
         elapsed = time.perf_counter() - start
         row: dict[str, Any] = {
             "i": i, "portrait": portrait.name, "spec": asdict(spec), "ambiguous": amb,
@@ -161,6 +163,7 @@ def evaluate(n: int, n_portraits: int, seed: int, drawn: bool, verbose: bool) ->
             "codes": {f.code: str(f.status) for f in result.report.findings
                       if f.code.startswith("trim.")},
             "seconds": elapsed, "scan_bytes": len(scan.data),
+            "face_path": result.report.extra["trim"].get("face_path"),
         }
         if result.rotation_deg is not None:
             row["rotation_err_deg"] = abs(result.rotation_deg - spec.rotation_deg)
@@ -239,6 +242,8 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
                               for r in trimmed}, key=str),
         "output_aspect_err_max": max((r["out_aspect_err"] for r in trimmed), default=None),
         "seconds_mean": float(np.mean([r["seconds"] for r in rows])) if rows else None,
+        "face_paths": {p: sum(r.get("face_path") == p for r in rows)
+                       for p in ("early", "lean", "pipeline")},
     }
     for source in ("truth", "measured"):
         got = [r[source] for r in trimmed if source in r]
@@ -265,8 +270,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--drawn", action="store_true", help="drawings instead of ../shared")
     parser.add_argument("--json", type=Path, help="write every row and the summary here")
     parser.add_argument("-v", "--verbose", action="store_true")
+    parser.add_argument("--overlap", choices=("auto", "on", "off"), default="auto",
+                        help="trim's overlap_decode (auto: its default, two cores)")
     args = parser.parse_args(argv)
-    result = evaluate(args.n, args.portraits, args.seed, args.drawn, args.verbose)
+    overlap = {"auto": None, "on": True, "off": False}[args.overlap]
+    result = evaluate(args.n, args.portraits, args.seed, args.drawn, args.verbose, overlap)
     if args.json:
         args.json.write_text(json.dumps(result, default=_plain, indent=1), "utf-8")
     print(json.dumps(result["summary"], default=_plain, indent=1))

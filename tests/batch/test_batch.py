@@ -519,3 +519,25 @@ def test_workers_start_with_single_threaded_libraries(monkeypatch) -> None:
     assert seen == ["1", "1", "1"]  # … loads numpy's OpenBLAS, OpenMP, onnxruntime with 1 thread
     assert os.environ["OMP_NUM_THREADS"] == "7"  # the caller's environment is restored
     assert "OPENBLAS_NUM_THREADS" not in os.environ
+
+
+def test_the_trim_processor_keeps_each_scan_on_its_worker_core(monkeypatch) -> None:
+    from batch import worker
+    from photocheck import trimming
+
+    seen: dict[str, object] = {}
+
+    class Result:
+        report = {"findings": []}
+        jpeg = b"out"
+
+    def fake_trim(data: bytes, *, dpi=None, out_dpi=600, profile="mail", exceptions=(),
+                  applied_on=None, overlap_decode=None):  # noqa: ANN001, ANN202
+        seen.update(dpi=dpi, out_dpi=out_dpi, overlap_decode=overlap_decode)
+        return Result()
+
+    monkeypatch.setattr(trimming, "trim", fake_trim)
+    report, jpeg = worker.trim_processor(b"scan", name="a.jpg", dpi=300.0)
+    # one single-threaded process per core: no second decode thread per scan
+    assert seen == {"dpi": 300.0, "out_dpi": 600, "overlap_decode": False}
+    assert jpeg == b"out"
