@@ -12,7 +12,11 @@ Pipeline (all on one decoded scan):
    ``not_assessed`` and trimming still works, because the standard crop is defined by the face
    (34 mm crown to chin fixes the scale);
    The scan is decoded ONCE at full resolution (the output needs those pixels); the small copy
-   the print is found on is derived from it (:func:`decode_once`), not decoded again;
+   the print is found on is derived from it (:func:`decode_once`), not decoded again — unless a
+   second core is free (``overlap_decode``): then a second thread decodes the JPEG at ½ (¼ at
+   1200 dpi) by DCT scaling while the full decode runs, and finds the print and the face on
+   that (:func:`early_look`, steps 2–3 below), leaving the full decode only the sides'
+   full-resolution measurement, the cut and the encode;
 2. find the print on the bed: a small copy (long side ≥ 400 px: ⅛ of a 600-dpi A6 scan), the
    difference from the bed colour (estimated on the scan's border), the largest blob and its
    four fitted sides; then each side measured on the full-resolution scan in a narrow strip
