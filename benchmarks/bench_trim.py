@@ -7,9 +7,11 @@ of the same scan in the same run. Target: trimming ≤ 1.5× the decode.
 The scan: a 45×35 mm print of a compliant portrait (``../shared``; a drawing when absent),
 rotated 2.3°, on a white A6 bed (105×148 mm → 2480×3496 px at 600 dpi), JPEG quality 90.
 Measured: ``test_trim`` (find, deskew, face geometry, crop, one resample, encode — the trim
-itself), ``test_trim_matte_crown`` (same with the MODNet crown instead of the plain-background
-one), and ``test_trim_and_check`` (plus every content check of the ``mail`` profile on the
-output). Single thread: OpenCV and onnxruntime are limited to one thread.
+itself, with the print and face found on a ½-size DCT decode in a second thread while the full
+decode runs: ``overlap_decode=True``), ``test_trim_sequential`` (the same on one thread),
+``test_trim_matte_crown`` (sequential default with the MODNet crown instead of the
+plain-background one), and ``test_trim_and_check`` (plus every content check of the ``mail``
+profile on the output). OpenCV and onnxruntime are limited to one thread each.
 
 What is timed: ``test_trim`` is ``trim(scan, check_output=False)`` — the trim itself, as the
 issue defines it (decode, find, deskew, face geometry, crop, one resample, encode); the content
@@ -29,6 +31,13 @@ user CPU (was ~45–57): BlazeFace + one FaceMesh pass + the colour crown ~10, o
 inference once the decode has flushed the caches), the output warp and the encode alone are
 ~15 ms, half a quiet decode. Options left: 4:2:0 output (about −1.5 ms), or overlapping the
 full decode with the analysis of a DCT-reduced decode on a second core (wall time only).
+
+Fourth session (the overlap built; wall time, quiet but noisy host): run plain 1.24× with the
+second thread and 1.72× without (decode 58 ms: page faults on the fresh 26 MB image); with
+``MALLOC_MMAP_THRESHOLD_=1048576`` 1.13× / 1.78× (decode 58 ms); with
+``MALLOC_MMAP_THRESHOLD_=134217728 MALLOC_TRIM_THRESHOLD_=536870912`` (the image from reused
+heap memory, decode 29 ms) 1.90× / 2.55×. An earlier plain run landed in the heap state (decode
+31 ms): 2.0× / 2.2×. The ratio depends on the allocator because the decode's own cost does.
 """
 
 from __future__ import annotations
