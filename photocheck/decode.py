@@ -108,6 +108,7 @@ class JpegSegments:
     height: int = 0
     components: int = 0
     component_ids: tuple[int, ...] = ()
+    sampling: tuple[tuple[int, int], ...] = ()  # (horizontal, vertical) factor per component
     adobe_transform: int | None = None
     app: dict[int, list[bytes]] = field(default_factory=dict)
     comments: tuple[bytes, ...] = ()
@@ -127,7 +128,7 @@ def parse_jpeg(data: bytes) -> JpegSegments:
         When the marker structure is broken before the frame header.
     """
     pos, n = 2, len(data)
-    sof: tuple[int, int, int, int, tuple[int, ...]] | None = None
+    sof: tuple[int, int, int, int, tuple[int, ...], tuple[tuple[int, int], ...]] | None = None
     app: dict[int, list[bytes]] = {}
     comments: list[bytes] = []
     quant: dict[int, tuple[int, ...]] = {}
@@ -155,7 +156,9 @@ def parse_jpeg(data: bytes) -> JpegSegments:
             height, width = struct.unpack(">HH", payload[1:5])
             ncomp = payload[5]
             ids = tuple(payload[6 + 3 * i] for i in range(ncomp) if 6 + 3 * i < len(payload))
-            sof = (marker, width, height, ncomp, ids)
+            factors = tuple((payload[7 + 3 * i] >> 4, payload[7 + 3 * i] & 15)
+                            for i in range(ncomp) if 7 + 3 * i < len(payload))
+            sof = (marker, width, height, ncomp, ids, factors)
         elif 0xE0 <= marker <= 0xEF:
             app.setdefault(marker - 0xE0, []).append(bytes(payload))
             if marker == 0xEE and payload.startswith(b"Adobe") and len(payload) >= 12:
@@ -174,6 +177,7 @@ def parse_jpeg(data: bytes) -> JpegSegments:
         height=sof[2],
         components=sof[3],
         component_ids=sof[4],
+        sampling=sof[5],
         adobe_transform=adobe,
         app=app,
         comments=tuple(comments),

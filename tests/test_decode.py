@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
@@ -210,3 +211,15 @@ def test_small_photo_analysis_is_a_direct_dct_decode() -> None:
     analysis = decode.analysis_image(ctx)
     assert analysis.bgr.shape == (500, 700, 3)
     assert decode.reduced_image(ctx, 2) is analysis
+
+
+@pytest.mark.parametrize(("factor", "sampling"), [
+    (cv2.IMWRITE_JPEG_SAMPLING_FACTOR_420, ((2, 2), (1, 1), (1, 1))),
+    (cv2.IMWRITE_JPEG_SAMPLING_FACTOR_422, ((2, 1), (1, 1), (1, 1))),
+    (cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444, ((1, 1), (1, 1), (1, 1)))])
+def test_parse_jpeg_reads_each_components_sampling_factors(factor: int, sampling) -> None:
+    data = cv2.imencode(".jpg", np.zeros((32, 48, 3), np.uint8),
+                        [cv2.IMWRITE_JPEG_SAMPLING_FACTOR, factor])[1].tobytes()
+    assert decode.parse_jpeg(data).sampling == sampling
+    grey = cv2.imencode(".jpg", np.zeros((32, 48), np.uint8))[1].tobytes()
+    assert decode.parse_jpeg(grey).sampling == ((1, 1),)
