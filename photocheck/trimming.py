@@ -847,11 +847,55 @@ def warp_region(src: np.ndarray, dst_to_src: np.ndarray, size: tuple[int, int], 
     return cv2.cvtColor(out, cv2.COLOR_BGRA2BGR) if bgr else out
 
 
-def encode_jpeg(bgr: np.ndarray, dpi: float, quality: int = 95) -> bytes:
-    """A baseline JPEG (4:4:4) with ``dpi`` recorded as the JFIF density."""
+_CHROMA_FACTOR = {"444": cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444,
+                  "422": cv2.IMWRITE_JPEG_SAMPLING_FACTOR_422,
+                  "440": cv2.IMWRITE_JPEG_SAMPLING_FACTOR_440,
+                  "420": cv2.IMWRITE_JPEG_SAMPLING_FACTOR_420}
+
+
+def source_chroma(head: decode.ImageHeader) -> str:
+    """The chroma subsampling of a colour JPEG scan (``"420"``, ``"422"``, ``"440"``), else
+    ``"444"`` (PNG, TIFF, full-resolution chroma, greyscale, unusual factors)."""
+    seg = head.jpeg
+    if seg is None or seg.components != 3 or len(seg.sampling) != 3:
+        return "444"
+    (lh, lv), chroma = seg.sampling[0], seg.sampling[1:]
+    if any(c != chroma[0] for c in chroma) or min(chroma[0]) < 1:
+        return "444"
+    ratio = (lh // chroma[0][0], lv // chroma[0][1])
+    return {(2, 2): "420", (2, 1): "422", (1, 2): "440"}.get(ratio, "444")
+
+
+def warp_region_split(src: np.ndarray, dst_to_src: np.ndarray, size: tuple[int, int], *,
+                      interpolation: int, pool: ThreadPoolExecutor) -> np.ndarray:
+    """:func:`warp_region` with the output's top half resampled on a second thread.
+
+    Each half reads only its own source region; the maps are the same affine shifted by the
+    half's first row, so the values are those of one warp (within one level where a
+    coordinate's last bit rounds the other way).
+    """
+    out_w, out_h = size
+    if out_h < 64:
+        return warp_region(src, dst_to_src, size, interpolation=interpolation)
+    half = out_h // 2
+    bottom = dst_to_src.copy()
+    bottom[:, 2] += dst_to_src[:, 1] * half
+    top = pool.submit(warp_region, src, dst_to_src, (out_w, half), interpolation=interpolation)
+    lower = warp_region(src, bottom, (out_w, out_h - half), interpolation=interpolation)
+    return np.concatenate([top.result(), lower])
+
+
+def encode_jpeg(bgr: np.ndarray, dpi: float, quality: int = 95, chroma: str = "444") -> bytes:
+    """A baseline JPEG with ``dpi`` recorded as the JFIF density.
+
+    ``chroma`` is the subsampling (``"444"``, ``"422"``, ``"440"``, ``"420"``); the trim passes
+    the scan's own (:func:`source_chroma`) when the output does not minify the scan: its colour
+    is then already that coarse, and full-resolution chroma would add bytes and time but no
+    detail.
+    """
     ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, int(quality),
                                          cv2.IMWRITE_JPEG_SAMPLING_FACTOR,
-                                         cv2.IMWRITE_JPEG_SAMPLING_FACTOR_444])
+                                         _CHROMA_FACTOR[chroma]])
     if not ok:
         raise RuntimeError("JPEG encoding failed")
     data = bytearray(buf.tobytes())
@@ -1510,9 +1554,17 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
     # bilinear while the scale is near 1:1 (source px per output px ≥ 0.8: a 600-dpi scan of a
     # print whose face is ≤ 42 mm); bicubic when enlarging more, where it is visibly sharper
     magnify = 1.0 / max(1e-9, float(np.sqrt(abs(np.linalg.det(out.out_to_scan[:, :2])))))
-    pixels = warp_region(_full(ctx), out.out_to_scan, (out_w, out_h),
-                         interpolation=cv2.INTER_CUBIC if magnify > 1.25 else cv2.INTER_LINEAR)
-    out.jpeg = encode_jpeg(pixels, out_dpi, int(params["jpeg_quality"]))
+    interpolation = cv2.INTER_CUBIC if magnify > 1.25 else cv2.INTER_LINEAR
+    if early is not None:  # a second core is ours: each resamples half the output
+        pixels = warp_region_split(_full(ctx), out.out_to_scan, (out_w, out_h),
+                                   interpolation=interpolation, pool=_pool())
+    else:
+        pixels = warp_region(_full(ctx), out.out_to_scan, (out_w, out_h),
+                             interpolation=interpolation)
+    # the scan's chroma subsampling when the output does not minify it (its colour is then
+    # no finer than the output's subsampled grid); full-resolution chroma otherwise
+    chroma = source_chroma(decode.header(ctx)) if magnify >= 0.95 else "444"
+    out.jpeg = encode_jpeg(pixels, out_dpi, int(params["jpeg_quality"]), chroma)
     ctx.timings_ms["trim.resample_encode"] = (time.perf_counter() - start) * 1000.0
     out.findings.append(finding("trim.not_trimmable", Status.PASS, "trimmed", threshold))
     return out

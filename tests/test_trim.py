@@ -585,3 +585,51 @@ def test_overlapped_trims_of_bad_scans_fail_cleanly(validator, real_scan_600dpi)
         codes = {f.code for f in result.report.findings if f.check == "trim"}
         assert codes == {"trim.photo_not_found", "trim.print_size", "trim.not_trimmable"}
         assert "trim.early_failed" not in result.report.timings_ms
+
+
+@pytest.mark.parametrize(("sampling", "chroma"), [
+    (((2, 2), (1, 1), (1, 1)), "420"), (((2, 1), (1, 1), (1, 1)), "422"),
+    (((1, 2), (1, 1), (1, 1)), "440"), (((1, 1), (1, 1), (1, 1)), "444"),
+    (((4, 1), (1, 1), (1, 1)), "444"), (((2, 2), (1, 1), (2, 2)), "444"), (((1, 1),), "444")])
+def test_source_chroma_names_the_scans_subsampling(sampling, chroma: str) -> None:
+    from photocheck.trimming import source_chroma
+
+    seg = decode.JpegSegments(components=len(sampling), sampling=sampling)
+    head = decode.ImageHeader(format="jpeg", width=10, height=10, colour="rgb", jpeg=seg)
+    assert source_chroma(head) == chroma
+    png = decode.ImageHeader(format="png", width=10, height=10, colour="rgb")
+    assert source_chroma(png) == "444"
+
+
+def test_the_output_keeps_the_scans_chroma_subsampling(portrait, validator) -> None:
+    spec = PrintSpec(rotation_deg=1.5, dpi=600, face_mm=31.0, crown_mm=4.0, seed=3)
+    scan = render_scan(portrait, spec)  # a 4:2:0 JPEG
+    assert decode.parse_jpeg(scan.data).sampling[0] == (2, 2)
+    result = trim(scan.data, validator=validator, check_output=False, face_geometry=drawn_fn)
+    # enlarged 34/31: the scan's colour is no finer than a 4:2:0 output's
+    assert decode.parse_jpeg(result.jpeg).sampling == ((2, 2), (1, 1), (1, 1))
+    buf = io.BytesIO()
+    Image.open(io.BytesIO(scan.data)).save(buf, "PNG", dpi=(600, 600))
+    from_png = trim(buf.getvalue(), validator=validator, check_output=False,
+                    face_geometry=drawn_fn)
+    assert decode.parse_jpeg(from_png.jpeg).sampling == ((1, 1), (1, 1), (1, 1))
+
+
+@pytest.mark.parametrize("interpolation", [cv2.INTER_LINEAR, cv2.INTER_CUBIC])
+def test_warp_region_split_gives_the_single_warp(interpolation: int) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from photocheck.trimming import warp_region, warp_region_split
+
+    rng = np.random.default_rng(4)
+    src = cv2.GaussianBlur(rng.integers(0, 256, (700, 600, 3), dtype=np.uint8), (0, 0), 1.5)
+    t = np.deg2rad(2.3)
+    dst_to_src = np.array([[0.91 * np.cos(t), -0.91 * np.sin(t), 40.0],
+                           [0.91 * np.sin(t), 0.91 * np.cos(t), 25.3]])
+    one = warp_region(src, dst_to_src, (413, 531), interpolation=interpolation)
+    with ThreadPoolExecutor(1) as pool:
+        two = warp_region_split(src, dst_to_src, (413, 531), interpolation=interpolation,
+                                pool=pool)
+    assert two.shape == one.shape == (531, 413, 3)
+    diff = np.abs(two.astype(int) - one.astype(int))
+    assert diff.max() <= 1 and np.mean(diff > 0) < 0.001
