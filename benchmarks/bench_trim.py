@@ -7,11 +7,12 @@ of the same scan in the same run. Target: trimming ≤ 1.5× the decode.
 The scan: a 45×35 mm print of a compliant portrait (``../shared``; a drawing when absent),
 rotated 2.3°, on a white A6 bed (105×148 mm → 2480×3496 px at 600 dpi), JPEG quality 90.
 Measured: ``test_trim`` (find, deskew, face geometry, crop, one resample, encode — the trim
-itself, with the print and face found on a ½-size DCT decode in a second thread while the full
-decode runs: ``overlap_decode=True``), ``test_trim_sequential`` (the same on one thread),
-``test_trim_matte_crown`` (sequential default with the MODNet crown instead of the
-plain-background one), and ``test_trim_and_check`` (plus every content check of the ``mail``
-profile on the output). OpenCV and onnxruntime are limited to one thread each.
+itself, with the print and the face mesh found on a ¼-size DCT decode in a second thread while
+the full decode runs, and the output resampled in two halves: ``overlap_decode=True``),
+``test_trim_sequential`` (the same on one thread), ``test_trim_matte_crown`` (the default
+with the MODNet crown instead of the plain-background one), and ``test_trim_and_check`` (plus
+every content check of the ``mail`` profile on the output). OpenCV and onnxruntime are
+limited to one thread each.
 
 What is timed: ``test_trim`` is ``trim(scan, check_output=False)`` — the trim itself, as the
 issue defines it (decode, find, deskew, face geometry, crop, one resample, encode); the content

@@ -13,10 +13,11 @@ Pipeline (all on one decoded scan):
    (34 mm crown to chin fixes the scale);
    The scan is decoded ONCE at full resolution (the output needs those pixels); the small copy
    the print is found on is derived from it (:func:`decode_once`), not decoded again — unless a
-   second core is free (``overlap_decode``): then a second thread decodes the JPEG at ½ (¼ at
-   1200 dpi) by DCT scaling while the full decode runs, and finds the print and the face on
-   that (:func:`early_look`, steps 2–3 below), leaving the full decode only the sides'
-   full-resolution measurement, the cut and the encode;
+   second core is free (``overlap_decode``): then a second thread decodes the JPEG at ¼ (600
+   dpi; ½ at 300, ⅛ at 1200) by DCT scaling while the full decode runs, and finds the print and
+   the face mesh on that (:func:`early_look`, steps 2–3 below), leaving the full decode the
+   sides' full-resolution measurement, the crown, the cut (each thread resamples half) and the
+   encode;
 2. find the print on the bed: a small copy (long side ≥ 400 px: ⅛ of a 600-dpi A6 scan), the
    difference from the bed colour (estimated on the scan's border), the largest blob and its
    four fitted sides; then each side measured on the full-resolution scan in a narrow strip
@@ -91,11 +92,12 @@ FACE_LONG_SIDE_PX = 640
 # −0.75 ± 0.5 % from the detector's box) and −0.1 ± 0.3 % at the nose line.
 LEAN_ROI_SCALE = 1.08
 LEAN_ROI_SHIFT_UP = 0.063
-# While the full decode runs, a second thread finds the print and the face on a DCT-reduced
-# decode (:func:`early_look`), at the largest reduction that keeps a 45-mm print at least this
-# long (600 dpi: ½, 1200 dpi: ¼; 300 dpi: none, the scan decodes fast anyway): the upright print
-# the short path reads is then made from real pixels, as from the full decode.
-EARLY_MIN_PRINT_PX = 480
+# While the full decode runs, a second thread finds the print and runs BlazeFace and FaceMesh
+# on a DCT-reduced decode (:func:`early_look`), at the largest reduction that keeps a 45-mm
+# print at least this long (300 dpi: ½, 600 dpi: ¼, 1200 dpi: ⅛): the face is then ~130 px,
+# about FaceMesh's own 192-px crop. The crown is read by colour on the full decode (at ¼ it
+# cost up to 0.4 mm more head-height error on the generated scans).
+EARLY_MIN_PRINT_PX = 200
 # … and its face geometry (in scan px, so independent of the exact print outline) is used only
 # when its print agrees with the one measured on the full scan within this fraction of the
 # print's long side at every corner (≈ 0.45 mm: a side taken on its shadow at the reduced scale
@@ -1096,23 +1098,35 @@ def upright_print(full: np.ndarray, rect: PrintRect, long_side_px: int) -> np.nd
     return warp_region(level, to_level[:2], (out_w, out_h), interpolation=cv2.INTER_LINEAR)
 
 
-def lean_geometry(bgr: np.ndarray, models: Any, *, min_score: float = 0.5,
-                  min_presence: float = 0.5) -> FaceGeometry | None:
-    """Face geometry on an upright print by the shortest path: BlazeFace, one FaceMesh, colour.
+@dataclass(frozen=True)
+class LeanMesh:
+    """The four FaceMesh points the trim's geometry needs, in the coordinates of one image.
 
-    A deskewed ID print holds one large frontal face on a plain background (J-LIS), so the
-    general search of :mod:`photocheck.face` (quarter turns, small-face fall-backs, a second
-    FaceMesh pass to level the crop) has nothing to add: front-128 finds the face, one
-    FaceMesh pass on the crop the second pass would take (``LEAN_ROI_SCALE``,
-    ``LEAN_ROI_SHIFT_UP``) gives the chin (point 152), the forehead (10) and the face-oval
-    sides (234, 454; their middle is the nose line, as ``person.head_frame`` defines it), and
-    :func:`plain_background_crown` the crown. Same definitions as :func:`pipeline_geometry`.
+    Attributes
+    ----------
+    forehead, chin, left, right : numpy.ndarray
+        ``(2,)`` px: points 10 and 152 and the face-oval sides 234 and 454.
+    """
+
+    forehead: np.ndarray
+    chin: np.ndarray
+    left: np.ndarray
+    right: np.ndarray
+
+    def mapped(self, affine: np.ndarray) -> LeanMesh:
+        """The same points through a ``(2, 3)`` affine."""
+        return LeanMesh(*(_apply(affine, p) for p in (self.forehead, self.chin, self.left,
+                                                       self.right)))
+
+
+def lean_mesh(bgr: np.ndarray, models: Any, *, min_score: float = 0.5,
+              min_presence: float = 0.5) -> LeanMesh | None:
+    """BlazeFace front-128 and one FaceMesh pass on an upright print (see :func:`lean_geometry`).
 
     Returns
     -------
-    FaceGeometry or None
-        None when any step is unsure (no face, a weak mesh, no plain background above the head):
-        the caller then runs the full pipeline.
+    LeanMesh or None
+        None without a face or with a weak mesh.
     """
     from photocheck.inference import blazeface as bf
     from photocheck.inference import facemesh as fm
@@ -1140,14 +1154,47 @@ def lean_geometry(bgr: np.ndarray, models: Any, *, min_score: float = 0.5,
     if mesh.presence < min_presence:
         return None
     pts = mesh.points[:, :2]
-    left, right = pts[FACE_LEFT_IDX], pts[FACE_RIGHT_IDX]
-    centre = (left + right) / 2.0
-    found = plain_background_crown(bgr, pts[FOREHEAD_IDX], float(centre[0]),
-                                   float(np.hypot(*(right - left))))
+    return LeanMesh(pts[FOREHEAD_IDX].copy(), pts[CHIN_IDX].copy(), pts[FACE_LEFT_IDX].copy(),
+                    pts[FACE_RIGHT_IDX].copy())
+
+
+def lean_crown(bgr: np.ndarray, mesh: LeanMesh) -> FaceGeometry | None:
+    """The face geometry from ``mesh`` (same image px) and the colour crown on ``bgr``.
+
+    Returns
+    -------
+    FaceGeometry or None
+        None when the crown cannot be read by colour (no plain background above the head).
+    """
+    centre = (mesh.left + mesh.right) / 2.0
+    found = plain_background_crown(bgr, mesh.forehead, float(centre[0]),
+                                   float(np.hypot(*(mesh.right - mesh.left))))
     if found is None:
         return None
-    return FaceGeometry(crown=found[0], chin=pts[CHIN_IDX].copy(), nose=centre,
+    return FaceGeometry(crown=found[0], chin=mesh.chin.copy(), nose=centre,
                         crown_at_edge=found[1])
+
+
+def lean_geometry(bgr: np.ndarray, models: Any, *, min_score: float = 0.5,
+                  min_presence: float = 0.5) -> FaceGeometry | None:
+    """Face geometry on an upright print by the shortest path: BlazeFace, one FaceMesh, colour.
+
+    A deskewed ID print holds one large frontal face on a plain background (J-LIS), so the
+    general search of :mod:`photocheck.face` (quarter turns, small-face fall-backs, a second
+    FaceMesh pass to level the crop) has nothing to add: front-128 finds the face, one
+    FaceMesh pass on the crop the second pass would take (``LEAN_ROI_SCALE``,
+    ``LEAN_ROI_SHIFT_UP``) gives the chin (point 152), the forehead (10) and the face-oval
+    sides (234, 454; their middle is the nose line, as ``person.head_frame`` defines it), and
+    :func:`plain_background_crown` the crown. Same definitions as :func:`pipeline_geometry`.
+
+    Returns
+    -------
+    FaceGeometry or None
+        None when any step is unsure (no face, a weak mesh, no plain background above the head):
+        the caller then runs the full pipeline.
+    """
+    mesh = lean_mesh(bgr, models, min_score=min_score, min_presence=min_presence)
+    return None if mesh is None else lean_crown(bgr, mesh)
 
 
 # --- overlapping the full decode: the print and the face from a DCT-reduced decode -----------
@@ -1169,11 +1216,12 @@ class EarlyLook:
         :func:`find_print` (``refine=False``) on ``small``, in its px.
     quad_full : numpy.ndarray or None
         The print's corners measured on the reduced decode, in full px (before the inset).
-    geometry : FaceGeometry or None
-        :func:`lean_geometry` on the upright print, in full-resolution scan px; None when the
-        short path was unsure (the caller runs the full pipeline) or had no print.
+    mesh : LeanMesh or None
+        :func:`lean_mesh` on the upright print, in full-resolution scan px (the crown is read
+        by colour on the full decode: at the reduced scale it would cost accuracy); None when
+        it was unsure (the caller runs the full pipeline) or had no print.
     lean_tried : bool
-        The short path ran (its None is then a verdict, not a gap).
+        The mesh ran (its None is then a verdict, not a gap).
     cpu_ms : float
         CPU time of the thread's work.
     """
@@ -1183,7 +1231,7 @@ class EarlyLook:
     factor: int
     rect_small: PrintRect | None
     quad_full: np.ndarray | None
-    geometry: FaceGeometry | None
+    mesh: LeanMesh | None
     lean_tried: bool
     cpu_ms: float
 
@@ -1208,13 +1256,14 @@ def _to_full(p: np.ndarray, reduction: float) -> np.ndarray:
 def early_look(data: bytes, head: decode.ImageHeader, reduction: int, models: Any, *,
                min_area_ratio: float, inset_full_px: float, min_score: float,
                min_presence: float) -> EarlyLook | None:
-    """Find the print and the face on a DCT-reduced decode of the scan (a second thread).
+    """Find the print and the face mesh on a DCT-reduced decode of the scan (a second thread).
 
     The same steps as the sequential path: :func:`find_print` on the detection copy, the sides
-    measured on the reduced decode (:func:`refine_sides_full`), the print turned upright at
-    ``LEAN_LONG_SIDE_PX`` and :func:`lean_geometry` (as found, no quarter turns). The full
-    decode then only re-measures the sides at full resolution, cuts and encodes. Everything it
-    cannot do (a side without a step, a turned print, a weak face) is left to the caller.
+    measured on the reduced decode (:func:`refine_sides_full`), the print turned upright (at
+    most ``LEAN_LONG_SIDE_PX``) and :func:`lean_mesh` (as found, no quarter turns). The full
+    decode then re-measures the sides at full resolution, reads the crown by colour
+    (:func:`lean_crown`), cuts and encodes. Everything this cannot do (a side without a step, a
+    turned print, a weak face) is left to the caller.
 
     Returns
     -------
@@ -1240,8 +1289,8 @@ def early_look(data: bytes, head: decode.ImageHeader, reduction: int, models: An
     small = decode.Decoded(bgr=small_bgr, scale=sw / full_w)
 
     def done(rect_small: PrintRect | None, quad_full: np.ndarray | None = None,
-             geometry: FaceGeometry | None = None, lean_tried: bool = False) -> EarlyLook:
-        return EarlyLook(reduction, small, factor, rect_small, quad_full, geometry, lean_tried,
+             mesh: LeanMesh | None = None, lean_tried: bool = False) -> EarlyLook:
+        return EarlyLook(reduction, small, factor, rect_small, quad_full, mesh, lean_tried,
                          (time.thread_time() - started) * 1000.0)
 
     rect_small = find_print(small_bgr, min_area_ratio=min_area_ratio, refine=False)
@@ -1263,18 +1312,20 @@ def early_look(data: bytes, head: decode.ImageHeader, reduction: int, models: An
     if max(rect.width_px, rect.height_px) < EARLY_MIN_PRINT_PX:
         return done(rect_small, quad_full)  # a small print: the full scan reads it better
     img = upright_print(reduced, rect, LEAN_LONG_SIDE_PX)
-    g = lean_geometry(img, models, min_score=min_score, min_presence=min_presence)
-    if g is None:
+    mesh = lean_mesh(img, models, min_score=min_score, min_presence=min_presence)
+    if mesh is None:
         return done(rect_small, quad_full, None, True)
-    to_reduced = rect.print_to_scan()
-    scale = np.array([rect.width_px / img.shape[1], rect.height_px / img.shape[0]])
+    # upright image px → reduced px → full px (a reduced pixel's centre is its block's)
+    to_full = np.array([[reduction, 0.0, 0.5 * reduction - 0.5],
+                        [0.0, reduction, 0.5 * reduction - 0.5], [0.0, 0.0, 1.0]])
+    to_scan = to_full @ np.vstack([_image_to_scan(rect, img), [0.0, 0.0, 1.0]])
+    return done(rect_small, quad_full, mesh.mapped(to_scan[:2]), True)
 
-    def scan_px(p: np.ndarray) -> np.ndarray:
-        return _to_full(_apply(to_reduced, np.asarray(p, float) * scale), reduction)
 
-    geometry = FaceGeometry(crown=scan_px(g.crown), chin=scan_px(g.chin), nose=scan_px(g.nose),
-                            crown_at_edge=g.crown_at_edge)
-    return done(rect_small, quad_full, geometry, True)
+def _image_to_scan(rect: PrintRect, img: np.ndarray) -> np.ndarray:
+    """``(2, 3)`` affine from the px of ``upright_print(…, rect, …)`` to the scan's px."""
+    scale = np.diag([rect.width_px / img.shape[1], rect.height_px / img.shape[0], 1.0])
+    return (np.vstack([rect.print_to_scan(), [0.0, 0.0, 1.0]]) @ scale)[:2]
 
 
 _EARLY_KEY = "trim_early"
@@ -1471,19 +1522,22 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
     # pipeline, which searches the quarter turns
     passes = ((True, LEAN_LONG_SIDE_PX, (0,)), (False, FACE_LONG_SIDE_PX, turns)) if lean else (
         (False, FACE_LONG_SIDE_PX, turns),)
-    # the second thread ran the short path on the print as found at its reduced scale: its
-    # geometry (scan px) holds when that print is the one measured here
-    early_geometry = _early_geometry(early, measured_rect, rect) if lean else None
+    # the second thread ran the short path's mesh on the print as found at its reduced scale:
+    # its points (scan px) hold when that print is the one measured here
+    early_mesh = _early_mesh(early, measured_rect) if lean else None
     for short_path, long_side_px, pass_turns in passes:
         for turn in pass_turns:
             candidate = _turn_rect(rect, turn)
-            path = "early" if short_path and early_geometry is not None else (
+            path = "early" if short_path and early_mesh is not None else (
                 "lean" if short_path else "pipeline")
+            if path == "early" and early_mesh[0] is None:
+                continue  # the second thread's mesh was unsure: the full pipeline
+            img = upright_print(full, candidate, long_side_px)
+            g: FaceGeometry | None = None
             if path == "early":
-                g_print = early_geometry[0]  # measured by the second thread (None: unsure)
+                to_img = cv2.invertAffineTransform(_image_to_scan(candidate, img))
+                g = lean_crown(img, early_mesh[0].mapped(to_img))
             else:
-                img = upright_print(full, candidate, long_side_px)
-                g: FaceGeometry | None = None
                 if short_path:
                     start = time.perf_counter()
                     g = lean_geometry(img, models, min_score=min_score,
@@ -1500,8 +1554,8 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
                         for key, value in pctx.timings_ms.items():
                             ctx.timings_ms[f"print.{key}"] = (
                                 ctx.timings_ms.get(f"print.{key}", 0) + value)
-                g_print = None if g is None else _scaled(g, candidate.width_px / img.shape[1],
-                                                         candidate.height_px / img.shape[0])
+            g_print = None if g is None else _scaled(g, candidate.width_px / img.shape[1],
+                                                     candidate.height_px / img.shape[0])
             if g_print is None:
                 continue
             crown, chin = g_print.crown, g_print.chin
@@ -1578,27 +1632,22 @@ def _scaled(g: FaceGeometry, sx: float, sy: float) -> FaceGeometry:
                         nose=np.asarray(g.nose, float) * scale, crown_at_edge=g.crown_at_edge)
 
 
-def _early_geometry(early: EarlyLook | None, measured_rect: PrintRect, rect: PrintRect
-                    ) -> tuple[FaceGeometry | None] | None:
-    """The second thread's short-path geometry in ``rect``'s upright print px.
+def _early_mesh(early: EarlyLook | None, measured_rect: PrintRect
+                ) -> tuple[LeanMesh | None] | None:
+    """The second thread's mesh (scan px), when its print is the one measured on the full scan.
 
     Returns
     -------
     tuple or None
         None when there is no usable early look (run the short path here); ``(None,)`` when it
-        ran and was unsure (go on to the full pipeline); ``(geometry,)`` otherwise.
+        ran and was unsure (go on to the full pipeline); ``(mesh,)`` otherwise.
     """
     if early is None or not early.lean_tried or early.quad_full is None:
         return None
     shift = float(np.max(np.hypot(*(early.quad_full - measured_rect.quad).T)))
     if shift > EARLY_MAX_CORNER_SHIFT * max(measured_rect.width_px, measured_rect.height_px):
         return None
-    if early.geometry is None:
-        return (None,)
-    to_print = cv2.invertAffineTransform(rect.print_to_scan())
-    g = early.geometry
-    return (FaceGeometry(crown=_apply(to_print, g.crown), chin=_apply(to_print, g.chin),
-                         nose=_apply(to_print, g.nose), crown_at_edge=g.crown_at_edge),)
+    return (early.mesh,)
 
 
 def _full(ctx: PhotoContext) -> np.ndarray:
@@ -1661,10 +1710,11 @@ def trim(
     face_geometry : callable, optional
         ``ctx -> FaceGeometry`` on the upright print; default :func:`pipeline_geometry`.
     overlap_decode : bool, optional
-        Find the print and the face on a DCT-reduced decode in a second thread while the full
-        decode runs (:func:`early_look`; JPEG scans of ≥ ~550 dpi): about a third less wall
-        time for ~20 % more CPU. Default: when the process may use two cores. Batch workers
-        (one process per core) turn it off.
+        Find the print and the face mesh on a DCT-reduced decode in a second thread while the
+        full decode runs (:func:`early_look`; JPEG scans of known resolution ≥ ~230 dpi), and
+        resample the output in two halves: about a quarter less wall time for ~25 % more CPU.
+        Default: when the process may use two cores. Batch workers (one process per core) turn
+        it off.
 
     Returns
     -------

@@ -502,10 +502,10 @@ def test_real_scans_never_crash(validator) -> None:
 
 
 @pytest.mark.parametrize(("fmt", "dpi", "orientation", "reduction"), [
-    ("jpeg", 600.0, 1, 2), ("jpeg", 1200.0, 1, 4), ("jpeg", 2400.0, 1, 8),
-    ("jpeg", 4800.0, 1, 8), ("jpeg", 300.0, 1, 1), ("jpeg", 500.0, 1, 1),
+    ("jpeg", 600.0, 1, 4), ("jpeg", 1200.0, 1, 8), ("jpeg", 2400.0, 1, 8),
+    ("jpeg", 300.0, 1, 2), ("jpeg", 500.0, 1, 4), ("jpeg", 200.0, 1, 1),
     ("jpeg", None, 1, 1), ("jpeg", 600.0, 6, 1), ("png", 600.0, 1, 1)])
-def test_early_reduction_keeps_a_45_mm_print_480_px_long(
+def test_early_reduction_keeps_a_45_mm_print_200_px_long(
         fmt: str, dpi: float | None, orientation: int, reduction: int) -> None:
     from photocheck.trimming import early_reduction
 
@@ -514,32 +514,44 @@ def test_early_reduction_keeps_a_45_mm_print_480_px_long(
     assert early_reduction(head, dpi) == reduction
 
 
-def _early(quad_full: np.ndarray, geometry: FaceGeometry | None):  # noqa: ANN202
+def _early(quad_full: np.ndarray, mesh):  # noqa: ANN001, ANN202
     from photocheck.trimming import EarlyLook
 
     small = decode.Decoded(bgr=np.zeros((4, 4, 3), np.uint8), scale=0.125)
-    return EarlyLook(2, small, 8, None, quad_full, geometry, True, 1.0)
+    return EarlyLook(2, small, 8, None, quad_full, mesh, True, 1.0)
 
 
-def test_early_geometry_is_mapped_into_the_print_and_refused_when_the_print_differs() -> None:
-    from photocheck.trimming import _early_geometry
+def test_the_early_mesh_is_used_only_when_its_print_is_the_one_measured() -> None:
+    from photocheck.trimming import LeanMesh, _early_mesh
 
     quad = np.array([[100.0, 200.0], [900.0, 200.0], [900.0, 1200.0], [100.0, 1200.0]])
     rect = PrintRect(quad, 0.0, 800.0, 1000.0)
-    g = FaceGeometry(crown=np.array([500.0, 300.0]), chin=np.array([500.0, 1000.0]),
-                     nose=np.array([510.0, 700.0]))
-    # scan px → upright print px: minus the print's top-left corner
-    (got,) = _early_geometry(_early(quad + 5.0, g), rect, rect)
-    np.testing.assert_allclose(got.crown, [400.0, 100.0], atol=1e-9)
-    np.testing.assert_allclose(got.chin, [400.0, 800.0], atol=1e-9)
-    np.testing.assert_allclose(got.nose, [410.0, 500.0], atol=1e-9)
+    mesh = LeanMesh(np.array([500.0, 400.0]), np.array([500.0, 1000.0]),
+                    np.array([350.0, 700.0]), np.array([650.0, 700.0]))
+    (got,) = _early_mesh(_early(quad + 5.0, mesh), rect)  # 7 px: within 1 % of 1000 px
+    assert got is mesh
     # a corner 1 % of the long side (10 px) away: another outline, the face is read again
     moved = quad.copy()
     moved[1] += (10.5, 0.0)
-    assert _early_geometry(_early(moved, g), rect, rect) is None
+    assert _early_mesh(_early(moved, mesh), rect) is None
     # the second thread ran and was unsure: straight to the full pipeline
-    assert _early_geometry(_early(quad, None), rect, rect) == (None,)
-    assert _early_geometry(None, rect, rect) is None
+    assert _early_mesh(_early(quad, None), rect) == (None,)
+    assert _early_mesh(None, rect) is None
+
+
+def test_lean_mesh_points_map_through_an_affine_exactly() -> None:
+    from photocheck.trimming import LeanMesh, _image_to_scan
+
+    mesh = LeanMesh(np.array([10.0, 20.0]), np.array([10.0, 80.0]), np.array([0.0, 50.0]),
+                    np.array([20.0, 50.0]))
+    shifted = mesh.mapped(np.array([[2.0, 0.0, 5.0], [0.0, 2.0, -1.0]]))
+    np.testing.assert_allclose(shifted.chin, [25.0, 159.0])
+    np.testing.assert_allclose(shifted.left, [5.0, 99.0])
+    # an upright image at half the print's px, print not rotated: image px × 2 + corner
+    rect = PrintRect(np.array([[100.0, 200.0], [900.0, 200.0], [900.0, 1200.0],
+                               [100.0, 1200.0]]), 0.0, 800.0, 1000.0)
+    to_scan = _image_to_scan(rect, np.zeros((500, 400, 3), np.uint8))
+    np.testing.assert_allclose(to_scan, [[2.0, 0.0, 100.0], [0.0, 2.0, 200.0]], atol=1e-9)
 
 
 @pytest.fixture(scope="module")
@@ -552,30 +564,30 @@ def real_scan_600dpi(validator):  # noqa: ANN001, ANN201 - pytest fixture
     return render_scan(portrait, spec)
 
 
-def test_early_look_finds_the_print_and_the_face_on_the_half_size_decode(
+def test_early_look_finds_the_print_and_the_face_on_the_quarter_size_decode(
         validator, real_scan_600dpi) -> None:
     from photocheck.trimming import early_look
 
     data = real_scan_600dpi.data
     head = decode.read_header(data)
-    early = early_look(data, head, 2, validator.models, min_area_ratio=0.03, inset_full_px=6.0,
+    early = early_look(data, head, 4, validator.models, min_area_ratio=0.03, inset_full_px=6.0,
                        min_score=0.5, min_presence=0.5)
-    assert early is not None and early.lean_tried and early.geometry is not None
+    assert early is not None and early.lean_tried and early.mesh is not None
     assert early.small.bgr.shape[:2] == (3496 // 8, 2480 // 8)
-    done = trim(data, validator=validator, check_output=False, overlap_decode=False)
-    assert done.report.extra["trim"]["face_path"] == "lean"
+    sequential = trim(data, validator=validator, check_output=False, overlap_decode=False)
+    assert sequential.report.extra["trim"]["face_path"] == "lean"
     # the print: within 0.5 mm of the one measured on the full decode (the inset is 6 px)
     px_per_mm = 600 / 25.4
-    assert np.abs(np.hypot(*(early.quad_full - done.photo_quad).T)).max() < 0.5 * px_per_mm + 8.5
-    # the face (scan px) as the sequential short path reads it, within 0.15 mm
-    m = done.out_to_scan
-    seq = trim(data, validator=validator, check_output=False, overlap_decode=True)
-    assert seq.report.extra["trim"]["face_path"] == "early"
+    shift = np.hypot(*(early.quad_full - sequential.photo_quad).T)
+    assert shift.max() < 0.5 * px_per_mm + 8.5
+    # the cut: within 0.15 mm of the sequential short path's
+    overlapped = trim(data, validator=validator, check_output=False, overlap_decode=True)
+    assert overlapped.report.extra["trim"]["face_path"] == "early"
     corners = np.array([[0, 0], [827, 0], [827, 1063], [0, 1063]], float)
-    a = corners @ m[:, :2].T + m[:, 2]
-    b = corners @ seq.out_to_scan[:, :2].T + seq.out_to_scan[:, 2]
+    a, b = (corners @ r.out_to_scan[:, :2].T + r.out_to_scan[:, 2]
+            for r in (sequential, overlapped))
     assert np.abs(a - b).max() < 0.15 * px_per_mm
-    assert seq.jpeg is not None and decode.read_header(seq.jpeg).width == 827
+    assert overlapped.jpeg is not None and decode.read_header(overlapped.jpeg).width == 827
 
 
 def test_overlapped_trims_of_bad_scans_fail_cleanly(validator, real_scan_600dpi) -> None:
