@@ -33,12 +33,13 @@ inference once the decode has flushed the caches), the output warp and the encod
 ~15 ms, half a quiet decode. Options left: 4:2:0 output (about −1.5 ms), or overlapping the
 full decode with the analysis of a DCT-reduced decode on a second core (wall time only).
 
-Fourth session (the overlap built; wall time, quiet but noisy host): run plain 1.24× with the
-second thread and 1.72× without (decode 58 ms: page faults on the fresh 26 MB image); with
-``MALLOC_MMAP_THRESHOLD_=1048576`` 1.13× / 1.78× (decode 58 ms); with
-``MALLOC_MMAP_THRESHOLD_=134217728 MALLOC_TRIM_THRESHOLD_=536870912`` (the image from reused
-heap memory, decode 29 ms) 1.90× / 2.55×. An earlier plain run landed in the heap state (decode
-31 ms): 2.0× / 2.2×. The ratio depends on the allocator because the decode's own cost does.
+Fourth session (the overlap built: the print and the face mesh on a ¼ DCT decode in a second
+thread, the output resampled in halves; output chroma as the scan's), wall time, 30 rounds, quiet
+but noisy host: run plain 1.35× with the second thread and 1.62× without (decode 43 ms: page
+faults on the fresh 26 MB image); with ``MALLOC_MMAP_THRESHOLD_=1048576`` 1.51× / 1.84×
+(decode 40 ms); with ``MALLOC_MMAP_THRESHOLD_=134217728 MALLOC_TRIM_THRESHOLD_=536870912`` (the
+image from reused heap memory, decode 26 ms) 1.87× / 2.00×. The ratio depends on the allocator
+because the decode's own cost does.
 """
 
 from __future__ import annotations
