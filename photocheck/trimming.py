@@ -1333,6 +1333,16 @@ _early_pool: ThreadPoolExecutor | None = None
 _early_pool_lock = threading.Lock()
 
 
+def _forget_pool_after_fork() -> None:
+    # a forked child inherits the pool's bookkeeping but not its threads: work submitted there
+    # would wait forever
+    global _early_pool, _early_pool_lock
+    _early_pool, _early_pool_lock = None, threading.Lock()
+
+
+os.register_at_fork(after_in_child=_forget_pool_after_fork)
+
+
 def _pool() -> ThreadPoolExecutor:
     global _early_pool
     with _early_pool_lock:

@@ -645,3 +645,19 @@ def test_warp_region_split_gives_the_single_warp(interpolation: int) -> None:
     assert two.shape == one.shape == (531, 413, 3)
     diff = np.abs(two.astype(int) - one.astype(int))
     assert diff.max() <= 1 and np.mean(diff > 0) < 0.001
+
+
+def test_a_forked_child_trims_with_its_own_threads(validator, real_scan_600dpi) -> None:
+    import multiprocessing
+
+    data = real_scan_600dpi.data
+    first = trim(data, validator=validator, check_output=False, overlap_decode=True)
+    assert first.report.extra["trim"]["face_path"] == "early"  # the thread pool exists now
+    ctx = multiprocessing.get_context("fork")
+    with ctx.Pool(1) as pool:
+        got = pool.apply_async(_trim_face_path, (data,)).get(timeout=60)
+    assert got == "early"
+
+
+def _trim_face_path(data: bytes) -> str | None:
+    return trim(data, check_output=False, overlap_decode=True).report.extra["trim"]["face_path"]
