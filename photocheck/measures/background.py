@@ -107,19 +107,6 @@ def quadratic_residual_at(values: np.ndarray, mask: np.ndarray, degree: int = 2,
     return out
 
 
-def quadratic_residual(values: np.ndarray, mask: np.ndarray, degree: int = 2,
-                       max_samples: int = 6000) -> np.ndarray:
-    """``values`` minus a least-squares polynomial surface fitted on ``mask`` pixels.
-
-    The image-shaped form of :func:`quadratic_residual_at`: zeros outside ``mask``.
-    """
-    vals3 = values.reshape(values.shape[0], values.shape[1], -1)
-    out = np.zeros(vals3.shape, np.float32)
-    inside = np.asarray(mask, bool)
-    out[inside] = quadratic_residual_at(values, inside, degree, max_samples)
-    return out.reshape(values.shape)
-
-
 @dataclass(frozen=True)
 class Texture:
     """How far the background is from a plain (smoothly lit) surface.
