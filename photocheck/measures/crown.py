@@ -162,6 +162,8 @@ def hair_into_top_edge(bgr: np.ndarray, head_x0: float, head_x1: float, face_x0:
         return False  # the head spans the width: no background beside it to read
 
     def lab_of(block: np.ndarray) -> np.ndarray:
+        # the block alone (borders reflected), unlike plain_background_crown's reach-padded
+        # blur: hair next to a side block must not leak into the background's statistics
         blurred = cv2.GaussianBlur(block, (0, 0), 1.0)
         return cv2.cvtColor(blurred, cv2.COLOR_BGR2LAB).reshape(-1, 3).astype(np.float32)
 
