@@ -483,7 +483,9 @@ def header(ctx: PhotoContext) -> ImageHeader:
     return read_header(ctx.data)
 
 
-def _check_decode_limits(ctx: PhotoContext, head: ImageHeader) -> None:
+def check_decode_limits(ctx: PhotoContext, head: ImageHeader) -> None:
+    """Raise ``NotAssessable`` when the header's pixel count exceeds the profile's decode limit
+    (or the header gives no size), before any pixel is allocated."""
     limits = ctx.params("decode")
     megapixels = head.width * head.height / 1e6
     if megapixels > limits["max_decode_megapixels"]:
@@ -501,7 +503,7 @@ def reduced_image(ctx: PhotoContext, reduction: int) -> Decoded:
     if reduction == 1:
         return full_image(ctx)
     head = header(ctx)
-    _check_decode_limits(ctx, head)
+    check_decode_limits(ctx, head)
     return ctx.memo(f"decode_1_{reduction}", lambda: decode(ctx.data, head, reduction))
 
 
@@ -522,7 +524,7 @@ def analysis_image(ctx: PhotoContext) -> Decoded:
     of the cost, does not shrink with the DCT scale).
     """
     head = header(ctx)
-    _check_decode_limits(ctx, head)
+    check_decode_limits(ctx, head)
     target = int(ctx.params("decode")["analysis_long_side_px"])
     factor = reduction_for(max(head.width, head.height), target)
     if factor == 1:
@@ -536,5 +538,5 @@ def analysis_image(ctx: PhotoContext) -> Decoded:
 def full_image(ctx: PhotoContext) -> Decoded:
     """The photo decoded at full resolution (only where a measure needs it)."""
     head = header(ctx)
-    _check_decode_limits(ctx, head)
+    check_decode_limits(ctx, head)
     return decode(ctx.data, head, 1)

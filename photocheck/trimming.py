@@ -1364,25 +1364,19 @@ def start_early_look(ctx: PhotoContext) -> bool:
         return False
     try:
         head = decode.header(ctx)
-        limits = ctx.params("decode")
+        decode.check_decode_limits(ctx, head)
         params = ctx.params("trim")
     except (NotAssessable, KeyError):
         return False
-    if not params["fast_crown"] or head.width * head.height / 1e6 > limits[
-            "max_decode_megapixels"]:
+    if not params["fast_crown"]:
         return False
     options: Mapping[str, Any] = ctx.peek(_OPTIONS_KEY) or {}
     reduction = early_reduction(head, _scan_dpi(ctx, options))
     if reduction < 2:
         return False
-    if ctx.models is None:
-        from photocheck.inference import Models
-
-        ctx.models = Models.load()
     min_score, min_presence = _face_params(ctx)
-    inset_px = 1.5 * decode.reduction_for(max(head.oriented_size),
-                                          int(limits["analysis_long_side_px"]))
-    future = _pool().submit(early_look, ctx.data, head, reduction, ctx.models,
+    inset_px = _inset_px(ctx, max(head.oriented_size))
+    future = _pool().submit(early_look, ctx.data, head, reduction, _models(ctx),
                             min_area_ratio=float(params["min_print_area_ratio"]),
                             inset_full_px=inset_px, min_score=min_score,
                             min_presence=min_presence)
@@ -1402,6 +1396,23 @@ def early_result(ctx: PhotoContext) -> EarlyLook | None:
         ctx.timings_ms["trim.early_failed"] = 1.0
         ctx.memo("trim_early_error", lambda: message)
         return None
+
+
+def _inset_px(ctx: PhotoContext, long_side_px: int) -> float:
+    """How far (full px) the crop keeps inside the print's measured edge: 1.5 px of the
+    analysis-size copy the print used to be found on (~0.25 mm), clear of the bed and the
+    edge's shadow."""
+    analysis_px = int(ctx.params("decode")["analysis_long_side_px"])
+    return 1.5 * decode.reduction_for(long_side_px, analysis_px)
+
+
+def _models(ctx: PhotoContext) -> Any:
+    """The context's models, loaded (once, shared) when a trim runs without a validator's."""
+    if ctx.models is None:
+        from photocheck.inference import Models
+
+        ctx.models = Models.load()
+    return ctx.models
 
 
 def _face_params(ctx: PhotoContext) -> tuple[float, float]:
@@ -1494,8 +1505,7 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
     # keep the crop ~0.25 mm inside the print's edge (as 1.5 px of the quarter-size copy the
     # print used to be found on), so it never takes in the bed or the edge's shadow
     measured_rect = rect
-    rect = inset(rect, 1.5 * decode.reduction_for(max(full.shape[:2]), int(
-        ctx.params("decode")["analysis_long_side_px"])))
+    rect = inset(rect, _inset_px(ctx, max(full.shape[:2])))
     out.rect = rect
     out.findings.append(finding("trim.photo_not_found", Status.PASS,
                                 "whole_scan" if rect.whole_scan else "found"))
@@ -1522,11 +1532,7 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
     geom: FaceGeometry | None = None
     cause = "face.not_found"
     min_score, min_presence = _face_params(ctx)
-    models = ctx.models
-    if lean and models is None:
-        from photocheck.inference import Models
-
-        models = ctx.models = Models.load()
+    models = _models(ctx) if lean else ctx.models
     # the short path only as the print was found (upright for nearly every portrait print);
     # anything it is unsure of (a turned print, a head cut off at the top edge) goes to the full
     # pipeline, which searches the quarter turns
