@@ -98,7 +98,7 @@ LEAN_ROI_SHIFT_UP = 0.063
 # about FaceMesh's own 192-px crop. The crown is read by colour on the full decode (at ¼ it
 # cost up to 0.4 mm more head-height error on the generated scans).
 EARLY_MIN_PRINT_PX = 200
-# … and its face geometry (in scan px, so independent of the exact print outline) is used only
+# … and its face mesh (in scan px, so independent of the exact print outline) is used only
 # when its print agrees with the one measured on the full scan within this fraction of the
 # print's long side at every corner (≈ 0.45 mm: a side taken on its shadow at the reduced scale
 # is ~0.25 mm out; a different blob or side sends the face back to the sequential path).
