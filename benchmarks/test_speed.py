@@ -5,6 +5,9 @@ a 12 MP phone JPEG and a 2 MP JPEG (profile ``online``) and a 600-dpi A6 scan of
 Run: ``python -m pytest benchmarks/test_speed.py --benchmark-only`` — the terminal summary prints
 each median as a ratio to ``test_decode_full`` of the same group (same file, same run), and writes
 ``benchmarks/results/ratios.json`` and ``stages.json`` (per-stage medians of the checks).
+``test_check_floor`` is the least a check with these models can cost: the ⅛-size DCT decode (the
+Huffman pass every decode of the file makes) plus the model inferences the check of that photo
+ran, replayed with the very same inputs; no measure, no resize, no Python of ours around them.
 Single thread: OpenCV and onnxruntime are limited to one thread. On a shared, loaded machine add
 ``--benchmark-timer time.process_time``: the ratios are then of CPU time, which the load barely
 moves (wall-clock ratios swing by 2× there).
@@ -15,6 +18,7 @@ from __future__ import annotations
 import json
 import statistics
 from collections import defaultdict
+from typing import Any
 
 import cv2
 import numpy as np
@@ -85,6 +89,49 @@ def test_check(benchmark, validators: dict[str, Validator], photo: tuple[str, by
 
     report = benchmark(run)
     assert report.status_of("file.format") == "pass"
+
+
+class _RecordingModels(Models):
+    """Models whose sessions remember every ``run`` (model name, input feed) of one check."""
+
+    def __post_init__(self) -> None:
+        super().__post_init__()
+        self.calls: list[tuple[str, dict[str, np.ndarray]]] = []
+
+    def session(self, name: str) -> Any:
+        inner = super().session(name)
+        calls = self.calls
+
+        class Recorder:
+            def run(self, outputs: Any, feed: dict[str, np.ndarray], *args: Any) -> Any:
+                calls.append((name, {k: np.array(v, copy=True) for k, v in feed.items()}))
+                return inner.run(outputs, feed, *args)
+
+            def __getattr__(self, attr: str) -> Any:
+                return getattr(inner, attr)
+
+        return Recorder()
+
+
+def test_check_floor(benchmark, validators: dict[str, Validator],
+                     photo: tuple[str, bytes]) -> None:
+    group, data = photo
+    benchmark.group = group
+    models: Models = validators["online"].models
+    recording = _RecordingModels(models.directory, threads=1)
+    Validator(INPUTS[group][1], models=recording).check(data, applied_on="2026-11-21")
+    calls = [(models.session(name), feed) for name, feed in recording.calls]
+    buf = np.frombuffer(data, np.uint8)
+
+    def floor() -> int:
+        small = cv2.imdecode(buf, cv2.IMREAD_REDUCED_COLOR_8)
+        for session, feed in calls:
+            session.run(None, feed)
+        return small.shape[0]
+
+    assert benchmark(floor) > 0
+    names = sorted({name for name, _ in recording.calls})
+    assert "facemesh_468" in names and len(calls) >= 3, names
 
 
 def teardown_module() -> None:
