@@ -223,3 +223,49 @@ def test_parse_jpeg_reads_each_components_sampling_factors(factor: int, sampling
     assert decode.parse_jpeg(data).sampling == sampling
     grey = cv2.imencode(".jpg", np.zeros((32, 48), np.uint8))[1].tobytes()
     assert decode.parse_jpeg(grey).sampling == ((1, 1),)
+
+
+def _cv2_full(data: bytes) -> np.ndarray:
+    image = cv2.imdecode(np.frombuffer(data, np.uint8),
+                         cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
+    return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image
+
+
+@pytest.mark.parametrize("data", [
+    make_jpeg(203, 151, subsampling="4:2:0"),
+    make_jpeg(203, 151, subsampling="4:4:4"),
+    make_jpeg(203, 151, subsampling="4:2:2"),
+    make_jpeg(203, 151, progressive=True),
+    make_jpeg(203, 151, mode="L"),
+    make_jpeg(203, 151, mode="CMYK"),
+    cv2.imencode(".jpg", np.full((40, 56, 3), 90, np.uint8),
+                 [cv2.IMWRITE_JPEG_RST_INTERVAL, 2])[1].tobytes(),
+], ids=["420", "444", "422", "progressive", "grey", "cmyk", "restart"])
+def test_full_decode_takes_the_fast_path_with_opencvs_pixels(data: bytes, monkeypatch) -> None:
+    expected = _cv2_full(data)
+    head = decode.read_header(data)
+
+    def no_full_imdecode(buf: np.ndarray, flags: int) -> None:
+        raise AssertionError("the full decode went to cv2.imdecode")
+
+    monkeypatch.setattr(decode.cv2, "imdecode", no_full_imdecode)
+    image = decode.decode(data, head, 1).bgr
+    assert image.dtype == np.uint8 and image.shape == expected.shape
+    assert np.array_equal(image, expected)  # bit for bit
+
+
+def test_full_decode_of_a_damaged_jpeg_is_opencvs() -> None:
+    good = make_jpeg(203, 151)
+    # a flipped byte in the entropy data: libjpeg warns, simplejpeg (strict) refuses it, and the
+    # decode falls back on OpenCV, which returns its (damaged) image as before
+    flipped = bytearray(good)
+    flipped[len(flipped) // 2] ^= 0xFF
+    assert decode._decode_full_jpeg(bytes(flipped)) is None
+    image = decode.decode(bytes(flipped), decode.read_header(good), 1).bgr
+    assert np.array_equal(image, _cv2_full(bytes(flipped)))
+    # truncated: neither decodes it, as before
+    truncated = good[: len(good) * 6 // 10]
+    assert decode._decode_full_jpeg(truncated) is None
+    with pytest.raises(NotAssessable) as err:
+        decode.decode(truncated, decode.read_header(good), 1)
+    assert err.value.cause == "file.corrupt"
