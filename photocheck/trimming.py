@@ -52,7 +52,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 import cv2
 import numpy as np
@@ -107,6 +107,8 @@ EARLY_MAX_CORNER_SHIFT = 0.01
 # Reasons of trim.not_trimmable (those of photocheck.geometry.standard_crop).
 REASONS = ("head_cut_off", "head_too_large", "too_close_to_edge", "resolution_too_low",
            "bad_landmarks")
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -1322,6 +1324,23 @@ def early_look(data: bytes, head: decode.ImageHeader, reduction: int, models: An
     return done(rect_small, quad_full, mesh.mapped(to_scan[:2]), True)
 
 
+def early_crown(full: np.ndarray, rect: PrintRect, mesh: LeanMesh) -> FaceGeometry | None:
+    """:func:`lean_crown` on the print as the second thread found it, in scan px.
+
+    Runs on the second thread once the full decode is there, while the main thread measures
+    the print's sides at full resolution: the crown is a point of the scan, whichever upright
+    frame it was read in (the caller uses it only when the two prints agree, see
+    :func:`_early_mesh`). ``mesh`` is in scan px; None when the colour cannot tell the crown.
+    """
+    img = upright_print(full, rect, LEAN_LONG_SIDE_PX)
+    img_to_scan = _image_to_scan(rect, img)
+    g = lean_crown(img, mesh.mapped(cv2.invertAffineTransform(img_to_scan)))
+    if g is None:
+        return None
+    return FaceGeometry(crown=_apply(img_to_scan, g.crown), chin=_apply(img_to_scan, g.chin),
+                        nose=_apply(img_to_scan, g.nose), crown_at_edge=g.crown_at_edge)
+
+
 def _image_to_scan(rect: PrintRect, img: np.ndarray) -> np.ndarray:
     """``(2, 3)`` affine from the px of ``upright_print(…, rect, …)`` to the scan's px."""
     scale = np.diag([rect.width_px / img.shape[1], rect.height_px / img.shape[0], 1.0])
@@ -1475,6 +1494,12 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
     else:
         early = None
         rect_small = find_print(small, min_area_ratio=min_area, refine=False)
+    # the crown read on the second thread's print while the sides are measured here
+    crown_future: Future[FaceGeometry | None] | None = None
+    if lean and early is not None and early.mesh is not None and early.quad_full is not None:
+        crown_future = _pool().submit(
+            early_crown, full, inset(_rect_from_quad(early.quad_full),
+                                     _inset_px(ctx, max(full.shape[:2]))), early.mesh)
     measured = np.zeros(4, bool)
     quad = None
     if rect_small is not None and not rect_small.whole_scan:
@@ -1548,12 +1573,17 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
                 "lean" if short_path else "pipeline")
             if path == "early" and early_mesh[0] is None:
                 continue  # the second thread's mesh was unsure: the full pipeline
-            img = upright_print(full, candidate, long_side_px)
             g: FaceGeometry | None = None
+            g_print: FaceGeometry | None = None
             if path == "early":
-                to_img = cv2.invertAffineTransform(_image_to_scan(candidate, img))
-                g = lean_crown(img, early_mesh[0].mapped(to_img))
+                g_scan = _future_value(crown_future)
+                if g_scan is not None:
+                    to_print = cv2.invertAffineTransform(candidate.print_to_scan())
+                    g_print = FaceGeometry(
+                        crown=_apply(to_print, g_scan.crown), chin=_apply(to_print, g_scan.chin),
+                        nose=_apply(to_print, g_scan.nose), crown_at_edge=g_scan.crown_at_edge)
             else:
+                img = upright_print(full, candidate, long_side_px)
                 if short_path:
                     start = time.perf_counter()
                     g = lean_geometry(img, models, min_score=min_score,
@@ -1570,8 +1600,9 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
                         for key, value in pctx.timings_ms.items():
                             ctx.timings_ms[f"print.{key}"] = (
                                 ctx.timings_ms.get(f"print.{key}", 0) + value)
-            g_print = None if g is None else _scaled(g, candidate.width_px / img.shape[1],
-                                                     candidate.height_px / img.shape[0])
+            if g is not None:
+                g_print = _scaled(g, candidate.width_px / img.shape[1],
+                                  candidate.height_px / img.shape[0])
             if g_print is None:
                 continue
             crown, chin = g_print.crown, g_print.chin
@@ -1638,6 +1669,17 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
     ctx.timings_ms["trim.resample_encode"] = (time.perf_counter() - start) * 1000.0
     out.findings.append(finding("trim.not_trimmable", Status.PASS, "trimmed", threshold))
     return out
+
+
+def _future_value(future: Future[T] | None) -> T | None:
+    """The value of a second-thread step, or None when there was none or it failed (an
+    optimisation: the caller then takes the sequential path)."""
+    if future is None:
+        return None
+    try:
+        return future.result()
+    except Exception:  # noqa: BLE001 - the sequential path redoes the work
+        return None
 
 
 def _scaled(g: FaceGeometry, sx: float, sy: float) -> FaceGeometry:

@@ -661,3 +661,52 @@ def test_a_forked_child_trims_with_its_own_threads(validator, real_scan_600dpi) 
 
 def _trim_face_path(data: bytes) -> str | None:
     return trim(data, check_output=False, overlap_decode=True).report.extra["trim"]["face_path"]
+
+
+def test_the_early_crown_is_read_on_the_second_threads_print(validator, real_scan_600dpi) -> None:
+    from photocheck.trimming import (
+        _rect_from_quad,
+        early_crown,
+        early_look,
+        inset,
+        lean_crown,
+        upright_print,
+    )
+
+    data = real_scan_600dpi.data
+    head = decode.read_header(data)
+    early = early_look(data, head, 4, validator.models, min_area_ratio=0.03, inset_full_px=6.0,
+                       min_score=0.5, min_presence=0.5)
+    assert early is not None and early.mesh is not None
+    full = decode.decode(data, head, 1).bgr
+    sequential = trim(data, validator=validator, check_output=False, overlap_decode=False)
+    assert sequential.photo_quad is not None
+    exact = _rect_from_quad(sequential.photo_quad)  # the print measured on the full decode
+    # the crown on the exact rect's upright print, mapped to scan px by hand
+    img = upright_print(full, exact, 512)
+    sx, sy = exact.width_px / img.shape[1], exact.height_px / img.shape[0]
+    to_img = np.linalg.inv(np.vstack([exact.print_to_scan() @ np.diag([sx, sy, 1.0]),
+                                      [0, 0, 1]]))[:2]
+    g_img = lean_crown(img, early.mesh.mapped(to_img))
+    assert g_img is not None
+    by_hand = exact.print_to_scan() @ np.array([g_img.crown[0] * sx, g_img.crown[1] * sy, 1.0])
+    # the same crown, in scan px, read on the (slightly different) early print
+    g = early_crown(full, inset(_rect_from_quad(early.quad_full), 6.0), early.mesh)
+    assert g is not None
+    px_per_mm = 600 / 25.4
+    assert np.hypot(*(g.crown - by_hand)) < 0.1 * px_per_mm
+    assert np.allclose(g.chin, early.mesh.chin, atol=0.01)  # the mesh's own point, round trip
+
+
+def test_a_failing_early_crown_falls_back_on_the_pipeline(validator, real_scan_600dpi,
+                                                          monkeypatch) -> None:
+    from photocheck import trimming
+
+    def broken(*args: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(trimming, "early_crown", broken)
+    result = trim(real_scan_600dpi.data, validator=validator, check_output=False,
+                  overlap_decode=True)
+    assert result.report.extra["trim"]["face_path"] == "pipeline"
+    assert result.jpeg is not None and result.report.status_of("trim.not_trimmable") == "pass"
