@@ -85,6 +85,16 @@ def test_decode_full(benchmark, scan: bytes) -> None:
     assert image.shape[:2] == (3496, 2480)
 
 
+def test_decode_full_simplejpeg(benchmark, scan: bytes) -> None:
+    """The trim's own full decode (simplejpeg: the same pixels, no RGB pass), for the ratio of
+    the trim to the fastest plain decode of the same bytes."""
+    import simplejpeg
+
+    benchmark.group = "trim_a6_600dpi"
+    image = benchmark(simplejpeg.decode_jpeg, scan, "BGR", strict=True)
+    assert image.shape[:2] == (3496, 2480)
+
+
 def test_trim(benchmark, validator: Validator, scan: bytes) -> None:
     from photocheck.trimming import trim
 
