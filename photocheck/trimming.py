@@ -1037,7 +1037,7 @@ def decode_once(ctx: PhotoContext) -> ScanImages | None:
             return None
         h, w = full.bgr.shape[:2]
         factor = detection_factor(max(h, w))
-        early = early_result(ctx)
+        early = early_print(ctx)
         if early is not None and early.factor == factor and early.small.bgr.shape[:2] == (
                 h // factor, w // factor):
             small = early.small  # made by the second thread from its reduced decode
@@ -1203,6 +1203,25 @@ def lean_geometry(bgr: np.ndarray, models: Any, *, min_score: float = 0.5,
 
 
 @dataclass(frozen=True)
+class EarlyPrint:
+    """The print as the second thread found it, published before its face mesh runs.
+
+    Attributes
+    ----------
+    small : photocheck.decode.Decoded
+        The detection copy (``1/factor`` of the full scan, as :class:`ScanImages` ``small``).
+    factor : int
+        Full px per ``small`` px.
+    rect_small : PrintRect or None
+        :func:`find_print` (``refine=False``) on ``small``, in its px.
+    """
+
+    small: decode.Decoded
+    factor: int
+    rect_small: PrintRect | None
+
+
+@dataclass(frozen=True)
 class EarlyLook:
     """The print and the face found on a DCT-reduced decode while the full decode runs.
 
@@ -1257,7 +1276,8 @@ def _to_full(p: np.ndarray, reduction: float) -> np.ndarray:
 
 def early_look(data: bytes, head: decode.ImageHeader, reduction: int, models: Any, *,
                min_area_ratio: float, inset_full_px: float, min_score: float,
-               min_presence: float) -> EarlyLook | None:
+               min_presence: float, found: Future[EarlyPrint | None] | None = None
+               ) -> EarlyLook | None:
     """Find the print and the face mesh on a DCT-reduced decode of the scan (a second thread).
 
     The same steps as the sequential path: :func:`find_print` on the detection copy, the sides
@@ -1265,7 +1285,9 @@ def early_look(data: bytes, head: decode.ImageHeader, reduction: int, models: An
     most ``LEAN_LONG_SIDE_PX``) and :func:`lean_mesh` (as found, no quarter turns). The full
     decode then re-measures the sides at full resolution, reads the crown by colour
     (:func:`lean_crown`), cuts and encodes. Everything this cannot do (a side without a step, a
-    turned print, a weak face) is left to the caller.
+    turned print, a weak face) is left to the caller. ``found``, when given, receives the
+    detection copy and the print as soon as they are known, so that the caller measures the
+    sides at full resolution while the mesh runs here.
 
     Returns
     -------
@@ -1296,6 +1318,8 @@ def early_look(data: bytes, head: decode.ImageHeader, reduction: int, models: An
                          (time.thread_time() - started) * 1000.0)
 
     rect_small = find_print(small_bgr, min_area_ratio=min_area_ratio, refine=False)
+    if found is not None:
+        found.set_result(EarlyPrint(small, factor, rect_small))
     if rect_small is None:
         return done(None)
     if rect_small.whole_scan:
@@ -1324,23 +1348,6 @@ def early_look(data: bytes, head: decode.ImageHeader, reduction: int, models: An
     return done(rect_small, quad_full, mesh.mapped(to_scan[:2]), True)
 
 
-def early_crown(full: np.ndarray, rect: PrintRect, mesh: LeanMesh) -> FaceGeometry | None:
-    """:func:`lean_crown` on the print as the second thread found it, in scan px.
-
-    Runs on the second thread once the full decode is there, while the main thread measures
-    the print's sides at full resolution: the crown is a point of the scan, whichever upright
-    frame it was read in (the caller uses it only when the two prints agree, see
-    :func:`_early_mesh`). ``mesh`` is in scan px; None when the colour cannot tell the crown.
-    """
-    img = upright_print(full, rect, LEAN_LONG_SIDE_PX)
-    img_to_scan = _image_to_scan(rect, img)
-    g = lean_crown(img, mesh.mapped(cv2.invertAffineTransform(img_to_scan)))
-    if g is None:
-        return None
-    return FaceGeometry(crown=_apply(img_to_scan, g.crown), chin=_apply(img_to_scan, g.chin),
-                        nose=_apply(img_to_scan, g.nose), crown_at_edge=g.crown_at_edge)
-
-
 def _image_to_scan(rect: PrintRect, img: np.ndarray) -> np.ndarray:
     """``(2, 3)`` affine from the px of ``upright_print(…, rect, …)`` to the scan's px."""
     scale = np.diag([rect.width_px / img.shape[1], rect.height_px / img.shape[0], 1.0])
@@ -1348,6 +1355,7 @@ def _image_to_scan(rect: PrintRect, img: np.ndarray) -> np.ndarray:
 
 
 _EARLY_KEY = "trim_early"
+_EARLY_PRINT_KEY = "trim_early_print"
 _early_pool: ThreadPoolExecutor | None = None
 _early_pool_lock = threading.Lock()
 
@@ -1395,12 +1403,28 @@ def start_early_look(ctx: PhotoContext) -> bool:
         return False
     min_score, min_presence = _face_params(ctx)
     inset_px = _inset_px(ctx, max(head.oriented_size))
-    future = _pool().submit(early_look, ctx.data, head, reduction, _models(ctx),
-                            min_area_ratio=float(params["min_print_area_ratio"]),
-                            inset_full_px=inset_px, min_score=min_score,
-                            min_presence=min_presence)
+    found: Future[EarlyPrint | None] = Future()
+
+    def job() -> EarlyLook | None:
+        try:
+            return early_look(ctx.data, head, reduction, _models(ctx),
+                              min_area_ratio=float(params["min_print_area_ratio"]),
+                              inset_full_px=inset_px, min_score=min_score,
+                              min_presence=min_presence, found=found)
+        finally:
+            if not found.done():  # it stopped (or failed) before finding the print
+                found.set_result(None)
+
+    future = _pool().submit(job)
+    ctx.memo(_EARLY_PRINT_KEY, lambda: found)
     ctx.memo(_EARLY_KEY, lambda: future)
     return True
+
+
+def early_print(ctx: PhotoContext) -> EarlyPrint | None:
+    """The print :func:`start_early_look` found (waits for it, not for the face mesh after
+    it); None when none was started or it stopped before finding one."""
+    return _future_value(ctx.peek(_EARLY_PRINT_KEY))
 
 
 def early_result(ctx: PhotoContext) -> EarlyLook | None:
@@ -1487,19 +1511,14 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
     # (small px → full px: a small pixel's centre is its block's centre). When a side shows no
     # clear step there, the print is found again with the edge tests and the side rebuilding
     # of find_print on the small copy.
-    early = early_result(ctx)
-    if early is not None and scan.small is early.small:
-        rect_small = early.rect_small  # found on this very copy by the second thread
-        ctx.timings_ms["trim.early_cpu"] = early.cpu_ms
+    found = early_print(ctx)
+    overlapped = found is not None and scan.small is found.small
+    if found is not None and overlapped:
+        rect_small = found.rect_small  # found on this very copy by the second thread
     else:
-        early = None
+        if found is None:
+            early_result(ctx)  # it stopped before the print (records a failure): collect it
         rect_small = find_print(small, min_area_ratio=min_area, refine=False)
-    # the crown read on the second thread's print while the sides are measured here
-    crown_future: Future[FaceGeometry | None] | None = None
-    if lean and early is not None and early.mesh is not None and early.quad_full is not None:
-        crown_future = _pool().submit(
-            early_crown, full, inset(_rect_from_quad(early.quad_full),
-                                     _inset_px(ctx, max(full.shape[:2]))), early.mesh)
     measured = np.zeros(4, bool)
     quad = None
     if rect_small is not None and not rect_small.whole_scan:
@@ -1563,8 +1582,12 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
     # pipeline, which searches the quarter turns
     passes = ((True, LEAN_LONG_SIDE_PX, (0,)), (False, FACE_LONG_SIDE_PX, turns)) if lean else (
         (False, FACE_LONG_SIDE_PX, turns),)
-    # the second thread ran the short path's mesh on the print as found at its reduced scale:
-    # its points (scan px) hold when that print is the one measured here
+    # the second thread ran the short path's mesh on the print as found at its reduced scale
+    # (while the sides were measured here): its points (scan px) hold when that print is the
+    # one measured here
+    early = early_result(ctx) if overlapped else None
+    if early is not None:
+        ctx.timings_ms["trim.early_cpu"] = early.cpu_ms
     early_mesh = _early_mesh(early, measured_rect) if lean else None
     for short_path, long_side_px, pass_turns in passes:
         for turn in pass_turns:
@@ -1573,17 +1596,12 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
                 "lean" if short_path else "pipeline")
             if path == "early" and early_mesh[0] is None:
                 continue  # the second thread's mesh was unsure: the full pipeline
+            img = upright_print(full, candidate, long_side_px)
             g: FaceGeometry | None = None
-            g_print: FaceGeometry | None = None
             if path == "early":
-                g_scan = _future_value(crown_future)
-                if g_scan is not None:
-                    to_print = cv2.invertAffineTransform(candidate.print_to_scan())
-                    g_print = FaceGeometry(
-                        crown=_apply(to_print, g_scan.crown), chin=_apply(to_print, g_scan.chin),
-                        nose=_apply(to_print, g_scan.nose), crown_at_edge=g_scan.crown_at_edge)
+                to_img = cv2.invertAffineTransform(_image_to_scan(candidate, img))
+                g = lean_crown(img, early_mesh[0].mapped(to_img))
             else:
-                img = upright_print(full, candidate, long_side_px)
                 if short_path:
                     start = time.perf_counter()
                     g = lean_geometry(img, models, min_score=min_score,
@@ -1600,9 +1618,8 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
                         for key, value in pctx.timings_ms.items():
                             ctx.timings_ms[f"print.{key}"] = (
                                 ctx.timings_ms.get(f"print.{key}", 0) + value)
-            if g is not None:
-                g_print = _scaled(g, candidate.width_px / img.shape[1],
-                                  candidate.height_px / img.shape[0])
+            g_print = None if g is None else _scaled(g, candidate.width_px / img.shape[1],
+                                                     candidate.height_px / img.shape[0])
             if g_print is None:
                 continue
             crown, chin = g_print.crown, g_print.chin

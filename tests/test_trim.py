@@ -663,50 +663,47 @@ def _trim_face_path(data: bytes) -> str | None:
     return trim(data, check_output=False, overlap_decode=True).report.extra["trim"]["face_path"]
 
 
-def test_the_early_crown_is_read_on_the_second_threads_print(validator, real_scan_600dpi) -> None:
-    from photocheck.trimming import (
-        _rect_from_quad,
-        early_crown,
-        early_look,
-        inset,
-        lean_crown,
-        upright_print,
-    )
 
-    data = real_scan_600dpi.data
-    head = decode.read_header(data)
-    early = early_look(data, head, 4, validator.models, min_area_ratio=0.03, inset_full_px=6.0,
-                       min_score=0.5, min_presence=0.5)
-    assert early is not None and early.mesh is not None
-    full = decode.decode(data, head, 1).bgr
-    sequential = trim(data, validator=validator, check_output=False, overlap_decode=False)
-    assert sequential.photo_quad is not None
-    exact = _rect_from_quad(sequential.photo_quad)  # the print measured on the full decode
-    # the crown on the exact rect's upright print, mapped to scan px by hand
-    img = upright_print(full, exact, 512)
-    sx, sy = exact.width_px / img.shape[1], exact.height_px / img.shape[0]
-    to_img = np.linalg.inv(np.vstack([exact.print_to_scan() @ np.diag([sx, sy, 1.0]),
-                                      [0, 0, 1]]))[:2]
-    g_img = lean_crown(img, early.mesh.mapped(to_img))
-    assert g_img is not None
-    by_hand = exact.print_to_scan() @ np.array([g_img.crown[0] * sx, g_img.crown[1] * sy, 1.0])
-    # the same crown, in scan px, read on the (slightly different) early print
-    g = early_crown(full, inset(_rect_from_quad(early.quad_full), 6.0), early.mesh)
-    assert g is not None
-    px_per_mm = 600 / 25.4
-    assert np.hypot(*(g.crown - by_hand)) < 0.1 * px_per_mm
-    assert np.allclose(g.chin, early.mesh.chin, atol=0.01)  # the mesh's own point, round trip
+def test_the_sides_are_measured_while_the_second_thread_runs_its_mesh(
+        validator, real_scan_600dpi, monkeypatch) -> None:
+    import threading
 
-
-def test_a_failing_early_crown_falls_back_on_the_pipeline(validator, real_scan_600dpi,
-                                                          monkeypatch) -> None:
     from photocheck import trimming
 
-    def broken(*args: object) -> None:
-        raise RuntimeError("boom")
+    sides_measured = threading.Event()
+    mesh_waited: list[bool] = []
+    real_refine, real_mesh = trimming.refine_sides_full, trimming.lean_mesh
 
-    monkeypatch.setattr(trimming, "early_crown", broken)
+    def refine(full, *args, **kwargs):  # noqa: ANN001, ANN002, ANN003, ANN202
+        out = real_refine(full, *args, **kwargs)
+        if threading.current_thread() is threading.main_thread() and full.shape[0] == 3496:
+            sides_measured.set()
+        return out
+
+    def mesh(*args, **kwargs):  # noqa: ANN002, ANN003, ANN202
+        # the early print was published before this: the main thread measures the full
+        # decode's sides meanwhile (a trim that waited for the whole early look would not)
+        mesh_waited.append(sides_measured.wait(timeout=10.0))
+        return real_mesh(*args, **kwargs)
+
+    monkeypatch.setattr(trimming, "refine_sides_full", refine)
+    monkeypatch.setattr(trimming, "lean_mesh", mesh)
     result = trim(real_scan_600dpi.data, validator=validator, check_output=False,
                   overlap_decode=True)
-    assert result.report.extra["trim"]["face_path"] == "pipeline"
+    assert mesh_waited == [True]
+    assert result.report.extra["trim"]["face_path"] == "early" and result.jpeg is not None
+
+
+def test_an_early_look_that_fails_before_the_print_leaves_the_trim_sequential(
+        validator, real_scan_600dpi, monkeypatch) -> None:
+    from photocheck import trimming
+
+    def broken(*args: object, **kwargs: object) -> None:
+        raise RuntimeError("boom")
+
+    monkeypatch.setattr(trimming, "early_look", broken)
+    result = trim(real_scan_600dpi.data, validator=validator, check_output=False,
+                  overlap_decode=True)
+    assert result.report.extra["trim"]["face_path"] == "lean"
     assert result.jpeg is not None and result.report.status_of("trim.not_trimmable") == "pass"
+    assert result.report.timings_ms.get("trim.early_failed") == 1.0
