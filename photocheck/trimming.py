@@ -1585,6 +1585,10 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
     # the second thread ran the short path's mesh on the print as found at its reduced scale
     # (while the sides were measured here): its points (scan px) hold when that print is the
     # one measured here
+    first_img: np.ndarray | None = None
+    if overlapped and lean:
+        # the short path's upright print, made while the mesh is still running there
+        first_img = upright_print(full, rect, LEAN_LONG_SIDE_PX)
     early = early_result(ctx) if overlapped else None
     if early is not None:
         ctx.timings_ms["trim.early_cpu"] = early.cpu_ms
@@ -1596,7 +1600,8 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
                 "lean" if short_path else "pipeline")
             if path == "early" and early_mesh[0] is None:
                 continue  # the second thread's mesh was unsure: the full pipeline
-            img = upright_print(full, candidate, long_side_px)
+            img = first_img if short_path and turn == 0 and first_img is not None else (
+                upright_print(full, candidate, long_side_px))
             g: FaceGeometry | None = None
             if path == "early":
                 to_img = cv2.invertAffineTransform(_image_to_scan(candidate, img))
