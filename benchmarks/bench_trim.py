@@ -40,6 +40,13 @@ faults on the fresh 26 MB image); with ``MALLOC_MMAP_THRESHOLD_=1048576`` 1.51×
 (decode 40 ms); with ``MALLOC_MMAP_THRESHOLD_=134217728 MALLOC_TRIM_THRESHOLD_=536870912`` (the
 image from reused heap memory, decode 26 ms) 1.87× / 2.00×. The ratio depends on the allocator
 because the decode's own cost does.
+
+Fifth session (the full decode through simplejpeg: the same pixels in 0.65–0.9× of
+``cv2.imdecode``'s time; the second thread hands the print over before its face mesh, so the sides
+are measured meanwhile), 2 runs per state: plain 1.37× / 1.16× with the second thread (1.85× /
+1.21× without), faulting 1.15× / 0.95× (1.46× / 1.20×), heap 1.46× / 1.49× (1.61× / 2.02×);
+against simplejpeg's decode of the scan (``test_decode_full_simplejpeg``) the same trims are
+1.64–1.74×.
 """
 
 from __future__ import annotations
