@@ -469,7 +469,7 @@ def _decode_full_jpeg(data: bytes) -> np.ndarray | None:
     """
     try:
         image = simplejpeg.decode_jpeg(data, "BGR", strict=True)
-    except (ValueError, RuntimeError, MemoryError):
+    except Exception:  # noqa: BLE001 - any refusal: OpenCV's path decides, as before
         return None
     return image if isinstance(image, np.ndarray) and image.ndim == 3 else None
 

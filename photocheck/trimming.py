@@ -52,7 +52,7 @@ import time
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any, TypeVar
+from typing import Any
 
 import cv2
 import numpy as np
@@ -107,8 +107,6 @@ EARLY_MAX_CORNER_SHIFT = 0.01
 # Reasons of trim.not_trimmable (those of photocheck.geometry.standard_crop).
 REASONS = ("head_cut_off", "head_too_large", "too_close_to_edge", "resolution_too_low",
            "bad_landmarks")
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -1424,7 +1422,8 @@ def start_early_look(ctx: PhotoContext) -> bool:
 def early_print(ctx: PhotoContext) -> EarlyPrint | None:
     """The print :func:`start_early_look` found (waits for it, not for the face mesh after
     it); None when none was started or it stopped before finding one."""
-    return _future_value(ctx.peek(_EARLY_PRINT_KEY))
+    found: Future[EarlyPrint | None] | None = ctx.peek(_EARLY_PRINT_KEY)
+    return None if found is None else found.result()  # set in a finally: never an exception
 
 
 def early_result(ctx: PhotoContext) -> EarlyLook | None:
@@ -1512,8 +1511,9 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
     # clear step there, the print is found again with the edge tests and the side rebuilding
     # of find_print on the small copy.
     found = early_print(ctx)
-    overlapped = found is not None and scan.small is found.small
-    if found is not None and overlapped:
+    overlapped = False
+    if found is not None and scan.small is found.small:
+        overlapped = True
         rect_small = found.rect_small  # found on this very copy by the second thread
     else:
         if found is None:
@@ -1691,17 +1691,6 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
     ctx.timings_ms["trim.resample_encode"] = (time.perf_counter() - start) * 1000.0
     out.findings.append(finding("trim.not_trimmable", Status.PASS, "trimmed", threshold))
     return out
-
-
-def _future_value(future: Future[T] | None) -> T | None:
-    """The value of a second-thread step, or None when there was none or it failed (an
-    optimisation: the caller then takes the sequential path)."""
-    if future is None:
-        return None
-    try:
-        return future.result()
-    except Exception:  # noqa: BLE001 - the sequential path redoes the work
-        return None
 
 
 def _scaled(g: FaceGeometry, sx: float, sy: float) -> FaceGeometry:
