@@ -1227,12 +1227,8 @@ class EarlyLook:
     ----------
     reduction : int
         DCT scale-down of the decode it was found on (2, 4 or 8).
-    small : photocheck.decode.Decoded
-        The detection copy (``1/factor`` of the full scan, as :class:`ScanImages` ``small``).
-    factor : int
-        Full px per ``small`` px.
-    rect_small : PrintRect or None
-        :func:`find_print` (``refine=False``) on ``small``, in its px.
+    found : EarlyPrint
+        The detection copy and the print on it (handed over before the mesh ran).
     quad_full : numpy.ndarray or None
         The print's corners measured on the reduced decode, in full px (before the inset).
     mesh : LeanMesh or None
@@ -1246,9 +1242,7 @@ class EarlyLook:
     """
 
     reduction: int
-    small: decode.Decoded
-    factor: int
-    rect_small: PrintRect | None
+    found: EarlyPrint
     quad_full: np.ndarray | None
     mesh: LeanMesh | None
     lean_tried: bool
@@ -1310,16 +1304,18 @@ def early_look(data: bytes, head: decode.ImageHeader, reduction: int, models: An
                            interpolation=cv2.INTER_LINEAR) if k > 1 else reduced[:sh, :sw]
     small = decode.Decoded(bgr=small_bgr, scale=sw / full_w)
 
-    def done(rect_small: PrintRect | None, quad_full: np.ndarray | None = None,
-             mesh: LeanMesh | None = None, lean_tried: bool = False) -> EarlyLook:
-        return EarlyLook(reduction, small, factor, rect_small, quad_full, mesh, lean_tried,
+    rect_small = find_print(small_bgr, min_area_ratio=min_area_ratio, refine=False)
+    published = EarlyPrint(small, factor, rect_small)
+    if found is not None:
+        found.set_result(published)
+
+    def done(quad_full: np.ndarray | None = None, mesh: LeanMesh | None = None,
+             lean_tried: bool = False) -> EarlyLook:
+        return EarlyLook(reduction, published, quad_full, mesh, lean_tried,
                          (time.thread_time() - started) * 1000.0)
 
-    rect_small = find_print(small_bgr, min_area_ratio=min_area_ratio, refine=False)
-    if found is not None:
-        found.set_result(EarlyPrint(small, factor, rect_small))
     if rect_small is None:
-        return done(None)
+        return done()
     if rect_small.whole_scan:
         h, w = reduced.shape[:2]
         rect = PrintRect(np.array([[0, 0], [w, 0], [w, h], [0, h]], float), 0.0, float(w),
@@ -1334,16 +1330,16 @@ def early_look(data: bytes, head: decode.ImageHeader, reduction: int, models: An
     quad_full = _to_full(rect.quad, reduction)
     rect = inset(rect, inset_full_px / reduction)
     if max(rect.width_px, rect.height_px) < EARLY_MIN_PRINT_PX:
-        return done(rect_small, quad_full)  # a small print: the full scan reads it better
+        return done(quad_full)  # a small print: the full scan reads it better
     img = upright_print(reduced, rect, LEAN_LONG_SIDE_PX)
     mesh = lean_mesh(img, models, min_score=min_score, min_presence=min_presence)
     if mesh is None:
-        return done(rect_small, quad_full, None, True)
+        return done(quad_full, None, True)
     # upright image px → reduced px → full px (a reduced pixel's centre is its block's)
     to_full = np.array([[reduction, 0.0, 0.5 * reduction - 0.5],
                         [0.0, reduction, 0.5 * reduction - 0.5], [0.0, 0.0, 1.0]])
     to_scan = to_full @ np.vstack([_image_to_scan(rect, img), [0.0, 0.0, 1.0]])
-    return done(rect_small, quad_full, mesh.mapped(to_scan[:2]), True)
+    return done(quad_full, mesh.mapped(to_scan[:2]), True)
 
 
 def _image_to_scan(rect: PrintRect, img: np.ndarray) -> np.ndarray:

@@ -515,10 +515,10 @@ def test_early_reduction_keeps_a_45_mm_print_200_px_long(
 
 
 def _early(quad_full: np.ndarray, mesh):  # noqa: ANN001, ANN202
-    from photocheck.trimming import EarlyLook
+    from photocheck.trimming import EarlyLook, EarlyPrint
 
     small = decode.Decoded(bgr=np.zeros((4, 4, 3), np.uint8), scale=0.125)
-    return EarlyLook(2, small, 8, None, quad_full, mesh, True, 1.0)
+    return EarlyLook(2, EarlyPrint(small, 8, None), quad_full, mesh, True, 1.0)
 
 
 def test_the_early_mesh_is_used_only_when_its_print_is_the_one_measured() -> None:
@@ -573,7 +573,8 @@ def test_early_look_finds_the_print_and_the_face_on_the_quarter_size_decode(
     early = early_look(data, head, 4, validator.models, min_area_ratio=0.03, inset_full_px=6.0,
                        min_score=0.5, min_presence=0.5)
     assert early is not None and early.lean_tried and early.mesh is not None
-    assert early.small.bgr.shape[:2] == (3496 // 8, 2480 // 8)
+    assert early.found.small.bgr.shape[:2] == (3496 // 8, 2480 // 8)
+    assert early.found.rect_small is not None
     sequential = trim(data, validator=validator, check_output=False, overlap_decode=False)
     assert sequential.report.extra["trim"]["face_path"] == "lean"
     # the print: within 0.5 mm of the one measured on the full decode (the inset is 6 px)
