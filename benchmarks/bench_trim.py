@@ -43,10 +43,11 @@ because the decode's own cost does.
 
 Fifth session (the full decode through simplejpeg: the same pixels in 0.65–0.9× of
 ``cv2.imdecode``'s time; the second thread hands the print over before its face mesh, so the sides
-are measured meanwhile), 2 runs per state: plain 1.37× / 1.16× with the second thread (1.85× /
-1.21× without), faulting 1.15× / 0.95× (1.46× / 1.20×), heap 1.46× / 1.49× (1.61× / 2.02×);
-against simplejpeg's decode of the scan (``test_decode_full_simplejpeg``) the same trims are
-1.64–1.74×.
+are measured meanwhile), 5 runs per state, with the second thread: plain 1.37, 1.16, 1.23, 1.40,
+1.15×; faulting 1.15, 0.95, 1.18, 1.26, 1.47×; heap 1.46, 1.49, 1.71, 1.69, 1.59× (not met there:
+the best round of the trim is ~1.65× the best round of the decode); single-threaded 1.15–2.70×.
+Against simplejpeg's decode of the scan (``test_decode_full_simplejpeg``) the same trims are
+1.5–2.4×.
 """
 
 from __future__ import annotations
