@@ -14,10 +14,10 @@ Pipeline (all on one decoded scan):
    The scan is decoded ONCE at full resolution (the output needs those pixels); the small copy
    the print is found on is derived from it (:func:`decode_once`), not decoded again — unless a
    second core is free (``overlap_decode``): then a second thread decodes the JPEG at ¼ (600
-   dpi; ½ at 300, ⅛ at 1200) by DCT scaling while the full decode runs, and finds the print and
-   the face mesh on that (:func:`early_look`, steps 2–3 below), leaving the full decode the
-   sides' full-resolution measurement, the crown, the cut (each thread resamples half) and the
-   encode;
+   dpi; ½ at 300, ⅛ at 1200) by DCT scaling while the full decode runs, finds the print on that
+   and hands it over at once (:func:`early_print`), then runs the face mesh (:func:`early_look`,
+   steps 2–3 below); the main thread, its decode done, measures the sides at full resolution
+   meanwhile, then reads the crown, cuts (each thread resamples half) and encodes;
 2. find the print on the bed: a small copy (long side ≥ 400 px: ⅛ of a 600-dpi A6 scan), the
    difference from the bed colour (estimated on the scan's border), the largest blob and its
    four fitted sides; then each side measured on the full-resolution scan in a narrow strip
