@@ -14,10 +14,11 @@ Pipeline (all on one decoded scan):
    The scan is decoded ONCE at full resolution (the output needs those pixels); the small copy
    the print is found on is derived from it (:func:`decode_once`), not decoded again — unless a
    second core is free (``overlap_decode``): then a second thread decodes the JPEG at ¼ (600
-   dpi; ½ at 300, ⅛ at 1200) by DCT scaling while the full decode runs, finds the print on that
-   and hands it over at once (:func:`early_print`), then runs the face mesh (:func:`early_look`,
-   steps 2–3 below); the main thread, its decode done, measures the sides at full resolution
-   meanwhile, then reads the crown, cuts (each thread resamples half) and encodes;
+   dpi; ½ at 300, ⅛ at 1200) by DCT scaling while the full decode runs, finds the print on
+   that and hands it over at once (:func:`early_print`), then runs the face mesh on that print
+   as found (:func:`early_look`, step 3 below); the main thread, its decode done, measures the
+   sides at full resolution meanwhile, then reads the crown, cuts (each thread resamples half)
+   and encodes;
 2. find the print on the bed: a small copy (long side ≥ 400 px: ⅛ of a 600-dpi A6 scan), the
    difference from the bed colour (estimated on the scan's border), the largest blob and its
    four fitted sides; then each side measured on the full-resolution scan in a narrow strip
@@ -98,11 +99,10 @@ LEAN_ROI_SHIFT_UP = 0.063
 # about FaceMesh's own 192-px crop. The crown is read by colour on the full decode (at ¼ it
 # cost up to 0.4 mm more head-height error on the generated scans).
 EARLY_MIN_PRINT_PX = 200
-# … and its face mesh (in scan px, so independent of the exact print outline) is used only
-# when its print agrees with the one measured on the full scan within this fraction of the
-# print's long side at every corner (≈ 0.45 mm: a side taken on its shadow at the reduced scale
-# is ~0.25 mm out; a different blob or side sends the face back to the sequential path).
-EARLY_MAX_CORNER_SHIFT = 0.01
+# The mesh runs on the print's blob as found there, its sides not measured: the mesh points
+# are scan px, so the exact outline does not matter to them (on the 210 generated scans the
+# same errors as on a print measured at ¼ first, and more scans take the early path); they are
+# used when they lie on the print measured on the full scan (:func:`_early_mesh`).
 
 # Reasons of trim.not_trimmable (those of photocheck.geometry.standard_crop).
 REASONS = ("head_cut_off", "head_too_large", "too_close_to_edge", "resolution_too_low",
@@ -1229,8 +1229,6 @@ class EarlyLook:
         DCT scale-down of the decode it was found on (2, 4 or 8).
     found : EarlyPrint
         The detection copy and the print on it (handed over before the mesh ran).
-    quad_full : numpy.ndarray or None
-        The print's corners measured on the reduced decode, in full px (before the inset).
     mesh : LeanMesh or None
         :func:`lean_mesh` on the upright print, in full-resolution scan px (the crown is read
         by colour on the full decode: at the reduced scale it would cost accuracy); None when
@@ -1243,7 +1241,6 @@ class EarlyLook:
 
     reduction: int
     found: EarlyPrint
-    quad_full: np.ndarray | None
     mesh: LeanMesh | None
     lean_tried: bool
     cpu_ms: float
@@ -1267,19 +1264,18 @@ def _to_full(p: np.ndarray, reduction: float) -> np.ndarray:
 
 
 def early_look(data: bytes, head: decode.ImageHeader, reduction: int, models: Any, *,
-               min_area_ratio: float, inset_full_px: float, min_score: float,
-               min_presence: float, found: Future[EarlyPrint | None] | None = None
-               ) -> EarlyLook | None:
+               min_area_ratio: float, min_score: float, min_presence: float,
+               found: Future[EarlyPrint | None] | None = None) -> EarlyLook | None:
     """Find the print and the face mesh on a DCT-reduced decode of the scan (a second thread).
 
-    The same steps as the sequential path: :func:`find_print` on the detection copy, the sides
-    measured on the reduced decode (:func:`refine_sides_full`), the print turned upright (at
-    most ``LEAN_LONG_SIDE_PX``) and :func:`lean_mesh` (as found, no quarter turns). The full
-    decode then re-measures the sides at full resolution, reads the crown by colour
-    (:func:`lean_crown`), cuts and encodes. Everything this cannot do (a side without a step, a
-    turned print, a weak face) is left to the caller. ``found``, when given, receives the
-    detection copy and the print as soon as they are known, so that the caller measures the
-    sides at full resolution while the mesh runs here.
+    The same steps as the sequential path: :func:`find_print` on the detection copy, the print
+    turned upright (at most ``LEAN_LONG_SIDE_PX``) and :func:`lean_mesh` (as found, no quarter
+    turns). The print is the blob as found (its sides are not measured here: the mesh points
+    are scan px, whatever outline they were found in). The full decode then measures the sides
+    at full resolution, reads the crown by colour (:func:`lean_crown`), cuts and encodes.
+    Everything this cannot do (a turned print, a weak face) is left to the caller. ``found``,
+    when given, receives the detection copy and the print as soon as they are known, so that
+    the caller measures the sides at full resolution while the mesh runs here.
 
     Returns
     -------
@@ -1309,9 +1305,8 @@ def early_look(data: bytes, head: decode.ImageHeader, reduction: int, models: An
     if found is not None:
         found.set_result(published)
 
-    def done(quad_full: np.ndarray | None = None, mesh: LeanMesh | None = None,
-             lean_tried: bool = False) -> EarlyLook:
-        return EarlyLook(reduction, published, quad_full, mesh, lean_tried,
+    def done(mesh: LeanMesh | None = None, lean_tried: bool = False) -> EarlyLook:
+        return EarlyLook(reduction, published, mesh, lean_tried,
                          (time.thread_time() - started) * 1000.0)
 
     if rect_small is None:
@@ -1321,25 +1316,18 @@ def early_look(data: bytes, head: decode.ImageHeader, reduction: int, models: An
         rect = PrintRect(np.array([[0, 0], [w, 0], [w, h], [0, h]], float), 0.0, float(w),
                          float(h), True)
     else:
-        coarse = (_to_full(rect_small.quad, factor) + 0.5) / reduction - 0.5
-        quad, measured = refine_sides_full(reduced, coarse,
-                                           reach_px=max(6.0, 3.0 * factor) / reduction)
-        # a side without a clear step keeps its coarse line: the face is read on the print all
-        # the same, and the caller keeps the result only if its own print agrees
-        rect = _rect_from_sides(quad, measured)
-    quad_full = _to_full(rect.quad, reduction)
-    rect = inset(rect, inset_full_px / reduction)
+        rect = _rect_from_quad((_to_full(rect_small.quad, factor) + 0.5) / reduction - 0.5)
     if max(rect.width_px, rect.height_px) < EARLY_MIN_PRINT_PX:
-        return done(quad_full)  # a small print: the full scan reads it better
+        return done()  # a small print: the full scan reads it better
     img = upright_print(reduced, rect, LEAN_LONG_SIDE_PX)
     mesh = lean_mesh(img, models, min_score=min_score, min_presence=min_presence)
     if mesh is None:
-        return done(quad_full, None, True)
+        return done(None, True)
     # upright image px → reduced px → full px (a reduced pixel's centre is its block's)
     to_full = np.array([[reduction, 0.0, 0.5 * reduction - 0.5],
                         [0.0, reduction, 0.5 * reduction - 0.5], [0.0, 0.0, 1.0]])
     to_scan = to_full @ np.vstack([_image_to_scan(rect, img), [0.0, 0.0, 1.0]])
-    return done(quad_full, mesh.mapped(to_scan[:2]), True)
+    return done(mesh.mapped(to_scan[:2]), True)
 
 
 def _image_to_scan(rect: PrintRect, img: np.ndarray) -> np.ndarray:
@@ -1396,14 +1384,13 @@ def start_early_look(ctx: PhotoContext) -> bool:
     if reduction < 2:
         return False
     min_score, min_presence = _face_params(ctx)
-    inset_px = _inset_px(ctx, max(head.oriented_size))
     found: Future[EarlyPrint | None] = Future()
 
     def job() -> EarlyLook | None:
         try:
             return early_look(ctx.data, head, reduction, _models(ctx),
                               min_area_ratio=float(params["min_print_area_ratio"]),
-                              inset_full_px=inset_px, min_score=min_score,
+                              min_score=min_score,
                               min_presence=min_presence, found=found)
         finally:
             if not found.done():  # it stopped (or failed) before finding the print
@@ -1699,20 +1686,25 @@ def _scaled(g: FaceGeometry, sx: float, sy: float) -> FaceGeometry:
 
 def _early_mesh(early: EarlyLook | None, measured_rect: PrintRect
                 ) -> tuple[LeanMesh | None] | None:
-    """The second thread's mesh (scan px), when its print is the one measured on the full scan.
+    """The second thread's mesh (scan px), when it lies on the print measured on the full scan.
 
     Returns
     -------
     tuple or None
-        None when there is no usable early look (run the short path here); ``(None,)`` when it
-        ran and was unsure (go on to the full pipeline); ``(mesh,)`` otherwise.
+        None when there is no usable early look, or its face is not on ``measured_rect`` (a
+        different blob: run the short path here); ``(None,)`` when it ran and was unsure (go
+        on to the full pipeline); ``(mesh,)`` otherwise.
     """
-    if early is None or not early.lean_tried or early.quad_full is None:
+    if early is None or not early.lean_tried:
         return None
-    shift = float(np.max(np.hypot(*(early.quad_full - measured_rect.quad).T)))
-    if shift > EARLY_MAX_CORNER_SHIFT * max(measured_rect.width_px, measured_rect.height_px):
-        return None
-    return (early.mesh,)
+    mesh = early.mesh
+    if mesh is None:
+        return (None,)
+    to_print = cv2.invertAffineTransform(measured_rect.print_to_scan())
+    pts = np.array([_apply(to_print, p) for p in (mesh.forehead, mesh.chin, mesh.left,
+                                                   mesh.right)])
+    inside = ((pts >= 0.0) & (pts <= (measured_rect.width_px, measured_rect.height_px))).all()
+    return (mesh,) if inside else None
 
 
 def _full(ctx: PhotoContext) -> np.ndarray:

@@ -514,28 +514,39 @@ def test_early_reduction_keeps_a_45_mm_print_200_px_long(
     assert early_reduction(head, dpi) == reduction
 
 
-def _early(quad_full: np.ndarray, mesh):  # noqa: ANN001, ANN202
+def _early(mesh, lean_tried: bool = True):  # noqa: ANN001, ANN202
     from photocheck.trimming import EarlyLook, EarlyPrint
 
     small = decode.Decoded(bgr=np.zeros((4, 4, 3), np.uint8), scale=0.125)
-    return EarlyLook(2, EarlyPrint(small, 8, None), quad_full, mesh, True, 1.0)
+    return EarlyLook(2, EarlyPrint(small, 8, None), mesh, lean_tried, 1.0)
 
 
-def test_the_early_mesh_is_used_only_when_its_print_is_the_one_measured() -> None:
+def test_the_early_mesh_is_used_only_when_it_lies_on_the_print_measured() -> None:
     from photocheck.trimming import LeanMesh, _early_mesh
 
-    quad = np.array([[100.0, 200.0], [900.0, 200.0], [900.0, 1200.0], [100.0, 1200.0]])
-    rect = PrintRect(quad, 0.0, 800.0, 1000.0)
-    mesh = LeanMesh(np.array([500.0, 400.0]), np.array([500.0, 1000.0]),
-                    np.array([350.0, 700.0]), np.array([650.0, 700.0]))
-    (got,) = _early_mesh(_early(quad + 5.0, mesh), rect)  # 7 px: within 1 % of 1000 px
+    # a print 800 × 1000 px turned 10° about its centre (500, 700)
+    t = np.deg2rad(10.0)
+    lin = np.array([[np.cos(t), np.sin(t)], [-np.sin(t), np.cos(t)]])
+    corners = np.array([[-400.0, -500.0], [400.0, -500.0], [400.0, 500.0], [-400.0, 500.0]])
+    rect = PrintRect(corners @ lin.T + (500.0, 700.0), 10.0, 800.0, 1000.0)
+
+    def on_print(x: float, y: float) -> np.ndarray:
+        return lin @ np.array([x - 400.0, y - 500.0]) + (500.0, 700.0)
+
+    mesh = LeanMesh(on_print(400, 250), on_print(400, 850), on_print(150, 550),
+                    on_print(650, 550))
+    (got,) = _early_mesh(_early(mesh), rect)
     assert got is mesh
-    # a corner 1 % of the long side (10 px) away: another outline, the face is read again
-    moved = quad.copy()
-    moved[1] += (10.5, 0.0)
-    assert _early_mesh(_early(moved, mesh), rect) is None
+    # a chin 1 px below the print's bottom edge: not this print's face, read it again here
+    off = LeanMesh(mesh.forehead, on_print(400, 1001), mesh.left, mesh.right)
+    assert _early_mesh(_early(off), rect) is None
+    # ... nor a side 1 px beyond the left edge (in the print's own, turned frame)
+    assert _early_mesh(_early(LeanMesh(mesh.forehead, mesh.chin, on_print(-1, 550),
+                                       mesh.right)), rect) is None
     # the second thread ran and was unsure: straight to the full pipeline
-    assert _early_mesh(_early(quad, None), rect) == (None,)
+    assert _early_mesh(_early(None), rect) == (None,)
+    # it did not run (no print there, or too small at its scale): the short path here
+    assert _early_mesh(_early(None, lean_tried=False), rect) is None
     assert _early_mesh(None, rect) is None
 
 
@@ -570,17 +581,20 @@ def test_early_look_finds_the_print_and_the_face_on_the_quarter_size_decode(
 
     data = real_scan_600dpi.data
     head = decode.read_header(data)
-    early = early_look(data, head, 4, validator.models, min_area_ratio=0.03, inset_full_px=6.0,
-                       min_score=0.5, min_presence=0.5)
+    early = early_look(data, head, 4, validator.models, min_area_ratio=0.03, min_score=0.5,
+                       min_presence=0.5)
     assert early is not None and early.lean_tried and early.mesh is not None
     assert early.found.small.bgr.shape[:2] == (3496 // 8, 2480 // 8)
     assert early.found.rect_small is not None
     sequential = trim(data, validator=validator, check_output=False, overlap_decode=False)
     assert sequential.report.extra["trim"]["face_path"] == "lean"
-    # the print: within 0.5 mm of the one measured on the full decode (the inset is 6 px)
+    # the blob as found on the ⅛ copy: the measured print (inset by 6 px) lies inside it, the
+    # blob's smoothing ≤ 1.5 mm wider on each side
     px_per_mm = 600 / 25.4
-    shift = np.hypot(*(early.quad_full - sequential.photo_quad).T)
-    assert shift.max() < 0.5 * px_per_mm + 8.5
+    blob = (early.found.rect_small.quad + 0.5) * 8 - 0.5
+    dist = [cv2.pointPolygonTest(blob.astype(np.float32).reshape(-1, 1, 2),
+                                 tuple(map(float, p)), True) for p in sequential.photo_quad]
+    assert min(dist) > 0 and max(dist) < 1.5 * px_per_mm
     # the cut: within 0.15 mm of the sequential short path's
     overlapped = trim(data, validator=validator, check_output=False, overlap_decode=True)
     assert overlapped.report.extra["trim"]["face_path"] == "early"
