@@ -17,8 +17,8 @@ Pipeline (all on one decoded scan):
    dpi; ½ at 300, ⅛ at 1200) by DCT scaling while the full decode runs, finds the print on
    that and hands it over at once (:func:`early_print`), then runs the face mesh on that print
    as found (:func:`early_look`, step 3 below); the main thread, its decode done, measures the
-   sides at full resolution meanwhile, then reads the crown, cuts (each thread resamples half)
-   and encodes;
+   sides at full resolution meanwhile, then reads the crown and cuts (each thread resamples and
+   encodes half the output; :func:`warp_encode_split`);
 2. find the print on the bed: a small copy (long side ≥ 400 px: ⅛ of a 600-dpi A6 scan), the
    difference from the bed colour (estimated on the scan's border), the largest blob and its
    four fitted sides; then each side measured on the full-resolution scan in a narrow strip
@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import datetime as dt
 import os
+import re
 import struct
 import threading
 import time
@@ -868,36 +869,112 @@ def source_chroma(head: decode.ImageHeader) -> str:
     return {(2, 2): "420", (2, 1): "422", (1, 2): "440"}.get(ratio, "444")
 
 
-def warp_region_split(src: np.ndarray, dst_to_src: np.ndarray, size: tuple[int, int], *,
-                      interpolation: int, pool: ThreadPoolExecutor) -> np.ndarray:
-    """:func:`warp_region` with the output's top half resampled on a second thread.
+def warp_encode_split(src: np.ndarray, dst_to_src: np.ndarray, size: tuple[int, int], *,
+                      interpolation: int, pool: ThreadPoolExecutor, dpi: float, quality: int,
+                      chroma: str) -> bytes:
+    """:func:`warp_region` + :func:`encode_jpeg`, the output's top half on a second thread.
 
-    Each half reads only its own source region; the maps are the same affine shifted by the
-    half's first row, so the values are those of one warp (within one level where a
-    coordinate's last bit rounds the other way).
+    Each thread resamples its half (reading only its own source region; the map is the same
+    affine shifted by the half's first row, so the values are those of one warp, within one
+    level where a coordinate's last bit rounds the other way) and encodes it with a restart
+    marker after every MCU row; the two streams are then joined (:func:`join_jpeg_rows`) into
+    the very bytes one encoder writes for the whole image with that restart interval, whose
+    pixels decode exactly as those of a single encode without restart markers.
     """
     out_w, out_h = size
-    if out_h < 64:
-        return warp_region(src, dst_to_src, size, interpolation=interpolation)
-    half = out_h // 2
+    mcu_w, mcu_h = _MCU_PX[chroma]
+    half = (out_h // 2) // mcu_h * mcu_h
+    restart = -(-out_w // mcu_w)  # MCUs in a row
+    if half < mcu_h or restart > 65535:
+        return encode_jpeg(warp_region(src, dst_to_src, size, interpolation=interpolation),
+                           dpi, quality, chroma)
     bottom = dst_to_src.copy()
     bottom[:, 2] += dst_to_src[:, 1] * half
-    top = pool.submit(warp_region, src, dst_to_src, (out_w, half), interpolation=interpolation)
-    lower = warp_region(src, bottom, (out_w, out_h - half), interpolation=interpolation)
-    return np.concatenate([top.result(), lower])
+
+    def part(m: np.ndarray, rows: int) -> tuple[np.ndarray, bytes]:
+        pixels = warp_region(src, m, (out_w, rows), interpolation=interpolation)
+        return pixels, encode_jpeg(pixels, dpi, quality, chroma, restart_interval=restart)
+
+    top = pool.submit(part, dst_to_src, half)
+    lower = part(bottom, out_h - half)
+    upper = top.result()
+    joined = join_jpeg_rows(upper[1], lower[1], half // mcu_h)
+    if joined is None:  # not the streams this expects: one encode of the two halves
+        return encode_jpeg(np.concatenate([upper[0], lower[0]]), dpi, quality, chroma)
+    return joined
 
 
-def encode_jpeg(bgr: np.ndarray, dpi: float, quality: int = 95, chroma: str = "444") -> bytes:
+# MCU width × height (px) of a colour JPEG per chroma subsampling
+_MCU_PX = {"444": (8, 8), "422": (16, 8), "440": (8, 16), "420": (16, 16)}
+_RESTART = re.compile(rb"\xff([\xd0-\xd7])")
+
+
+def _jpeg_header_end(data: bytes) -> tuple[int, int] | None:
+    """Where the entropy-coded data of a one-scan baseline JPEG starts, and the offset of its
+    SOF0 segment; None for anything else (progressive, arithmetic, damaged)."""
+    pos, sof = 2, -1
+    while pos + 4 <= len(data) and data[pos] == 0xFF:
+        marker = data[pos + 1]
+        if 0xC1 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            return None  # not baseline
+        if marker == 0xC0:
+            sof = pos
+        end = pos + 2 + struct.unpack(">H", data[pos + 2:pos + 4])[0]
+        if marker == 0xDA:
+            return (end, sof) if sof >= 0 else None
+        pos = end
+    return None
+
+
+def join_jpeg_rows(top: bytes, bottom: bytes, top_mcu_rows: int) -> bytes | None:
+    """One JPEG of ``top`` above ``bottom``: two baseline encodes of the same width with the
+    same tables and a restart marker after every MCU row, ``top`` ``top_mcu_rows`` MCU rows high.
+
+    Restart markers make each MCU row's entropy-coded data independent (the DC prediction
+    restarts), so the streams join at a row boundary: ``top``'s headers with the height of
+    both, its data, the restart marker that ends its last row, then ``bottom``'s data with its
+    restart markers renumbered to continue the count (RST0–RST7 cycle; in that data a 0xFF
+    byte is followed by 0x00 unless it starts a marker, so each marker is found by its two
+    bytes). None when the streams are not of that form.
+    """
+    ends = _jpeg_header_end(top), _jpeg_header_end(bottom)
+    if ends[0] is None or ends[1] is None or top_mcu_rows < 1:
+        return None
+    (top_data, sof_top), (bottom_data, sof_bottom) = ends
+    if not (top.endswith(b"\xff\xd9") and bottom.endswith(b"\xff\xd9")):
+        return None
+    # everything but the SOF's height: the same tables, width and restart interval
+    if (top[:sof_top + 5], top[sof_top + 7:top_data]) != (
+            bottom[:sof_bottom + 5], bottom[sof_bottom + 7:bottom_data]):
+        return None
+    height = sum(struct.unpack(">H", data[sof + 5:sof + 7])[0]
+                 for data, sof in ((top, sof_top), (bottom, sof_bottom)))
+    if height > 65535:
+        return None
+    head = bytearray(top[:top_data])
+    head[sof_top + 5:sof_top + 7] = struct.pack(">H", height)
+
+    def renumber(m: re.Match[bytes]) -> bytes:
+        return bytes((0xFF, 0xD0 + (m.group(1)[0] - 0xD0 + top_mcu_rows) % 8))
+
+    rest = _RESTART.sub(renumber, bottom[bottom_data:-2])
+    return b"".join((bytes(head), top[top_data:-2],
+                     bytes((0xFF, 0xD0 + (top_mcu_rows - 1) % 8)), rest, b"\xff\xd9"))
+
+
+def encode_jpeg(bgr: np.ndarray, dpi: float, quality: int = 95, chroma: str = "444",
+                restart_interval: int = 0) -> bytes:
     """A baseline JPEG with ``dpi`` recorded as the JFIF density.
 
     ``chroma`` is the subsampling (``"444"``, ``"422"``, ``"440"``, ``"420"``); the trim passes
     the scan's own (:func:`source_chroma`) when the output does not minify the scan: its colour
     is then already that coarse, and full-resolution chroma would add bytes and time but no
-    detail.
+    detail. ``restart_interval``: MCUs between restart markers (0: none).
     """
     ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, int(quality),
                                          cv2.IMWRITE_JPEG_SAMPLING_FACTOR,
-                                         _CHROMA_FACTOR[chroma]])
+                                         _CHROMA_FACTOR[chroma],
+                                         cv2.IMWRITE_JPEG_RST_INTERVAL, int(restart_interval)])
     if not ok:
         raise RuntimeError("JPEG encoding failed")
     data = bytearray(buf.tobytes())
@@ -1661,16 +1738,18 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
     # print whose face is ≤ 42 mm); bicubic when enlarging more, where it is visibly sharper
     magnify = 1.0 / max(1e-9, float(np.sqrt(abs(np.linalg.det(out.out_to_scan[:, :2])))))
     interpolation = cv2.INTER_CUBIC if magnify > 1.25 else cv2.INTER_LINEAR
-    if early is not None:  # a second core is ours: each resamples half the output
-        pixels = warp_region_split(_full(ctx), out.out_to_scan, (out_w, out_h),
-                                   interpolation=interpolation, pool=_pool())
-    else:
-        pixels = warp_region(_full(ctx), out.out_to_scan, (out_w, out_h),
-                             interpolation=interpolation)
     # the scan's chroma subsampling when the output does not minify it (its colour is then
     # no finer than the output's subsampled grid); full-resolution chroma otherwise
     chroma = source_chroma(decode.header(ctx)) if magnify >= 0.95 else "444"
-    out.jpeg = encode_jpeg(pixels, out_dpi, int(params["jpeg_quality"]), chroma)
+    quality = int(params["jpeg_quality"])
+    if early is not None:  # a second core is ours: each resamples and encodes half the output
+        out.jpeg = warp_encode_split(_full(ctx), out.out_to_scan, (out_w, out_h),
+                                     interpolation=interpolation, pool=_pool(), dpi=out_dpi,
+                                     quality=quality, chroma=chroma)
+    else:
+        pixels = warp_region(_full(ctx), out.out_to_scan, (out_w, out_h),
+                             interpolation=interpolation)
+        out.jpeg = encode_jpeg(pixels, out_dpi, quality, chroma)
     ctx.timings_ms["trim.resample_encode"] = (time.perf_counter() - start) * 1000.0
     out.findings.append(finding("trim.not_trimmable", Status.PASS, "trimmed", threshold))
     return out
@@ -1769,7 +1848,8 @@ def trim(
     overlap_decode : bool, optional
         Find the print and the face mesh on a DCT-reduced decode in a second thread while the
         full decode runs (:func:`early_look`; JPEG scans of known resolution ≥ ~230 dpi), and
-        resample the output in two halves: about a quarter less wall time for ~25 % more CPU.
+        resample and encode the output in two halves: about a quarter less wall time for ~25 %
+        more CPU.
         Default: when the process may use two cores. Batch workers (one process per core) turn
         it off.
 

@@ -642,24 +642,76 @@ def test_the_output_keeps_the_scans_chroma_subsampling(portrait, validator) -> N
     assert decode.parse_jpeg(from_png.jpeg).sampling == ((1, 1), (1, 1), (1, 1))
 
 
-@pytest.mark.parametrize("interpolation", [cv2.INTER_LINEAR, cv2.INTER_CUBIC])
-def test_warp_region_split_gives_the_single_warp(interpolation: int) -> None:
-    from concurrent.futures import ThreadPoolExecutor
-
-    from photocheck.trimming import warp_region, warp_region_split
-
+def _warp_case() -> tuple[np.ndarray, np.ndarray]:
     rng = np.random.default_rng(4)
     src = cv2.GaussianBlur(rng.integers(0, 256, (700, 600, 3), dtype=np.uint8), (0, 0), 1.5)
     t = np.deg2rad(2.3)
-    dst_to_src = np.array([[0.91 * np.cos(t), -0.91 * np.sin(t), 40.0],
-                           [0.91 * np.sin(t), 0.91 * np.cos(t), 25.3]])
+    return src, np.array([[0.91 * np.cos(t), -0.91 * np.sin(t), 40.0],
+                          [0.91 * np.sin(t), 0.91 * np.cos(t), 25.3]])
+
+
+@pytest.mark.parametrize(("interpolation", "chroma"), [
+    (cv2.INTER_LINEAR, "420"), (cv2.INTER_CUBIC, "420"), (cv2.INTER_LINEAR, "444"),
+    (cv2.INTER_LINEAR, "422"), (cv2.INTER_LINEAR, "440")])
+def test_warp_encode_split_gives_the_single_warp_and_encode(interpolation: int,
+                                                           chroma: str) -> None:
+    from concurrent.futures import ThreadPoolExecutor
+
+    from photocheck.trimming import _MCU_PX, encode_jpeg, warp_encode_split, warp_region
+
+    src, dst_to_src = _warp_case()
     one = warp_region(src, dst_to_src, (413, 531), interpolation=interpolation)
     with ThreadPoolExecutor(1) as pool:
-        two = warp_region_split(src, dst_to_src, (413, 531), interpolation=interpolation,
-                                pool=pool)
-    assert two.shape == one.shape == (531, 413, 3)
-    diff = np.abs(two.astype(int) - one.astype(int))
-    assert diff.max() <= 1 and np.mean(diff > 0) < 0.001
+        data = warp_encode_split(src, dst_to_src, (413, 531), interpolation=interpolation,
+                                 pool=pool, dpi=600.0, quality=95, chroma=chroma)
+    two = decode.decode(data, decode.read_header(data)).bgr
+    assert two.shape == (531, 413, 3)
+    assert decode.read_header(data).dpi == (600.0, 600.0)
+    # the same pixels as one warp and one encode (but for a coordinate's last bit)
+    single = decode.decode(enc := encode_jpeg(one, 600.0, 95, chroma), decode.read_header(enc))
+    diff = np.abs(two.astype(int) - single.bgr.astype(int))
+    assert np.mean(diff > 0) < 0.002
+    # a restart marker after every MCU row: 531 px = 34 rows of 16 (or 67 of 8), 33 or 66 markers
+    rows = -(-531 // _MCU_PX[chroma][1])
+    scan = data[data.index(b"\xff\xda"):]
+    markers = [scan[i + 1] for i in range(len(scan) - 1)
+               if scan[i] == 0xFF and 0xD0 <= scan[i + 1] <= 0xD7]
+    assert markers == [0xD0 + i % 8 for i in range(rows - 1)]
+
+
+def test_joined_rows_are_the_bytes_of_one_encode_with_restart_markers() -> None:
+    from photocheck.trimming import encode_jpeg, join_jpeg_rows
+
+    src, _ = _warp_case()
+    img = src[:531, :413]
+    restart = -(-413 // 16)
+    for top_rows in (16, 256, 512):  # 1, 16 and 32 MCU rows: the marker count wraps at 8
+        top = encode_jpeg(img[:top_rows], 300.0, 90, "420", restart_interval=restart)
+        bottom = encode_jpeg(img[top_rows:], 300.0, 90, "420", restart_interval=restart)
+        whole = encode_jpeg(img, 300.0, 90, "420", restart_interval=restart)
+        assert join_jpeg_rows(top, bottom, top_rows // 16) == whole
+    # decoded, the same pixels as an encode without restart markers
+    plain = encode_jpeg(img, 300.0, 90, "420")
+    assert np.array_equal(cv2.imdecode(np.frombuffer(whole, np.uint8), cv2.IMREAD_COLOR),
+                          cv2.imdecode(np.frombuffer(plain, np.uint8), cv2.IMREAD_COLOR))
+
+
+def test_join_jpeg_rows_refuses_streams_it_cannot_join() -> None:
+    from photocheck.trimming import encode_jpeg, join_jpeg_rows
+
+    src, _ = _warp_case()
+    a = encode_jpeg(src[:64, :100], 600.0, 95, "420", restart_interval=7)
+    b = encode_jpeg(src[64:128, :100], 600.0, 95, "420", restart_interval=7)
+    assert join_jpeg_rows(a, b, 4) is not None
+    assert join_jpeg_rows(a, encode_jpeg(src[64:128, :100], 600.0, 80, "420",
+                                         restart_interval=7), 4) is None  # other tables
+    assert join_jpeg_rows(a, encode_jpeg(src[64:128, :96], 600.0, 95, "420",
+                                         restart_interval=7), 4) is None  # other width
+    assert join_jpeg_rows(a, b[:-2], 4) is None  # truncated
+    assert join_jpeg_rows(a, b"\xff\xd8garbage", 4) is None
+    ok, progressive = cv2.imencode(".jpg", src[64:128, :100], [cv2.IMWRITE_JPEG_PROGRESSIVE, 1])
+    assert join_jpeg_rows(a, progressive.tobytes(), 4) is None
+    assert join_jpeg_rows(a, b, 0) is None
 
 
 def test_a_forked_child_trims_with_its_own_threads(validator, real_scan_600dpi) -> None:
