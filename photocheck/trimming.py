@@ -817,23 +817,32 @@ def _rect_from_quad(quad: np.ndarray) -> PrintRect:
 
 
 def warp_region(src: np.ndarray, dst_to_src: np.ndarray, size: tuple[int, int], *,
-                interpolation: int = cv2.INTER_CUBIC) -> np.ndarray:
+                interpolation: int = cv2.INTER_CUBIC, rows: int | None = None) -> np.ndarray:
     """Resample ``src`` once through ``dst_to_src`` (output px → source px) into ``size``.
 
     Only the source region the output needs is touched; when the map minifies (source px per
     output px > 1.3) that region is low-pass filtered first so the result does not alias (a
     property of correct resampling, not a retouch). A 3-channel region is warped as BGRA:
     OpenCV's 4-channel warp is vectorised (~2.5× faster than 3 channels) and gives the very
-    same values per channel.
+    same values per channel. ``rows``: only the output's top ``rows`` rows, with the values
+    they have in the whole output (the region keeps the whole output's origin: the warp's
+    fixed-point rounding depends on it; a pre-blur reaches less than the region's 8-px margin
+    below them while the minification stays under ~4).
     """
     out_w, out_h = size
-    corners = np.array([[0, 0], [out_w, 0], [out_w, out_h], [0, out_h]], float)
-    src_pts = corners @ dst_to_src[:, :2].T + dst_to_src[:, 2]
+    made = out_h if rows is None else int(np.clip(rows, 1, out_h))
+
+    def source_box(bottom: int) -> np.ndarray:
+        corners = np.array([[0, 0], [out_w, 0], [out_w, bottom], [0, bottom]], float)
+        return corners @ dst_to_src[:, :2].T + dst_to_src[:, 2]
+
+    whole, part = source_box(out_h), source_box(made)
     pad = 8
-    x0 = int(max(0, np.floor(src_pts[:, 0].min()) - pad))
-    y0 = int(max(0, np.floor(src_pts[:, 1].min()) - pad))
-    x1 = int(min(src.shape[1], np.ceil(src_pts[:, 0].max()) + pad))
-    y1 = int(min(src.shape[0], np.ceil(src_pts[:, 1].max()) + pad))
+    x0 = int(max(0, np.floor(whole[:, 0].min()) - pad))
+    y0 = int(max(0, np.floor(whole[:, 1].min()) - pad))
+    x1 = int(min(src.shape[1], np.ceil(part[:, 0].max()) + pad))
+    y1 = int(min(src.shape[0], np.ceil(part[:, 1].max()) + pad))
+    out_h = made
     if x1 <= x0 or y1 <= y0:
         return np.zeros((out_h, out_w, 3), np.uint8)
     roi = src[y0:y1, x0:x1]
@@ -1143,25 +1152,40 @@ def _scan_dpi(ctx: PhotoContext, options: Mapping[str, Any]) -> float | None:
     return None
 
 
-def upright_print(full: np.ndarray, rect: PrintRect, long_side_px: int) -> np.ndarray:
+def _upright_size(rect: PrintRect, long_side_px: int) -> tuple[int, int]:
+    """Width and height (px) of :func:`upright_print` of ``rect``."""
+    f = min(1.0, long_side_px / max(rect.width_px, rect.height_px))
+    return max(1, round(rect.width_px * f)), max(1, round(rect.height_px * f))
+
+
+def upright_print(full: np.ndarray, rect: PrintRect, long_side_px: int, *,
+                  rows: int | None = None) -> np.ndarray:
     """The print warped upright with its long side at most ``long_side_px`` (one bilinear warp).
 
     Only the print's neighbourhood of the full-resolution scan is read; it is first halved by
     2×2 area steps while the print stays at least 0.8× the wanted size (cheap, and no aliasing;
     a mild enlargement by the warp adds nothing but costs nothing either), and the rest is the
-    warp's (low-passed when it minifies).
+    warp's (low-passed when it minifies). ``rows``: only the top ``rows`` rows are made (the
+    same values as in the whole image, from the same halving grid), the others left black —
+    for a reader of the top part only (the crown by colour, above the forehead).
     """
     w, h = rect.width_px, rect.height_px
     f = min(1.0, long_side_px / max(w, h))
-    out_w, out_h = max(1, round(w * f)), max(1, round(h * f))
+    out_w, out_h = _upright_size(rect, long_side_px)
+    made = out_h if rows is None else int(np.clip(rows, 1, out_h))
     img_to_scan = np.vstack([rect.print_to_scan(), [0, 0, 1]]) @ np.array(
         [[w / out_w, 0, 0], [0, h / out_h, 0], [0, 0, 1]])
-    corners = np.array([[0, 0], [out_w, 0], [out_w, out_h], [0, out_h]], float)
-    src = corners @ img_to_scan[:2, :2].T + img_to_scan[:2, 2]
-    x0 = int(max(0, np.floor(src[:, 0].min()) - 8))
-    y0 = int(max(0, np.floor(src[:, 1].min()) - 8))
-    x1 = int(min(full.shape[1], np.ceil(src[:, 0].max()) + 8))
-    y1 = int(min(full.shape[0], np.ceil(src[:, 1].max()) + 8))
+
+    def source_box(bottom: int) -> np.ndarray:
+        corners = np.array([[0, 0], [out_w, 0], [out_w, bottom], [0, bottom]], float)
+        return corners @ img_to_scan[:2, :2].T + img_to_scan[:2, 2]
+
+    # the origin (so the 2×2 grid) of the whole image's region; its far end the part's
+    whole, part = source_box(out_h), source_box(made)
+    x0 = int(max(0, np.floor(whole[:, 0].min()) - 8))
+    y0 = int(max(0, np.floor(whole[:, 1].min()) - 8))
+    x1 = int(min(full.shape[1], np.ceil(part[:, 0].max()) + 8))
+    y1 = int(min(full.shape[0], np.ceil(part[:, 1].max()) + 8))
     if x1 - x0 < 2 or y1 - y0 < 2:
         return np.zeros((out_h, out_w, 3), np.uint8)
     # image px → roi px, then → each halving's px (centre of 2×2 block: (p + 0.5) / 2 - 0.5)
@@ -1172,7 +1196,13 @@ def upright_print(full: np.ndarray, rect: PrintRect, long_side_px: int) -> np.nd
         level = cv2.resize(level[:lh, :lw], (lw // 2, lh // 2), interpolation=cv2.INTER_AREA)
         to_level = np.array([[0.5, 0, -0.25], [0, 0.5, -0.25], [0, 0, 1]]) @ to_level
         f *= 2.0
-    return warp_region(level, to_level[:2], (out_w, out_h), interpolation=cv2.INTER_LINEAR)
+    top = warp_region(level, to_level[:2], (out_w, out_h), interpolation=cv2.INTER_LINEAR,
+                      rows=made)
+    if made == out_h:
+        return top
+    img = np.zeros((out_h, out_w, 3), np.uint8)
+    img[:made] = top
+    return img
 
 
 @dataclass(frozen=True)
@@ -1647,8 +1677,10 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
     # one measured here
     first_img: np.ndarray | None = None
     if overlapped and lean:
-        # the short path's upright print, made while the mesh is still running there
-        first_img = upright_print(full, rect, LEAN_LONG_SIDE_PX)
+        # the short path's upright print, made while the mesh is still running there; when
+        # the mesh is already there, only the rows the crown is read in (above its forehead)
+        first_img = upright_print(full, rect, LEAN_LONG_SIDE_PX,
+                                  rows=_crown_rows(ctx, rect, measured_rect))
     early = early_result(ctx) if overlapped else None
     if early is not None:
         ctx.timings_ms["trim.early_cpu"] = early.cpu_ms
@@ -1784,6 +1816,21 @@ def _early_mesh(early: EarlyLook | None, measured_rect: PrintRect
                                                    mesh.right)])
     inside = ((pts >= 0.0) & (pts <= (measured_rect.width_px, measured_rect.height_px))).all()
     return (mesh,) if inside else None
+
+
+def _crown_rows(ctx: PhotoContext, rect: PrintRect, measured_rect: PrintRect) -> int | None:
+    """How many top rows of ``upright_print(…, rect, LEAN_LONG_SIDE_PX)`` the crown is read
+    in (:func:`plain_background_crown` reads down to the forehead point), when the second
+    thread's mesh is already there and usable; None otherwise (the whole print is made)."""
+    future: Future[EarlyLook | None] | None = ctx.peek(_EARLY_KEY)
+    if future is None or not future.done():
+        return None
+    usable = _early_mesh(early_result(ctx), measured_rect)
+    if usable is None or usable[0] is None:
+        return None
+    _, out_h = _upright_size(rect, LEAN_LONG_SIDE_PX)
+    forehead = _apply(cv2.invertAffineTransform(rect.print_to_scan()), usable[0].forehead)
+    return int(np.ceil(forehead[1] * out_h / rect.height_px)) + 8
 
 
 def _full(ctx: PhotoContext) -> np.ndarray:

@@ -221,6 +221,21 @@ def test_warp_region_gives_the_plain_bilinear_warp() -> None:
     assert diff.max() <= 1 and np.mean(diff > 0) < 0.001
 
 
+@pytest.mark.parametrize("scale", [0.93, 1.8, 3.5])  # 1.8 and 3.5 minify: pre-blurred
+def test_warp_region_of_the_top_rows_has_the_whole_outputs_values(scale: float) -> None:
+    from photocheck.trimming import warp_region
+
+    rng = np.random.default_rng(2)
+    src = rng.integers(0, 256, (900, 800, 3), np.uint8)
+    t = np.deg2rad(-4.0)
+    m = np.array([[scale * np.cos(t), -scale * np.sin(t), 60.3],
+                  [scale * np.sin(t), scale * np.cos(t), 40.7]])
+    whole = warp_region(src, m, (200, 240), interpolation=cv2.INTER_LINEAR)
+    for rows in (1, 50, 239, 240):
+        part = warp_region(src, m, (200, 240), interpolation=cv2.INTER_LINEAR, rows=rows)
+        assert np.array_equal(part, whole[:rows])
+
+
 def test_upright_print_undoes_the_rotation() -> None:
     from photocheck.trimming import _rect_from_quad, upright_print
 
@@ -233,6 +248,22 @@ def test_upright_print_undoes_the_rotation() -> None:
     px_per_mm = img.shape[0] / scan.spec.height_mm
     assert abs(crown[1] / px_per_mm - scan.crown_mm[1]) < 0.15
     assert abs(chin[1] / px_per_mm - scan.chin_mm[1]) < 0.15
+
+
+@pytest.mark.parametrize("rotation_deg", [3.1, -4.6, 0.0])
+def test_upright_print_of_the_top_rows_only_has_the_whole_prints_values(
+        rotation_deg: float) -> None:
+    from photocheck.trimming import _rect_from_quad, upright_print
+
+    scan, full = _scan_with_known_print(rotation_deg)
+    rect = _rect_from_quad(np.asarray(scan.quad_px, float))
+    whole = upright_print(full, rect, 512)
+    for rows in (1, 97, 200, whole.shape[0] - 1):
+        part = upright_print(full, rect, 512, rows=rows)
+        assert part.shape == whole.shape
+        assert np.array_equal(part[:rows], whole[:rows])
+        assert not part[rows:].any()
+    assert np.array_equal(upright_print(full, rect, 512, rows=10_000), whole)
 
 
 def test_lean_geometry_is_none_without_a_face(models) -> None:
