@@ -63,6 +63,7 @@ from photocheck import decode
 from photocheck.checks.base import finding, not_assessed
 from photocheck.context import NotAssessable, PhotoContext, intermediate
 from photocheck.geometry import CropSolution, Tolerances, standard_crop
+from photocheck.measures.colour import channel_norm
 from photocheck.measures.crown import plain_background_crown
 from photocheck.report import Finding, Report, Status
 
@@ -307,7 +308,7 @@ def find_print(small: np.ndarray, *, min_area_ratio: float = 0.03,
     ring = max(2, int(round(0.01 * max(h, w))))
     border = _border_pixels(small, ring).astype(np.float32)
     bed = np.median(border, axis=0)
-    dist_border = np.linalg.norm(border - bed, axis=1)
+    dist_border = channel_norm(border - bed)
     uniform = float(np.mean(dist_border < 18.0))
     blurred = cv2.GaussianBlur(small, (0, 0), 1.2).astype(np.float32)
     if uniform < 0.7:
@@ -316,7 +317,7 @@ def find_print(small: np.ndarray, *, min_area_ratio: float = 0.03,
     # a low threshold on the smoothed copy finds light prints on a light bed; the blur widens
     # the blob, which the edge refinement below takes back
     dist = _colour_distance(blurred, bed)
-    dist_b = np.linalg.norm(_border_pixels(blurred, ring) - bed, axis=1)
+    dist_b = channel_norm(_border_pixels(blurred, ring) - bed)
     noise = float(np.percentile(dist_b[dist_border < 18.0], 90))
     thresh = max(6.0, 3.0 * noise)
     mask = (dist > thresh).astype(np.uint8) * 255
@@ -683,12 +684,12 @@ def refine_sides_full(full: np.ndarray, quad: np.ndarray, *, reach_px: float,
     along = frac[None, :] * length[:, None]  # (4, rows)
     # all four strips in one remap: rows = side × position along it, columns = offsets across
     base = mid[:, None, :] + along[..., None] * u[:, None, :]  # (4, rows, 2)
-    maps = [(base[..., c].reshape(-1, 1) + (normal[:, c][:, None] * offsets[None, :]).repeat(
-        along.shape[1], axis=0)).astype(np.float32) for c in (0, 1)]
+    maps = [(base[..., c][:, :, None] + (normal[:, c][:, None] * offsets[None, :])[:, None, :]
+             ).reshape(-1, n_off).astype(np.float32) for c in (0, 1)]
     prof = cv2.remap(full, maps[0], maps[1], cv2.INTER_LINEAR, borderMode=cv2.BORDER_REPLICATE)
     # a step at the same place in every row of a stretch stays a step in their mean
     seg = prof.reshape(4 * groups, per_group, n_off, -1).mean(axis=1, dtype=np.float32)
-    grad = np.linalg.norm(np.diff(seg, axis=1), axis=2)  # (4 · groups, offsets - 1)
+    grad = channel_norm(np.diff(seg, axis=1))  # (4 · groups, offsets - 1)
     # the innermost gradient peak of at least half the strongest: the print's own edge, not
     # the outer ramp of the shadow it casts on the bed (which can be the steeper one when the
     # print's border is about as dark as the shadow)
@@ -704,8 +705,8 @@ def refine_sides_full(full: np.ndarray, quad: np.ndarray, *, reach_px: float,
     shift = np.where(inside, 0.5 * (left - right) / np.where(den < 0, den, -1.0), 0.0)
     ts = (offsets[0] + 0.5 * (k + 0.5 + np.clip(shift, -1.0, 1.0))).reshape(4, groups)
     # the step across the edge, 1–2 px to either side of it
-    steps = np.linalg.norm(seg[rows, np.clip(k - 2, 0, n_off - 1)]
-                           - seg[rows, np.clip(k + 4, 0, n_off - 1)], axis=1).reshape(4, groups)
+    steps = channel_norm(seg[rows, np.clip(k - 2, 0, n_off - 1)]
+                         - seg[rows, np.clip(k + 4, 0, n_off - 1)]).reshape(4, groups)
     xs = along.reshape(4, groups, per_group).mean(axis=2)
     ii, jj = np.triu_indices(groups, 1)
     lines: list[tuple[np.ndarray, np.ndarray]] = []

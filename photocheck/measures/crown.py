@@ -13,6 +13,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
+from photocheck.measures.colour import channel_norm
 from photocheck.measures.silhouette import top_edge_profile
 
 
@@ -85,7 +86,7 @@ def plain_background_crown(
     noise = float(np.median(np.linalg.norm(above_head - bg, axis=1)))
     if noise > 6.0:
         return None  # textured background (or hair up to the top)
-    dist = np.linalg.norm(region - bg, axis=2)
+    dist = channel_norm(region - bg)
     seed_rows = dist[max(0, fy - int(0.08 * face_width_px)): fy + 1, 8: 8 + (u1 - u0)]
     contrast = float(np.median(seed_rows)) if seed_rows.size else 0.0
     if contrast < max(min_contrast, 4.0 * noise + 8.0):
