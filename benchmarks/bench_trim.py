@@ -52,6 +52,7 @@ Against simplejpeg's decode of the scan (``test_decode_full_simplejpeg``) the sa
 
 from __future__ import annotations
 
+import time
 from pathlib import Path
 
 import cv2
@@ -111,6 +112,41 @@ def test_trim(benchmark, validator: Validator, scan: bytes) -> None:
     assert result.jpeg is not None
     assert abs(result.rotation_deg - SPEC.rotation_deg) < 0.5
     assert result.report.extra["trim"]["face_path"] == "early"
+
+
+def test_trim_interleaved(benchmark, validator: Validator, scan: bytes) -> None:
+    """The trim and both plain decodes alternated round by round, so that all three see the
+    same moment of a noisy host (the separate tests above run seconds apart); the ratios of
+    their medians go to ``extra_info`` and the terminal summary."""
+    import statistics
+
+    import simplejpeg
+
+    from photocheck.trimming import trim
+
+    benchmark.group = "trim_a6_600dpi_interleaved"
+    buf = np.frombuffer(scan, np.uint8)
+    times: dict[str, list[float]] = {"cv2": [], "simplejpeg": [], "trim": []}
+
+    def one_round() -> object:
+        start = time.perf_counter()
+        cv2.imdecode(buf, cv2.IMREAD_COLOR)
+        decoded = time.perf_counter()
+        simplejpeg.decode_jpeg(scan, "BGR", strict=True)
+        fast = time.perf_counter()
+        result = trim(scan, validator=validator, check_output=False, overlap_decode=True)
+        times["cv2"].append(decoded - start)
+        times["simplejpeg"].append(fast - decoded)
+        times["trim"].append(time.perf_counter() - fast)
+        return result
+
+    result = benchmark.pedantic(one_round, rounds=30, warmup_rounds=3)
+    assert result.jpeg is not None
+    median = {k: statistics.median(v[3:]) for k, v in times.items()}
+    benchmark.extra_info.update({
+        "median_ms": {k: round(v * 1000.0, 2) for k, v in median.items()},
+        "trim_over_cv2_decode": round(median["trim"] / median["cv2"], 3),
+        "trim_over_simplejpeg_decode": round(median["trim"] / median["simplejpeg"], 3)})
 
 
 def test_trim_sequential(benchmark, validator: Validator, scan: bytes) -> None:
