@@ -98,8 +98,9 @@ LEAN_ROI_SHIFT_UP = 0.063
 # While the full decode runs, a second thread finds the print and runs BlazeFace and FaceMesh
 # on a DCT-reduced decode (:func:`early_look`), at the largest reduction that keeps a 45-mm
 # print at least this long (300 dpi: ½, 600 dpi: ¼, 1200 dpi: ⅛): the face is then ~130 px,
-# about FaceMesh's own 192-px crop. The crown is read by colour on the full decode (at ¼ it
-# cost up to 0.4 mm more head-height error on the generated scans).
+# about FaceMesh's own 192-px crop (at ⅛ for 600 dpi, a 133-px print, the mesh was unsure on
+# half the generated scans that take the early path). The crown is read by colour on the full
+# decode (at ¼ the head-height error on the generated scans reached 1.09 mm, limit 1 mm).
 EARLY_MIN_PRINT_PX = 200
 # The mesh runs on the print's blob as found there, its sides not measured: the mesh points
 # are scan px, so the exact outline does not matter to them (on the 210 generated scans the
