@@ -8,11 +8,12 @@ The scan: a 45×35 mm print of a compliant portrait (``../shared``; a drawing wh
 rotated 2.3°, on a white A6 bed (105×148 mm → 2480×3496 px at 600 dpi), JPEG quality 90.
 Measured: ``test_trim`` (find, deskew, face geometry, crop, one resample, encode — the trim
 itself, with the print and the face mesh found on a ¼-size DCT decode in a second thread while
-the full decode runs, and the output resampled in two halves: ``overlap_decode=True``),
-``test_trim_sequential`` (the same on one thread), ``test_trim_matte_crown`` (the default
-with the MODNet crown instead of the plain-background one), and ``test_trim_and_check`` (plus
-every content check of the ``mail`` profile on the output). OpenCV and onnxruntime are
-limited to one thread each.
+the full decode runs, and the output resampled and encoded in two halves:
+``overlap_decode=True``), ``test_trim_interleaved`` (the same, alternated round by round with
+both decodes), ``test_trim_sequential`` (the same on one thread), ``test_trim_matte_crown``
+(the default with the MODNet crown instead of the plain-background one), and
+``test_trim_and_check`` (plus every content check of the ``mail`` profile on the output).
+OpenCV and onnxruntime are limited to one thread each.
 
 What is timed: ``test_trim`` is ``trim(scan, check_output=False)`` — the trim itself, as the
 issue defines it (decode, find, deskew, face geometry, crop, one resample, encode); the content
@@ -48,6 +49,14 @@ are measured meanwhile), 5 runs per state, with the second thread: plain 1.37, 1
 the best round of the trim is ~1.65× the best round of the decode); single-threaded 1.15–2.70×.
 Against simplejpeg's decode of the scan (``test_decode_full_simplejpeg``) the same trims are
 1.5–2.4×.
+
+Sixth session (the second thread's mesh on the print as found, no side measuring at ¼; both
+threads resample and encode half the output, joined by restart markers; the crown's upright
+print only down to the forehead; ``channel_norm`` for the colour distances), 3 runs per state.
+``test_trim_interleaved`` (trim and decodes alternated round by round): plain 1.15, 1.67, 1.13×;
+faulting 1.12, 1.15, 1.04×; heap 1.34, 1.31, 1.26×; against simplejpeg 1.29–2.01×. ``test_trim``
+/ ``test_decode_full``: plain 0.79, 1.52, 0.96×; faulting 1.17, 1.30, 1.01×; heap 1.52, 1.36,
+1.43×. On a quiet moment the trim is ~30 ms against a 20-ms simplejpeg decode.
 """
 
 from __future__ import annotations
