@@ -52,11 +52,12 @@ Against simplejpeg's decode of the scan (``test_decode_full_simplejpeg``) the sa
 
 Sixth session (the second thread's mesh on the print as found, no side measuring at ¼; both
 threads resample and encode half the output, joined by restart markers; the crown's upright
-print only down to the forehead; ``channel_norm`` for the colour distances), 3 runs per state.
-``test_trim_interleaved`` (trim and decodes alternated round by round): plain 1.15, 1.67, 1.13×;
-faulting 1.12, 1.15, 1.04×; heap 1.34, 1.31, 1.26×; against simplejpeg 1.29–2.01×. ``test_trim``
-/ ``test_decode_full``: plain 0.79, 1.52, 0.96×; faulting 1.17, 1.30, 1.01×; heap 1.52, 1.36,
-1.43×. On a quiet moment the trim is ~30 ms against a 20-ms simplejpeg decode.
+print only down to the forehead; ``channel_norm`` for the colour distances), 6 runs per state.
+``test_trim_interleaved`` (trim and decodes alternated round by round): plain 1.15, 1.67, 1.13,
+1.15, 1.38, 1.11×; faulting 1.12, 1.15, 1.04, 1.08, 1.17, 1.12×; heap 1.34, 1.31, 1.26, 1.45,
+1.26, 1.30×; against simplejpeg 1.29–2.01×. ``test_trim`` / ``test_decode_full``: plain 0.79,
+1.52, 0.96, 0.79, 0.88, 0.99×; faulting 1.17, 1.30, 1.01, 1.09, 1.07, 1.26×; heap 1.52, 1.36,
+1.43, 1.67, 1.17, 1.28×. On a quiet moment the trim is ~30 ms against a 20-ms simplejpeg decode.
 """
 
 from __future__ import annotations
