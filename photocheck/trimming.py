@@ -98,8 +98,8 @@ LEAN_ROI_SHIFT_UP = 0.063
 # While the full decode runs, a second thread finds the print and runs BlazeFace and FaceMesh
 # on a DCT-reduced decode (:func:`early_look`), at the largest reduction that keeps a 45-mm
 # print at least this long (300 dpi: ½, 600 dpi: ¼, 1200 dpi: ⅛): the face is then ~130 px,
-# about FaceMesh's own 192-px crop (at ⅛ for 600 dpi, a 133-px print, the mesh was unsure on
-# half the generated scans that take the early path). The crown is read by colour on the full
+# about FaceMesh's own 192-px crop (⅛ at 600 dpi, a 133-px print, was tried: 33 of the 80
+# generated scans that take the early path lost it). The crown is read by colour on the full
 # decode (at ¼ the head-height error on the generated scans reached 1.09 mm, limit 1 mm).
 EARLY_MIN_PRINT_PX = 200
 # The mesh runs on the print's blob as found there, its sides not measured: the mesh points
@@ -818,6 +818,25 @@ def _rect_from_quad(quad: np.ndarray) -> PrintRect:
 # --- resampling ---------------------------------------------------------------------------------
 
 
+def _source_region(shape: tuple[int, ...], dst_to_src: np.ndarray, size: tuple[int, int],
+                   rows: int, pad: int = 8) -> tuple[int, int, int, int]:
+    """``(x0, y0, x1, y1)``: the source px the top ``rows`` rows of a ``size`` output read
+    through ``dst_to_src``, ``pad`` px wider, within ``shape``. Its origin is the whole
+    output's, whichever rows are made (the same 2×2 grid for a halving, the same fixed-point
+    rounding in a warp)."""
+    out_w, out_h = size
+
+    def corners(bottom: int) -> np.ndarray:
+        box = np.array([[0, 0], [out_w, 0], [out_w, bottom], [0, bottom]], float)
+        return box @ dst_to_src[:2, :2].T + dst_to_src[:2, 2]
+
+    whole, part = corners(out_h), corners(rows)
+    return (int(max(0, np.floor(whole[:, 0].min()) - pad)),
+            int(max(0, np.floor(whole[:, 1].min()) - pad)),
+            int(min(shape[1], np.ceil(part[:, 0].max()) + pad)),
+            int(min(shape[0], np.ceil(part[:, 1].max()) + pad)))
+
+
 def warp_region(src: np.ndarray, dst_to_src: np.ndarray, size: tuple[int, int], *,
                 interpolation: int = cv2.INTER_CUBIC, rows: int | None = None) -> np.ndarray:
     """Resample ``src`` once through ``dst_to_src`` (output px → source px) into ``size``.
@@ -832,19 +851,8 @@ def warp_region(src: np.ndarray, dst_to_src: np.ndarray, size: tuple[int, int], 
     below them while the minification stays under ~4).
     """
     out_w, out_h = size
-    made = out_h if rows is None else int(np.clip(rows, 1, out_h))
-
-    def source_box(bottom: int) -> np.ndarray:
-        corners = np.array([[0, 0], [out_w, 0], [out_w, bottom], [0, bottom]], float)
-        return corners @ dst_to_src[:, :2].T + dst_to_src[:, 2]
-
-    whole, part = source_box(out_h), source_box(made)
-    pad = 8
-    x0 = int(max(0, np.floor(whole[:, 0].min()) - pad))
-    y0 = int(max(0, np.floor(whole[:, 1].min()) - pad))
-    x1 = int(min(src.shape[1], np.ceil(part[:, 0].max()) + pad))
-    y1 = int(min(src.shape[0], np.ceil(part[:, 1].max()) + pad))
-    out_h = made
+    out_h = out_h if rows is None else int(np.clip(rows, 1, out_h))
+    x0, y0, x1, y1 = _source_region(src.shape, dst_to_src, size, out_h)
     if x1 <= x0 or y1 <= y0:
         return np.zeros((out_h, out_w, 3), np.uint8)
     roi = src[y0:y1, x0:x1]
@@ -1177,17 +1185,7 @@ def upright_print(full: np.ndarray, rect: PrintRect, long_side_px: int, *,
     made = out_h if rows is None else int(np.clip(rows, 1, out_h))
     img_to_scan = np.vstack([rect.print_to_scan(), [0, 0, 1]]) @ np.array(
         [[w / out_w, 0, 0], [0, h / out_h, 0], [0, 0, 1]])
-
-    def source_box(bottom: int) -> np.ndarray:
-        corners = np.array([[0, 0], [out_w, 0], [out_w, bottom], [0, bottom]], float)
-        return corners @ img_to_scan[:2, :2].T + img_to_scan[:2, 2]
-
-    # the origin (so the 2×2 grid) of the whole image's region; its far end the part's
-    whole, part = source_box(out_h), source_box(made)
-    x0 = int(max(0, np.floor(whole[:, 0].min()) - 8))
-    y0 = int(max(0, np.floor(whole[:, 1].min()) - 8))
-    x1 = int(min(full.shape[1], np.ceil(part[:, 0].max()) + 8))
-    y1 = int(min(full.shape[0], np.ceil(part[:, 1].max()) + 8))
+    x0, y0, x1, y1 = _source_region(full.shape, img_to_scan, (out_w, out_h), made)
     if x1 - x0 < 2 or y1 - y0 < 2:
         return np.zeros((out_h, out_w, 3), np.uint8)
     # image px → roi px, then → each halving's px (centre of 2×2 block: (p + 0.5) / 2 - 0.5)
