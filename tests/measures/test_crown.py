@@ -97,4 +97,3 @@ def test_hair_into_the_top_edge_refuses_texture_and_a_head_spanning_the_width() 
     assert not hair_into_top_edge(img, 110.0, 370.0, 192.0, 288.0)
     # no room beside the head
     assert not hair_into_top_edge(_head(crown_y=-40), 1.0, 479.0, 192.0, 288.0)
-
