@@ -34,6 +34,12 @@ error max 0.41 mm (mean 0.16, was 0.52/0.26); head/top/centre errors max 0.55/0.
 with two) gives means 0.10/0.08/0.09 mm and the same maxima (0.57/0.59/0.61): the single pass
 costs ~0.05 mm of mean head-height error for ~5 ms (~0.15 decodes) per trim.
 
+Sixth session (the second thread's mesh on the print as found, the output encoded in two halves,
+the crown's upright print down to the forehead): default (overlap) 82/82, 88/88, none wrong;
+rotation ≤ 0.06°, print size ≤ 0.41 mm, head/top/centre ≤ 0.57/0.59/0.62 mm (means
+0.15/0.09/0.10) and ≤ 0.72/0.49/0.66 mm as photocheck measures the outputs; 80 scans take the
+early path. ``--overlap off``: the same counts, head/top/centre ≤ 0.55/0.59/0.62 mm.
+
 Usage::
 
     python -m benchmarks.trim_eval [--n 210] [--portraits 12] [--seed 1] [--json OUT.json]
