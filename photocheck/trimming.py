@@ -1830,7 +1830,8 @@ def _crown_rows(ctx: PhotoContext, rect: PrintRect, measured_rect: PrintRect) ->
         return None
     _, out_h = _upright_size(rect, LEAN_LONG_SIDE_PX)
     forehead = _apply(cv2.invertAffineTransform(rect.print_to_scan()), usable[0].forehead)
-    return int(np.ceil(forehead[1] * out_h / rect.height_px)) + 8
+    # the crown reads rows up to round(forehead) + 1, and at least rows 0–1
+    return max(8, int(np.ceil(forehead[1] * out_h / rect.height_px)) + 8)
 
 
 def _full(ctx: PhotoContext) -> np.ndarray:
