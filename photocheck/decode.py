@@ -118,6 +118,8 @@ class JpegSegments:
     reached_scan: bool = False
     scans: int = 0
     bad_marker: int | None = None
+    sof_offset: int = -1  # byte offset of the frame header's marker
+    scan_data_offset: int = -1  # where the first scan's entropy-coded data starts
 
 
 def parse_jpeg(data: bytes) -> JpegSegments:
@@ -136,6 +138,7 @@ def parse_jpeg(data: bytes) -> JpegSegments:
     adobe: int | None = None
     reached_scan = False
     sos_pos = n
+    sof_pos = scan_data = -1
     while pos + 4 <= n:
         if data[pos] != 0xFF:
             raise ValueError(f"expected a marker at byte {pos}")
@@ -151,9 +154,10 @@ def parse_jpeg(data: bytes) -> JpegSegments:
             raise ValueError(f"bad segment length at byte {pos}")
         payload = data[pos + 4 : pos + 2 + length]
         if marker == 0xDA:
-            reached_scan, sos_pos = True, pos
+            reached_scan, sos_pos, scan_data = True, pos, pos + 2 + length
             break
         if marker in _SOF_MARKERS and len(payload) >= 6:
+            sof_pos = pos
             height, width = struct.unpack(">HH", payload[1:5])
             ncomp = payload[5]
             ids = tuple(payload[6 + 3 * i] for i in range(ncomp) if 6 + 3 * i < len(payload))
@@ -187,6 +191,8 @@ def parse_jpeg(data: bytes) -> JpegSegments:
         reached_scan=reached_scan,
         scans=scans,
         bad_marker=bad_marker,
+        sof_offset=sof_pos,
+        scan_data_offset=scan_data,
     )
 
 

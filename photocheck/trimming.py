@@ -928,23 +928,6 @@ _MCU_PX = {"444": (8, 8), "422": (16, 8), "440": (8, 16), "420": (16, 16)}
 _RESTART = re.compile(rb"\xff([\xd0-\xd7])")
 
 
-def _jpeg_header_end(data: bytes) -> tuple[int, int] | None:
-    """Where the entropy-coded data of a one-scan baseline JPEG starts, and the offset of its
-    SOF0 segment; None for anything else (progressive, arithmetic, damaged)."""
-    pos, sof = 2, -1
-    while pos + 4 <= len(data) and data[pos] == 0xFF:
-        marker = data[pos + 1]
-        if 0xC1 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
-            return None  # not baseline
-        if marker == 0xC0:
-            sof = pos
-        end = pos + 2 + struct.unpack(">H", data[pos + 2:pos + 4])[0]
-        if marker == 0xDA:
-            return (end, sof) if sof >= 0 else None
-        pos = end
-    return None
-
-
 def join_jpeg_rows(top: bytes, bottom: bytes, top_mcu_rows: int) -> bytes | None:
     """One JPEG of ``top`` above ``bottom``: two baseline encodes of the same width with the
     same tables and a restart marker after every MCU row, ``top`` ``top_mcu_rows`` MCU rows high.
@@ -956,12 +939,16 @@ def join_jpeg_rows(top: bytes, bottom: bytes, top_mcu_rows: int) -> bytes | None
     byte is followed by 0x00 unless it starts a marker, so each marker is found by its two
     bytes). None when the streams are not of that form.
     """
-    ends = _jpeg_header_end(top), _jpeg_header_end(bottom)
-    if ends[0] is None or ends[1] is None or top_mcu_rows < 1:
+    try:
+        segs = decode.parse_jpeg(top), decode.parse_jpeg(bottom)
+    except ValueError:
         return None
-    (top_data, sof_top), (bottom_data, sof_bottom) = ends
-    if not (top.endswith(b"\xff\xd9") and bottom.endswith(b"\xff\xd9")):
-        return None
+    if top_mcu_rows < 1 or not all(
+            seg.sof_marker == 0xC0 and seg.scans == 1 and data.endswith(b"\xff\xd9")
+            for seg, data in zip(segs, (top, bottom), strict=True)):
+        return None  # baseline, one scan, nothing after its end
+    (top_data, sof_top), (bottom_data, sof_bottom) = (
+        (seg.scan_data_offset, seg.sof_offset) for seg in segs)
     # everything but the SOF's height: the same tables, width and restart interval
     if (top[:sof_top + 5], top[sof_top + 7:top_data]) != (
             bottom[:sof_bottom + 5], bottom[sof_bottom + 7:bottom_data]):

@@ -225,6 +225,15 @@ def test_parse_jpeg_reads_each_components_sampling_factors(factor: int, sampling
     assert decode.parse_jpeg(grey).sampling == ((1, 1),)
 
 
+def test_parse_jpeg_gives_the_frame_header_and_scan_data_offsets() -> None:
+    data = cv2.imencode(".jpg", np.zeros((32, 48, 3), np.uint8))[1].tobytes()
+    seg = decode.parse_jpeg(data)
+    assert data[seg.sof_offset:seg.sof_offset + 2] == b"\xff\xc0"
+    assert int.from_bytes(data[seg.sof_offset + 5:seg.sof_offset + 7], "big") == 32  # height
+    sos = data.index(b"\xff\xda")
+    assert seg.scan_data_offset == sos + 2 + int.from_bytes(data[sos + 2:sos + 4], "big")
+
+
 def _cv2_full(data: bytes) -> np.ndarray:
     image = cv2.imdecode(np.frombuffer(data, np.uint8),
                          cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
