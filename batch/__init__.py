@@ -1,40 +1,4 @@
-"""Batch reprocessing of mailed scans: trim + check thousands of scans, resumably, on local
-worker processes or a Dask distributed cluster (``python -m batch INPUT --out DIR``).
+"""Repository entry point for ``python -m batch``: the runner lives in :mod:`photocheck.batch`."""
 
-Library use::
-
-    from batch import Options, discover, run
-    outcome = run(discover("scans/"), Options(out=Path("out"), workers=2))
-"""
-
-from __future__ import annotations
-
-from batch.inputs import InputError, Item, discover
-from batch.runner import (
-    EXIT_FINDINGS,
-    EXIT_INPUT_FAILED,
-    EXIT_INTERRUPTED,
-    EXIT_OK,
-    EXIT_USAGE,
-    Options,
-    Outcome,
-    run,
-)
-from batch.worker import Task, process_chunk, process_one
-
-__all__ = [
-    "EXIT_FINDINGS",
-    "EXIT_INPUT_FAILED",
-    "EXIT_INTERRUPTED",
-    "EXIT_OK",
-    "EXIT_USAGE",
-    "InputError",
-    "Item",
-    "Options",
-    "Outcome",
-    "Task",
-    "discover",
-    "process_chunk",
-    "process_one",
-    "run",
-]
+from photocheck.batch import *  # noqa: F403
+from photocheck.batch import __all__  # noqa: F401

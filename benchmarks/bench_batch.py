@@ -136,7 +136,7 @@ class _WorkerThreads:
 
 def measure(scans: Path, workers: int, out: Path) -> dict[str, float | int | dict]:
     """Process every scan with ``workers`` local processes; timings and verdict counts."""
-    from batch import Options, discover, run
+    from photocheck.batch import Options, discover, run
 
     items = discover(str(scans))
     stamps: list[tuple[float, float]] = []
@@ -193,7 +193,7 @@ def main(argv: list[str] | None = None) -> int:
     args = p.parse_args(argv)
     cv2.setNumThreads(1)
     # the parent's one-off imports and profile load, outside every measured run
-    from batch import runner  # noqa: F401
+    from photocheck.batch import runner  # noqa: F401
     from photocheck.profiles import load_profile
 
     load_profile("mail")
@@ -302,8 +302,8 @@ def _dask_parity(paths: list[Path], tmp: Path) -> dict:
     """The same scans on 2 local workers and on a Dask LocalCluster: identical results?"""
     import distributed
 
-    from batch import Options, discover, run
-    from batch.store import read_results
+    from photocheck.batch import Options, discover, run
+    from photocheck.batch.store import read_results
 
     folder = _subset(paths, tmp / "dask_in")
     items = discover(str(folder))
@@ -330,7 +330,7 @@ def _dask_parity(paths: list[Path], tmp: Path) -> dict:
 
 
 def _same_verdicts(outs: list[Path]) -> bool:
-    from batch.store import read_results
+    from photocheck.batch.store import read_results
 
     seen = [{ln["sha256"]: (ln["verdict"], ln["output"]) for ln in
              read_results(o / "results.jsonl")} for o in outs]

@@ -222,7 +222,44 @@ def add_trim(subparsers: Subparsers) -> argparse.ArgumentParser:
     return add_trim_parser(subparsers)  # type: ignore[no-any-return]
 
 
-SUBCOMMANDS: list[Callable[[Subparsers], argparse.ArgumentParser]] = [add_check, add_trim]
+def add_serve(subparsers: Subparsers) -> argparse.ArgumentParser:
+    """``photocheck serve``: the HTTP service (needs the ``api`` extra)."""
+    p = subparsers.add_parser(
+        "serve", help="run the HTTP service (settings from PHOTOCHECK_* variables)",
+        description="Run the photo-booth HTTP service on one uvicorn process; API keys, limits and "
+                    "workers come from the PHOTOCHECK_* environment variables.")
+    p.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    p.add_argument("--port", type=int, default=8000, help="port (default 8000)")
+    p.set_defaults(handler=cmd_serve)
+    return p
+
+
+def cmd_serve(args: argparse.Namespace) -> int:
+    """Start uvicorn with :data:`photocheck.service.app`; returns when the server stops."""
+    try:
+        import uvicorn
+
+        from photocheck.service import app
+    except ImportError as exc:
+        raise UsageError(f"the HTTP service needs its extra: pip install 'photocheck[api]' "
+                         f"({exc.name} is missing)") from exc
+    if not 0 < args.port < 65536:
+        raise UsageError(f"--port must be 1..65535, got {args.port}")
+    uvicorn.run(app, host=args.host, port=args.port)
+    return EXIT_OK
+
+
+def add_batch(subparsers: Subparsers) -> argparse.ArgumentParser:
+    """``photocheck batch``: listed here, run by :func:`photocheck.batch.cli.main` (see main)."""
+    p = subparsers.add_parser(
+        "batch", add_help=False,
+        help="trim and check a backlog of mailed scans (photocheck batch --help)")
+    p.set_defaults(handler=lambda args: EXIT_USAGE)
+    return p
+
+
+SUBCOMMANDS: list[Callable[[Subparsers], argparse.ArgumentParser]] = [
+    add_check, add_trim, add_serve, add_batch]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -242,6 +279,11 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the command line; returns the exit code (the console script exits with it)."""
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["batch"]:  # the batch runner has its own parser (prog photocheck-batch)
+        from photocheck.batch.cli import main as batch_main
+
+        return batch_main(argv[1:])
     parser = build_parser()
     args = parser.parse_args(argv)  # exits with 2 on usage errors
     try:

@@ -20,8 +20,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-import api
 from photocheck.report import Finding, Report, Status
+from photocheck.service import server as api
 from tests.helpers import make_jpeg
 
 KEY = "booth-key-0001"

@@ -22,9 +22,10 @@ class ModelError(RuntimeError):
 
 
 def models_dir() -> Path:
-    """Where the ONNX files live: ``$PHOTOCHECK_MODELS_DIR`` or the repository's ``models/``."""
+    """Where the ONNX files live: ``$PHOTOCHECK_MODELS_DIR`` or ``photocheck/models`` (shipped in
+    the wheel)."""
     env = os.environ.get("PHOTOCHECK_MODELS_DIR")
-    return Path(env) if env else Path(__file__).resolve().parents[2] / "models"
+    return Path(env) if env else Path(__file__).resolve().parents[1] / "models"
 
 
 def manifest(directory: Path | None = None) -> dict[str, dict[str, str]]:

@@ -83,7 +83,7 @@ def batched_processor(data: bytes, **kwargs: object) -> tuple[Report, bytes | No
 
 
 def _many(tasks: list) -> list:
-    from batch.worker import process_one
+    from photocheck.batch.worker import process_one
 
     calls = os.environ.get(CALLS_FILE_ENV)
     if calls:

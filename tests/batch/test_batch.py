@@ -20,11 +20,11 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from batch import EXIT_FINDINGS, EXIT_INPUT_FAILED, EXIT_OK, Options, Task, discover, run
-from batch.__main__ import main
-from batch.store import Journal, read_results, write_atomic
-from batch.summary import counts, print_summary
-from batch.worker import process_one
+from photocheck.batch import EXIT_FINDINGS, EXIT_INPUT_FAILED, EXIT_OK, Options, Task, discover, run
+from photocheck.batch.cli import main
+from photocheck.batch.store import Journal, read_results, write_atomic
+from photocheck.batch.summary import counts, print_summary
+from photocheck.batch.worker import process_one
 from tests.batch.fake import CALLS_FILE_ENV, fake_processor, grade, jpeg_of
 
 REPO = Path(__file__).resolve().parents[2]
@@ -384,7 +384,8 @@ def test_dask_local_cluster_matches_local_run(tmp_path: Path) -> None:
         dask = _run(items, tmp_path / "dask", scheduler=client)
         pids = client.run(os.getpid)
         # the processor was loaded once per worker process and cached there
-        cached = client.run(lambda: FAKE in __import__("batch.worker").worker._cache)
+        cached = client.run(
+            lambda: FAKE in __import__("importlib").import_module("photocheck.batch.worker")._cache)
     assert len(set(pids.values())) == 2 and all(cached.values())
     a = {k: _strip(v) for k, v in _by_input(tmp_path / "local").items()}
     b = {k: _strip(v) for k, v in _by_input(tmp_path / "dask").items()}
@@ -498,7 +499,7 @@ def test_worker_writes_its_output_and_stops_the_run_when_it_cannot(tmp_path: Pat
     with Image.open(tmp_path / line["output"]) as im:
         assert im.size == (70, 90)
     assert [p.name for p in tmp_path.iterdir()] == [line["output"]]  # no temporary left
-    from batch.worker import OutputWriteError
+    from photocheck.batch.worker import OutputWriteError
 
     blocker = tmp_path / "not-a-folder"
     blocker.write_bytes(b"")
@@ -507,7 +508,7 @@ def test_worker_writes_its_output_and_stops_the_run_when_it_cannot(tmp_path: Pat
 
 
 def test_workers_start_with_single_threaded_libraries(monkeypatch) -> None:
-    from batch.worker import single_threaded_children
+    from photocheck.batch.worker import single_threaded_children
 
     monkeypatch.setenv("OMP_NUM_THREADS", "7")
     monkeypatch.delenv("OPENBLAS_NUM_THREADS", raising=False)
@@ -522,8 +523,8 @@ def test_workers_start_with_single_threaded_libraries(monkeypatch) -> None:
 
 
 def test_the_trim_processor_keeps_each_scan_on_its_worker_core(monkeypatch) -> None:
-    from batch import worker
     from photocheck import trimming
+    from photocheck.batch import worker
 
     seen: dict[str, object] = {}
 

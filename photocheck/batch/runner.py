@@ -31,8 +31,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from batch.inputs import Item, is_url, read_bytes
-from batch.store import (
+from photocheck.batch.inputs import Item, is_url, read_bytes
+from photocheck.batch.store import (
     RESULTS,
     Journal,
     Record,
@@ -42,7 +42,7 @@ from batch.store import (
     stat_key,
     write_atomic,
 )
-from batch.worker import (
+from photocheck.batch.worker import (
     DEFAULT_PROCESSOR,
     KNOWN,
     OutputWriteError,
@@ -348,7 +348,7 @@ def run(
             key, same_as = outcome.keys.get(item.input, ("", None))
             outcome.rows.append((item.input, journal.records.get(key), same_as))
         outcome.elapsed_s = time.perf_counter() - started
-        from batch.summary import write_summary_csv
+        from photocheck.batch.summary import write_summary_csv
 
         write_summary_csv(outcome, out)
     return outcome

@@ -148,7 +148,7 @@ def stat_key(path: str) -> str | None:
     A rerun skips an input whose path and stat key match a journal line without reading it; any
     change of size or modification time makes the worker read and hash it again.
     """
-    from batch.inputs import _local, is_url
+    from photocheck.batch.inputs import _local, is_url
 
     if is_url(path) and not path.lower().startswith(("file://", "local://")):
         return None

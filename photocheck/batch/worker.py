@@ -42,7 +42,7 @@ from photocheck.report import Finding, Report, Status
 
 log = logging.getLogger("photocheck.batch")
 
-DEFAULT_PROCESSOR = "batch.worker:trim_processor"
+DEFAULT_PROCESSOR = "photocheck.batch.worker:trim_processor"
 
 # Codes of an input that could not be processed at all (the line carries ``error``).
 INPUT_ERROR_CODES = ("file.unreadable", "file.corrupt")
@@ -208,7 +208,7 @@ def process_chunk(tasks: Sequence[Task], spec: str = DEFAULT_PROCESSOR) -> list[
 
 def output_name(task_input: str, sha256: str) -> str:
     """``<stem>-<first 12 hex of sha256>.jpg``: has the scan's stem, unique per content."""
-    from batch.inputs import output_stem
+    from photocheck.batch.inputs import output_stem
 
     return f"{output_stem(task_input)}-{sha256[:12]}.jpg"
 
@@ -228,7 +228,7 @@ def deliver(task: Task, line: dict[str, Any], jpeg: bytes | None) -> Result:
         return line, jpeg
     from pathlib import Path
 
-    from batch.store import write_atomic
+    from photocheck.batch.store import write_atomic
 
     name = output_name(line["input"], line["sha256"])
     try:
@@ -256,7 +256,7 @@ def process_one(task: Task, processor: Processor | str = DEFAULT_PROCESSOR) -> R
     proc = load_processor(processor) if isinstance(processor, str) else processor
     data, digest = task.data, task.sha256
     if data is None:
-        from batch.inputs import read_bytes
+        from photocheck.batch.inputs import read_bytes
 
         try:
             data = read_bytes(task.input, _max_bytes(task.profile))

@@ -9,8 +9,8 @@ from collections import Counter
 from pathlib import Path
 from typing import TextIO
 
-from batch.runner import Outcome
-from batch.store import SUMMARY, write_atomic
+from photocheck.batch.runner import Outcome
+from photocheck.batch.store import SUMMARY, write_atomic
 
 COLUMNS = ("input", "verdict", "failing_codes", "error", "output", "sha256", "same_as")
 
