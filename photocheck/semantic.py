@@ -99,18 +99,14 @@ def _scaled(affine: np.ndarray, scale: float) -> np.ndarray:
     return affine @ np.diag([1.0 / scale, 1.0 / scale, 1.0])
 
 
-@intermediate
-def semantic_cues(ctx: PhotoContext) -> SemanticCues:
-    """The head (and eye) crop outputs of the applicant (see the module docstring).
+def crops(ctx: PhotoContext) -> tuple[np.ndarray, np.ndarray | None]:
+    """The head crop and the eye crop (None without landmarks), uint8 BGR ``INPUT_PX`` squares.
 
     Raises
     ------
     NotAssessable
         ``face.not_found`` when there is no applicant at all.
     """
-    if ctx.models is None:
-        raise NotAssessable("internal_error", "no models")
-    session = ctx.models.session(sem.NAME)
     image = decode.analysis_image(ctx)
     try:
         pts = np.asarray(face.landmarks(ctx), np.float64)[:, :2]
@@ -121,16 +117,30 @@ def semantic_cues(ctx: PhotoContext) -> SemanticCues:
         left, right, mouth = det.keypoints[0], det.keypoints[1], det.keypoints[3]
         mid = (left + right) / 2.0
         chin = mid + CHIN_OVER_MOUTH * (mouth - mid)
-        crop = sem.warp_crop(image.bgr, _scaled(head_crop_affine(left, right, chin),
-                                                image.scale))
-        out = sem.run(session, [crop])
-        return SemanticCues(out.features[0], out.probabilities[0], None, None, False)
+        affine = head_crop_affine(left, right, chin)
+        return sem.warp_crop(image.bgr, _scaled(affine, image.scale)), None
     eye_left = pts[[33, 133]].mean(axis=0)
     eye_right = pts[[362, 263]].mean(axis=0)
-    head = sem.warp_crop(image.bgr, _scaled(head_crop_affine(eye_left, eye_right, pts[CHIN]),
-                                            image.scale))
+    affine = head_crop_affine(eye_left, eye_right, pts[CHIN])
+    head = sem.warp_crop(image.bgr, _scaled(affine, image.scale))
     eye_bgr, eye_scale = face.eye_image(ctx)
-    eyes_crop = sem.warp_crop(eye_bgr, _scaled(eye_crop_affine(pts), eye_scale))
-    out = sem.run(session, [head, eyes_crop])
+    return head, sem.warp_crop(eye_bgr, _scaled(eye_crop_affine(pts), eye_scale))
+
+
+@intermediate
+def semantic_cues(ctx: PhotoContext) -> SemanticCues:
+    """The model outputs of the applicant's head and eye crops (:func:`crops`).
+
+    Raises
+    ------
+    NotAssessable
+        ``face.not_found`` when there is no applicant at all.
+    """
+    if ctx.models is None:
+        raise NotAssessable("internal_error", "no models")
+    head, eyes = crops(ctx)
+    out = sem.run(ctx.models.session(sem.NAME), [head] if eyes is None else [head, eyes])
+    if eyes is None:
+        return SemanticCues(out.features[0], out.probabilities[0], None, None, False)
     return SemanticCues(out.features[0], out.probabilities[0], out.features[1],
                         out.probabilities[1], True)
