@@ -1,4 +1,5 @@
-"""Fit the headwear and sunglasses classifiers through held-out folds; write them as plain numbers.
+"""Fit the headwear, sunglasses and glasses classifiers through held-out folds; write them as
+plain numbers.
 
 1. **Extract** (cached in ``benchmarks/results/semantic_features.npz``, git-ignored): for every
    decodable photo of ``../shared/photos/MANIFEST.csv`` with a face, the EfficientNet-Lite0
@@ -7,6 +8,11 @@
    to double the training photos when fitting). The old geometric hat cues (the ``HAT_CUES``
    score) were tried as a further input: held-out AUC 0.988 with or without them, recall at
    3 % false alarms 90 % either way, so they were deleted.
+   For ``sunglasses`` and ``glasses`` also **synthetic glasses** (``semantic_synthetic.npz``):
+   bare-eyed compliant and in-the-wild photos seen through drawn dark or tinted lenses and
+   through drawn clear glasses (:func:`draw_lenses`): dark ones are positives of both, clear
+   ones glasses but not sunglasses. They are used for training only (in their source photo's
+   fold), never scored.
 2. **Fit** (:func:`fit_rule`): folds by person and source (:mod:`benchmarks.folds`); for each
    fold a logistic regression fitted on the other folds scores the held-out fold. The
    regularisation is chosen by held-out ROC AUC; the warn and fail limits are read from the
@@ -44,6 +50,7 @@ from benchmarks.folds import DEFAULT_K, assign_folds, group_key  # noqa: E402
 
 DEFAULT_PHOTOS = REPO.parent / "shared" / "photos"
 CACHE = REPO / "benchmarks" / "results" / "semantic_features.npz"
+SYNTHETIC_CACHE = REPO / "benchmarks" / "results" / "semantic_synthetic.npz"
 CLASSIFIERS = REPO / "photocheck" / "classifiers"
 
 # A head covering is headwear unless the exception is declared (issue 17).
@@ -80,6 +87,11 @@ def is_head_covering(row: Row) -> bool:
 def is_sunglasses(row: Row) -> bool:
     """Sunglasses worn over the eyes."""
     return "sunglasses" in attrs(row)
+
+
+def is_glasses(row: Row) -> bool:
+    """Glasses of any kind worn over the eyes."""
+    return bool(attrs(row) & {"glasses", "eyeglasses", "sunglasses"})
 
 
 def load_rows(photos: Path) -> list[Row]:
@@ -122,6 +134,105 @@ def _extract_one(validator: Any, path: Path) -> dict[str, Any] | None:
     }
 
 
+def lens_params(rng: np.random.Generator, dark: bool) -> dict[str, Any]:
+    """Random glasses: ``dark`` lenses pass 8–55 % of the light (half of them tinted per
+    channel); clear ones 85–100 %, untinted, with a frame up to 0.07 IOD thick."""
+    return {
+        "factor": float(rng.uniform(0.08, 0.55) if dark else rng.uniform(0.85, 1.0)),
+        "tint": rng.uniform(0.6, 1.4, 3) if dark and rng.random() < 0.5 else np.ones(3),
+        "axes": (float(rng.uniform(0.27, 0.36)), float(rng.uniform(0.19, 0.27))),
+        "drop": float(rng.uniform(0.0, 0.1)),
+        "frame": float(rng.uniform(0.01, 0.05) if dark else rng.uniform(0.02, 0.07)),
+        "frame_bgr": tuple(float(v) for v in (rng.uniform(10, 60, 3) if rng.random() < 0.7
+                                              else rng.uniform(120, 200, 3))),
+    }
+
+
+def draw_lenses(bgr: np.ndarray, eyes: np.ndarray, iod: float, params: dict[str, Any]
+                ) -> np.ndarray:
+    """A copy of ``bgr`` seen through drawn glasses (:func:`lens_params`): each lens an
+    ellipse around an eye passing ``factor`` of the light (per-channel ``tint``), with a frame
+    and a bridge. ``eyes`` are the two eye centres and ``iod`` their distance, in ``bgr`` px.
+    """
+    out = bgr.astype(np.float32)
+    import cv2
+
+    mask = np.zeros(bgr.shape[:2], np.uint8)
+    axes = (max(1, int(params["axes"][0] * iod)), max(1, int(params["axes"][1] * iod)))
+    centres = [(int(c[0]), int(c[1] + params["drop"] * iod)) for c in eyes]
+    for c in centres:
+        cv2.ellipse(mask, c, axes, 0, 0, 360, 1, -1)
+    inside = mask.astype(bool)
+    out[inside] *= params["factor"] * np.asarray(params["tint"], np.float32)
+    for c in centres:
+        cv2.ellipse(out, c, axes, 0, 0, 360, params["frame_bgr"],
+                    max(1, int(params["frame"] * iod)))
+    cv2.line(out, (centres[0][0] + axes[0], centres[0][1]), (centres[1][0] - axes[0],
+                                                             centres[1][1]),
+             params["frame_bgr"], max(1, int(params["frame"] * iod)))
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def _synthetic_one(validator: Any, path: Path, seed: int) -> dict[str, Any] | None:
+    """Features of one bare-eyed photo seen through drawn dark and clear glasses
+    (:func:`draw_lenses`): ``{"dark": {...}, "clear": {...}}``."""
+    from photocheck import decode, face, semantic
+    from photocheck.inference import semantic as sem
+
+    try:
+        ctx = validator.context(path)
+        pts = np.asarray(face.landmarks(ctx), np.float64)[:, :2]
+        image = decode.analysis_image(ctx)
+        eye_bgr, eye_scale = face.eye_image(ctx)
+    except Exception:
+        return None
+    rng = np.random.default_rng(seed)
+    eyes = np.stack([pts[[33, 133]].mean(axis=0), pts[[362, 263]].mean(axis=0)])
+    iod = float(np.hypot(*(eyes[1] - eyes[0])))
+    out: dict[str, Any] = {}
+    for kind in ("dark", "clear"):
+        params = lens_params(rng, kind == "dark")
+        seen = draw_lenses(eye_bgr, eyes * eye_scale, iod * eye_scale, params)
+        head_seen = draw_lenses(image.bgr, eyes * image.scale, iod * image.scale, params)
+        head = sem.warp_crop(head_seen, semantic._scaled(  # noqa: SLF001
+            semantic.head_crop_affine(eyes[0], eyes[1], pts[semantic.CHIN]), image.scale))
+        eye = sem.warp_crop(seen, semantic._scaled(  # noqa: SLF001
+            semantic.eye_crop_affine(pts), eye_scale))
+        res = sem.run(ctx.models.session(sem.NAME), [head, eye, head[:, ::-1].copy(),
+                                                     eye[:, ::-1].copy()])
+        out[kind] = {"head_p": res.probabilities[0], "eye": res.features[1],
+                     "eye_p": res.probabilities[1], "head_flip_p": res.probabilities[2],
+                     "eye_flip": res.features[3], "eye_flip_p": res.probabilities[3]}
+    return out
+
+
+def synthetic_sources(rows: list[Row]) -> list[Row]:
+    """Bare-eyed photos that get drawn lenses: compliant portraits and in-the-wild heads."""
+    return [r for r in rows
+            if r["category"] in ("a_compliant_plain_bg", "l_in_the_wild_heads")
+            and not attrs(r) & {"glasses", "eyeglasses", "sunglasses"}]
+
+
+def extract_synthetic(photos: Path, threads: int = 2) -> dict[str, np.ndarray]:
+    """Synthetic glasses, dark and clear, on bare-eyed photos (training only, never scored)."""
+    os.environ.setdefault("PHOTOCHECK_ORT_THREADS", "1")
+    from photocheck.validator import Validator
+
+    rows = synthetic_sources(load_rows(photos))
+    validator = Validator("online")
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        results = list(pool.map(lambda ir: _synthetic_one(validator, photos / ir[1]["file"],
+                                                          ir[0]), enumerate(rows)))
+    keep = [(i, kind) for i, r in enumerate(results) if r is not None for kind in r]
+    out: dict[str, np.ndarray] = {"files": np.array([rows[i]["file"] for i, _ in keep]),
+                                  "kind": np.array([kind for _, kind in keep])}
+    first = results[keep[0][0]]["dark"]  # type: ignore[index]
+    for key in first:
+        out[key] = np.stack([np.asarray(results[i][kind][key])  # type: ignore[index]
+                             for i, kind in keep]).astype(np.float32)
+    return out
+
+
 def extract(photos: Path, threads: int = 2) -> dict[str, np.ndarray]:
     """Features of every manifest photo with a face (see the module docstring)."""
     os.environ.setdefault("PHOTOCHECK_ORT_THREADS", "1")
@@ -134,11 +245,24 @@ def extract(photos: Path, threads: int = 2) -> dict[str, np.ndarray]:
     validator = Validator("online")
     with ThreadPoolExecutor(max_workers=threads) as pool:
         results = list(pool.map(lambda r: _extract_one(validator, photos / r["file"]), rows))
-    keep = [i for i, r in enumerate(results) if r is not None]
-    out: dict[str, np.ndarray] = {"files": np.array([rows[i]["file"] for i in keep])}
-    for key in results[keep[0]]:
-        out[key] = np.stack([np.asarray(results[i][key]) for i in keep]).astype(np.float32)
+    keep = [(i, kind) for i, r in enumerate(results) if r is not None for kind in r]
+    out: dict[str, np.ndarray] = {"files": np.array([rows[i]["file"] for i, _ in keep]),
+                                  "kind": np.array([kind for _, kind in keep])}
+    first = results[keep[0][0]]["dark"]  # type: ignore[index]
+    for key in first:
+        out[key] = np.stack([np.asarray(results[i][kind][key])  # type: ignore[index]
+                             for i, kind in keep]).astype(np.float32)
     return out
+
+
+def load_synthetic(photos: Path, refresh: bool = False) -> dict[str, np.ndarray]:
+    """The cached synthetic-lens features, extracted first when missing (or ``refresh``)."""
+    if refresh or not SYNTHETIC_CACHE.is_file():
+        data = extract_synthetic(photos)
+        SYNTHETIC_CACHE.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(SYNTHETIC_CACHE, **data)
+    with np.load(SYNTHETIC_CACHE) as npz:
+        return {k: npz[k] for k in npz.files}
 
 
 def load_features(photos: Path, refresh: bool = False) -> dict[str, np.ndarray]:
@@ -167,6 +291,9 @@ class Rule:
     # held-out false-alarm rates (on every photo that is not a positive) where the warn and
     # fail limits sit
     false_alarm: dict[str, float]
+    # train also on the synthetic glasses of these kinds ("dark", "clear") with these labels,
+    # each class weighted as much in total as the real positives
+    synthetic: dict[str, int] | None = None
 
 
 RULES = (
@@ -174,7 +301,12 @@ RULES = (
          "hat, cap, hood or head scarf (a scarf is headwear unless head_covering is declared)",
          {"warn": 0.03, "fail": 0.01}),
     Rule("sunglasses", ("eye.features", "eye.sunglass_logit", "head.sunglass_logit"),
-         is_sunglasses, "sunglasses or dark lenses over the eyes", {"warn": 0.01, "fail": 0.004}),
+         is_sunglasses, "sunglasses or dark lenses over the eyes", {"warn": 0.01, "fail": 0.004},
+         synthetic={"dark": 1, "clear": 0}),
+    # glasses of any kind (a gate for the frame and glare rules: no glasses, no frame)
+    Rule("glasses", ("eye.features", "eye.sunglass_logit"), is_glasses,
+         "glasses of any kind, clear or dark", {"warn": 0.05, "fail": 0.02},
+         synthetic={"dark": 1, "clear": 1}),
 )
 C_GRID = (0.001, 0.003, 0.01, 0.03)
 # Rule.false_alarm: headwear warns (review) where ≤ 3 % of the held-out negatives score higher
@@ -230,6 +362,16 @@ def _fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float) -> Any:
     return model
 
 
+def _with_synthetic(x: np.ndarray, y: np.ndarray, w: np.ndarray, xs: np.ndarray,
+                    ys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Training rows plus synthetic rows; each synthetic class weighs as much in total as the
+    real positives."""
+    ws = np.zeros(len(xs))
+    for label in (0, 1):
+        ws[ys == label] = w[y == 1].sum() / max(int((ys == label).sum()), 1)
+    return np.vstack([x, xs]), np.r_[y, ys], np.r_[w, ws]
+
+
 def _weights(groups: np.ndarray, y: np.ndarray) -> np.ndarray:
     """1 / (rows of the same group and label): ten variants of one photo count once."""
     keys = np.array([f"{g}|{v}" for g, v in zip(groups, y, strict=True)])
@@ -239,12 +381,17 @@ def _weights(groups: np.ndarray, y: np.ndarray) -> np.ndarray:
 
 def fit_rule(rule: Rule, data: dict[str, np.ndarray], rows_by_file: dict[str, Row],
              folds_by_file: dict[str, int], c_grid: tuple[float, ...] = C_GRID,
-             final: bool = True) -> Fitted:
+             final: bool = True, synthetic: dict[str, np.ndarray] | None = None) -> Fitted:
     """Choose C by held-out AUC, keep the held-out scores, fit the final model on all rows
     (unless ``final`` is false: then only the fold models are fitted)."""
     from sklearn.metrics import roc_auc_score
 
     x, xf = design(data, rule.blocks), design(data, rule.blocks, flip=True)
+    syn = synthetic if rule.synthetic and synthetic is not None else None
+    if syn is not None:
+        xs = np.vstack([design(syn, rule.blocks), design(syn, rule.blocks, flip=True)])
+        syn_folds = np.tile([folds_by_file[f] for f in syn["files"]], 2)
+        ys = np.tile([rule.synthetic[k] for k in syn["kind"]], 2)  # type: ignore[index]
     usable = np.all(np.isfinite(x), axis=1) & np.all(np.isfinite(xf), axis=1)
     files = data["files"][usable]
     x, xf = x[usable], xf[usable]
@@ -259,8 +406,11 @@ def fit_rule(rule: Rule, data: dict[str, np.ndarray], rows_by_file: dict[str, Ro
         aucs: dict[int, float] = {}
         for k in np.unique(folds):
             train, test = folds != k, folds == k
-            xa = np.vstack([x[train], xf[train]])
-            models[int(k)] = _fit(xa, np.r_[y[train], y[train]], np.r_[w[train], w[train]], c)
+            xa, ya = np.vstack([x[train], xf[train]]), np.r_[y[train], y[train]]
+            wa = np.r_[w[train], w[train]]
+            if syn is not None:
+                xa, ya, wa = _with_synthetic(xa, ya, wa, xs[syn_folds != k], ys[syn_folds != k])
+            models[int(k)] = _fit(xa, ya, wa, c)
             oof[test] = models[int(k)].predict_proba(x[test])[:, 1]
             if 0 < y[test].sum() < test.sum():
                 aucs[int(k)] = float(roc_auc_score(y[test], oof[test]))
@@ -270,7 +420,10 @@ def fit_rule(rule: Rule, data: dict[str, np.ndarray], rows_by_file: dict[str, Ro
             best = (c, auc, oof, models, aucs)
     assert best is not None
     c, _, oof, models, aucs = best
-    model = _fit(np.vstack([x, xf]), np.r_[y, y], np.r_[w, w], c) if final else None
+    xa, ya, wa = np.vstack([x, xf]), np.r_[y, y], np.r_[w, w]
+    if syn is not None:
+        xa, ya, wa = _with_synthetic(xa, ya, wa, xs, ys)
+    model = _fit(xa, ya, wa, c) if final else None
     return Fitted(rule, c, model, oof, usable, files, groups, y, folds, models, aucs)
 
 
@@ -314,7 +467,10 @@ def to_classifier(fitted: Fitted) -> Any:
         "negatives": int((fitted.labels == 0).sum()),
         "folds": int(len(np.unique(fitted.folds))),
         "fold_rule": "by person and source (benchmarks/folds.py)",
-        "augmentation": "every training photo also mirrored; rows weighted 1 / copies per group",
+        "augmentation": "every training photo also mirrored; rows weighted 1 / copies per group"
+        + (f"; drawn glasses on bare-eyed training photos ({fitted.rule.synthetic}: kind → "
+           "label), each class weighted as much in total as the real positives (never scored)"
+           if fitted.rule.synthetic else ""),
         "C": fitted.c,
         "held_out_auc": round(float(roc_auc_score(fitted.labels, fitted.oof)), 4),
         "held_out_auc_by_fold": {str(k): round(v, 4) for k, v in fitted.auc_by_fold.items()},
@@ -349,10 +505,11 @@ def fit_all(photos: Path, refresh: bool = False, packaged_c: bool = False,
     rows = load_rows(photos)
     folds = dict(zip([r["file"] for r in rows], folds_for(rows), strict=True))
     by_file = {r["file"]: r for r in rows}
+    synthetic = load_synthetic(photos, refresh)
     fits = {}
     for rule in RULES:
         grid = (float(classifiers.load(rule.name).provenance["C"]),) if packaged_c else C_GRID
-        fits[rule.name] = fit_rule(rule, data, by_file, folds, grid, final)
+        fits[rule.name] = fit_rule(rule, data, by_file, folds, grid, final, synthetic)
     return fits, folds
 
 
