@@ -8,7 +8,8 @@ code on clean compliant photos, and per-stage timings.
 5 folds by person and source (:mod:`benchmarks.folds`: the same person is never in two folds).
 Everything fitted to data — today the ``headwear``, ``sunglasses`` and ``glasses`` classifiers of
 :mod:`photocheck.classifiers` — is refitted for each fold on the other four folds
-(``benchmarks/fit_semantic.py``, the packaged regularisation) and each photo is checked with
+(``benchmarks/fit_semantic.py``, the packaged regularisation; needs scikit-learn,
+``pip install -e .[fit]``) and each photo is checked with
 the models of its own fold's refit: nothing is fitted on the fold being scored. The same
 photo is then checked again with the packaged models (fitted on every photo): the *tuned-on*
 figure. The profile limits of those rules were read from the pooled held-out scores of all
@@ -513,6 +514,13 @@ def main(argv: list[str] | None = None) -> int:
     if not (args.photos / "MANIFEST.csv").is_file():
         print(f"no MANIFEST.csv under {args.photos}", file=sys.stderr)
         return 2
+    if not args.tuned_on:
+        try:
+            import sklearn  # noqa: F401
+        except ImportError:
+            print("the held-out refits need scikit-learn (pip install -e .[fit]); "
+                  "--tuned-on runs without them", file=sys.stderr)
+            return 2
     start = time.perf_counter()
     out = evaluate(args.photos, args.threads, args.only, args.profile, not args.no_exceptions,
                    not args.tuned_on)

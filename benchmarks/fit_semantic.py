@@ -19,7 +19,8 @@ plain numbers.
    held-out scores of the negatives (see :data:`TARGET_FALSE_ALARM`). The final model is fitted
    on every fold and written to ``photocheck/classifiers/<rule>.json`` with its provenance.
 
-scikit-learn is needed here only (a dev dependency); the package reads the JSON with numpy.
+scikit-learn is needed here only (``pip install -e .[fit]``); the package reads the JSON with
+numpy.
 
 Usage::
 
