@@ -23,7 +23,6 @@ from photocheck.trimming.standard import FaceGeometry
 LEAN_LONG_SIDE_PX = 512
 FACE_LONG_SIDE_PX = 640
 
-
 # The short path runs FaceMesh once, on the crop a second pass would take (MediaPipe tracks
 # with the landmarks' own box ×1.5, eyes level; photocheck.face does that second pass): that
 # crop is 1.08× the detector's 1.5× box and centred 0.063 box sizes higher. Fitted on 27
