@@ -3,12 +3,24 @@
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 
 import pytest
+from fastapi.staticfiles import StaticFiles
 from fastapi.testclient import TestClient
 
+from photocheck.service import create_app, routes
 from photocheck.service.auth import key_id
-from tests.service.fakes import AUTH, JPEG, KEY, fake_client, jpeg_with_exif
+from photocheck.service.metrics import route_paths
+from tests.service.fakes import (
+    AUTH,
+    JPEG,
+    KEY,
+    FakeValidator,
+    fake_client,
+    jpeg_with_exif,
+    make_settings,
+)
 
 
 def test_metrics_count_requests_verdicts_and_findings(client: TestClient) -> None:
@@ -60,3 +72,36 @@ def test_access_log_has_key_id_and_no_photo_content(client: TestClient,
         assert secret not in everything, secret
     assert photo[:64].hex() not in everything
     assert repr(photo[:32])[2:-1] not in everything
+
+
+def test_each_route_is_its_own_label_mounts_and_unknown_paths_are_other(tmp_path: Path) -> None:
+    (tmp_path / "page.css").write_text("body {}")
+    app = create_app(make_settings(), validators={"online": FakeValidator()})
+
+    @app.get("/extra")  # a route added after the factory is labelled as itself too
+    async def extra() -> dict[str, str]:
+        return {"ok": "yes"}
+
+    app.mount("/static", StaticFiles(directory=tmp_path), name="static")
+    with TestClient(app) as c:
+        for path in ("/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect", "/healthz",
+                     "/extra", "/static/page.css", "/static/absent.css"):
+            c.get(path)
+        c.get("/v1/profiles", headers=AUTH)
+        text = c.get("/metrics").text
+    labels = {line.split('endpoint="')[1].split('"')[0]: line.rsplit(" ", 1)[1]
+              for line in text.splitlines() if line.startswith("photocheck_http_requests_total")
+              and 'status="200"' in line}
+    assert labels == {"/docs": "1.0", "/redoc": "1.0", "/openapi.json": "1.0",
+                      "/docs/oauth2-redirect": "1.0", "/healthz": "1.0", "/extra": "1.0",
+                      "/v1/profiles": "1.0", "other": "1.0"}  # other: /static/page.css
+    assert 'endpoint="other",method="GET",status="404"} 1.0' in text  # /static/absent.css
+
+
+def test_route_paths_leave_mounts_out(tmp_path: Path) -> None:
+    app = create_app(make_settings(), validators={"online": FakeValidator()})
+    app.mount("/static", StaticFiles(directory=tmp_path), name="static")
+    assert route_paths(app.routes) == {"/openapi.json", "/docs", "/docs/oauth2-redirect",
+                                       "/redoc"}
+    assert route_paths(routes.router.routes) == {"/v1/check", "/v1/trim", "/v1/profiles",
+                                                 "/healthz", "/metrics"}
