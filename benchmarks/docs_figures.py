@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import re
 from pathlib import Path
+from typing import Any
 
 REPO = Path(__file__).resolve().parents[1]
 README = REPO / "README.md"
@@ -103,3 +104,59 @@ def provenance() -> str:
         rev, dirty = "unknown", ""
     date = dt.datetime.now(dt.UTC).date().isoformat()
     return f"commit {rev}{' + local changes' if dirty.strip() else ''}, {date}"
+
+
+def speed_table(ratios: dict[str, Any], setup: str,
+                only: tuple[str, ...] | None = None) -> str:
+    """Markdown of ``benchmarks/results/ratios.json`` (written by the pytest benchmark runs).
+
+    Parameters
+    ----------
+    ratios : dict
+        ``{"medians_s": {group: {test: s}}, "ratios": {group: {test: ×decode}},
+        "interleaved": {test: {name_over_name: ratio, …}}}``.
+    setup : str
+        How and where the figures were measured (first line of the block).
+    only : tuple of str, optional
+        Keep only these tests (the README's short version); the interleaved ratios are kept.
+    """
+    lines = [f"{setup}:", "", "| input | test | median ms | × `cv2.imdecode` |",
+             "|---|---|---|---|"]
+    for group, entries in ratios.get("ratios", {}).items():
+        medians = ratios.get("medians_s", {}).get(group, {})
+        for name, ratio in entries.items():
+            if only is not None and name not in only:
+                continue
+            ms = medians.get(name)
+            shown = "—" if ms is None else f"{1000 * ms:.1f}"
+            lines.append(f"| {group} | `{name}` | {shown} | {ratio:.2f}× |")
+    for name, info in ratios.get("interleaved", {}).items():
+        for key, value in info.items():
+            if "_over_" in key:
+                lines.append(f"| interleaved | `{name}`: {key.replace('_', ' ')} | — | "
+                             f"{value:.2f}× |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m benchmarks.docs_figures speed``: the last benchmark run (its
+    ``ratios.json``) into README.md and benchmarks/README.md, block ``speed``."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description="write benchmark figures into the docs")
+    parser.add_argument("what", choices=("speed",))
+    parser.add_argument("--results", type=Path, default=REPO / "benchmarks" / "results")
+    args = parser.parse_args(argv)
+    path = args.results / "ratios.json"
+    if not path.is_file():
+        parser.error(f"no {path}: run the pytest benchmarks first")
+    ratios = json.loads(path.read_text("utf-8"))
+    setup = f"`pytest benchmarks/` run, {provenance()}"
+    replace_block(README, "speed", speed_table(ratios, setup, only=("test_check", "test_trim")))
+    replace_block(BENCH_README, "speed", speed_table(ratios, setup))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

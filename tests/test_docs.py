@@ -143,3 +143,17 @@ def test_exception_table_matches_the_waivers() -> None:
         for pattern in patterns:
             shown = f"`{pattern}`" if not pattern.endswith(".*") else pattern[:-2]
             assert shown in row, (name, pattern)
+
+
+def test_readme_is_short_and_keeps_the_set_up_commands() -> None:
+    text = _text(REPO / "README.md")
+    assert len(text.splitlines()) < 250
+    assert ('python -m pip install -e ".[dev]" && photocheck check '
+            "../shared/photos/a_compliant_plain_bg/london_002_03.jpg") in text
+    assert 'python -m pip install -e ".[dev]" && python -m pytest -q\n' in text
+    assert "DESIGN.md" not in text
+
+
+def test_docs_do_not_point_outside_the_repository() -> None:
+    for path in DOC_FILES:
+        assert "DESIGN.md" not in _text(path), path.name

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.docs_figures import MissingBlockError, replace_block, replace_text
+from benchmarks.docs_figures import MissingBlockError, replace_block, replace_text, speed_table
 
 DOC = (
     "# Title\n"
@@ -68,3 +68,26 @@ def test_end_before_begin_and_duplicates_are_errors() -> None:
 def test_bad_block_name() -> None:
     with pytest.raises(ValueError, match="block name"):
         replace_text(DOC, "Speed figures", "x")
+
+
+def test_speed_table_exact() -> None:
+    ratios = {
+        "medians_s": {"2mp": {"test_check": 0.17, "test_decode_full": 0.01}},
+        "ratios": {"2mp": {"test_check": 17.0, "test_decode_full": 1.0}},
+        "interleaved": {"test_trim_interleaved": {"trim_over_decode": 1.153, "rounds": 30}},
+    }
+    assert speed_table(ratios, "run X") == (
+        "run X:\n"
+        "\n"
+        "| input | test | median ms | × `cv2.imdecode` |\n"
+        "|---|---|---|---|\n"
+        "| 2mp | `test_check` | 170.0 | 17.00× |\n"
+        "| 2mp | `test_decode_full` | 10.0 | 1.00× |\n"
+        "| interleaved | `test_trim_interleaved`: trim over decode | — | 1.15× |"
+    )
+
+
+def test_speed_table_short_version_keeps_only_named_tests() -> None:
+    ratios = {"medians_s": {}, "ratios": {"2mp": {"test_check": 17.0, "test_decode_full": 1.0}}}
+    assert speed_table(ratios, "r", only=("test_check",)).splitlines()[-1] == (
+        "| 2mp | `test_check` | — | 17.00× |")
