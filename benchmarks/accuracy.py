@@ -309,6 +309,23 @@ def render_markdown(table: list[dict[str, Any]], rates: dict[str, Any], dw: dict
     return "\n".join(lines)
 
 
+def write_docs(table: list[dict[str, Any]], full_markdown: str, args: argparse.Namespace) -> None:
+    """Summary into README.md (block ``accuracy``), every table into benchmarks/README.md
+    (block ``accuracy-detail``), via :mod:`benchmarks.docs_figures`."""
+    from benchmarks.docs_figures import BENCH_README, README, provenance, replace_block
+
+    setup = (f"`python benchmarks/accuracy.py --profile {args.profile}"
+             f"{' --no-exceptions' if args.no_exceptions else ''}"
+             f"{' --only ' + args.only if args.only else ''}`, {provenance()}")
+    lines = [f"Measured with {setup}:", "",
+             "| code | recall | false-positive rate |", "|---|---|---|"]
+    lines += [f"| `{t['code']}` | {t['tp']}/{t['tp'] + t['fn']} ({_pct(t['recall'])}) | "
+              f"{t['fp']}/{t['fp'] + t['tn']} ({_pct(t['false_positive_rate'])}) |"
+              for t in table]
+    replace_block(README, "accuracy", "\n".join(lines))
+    replace_block(BENCH_README, "accuracy-detail", f"Measured with {setup}:\n\n{full_markdown}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--photos", type=Path, default=DEFAULT_PHOTOS)
@@ -319,6 +336,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-exceptions", action="store_true",
                         help="do not declare head_covering/infant from the labels")
     parser.add_argument("--misses", action="store_true", help="list misses and false alarms")
+    parser.add_argument("--write-docs", action="store_true",
+                        help="write the tables into README.md and benchmarks/README.md")
     args = parser.parse_args(argv)
     if not (args.photos / "MANIFEST.csv").is_file():
         print(f"no MANIFEST.csv under {args.photos}", file=sys.stderr)
@@ -329,7 +348,10 @@ def main(argv: list[str] | None = None) -> int:
     rates = clean_compliant_fail_rates(results)
     dw = done_when(results)
     timings = stage_timings(results)
-    print(render_markdown(table, rates, dw, timings, len(results)))
+    markdown = render_markdown(table, rates, dw, timings, len(results))
+    print(markdown)
+    if args.write_docs:
+        write_docs(table, markdown, args)
     if args.misses:
         for t in table:
             if t["misses"] or t["false_alarms"]:
