@@ -1,4 +1,4 @@
-"""photocheck: validate photos against the My Number card photo standard (DESIGN.md).
+"""photocheck: validate photos against the My Number card photo standard (docs/standard.md).
 
 Public API: :func:`check`, :class:`Validator`, :class:`Profile`, :class:`Report`,
 :class:`Finding`.
@@ -67,7 +67,7 @@ def check(
     profile : str
         ``online`` (uploads), ``booth`` or ``mail`` (scans), or a path to a TOML profile.
     exceptions : iterable of str
-        Declared exceptions that waive rules (DESIGN.md §2).
+        Declared exceptions that waive rules (docs/standard.md).
     applied_on : date or ISO string, optional
         The application date for the 6-month capture rule; default today.
 

@@ -1,7 +1,7 @@
 """Command line: ``photocheck check PHOTO… [--profile P] [--exception E] [--applied-on DATE]
 [--json]``.
 
-Exit codes (DESIGN.md §6): 0 when every photo is accepted, 1 when any is sent to review or
+Exit codes (docs/architecture.md): 0 when every photo is accepted, 1 when any is sent to review or
 rejected, 2 for usage or input errors (unknown profile or exception, bad date, missing file).
 
 Adding a subcommand takes a few lines: write ``add_<name>(subparsers)`` that creates its parser

@@ -1,7 +1,7 @@
 """The applicant's face: detection, FaceMesh landmarks, iris/eye landmarks, pose.
 
-Intermediates of a :class:`~photocheck.context.PhotoContext` (contract:
-``briefs/face_interface.md``). Everything runs on the reduced analysis image
+Intermediates of a :class:`~photocheck.context.PhotoContext` (see docs/architecture.md).
+Everything runs on the reduced analysis image
 (:func:`photocheck.decode.analysis_image`) and is returned in ORIGINAL full-resolution,
 EXIF-oriented pixel coordinates; only the small eye crops for the iris model use the full
 resolution, and only when the analysis image is too coarse for them.

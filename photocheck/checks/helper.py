@@ -1,7 +1,7 @@
 """``helper.visible``: a helper's hands, arms, body or face in an infant's photo.
 
 J-LIS accepts an infant photographed lying on a sheet, but only the infant may appear: no
-hands, arms or face of the person holding or positioning them (DESIGN.md §2, "infant").
+hands, arms or face of the person holding or positioning them (docs/standard.md, "infant").
 Emitted only when ``infant`` is declared. Three kinds of evidence, any one is enough:
 
 - another face among ``photocheck.face.detections`` (besides the infant's);

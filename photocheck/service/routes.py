@@ -39,7 +39,7 @@ router = APIRouter()
 @router.post(
     "/v1/check",
     summary="Check one photo",
-    description="Returns the report (DESIGN.md §3) with status 200 for any verdict: a "
+    description="Returns the report (docs/report.md) with status 200 for any verdict: a "
                 "rejected photo is a successful check. Empty or non-JPEG bodies get a "
                 "report with `file.*` findings.",
     openapi_extra=PHOTO_BODY,

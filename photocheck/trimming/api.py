@@ -30,7 +30,7 @@ class TrimResult:
     Attributes
     ----------
     report : Report
-        The DESIGN §3 report: the ``trim.*`` findings followed by the content findings of the
+        The docs/report.md report: the ``trim.*`` findings followed by the content findings of the
         trimmed output under the ``mail`` profile (``face``/``crop`` are in output px);
         ``extra`` carries ``trim`` details and, from the CLI, ``output``.
     jpeg : bytes or None
