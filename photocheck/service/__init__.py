@@ -5,8 +5,8 @@ Run from the repository root (or ``photocheck serve``)::
     PHOTOCHECK_API_KEYS=key1,key2 uvicorn api:app --host 0.0.0.0 --port 8000
 
 A thin layer over :class:`photocheck.Validator` and :func:`photocheck.trimming.trim` (see
-docs/architecture.md); everything about images lives in the library. Models are loaded once at start-up; checks
-run on a bounded pool; photos stay in memory (never spooled to disk) and are never logged.
+docs/architecture.md); everything about images lives in the library. Models are loaded once
+at start-up; checks run on a bounded pool; photos stay in memory (never spooled to disk) and are never logged.
 One module per concern:
 
 - :mod:`.settings` — ``PHOTOCHECK_*`` settings and the rule for starting (API keys);
