@@ -6,7 +6,8 @@ Run from the repository root (or ``photocheck serve``)::
 
 A thin layer over :class:`photocheck.Validator` and :func:`photocheck.trimming.trim` (see
 docs/architecture.md); everything about images lives in the library. Models are loaded once
-at start-up; checks run on a bounded pool; photos stay in memory (never spooled to disk) and are never logged.
+at start-up; checks run on a bounded pool; photos stay in memory (never spooled to disk) and
+are never logged.
 One module per concern:
 
 - :mod:`.settings` — ``PHOTOCHECK_*`` settings and the rule for starting (API keys);
