@@ -128,17 +128,6 @@ def test_crown_of_a_known_portrait(validator: Validator) -> None:
     assert not info.at_edge
 
 
-def test_person_mask_matches_the_analysis_image(validator: Validator) -> None:
-    from photocheck import decode
-
-    ctx = _ctx(validator, "london_002_03")
-    mask = person.person_mask(ctx)
-    image = decode.analysis_image(ctx)
-    assert mask.prob.shape == image.bgr.shape[:2] and mask.scale == image.scale
-    h, w = mask.prob.shape
-    assert mask.prob[h // 2, w // 2] > 0.9 and mask.prob[5, 5] < 0.1
-
-
 def _mm(ctx, dy_px: float) -> float:
     """A vertical px distance in mm at the nominal 34 mm crown-to-chin of this head."""
     head_px = float(person.chin(ctx)[1] - person.crown(ctx)[1])

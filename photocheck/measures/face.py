@@ -11,9 +11,6 @@ import math
 import cv2
 import numpy as np
 
-# FaceMesh inner-lip ring (upper lip inner edge 78 → 308, then lower lip inner edge back).
-INNER_LIPS = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308,
-              324, 318, 402, 317, 14, 87, 178, 88, 95)
 # Iris-model contour: 0 outer corner, 1–7 lower lid, 8 inner corner, 9–15 upper lid.
 _LOWER_LID = (1, 2, 3, 4, 5, 6, 7)
 _UPPER_LID = (9, 10, 11, 12, 13, 14, 15)
