@@ -19,6 +19,7 @@ from photocheck import decode, scene, segmentation
 from photocheck.checks.base import Check, finding, limit
 from photocheck.context import PhotoContext, intermediate
 from photocheck.measures import background as bgm
+from photocheck.measures.colour import to_lab
 from photocheck.measures.lighting import linear_luminance
 from photocheck.report import Finding, Status
 
@@ -60,7 +61,7 @@ def background_measures(ctx: PhotoContext) -> BackgroundMeasures:
     bgr, prob, scale = _working(ctx, int(p["working_long_side_px"]))
     h, w = prob.shape
     long_side = max(h, w)
-    lab = bgm.to_lab(bgr)
+    lab = to_lab(bgr, scaling="cie")
     dist = bgm.distances(prob)
     outside = dist[0]
     bg = outside >= p["edge_margin"] * long_side

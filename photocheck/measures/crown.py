@@ -13,7 +13,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from photocheck.measures.colour import channel_norm
+from photocheck.measures.colour import channel_norm, to_lab
 from photocheck.measures.silhouette import top_edge_profile
 
 
@@ -69,7 +69,7 @@ def plain_background_crown(
         # block plus the blur's reach only (same values as on the whole image)
         p0, p1 = max(0, c0 - 4), min(w, c1 + 4)
         block = cv2.GaussianBlur(bgr[: min(fy + 1, rows + 4), p0:p1], (0, 0), 1.0)
-        return cv2.cvtColor(block, cv2.COLOR_BGR2LAB).astype(np.float32)[:rows, c0 - p0:c1 - p0]
+        return to_lab(block, scaling="uint8")[:rows, c0 - p0:c1 - p0]
 
     b0, b1 = max(0, u0 - 8), min(w, u1 + 8)
     region = lab_of(fy + 1, b0, b1)  # the face column, where the crown is sought
@@ -166,7 +166,7 @@ def hair_into_top_edge(bgr: np.ndarray, head_x0: float, head_x1: float, face_x0:
         # the block alone (borders reflected), unlike plain_background_crown's reach-padded
         # blur: hair next to a side block must not leak into the background's statistics
         blurred = cv2.GaussianBlur(block, (0, 0), 1.0)
-        return cv2.cvtColor(blurred, cv2.COLOR_BGR2LAB).reshape(-1, 3).astype(np.float32)
+        return to_lab(blurred, scaling="uint8").reshape(-1, 3)
 
     medians = []
     for block in (bgr[:rows, :left_end], bgr[:rows, right_start:]):
