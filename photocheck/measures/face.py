@@ -112,13 +112,6 @@ def iris_contrast(bgr: np.ndarray, contour: np.ndarray, iris: np.ndarray) -> flo
     return float((np.percentile(profile[outside], 80) - profile[inside].mean()) / skin)
 
 
-def mesh_eye_openness(points: np.ndarray, upper: int, lower: int, a: int, b: int) -> float:
-    """Eye aspect ratio from FaceMesh: lid gap (``upper``–``lower``) over corner distance."""
-    p = np.asarray(points, np.float64)[:, :2]
-    width = float(np.hypot(*(p[b] - p[a])))
-    return float(np.hypot(*(p[lower] - p[upper])) / width) if width > 1e-6 else 0.0
-
-
 def mouth_opening(points: np.ndarray) -> float:
     """Inner-lip gap (13–14) over the inner mouth width (78–308); ~0 closed, > 0.1 open."""
     p = np.asarray(points, np.float64)[:, :2]

@@ -65,14 +65,6 @@ def skin_model(ycrcb: np.ndarray, face_mask: np.ndarray) -> SkinModel | None:
                      luma_median=float(np.median(pix[keep, 0])))
 
 
-def skin_distance(ycrcb: np.ndarray, model: SkinModel) -> np.ndarray:
-    """Squared Mahalanobis distance of every pixel's (Cr, Cb) to the skin model, float32."""
-    d = ycrcb[..., 1:].astype(np.float32) - model.mean.astype(np.float32)
-    ic = model.inv_cov.astype(np.float32)
-    return (d[..., 0] ** 2 * ic[0, 0] + 2 * d[..., 0] * d[..., 1] * ic[0, 1]
-            + d[..., 1] ** 2 * ic[1, 1])
-
-
 @dataclass(frozen=True)
 class Region:
     """A connected region (analysis px) with its area as a fraction of the frame.
