@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from photocheck import person
+from photocheck.landmarks import CHIN_IDX, FOREHEAD_IDX
 from photocheck.validator import Validator
 from tests.helpers import manifest_rows, shared_photos
 
@@ -114,9 +115,9 @@ def test_crown_above_the_mesh_forehead(validator: Validator, stem: str) -> None:
     ctx = _ctx(validator, stem)
     top = person.crown(ctx)
     marks = landmarks(ctx)
-    forehead_y, chin_y = marks[person.FOREHEAD_IDX, 1], marks[person.CHIN_IDX, 1]
+    forehead_y, chin_y = marks[FOREHEAD_IDX, 1], marks[CHIN_IDX, 1]
     assert top[1] < forehead_y - 0.05 * (chin_y - forehead_y)
-    np.testing.assert_allclose(person.chin(ctx), marks[person.CHIN_IDX, :2])
+    np.testing.assert_allclose(person.chin(ctx), marks[CHIN_IDX, :2])
     assert person.crown_info(ctx).source == "modnet"
 
 
