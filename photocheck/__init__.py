@@ -14,10 +14,10 @@ from typing import TYPE_CHECKING
 __version__ = "0.1.0"
 
 from photocheck.exceptions import UnknownExceptionError  # noqa: E402
-from photocheck.profiles import Profile, ProfileError, load_profile  # noqa: E402
 from photocheck.report import Finding, Report, Status, Verdict  # noqa: E402
 
 if TYPE_CHECKING:
+    from photocheck.profiles import Profile, ProfileError, load_profile
     from photocheck.trimming import TrimResult, trim
     from photocheck.validator import Source, Validator
 
@@ -41,7 +41,7 @@ _shared_lock = threading.Lock()
 
 
 def _validator(profile: str) -> Validator:
-    from photocheck.validator import Validator
+    from photocheck.validator import Validator  # the pipeline loads on first use (__getattr__)
 
     with _shared_lock:
         if profile not in _shared:
@@ -80,7 +80,12 @@ def check(
 
 
 def __getattr__(name: str) -> object:
-    # Heavy modules (OpenCV, the face pipeline) load only when used.
+    # Heavy modules (OpenCV, onnxruntime, the face pipeline) load only when used: profiles
+    # validate against the check table, which imports them all.
+    if name in ("Profile", "ProfileError", "load_profile"):
+        from photocheck import profiles
+
+        return getattr(profiles, name)
     if name == "Validator":
         from photocheck.validator import Validator
 

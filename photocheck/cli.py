@@ -19,9 +19,9 @@ from collections.abc import Callable, Sequence
 from pathlib import Path
 from typing import IO, Any
 
+from photocheck import __version__
 from photocheck.exceptions import UnknownExceptionError
 from photocheck.exceptions import normalise as normalise_exceptions
-from photocheck.profiles import ProfileError, load_profile
 from photocheck.report import Finding, Report, Status, Verdict
 
 EXIT_OK, EXIT_FLAGGED, EXIT_USAGE = 0, 1, 2
@@ -72,13 +72,15 @@ def add_check(subparsers: Subparsers) -> argparse.ArgumentParser:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Run ``photocheck check``; returns the exit code."""
-    from photocheck.exceptions import UnknownExceptionError, normalise
+    # heavy (OpenCV, onnxruntime, the face pipeline; profiles validate against the check
+    # table): loaded when the subcommand runs, so that `photocheck --help` stays fast
     from photocheck.profiles import ProfileError, load_profile
     from photocheck.validator import Validator
 
     try:
         profile = load_profile(args.profile)
-        exceptions = normalise([e for raw in args.exceptions for e in raw.split(",") if e])
+        exceptions = normalise_exceptions(
+            [e for raw in args.exceptions for e in raw.split(",") if e])
     except (ProfileError, UnknownExceptionError) as exc:
         raise UsageError(str(exc)) from exc
     validator = Validator(profile)
@@ -157,6 +159,7 @@ def cmd_trim(args: argparse.Namespace) -> int:
     """Run ``photocheck trim``; returns the exit code (0 all accepted, 1 any flagged, 2 usage)."""
     # heavy (OpenCV, onnxruntime, the face pipeline): loaded when the subcommand runs, as
     # cmd_check loads the validator, so that `photocheck --help` stays fast
+    from photocheck.profiles import ProfileError, load_profile
     from photocheck.trimming import trim
     from photocheck.validator import Validator
 
@@ -351,8 +354,6 @@ SUBCOMMANDS: list[Callable[[Subparsers], argparse.ArgumentParser]] = [
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``photocheck`` parser with every registered subcommand."""
-    from photocheck import __version__
-
     parser = argparse.ArgumentParser(
         prog="photocheck",
         description="Validate photos against the Japanese My Number card photo standard.",
