@@ -105,7 +105,8 @@ def run_check(validator: Any, photo: str, exceptions: Sequence[str],
         from photocheck.annotate import annotate_file, annotate_path
 
         try:
-            annotate_file(photo, report, annotate_path(args.annotate, photo, len(args.photos)))
+            annotate_file(photo, report, annotate_path(args.annotate, photo, len(args.photos)),
+                          lang=getattr(args, "lang", "en"))
         except Exception as exc:  # a drawing problem must not lose the report
             print(f"photocheck: cannot annotate {photo}: {exc}", file=sys.stderr)
     return report
