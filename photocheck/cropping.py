@@ -41,7 +41,7 @@ class CropResult:
     Attributes
     ----------
     report : Report
-        The report of the cropped photo (its ``extra["crop"]`` says where it was cut) when a
+        The report of the cropped photo (``extra["cropped_from"]`` says where it was cut) when a
         crop was made; otherwise the source photo's report, which says why not
         (``geometry.not_trimmable`` and the face findings).
     jpeg : bytes or None
@@ -187,7 +187,7 @@ def crop(
     jpeg = with_capture_date(jpeg, parse_metadata(data).datetime_original)
     report = validator.check(jpeg, exceptions=declared, applied_on=applied_on)
     report.source = name
-    report.extra["crop"] = {"box": [round(v, 1) for v in box_t],
+    report.extra["cropped_from"] = {"box": [round(v, 1) for v in box_t],
                             "out_size_px": [int(out.shape[1]), int(out.shape[0])],
                             "out_dpi": round(dpi, 1),
                             "source_verdict": str(checked.verdict)}

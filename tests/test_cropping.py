@@ -73,8 +73,9 @@ def test_a_generated_portrait_is_cropped_to_its_standard_box(online, drawn_jpeg)
     assert codes["geometry.head_height"].status is Status.PASS
     assert codes["geometry.head_height"].measured == pytest.approx(34.0, abs=0.7)
     assert codes["geometry.top_margin"].measured == pytest.approx(4.0, abs=0.7)
-    assert result.report.extra["crop"]["out_size_px"] == [609, 783]
-    assert result.report.extra["crop"]["source_verdict"] == str(result.source_report.verdict)
+    cropped_from = result.report.extra["cropped_from"]
+    assert cropped_from["out_size_px"] == [609, 783]
+    assert cropped_from["source_verdict"] == str(result.source_report.verdict)
 
 
 def test_a_photo_without_a_crop_keeps_its_report(online) -> None:
