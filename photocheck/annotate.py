@@ -254,6 +254,9 @@ class _Canvas:
         self.draw.text((x + pad - left, y + pad - top), text, font=self.font, fill=_rgb(WHITE))
 
 
+_NO_LINE_START = "。、，．）」』】〕！？・ー),.;:!?"
+
+
 def _glyphs(text: str, lang: str) -> str:
     """Signs the Japanese fonts lack in their Western form (IPAex: ≦ ≧, not ≤ ≥)."""
     return text.replace("≤", "≦").replace("≥", "≧") if lang == "ja" else text
@@ -264,7 +267,9 @@ def _wrap(text: str, font: Any, width: float) -> list[str]:
     lines: list[str] = []
     line = ""
     for token in re.findall(r"[\x21-\x7e]+\s*|\s+|.", text):
-        if line and font.getlength(line + token.rstrip()) > width:
+        # closing punctuation never starts a line (kinsoku): it may stick out a little
+        if line and token[0] not in _NO_LINE_START \
+                and font.getlength(line + token.rstrip()) > width:
             lines.append(line.rstrip())
             line = token.lstrip()
         else:

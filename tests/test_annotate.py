@@ -142,6 +142,10 @@ def test_wrap_keeps_ascii_words_and_breaks_japanese_anywhere() -> None:
     assert " ".join(lines).replace("  ", " ") == "measured 0.0535 deg; limit -14–14 and more words"
     ja = annotate._wrap("顔が横を向いています。正面を向いてください。", font, 100)
     assert "".join(ja) == "顔が横を向いています。正面を向いてください。" and len(ja) > 1
+    assert not any(line.startswith(("。", "、")) for line in ja)
+    # a full stop that does not fit stays on its line rather than starting the next one
+    cut = annotate._wrap("あいう。", font, font.getlength("あいう") + 1)
+    assert cut == ["あいう。"]
 
 
 def test_japanese_labels_need_a_cjk_font(monkeypatch) -> None:

@@ -8,7 +8,7 @@ const TEXT = {
   ja: {
     title: "マイナンバーカード 顔写真チェック", key: "APIキー", choose: "写真を選ぶ",
     camera: "カメラで撮る", kind: "写真の種類",
-    kind_online: "デジタル写真（スマートフォン・写真店のデータ）", kind_booth: "証明写真機",
+    kind_online: "デジタル写真（スマホ・写真店のデータ）", kind_booth: "証明写真機",
     kind_mail: "郵送の写真（スキャン）", exception: "申告する例外", exc_none: "なし",
     exc_infant: "乳幼児", exc_head_covering: "宗教上・医療上のかぶり物",
     exc_medical_eyewear: "医療用の眼鏡", exc_eyes_cannot_open: "目を開けられない",
@@ -31,7 +31,7 @@ const TEXT = {
   en: {
     title: "My Number card photo check", key: "API key", choose: "Choose a photo",
     camera: "Take a picture", kind: "Kind of photo",
-    kind_online: "Digital photo (phone, studio file)", kind_booth: "Photo booth",
+    kind_online: "Digital photo (phone, studio)", kind_booth: "Photo booth",
     kind_mail: "Mailed print (scan)", exception: "Declared exception", exc_none: "None",
     exc_infant: "Infant", exc_head_covering: "Religious or medical head covering",
     exc_medical_eyewear: "Medical eyewear", exc_eyes_cannot_open: "Eyes cannot open",
@@ -257,7 +257,7 @@ async function cropPhoto() {
       preview.hidden = false;
       const verdict = response.headers.get("x-photocheck-verdict") || "";
       const failing = response.headers.get("x-photocheck-failing") || "";
-      $("crop-note").textContent = `${t("crop_done")}${t(verdict)}${failing ? ` (${failing})` : ""}`;
+      $("crop-note").textContent = `${t("crop_done")}${t(verdict)}${failing ? ` (${failing.split(",").join(", ")})` : ""}`;
       setStatus(t("done"), "ok");
     } else if (response.status === 422 && type.includes("json")) {
       const report = await response.json();
