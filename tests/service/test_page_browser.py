@@ -250,6 +250,15 @@ def test_a_generated_portrait_end_to_end(server: str, browser: Any, downloads: P
     _picture(browser)
     _shot(browser, "generated-en")
     _assert_35_45(_download_crop(browser, downloads, "generated"))
+    # a counter's desktop screen: the picture beside the rule list
+    browser.set_window_size(1280, 1000)
+    left = browser.find_element(By.ID, "annotated").rect
+    table = browser.find_element(By.ID, "rules").rect
+    assert table["x"] > left["x"] + left["width"] - 1  # side by side
+    SHOTS.mkdir(parents=True, exist_ok=True)
+    browser.execute_script("window.scrollTo(0, 0)")
+    browser.save_screenshot(str(SHOTS / "generated-desktop.png"))
+    browser.set_window_size(*PHONE)
     browser.find_element(By.ID, "lang-ja").click()
 
 
