@@ -9,7 +9,8 @@ to that inside the image). :func:`crop` cuts exactly that box, resampled once
 (:func:`photocheck.trimming.warp_region`) at the photo's own resolution, encodes it with
 :func:`photocheck.trimming.encode_jpeg`, carries the capture date over (the crop was taken when
 the photo was), and checks the cropped photo with the same validator. Its verdict is that of the
-cropped photo: the only findings are the cropped photo's own.
+cropped photo — its findings, except that the ``metadata.*`` rules (editing software, thumbnail,
+capture date: where the photo comes from) keep the source's findings (:func:`provenance_from`).
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from typing import Any
 import numpy as np
 
 from photocheck import decode, geometry
-from photocheck.report import Report
+from photocheck.report import Finding, Report
 
 MAX_OUT_WIDTH_PX = 2000  # 35 mm at ~1450 dpi: more than any print needs, under the 6000-px rule
 JPEG_QUALITY = 95
@@ -121,6 +122,18 @@ def with_capture_date(jpeg: bytes, when: dt.datetime | None) -> bytes:
     return jpeg[:at] + app1 + jpeg[at:]
 
 
+def provenance_from(source_report: Report, cropped: Report) -> list[Finding]:
+    """The cropped photo's findings with its ``metadata.*`` ones replaced by the source's.
+
+    The metadata rules judge where a photo comes from (editing software, a stale thumbnail, the
+    capture date): a crop inherits that, and must not wash it away — the crop's own file, which
+    photocheck wrote, carries no editor tag.
+    """
+    source_meta = {f.code: f for f in source_report.findings if f.check == "metadata"}
+    return [source_meta.get(f.code, f) if f.check == "metadata" else f
+            for f in cropped.findings]
+
+
 def crop(
     source: Any,
     *,
@@ -187,6 +200,7 @@ def crop(
     jpeg = with_capture_date(jpeg, parse_metadata(data).datetime_original)
     report = validator.check(jpeg, exceptions=declared, applied_on=applied_on)
     report.source = name
+    report.findings = provenance_from(checked, report)
     report.extra["cropped_from"] = {"box": [round(v, 1) for v in box_t],
                             "out_size_px": [int(out.shape[1]), int(out.shape[0])],
                             "out_dpi": round(dpi, 1),

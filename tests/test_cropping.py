@@ -18,6 +18,7 @@ from photocheck import cropping
 from photocheck.metadata import parse_metadata
 from photocheck.report import Status
 from photocheck.validator import Validator
+from tests.filefixtures import with_exif
 from tests.helpers import make_jpeg, shared_photos
 
 COMPLIANT = "a_compliant_plain_bg/london_002_03.jpg"
@@ -76,6 +77,18 @@ def test_a_generated_portrait_is_cropped_to_its_standard_box(online, drawn_jpeg)
     cropped_from = result.report.extra["cropped_from"]
     assert cropped_from["out_size_px"] == [609, 783]
     assert cropped_from["source_verdict"] == str(result.source_report.verdict)
+
+
+def test_the_crop_keeps_the_sources_metadata_findings(online, drawn_jpeg) -> None:
+    edited = with_exif(drawn_jpeg, software="Adobe Photoshop 25.0 (Windows)",
+                       original=dt.datetime(2026, 11, 1, 9, 0, 0))
+    result = cropping.crop(edited, validator=online, applied_on="2026-12-01")
+    assert result.source_report.status_of("metadata.edited") is Status.FAIL
+    # the cropped file itself has no editor tag, but the crop inherits the source's finding
+    assert result.report.status_of("metadata.edited") is Status.FAIL
+    assert result.report.verdict == "reject"
+    assert result.report.status_of("metadata.capture_too_old") is Status.PASS
+    assert parse_metadata(result.jpeg).datetime_original == dt.datetime(2026, 11, 1, 9, 0, 0)
 
 
 def test_a_photo_without_a_crop_keeps_its_report(online) -> None:
