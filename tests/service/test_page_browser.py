@@ -26,7 +26,7 @@ import cv2
 import pytest
 from PIL import Image
 
-from benchmarks.scan_synth import drawn_portrait
+from benchmarks.scan_synth import PrintSpec, drawn_portrait, render_scan
 from tests.helpers import shared_photos
 
 REPO = Path(__file__).resolve().parents[2]
@@ -260,6 +260,24 @@ def test_a_generated_portrait_end_to_end(server: str, browser: Any, downloads: P
     browser.save_screenshot(str(SHOTS / "generated-desktop.png"))
     browser.set_window_size(*PHONE)
     browser.find_element(By.ID, "lang-ja").click()
+
+
+def test_a_scan_is_trimmed_through_the_page(server: str, browser: Any, downloads: Path,
+                                            tmp_path: Path) -> None:
+    scan = render_scan(drawn_portrait(), PrintSpec(height_mm=50, width_mm=40, face_mm=30,
+                                                   crown_mm=6, rotation_deg=3, dpi=300))
+    photo = tmp_path / "scan.jpg"
+    photo.write_bytes(scan.data)
+    _open(browser, server)
+    kind, text = _send(browser, photo, kind="mail")
+    assert kind == "ok", text
+    button = browser.find_element(By.ID, "crop")
+    assert button.is_displayed() and "スキャン" in button.text  # /v1/trim, not /v1/crop
+    trimmed = _download_crop(browser, downloads, "scan")
+    _assert_35_45(trimmed)
+    with Image.open(trimmed) as image:
+        assert image.size == (827, 1063)  # 600 dpi, trim's default output
+    assert "trim.print_size" in browser.find_element(By.ID, "crop-note").text  # 50×40 mm
 
 
 def test_without_a_key_the_page_gets_401_and_a_12_mb_file_413(server: str, browser: Any,
