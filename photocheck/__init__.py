@@ -1,7 +1,7 @@
 """photocheck: validate photos against the My Number card photo standard (docs/standard.md).
 
-Public API: :func:`check`, :class:`Validator`, :class:`Profile`, :class:`Report`,
-:class:`Finding`.
+Public API: :func:`check`, :func:`crop` (digital photos), :func:`trim` (scans),
+:class:`Validator`, :class:`Profile`, :class:`Report`, :class:`Finding`.
 """
 
 from __future__ import annotations
@@ -17,11 +17,13 @@ from photocheck.exceptions import UnknownExceptionError  # noqa: E402
 from photocheck.report import Finding, Report, Status, Verdict  # noqa: E402
 
 if TYPE_CHECKING:
+    from photocheck.cropping import CropResult, crop
     from photocheck.profiles import Profile, ProfileError, load_profile
     from photocheck.trimming import TrimResult, trim
     from photocheck.validator import Source, Validator
 
 __all__ = [
+    "CropResult",
     "Finding",
     "Profile",
     "ProfileError",
@@ -32,6 +34,7 @@ __all__ = [
     "Validator",
     "Verdict",
     "check",
+    "crop",
     "load_profile",
     "trim",
 ]
@@ -90,6 +93,10 @@ def __getattr__(name: str) -> object:
         from photocheck.validator import Validator
 
         return Validator
+    if name in ("crop", "CropResult"):
+        from photocheck import cropping
+
+        return getattr(cropping, name)
     if name in ("trim", "TrimResult"):
         from photocheck import trimming
 

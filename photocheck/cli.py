@@ -105,7 +105,8 @@ def run_check(validator: Any, photo: str, exceptions: Sequence[str],
         from photocheck.annotate import annotate_file, annotate_path
 
         try:
-            annotate_file(photo, report, annotate_path(args.annotate, photo, len(args.photos)))
+            annotate_file(photo, report, annotate_path(args.annotate, photo, len(args.photos)),
+                          lang=getattr(args, "lang", "en"))
         except Exception as exc:  # a drawing problem must not lose the report
             print(f"photocheck: cannot annotate {photo}: {exc}", file=sys.stderr)
     return report
@@ -196,6 +197,71 @@ def cmd_trim(args: argparse.Namespace) -> int:
         out.report(result.report)
         if not os.path.exists(scan):
             print(f"photocheck: error: no such file: {scan}", file=sys.stderr)
+            code = EXIT_USAGE
+        elif code == EXIT_OK and (result.report.verdict is not Verdict.ACCEPT or written is None):
+            code = EXIT_FLAGGED
+    return code
+
+
+# --- crop ------------------------------------------------------------------------------------
+
+
+def add_crop(subparsers: Subparsers) -> argparse.ArgumentParser:
+    """``photocheck crop PHOTO… --out DIR``: crop digital photos to 35:45 and check them."""
+    p = subparsers.add_parser(
+        "crop",
+        help="crop digital photos (not scans) to the standard 35:45 and check the result",
+        description="Cut the standard 35:45 crop (34 mm crown to chin, crown 4 mm below the "
+                    "top, nose line centred) from each photo at its own resolution, write it as "
+                    "a JPEG and check it. For scanned prints use 'photocheck trim'.")
+    p.add_argument("photos", nargs="+", metavar="PHOTO", help="photo files")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the cropped JPEGs")
+    p.add_argument("--profile", default="online", help="profile of the checks (default: online)")
+    p.add_argument("--exception", dest="exceptions", action="append", default=[],
+                   metavar="E", help="declared exception (repeatable)")
+    p.add_argument("--applied-on", type=iso_date, default=None, metavar="YYYY-MM-DD",
+                   help="application date for the 6-month rule (default: today)")
+    p.add_argument("--json", action="store_true",
+                   help="print JSON Lines, one report per photo (with the output path)")
+    p.add_argument("--lang", choices=("en", "ja"), default="en")
+    p.set_defaults(handler=cmd_crop)
+    return p
+
+
+def cmd_crop(args: argparse.Namespace) -> int:
+    """Run ``photocheck crop``; returns the exit code (0 all accepted, 1 any flagged, 2 usage)."""
+    from photocheck.cropping import crop
+    from photocheck.profiles import ProfileError, load_profile
+    from photocheck.validator import Validator
+
+    try:
+        validator = Validator(load_profile(args.profile))
+        exceptions = normalise_exceptions(
+            [e for raw in args.exceptions for e in raw.split(",") if e])
+    except (ProfileError, UnknownExceptionError) as exc:
+        raise UsageError(str(exc)) from exc
+    out_dir = Path(args.out)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the output folder {out_dir}: {exc}") from exc
+    out = Output(sys.stdout, json_lines=args.json, lang=args.lang)
+    used: set[str] = set()
+    code = EXIT_OK
+    for photo in args.photos:
+        result = crop(photo, exceptions=exceptions, applied_on=args.applied_on,
+                      validator=validator)
+        written: str | None = None
+        if result.jpeg is not None:
+            path = out_dir / output_name(photo, 0, used)  # <stem>_45x35.jpg, as trim
+            tmp = path.with_name(path.name + ".part")
+            tmp.write_bytes(result.jpeg)
+            os.replace(tmp, path)  # never a half-written JPEG under the final name
+            written = str(path)
+        result.report.extra["output"] = written
+        out.report(result.report)
+        if not os.path.exists(photo):
+            print(f"photocheck: error: no such file: {photo}", file=sys.stderr)
             code = EXIT_USAGE
         elif code == EXIT_OK and (result.report.verdict is not Verdict.ACCEPT or written is None):
             code = EXIT_FLAGGED
@@ -349,7 +415,7 @@ def add_batch(subparsers: Subparsers) -> argparse.ArgumentParser:
 
 
 SUBCOMMANDS: list[Callable[[Subparsers], argparse.ArgumentParser]] = [
-    add_check, add_trim, add_serve, add_batch]
+    add_check, add_trim, add_crop, add_serve, add_batch]
 
 
 def build_parser() -> argparse.ArgumentParser:

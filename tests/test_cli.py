@@ -183,5 +183,5 @@ def test_serve_refuses_a_port_out_of_range(port: str, capsys: pytest.CaptureFixt
 def test_help_lists_every_subcommand() -> None:
     proc = subprocess.run([sys.executable, "-m", "photocheck", "--help"], capture_output=True,
                           text=True, check=True, cwd=REPO)
-    for name in ("check", "trim", "serve", "batch"):
+    for name in ("check", "trim", "crop", "serve", "batch"):
         assert f"    {name}" in proc.stdout

@@ -18,6 +18,7 @@ One module per concern:
 - :mod:`.openapi` — request/response documentation (the report schema is the package's file);
 - :mod:`.state` — the :class:`~.state.Runtime` built at start-up and how endpoints reach it;
 - :mod:`.routes` — the endpoints, on an ``APIRouter``;
+- :mod:`.page` — the page for people (``/`` and ``/static/``: ``photocheck/static``);
 - :mod:`.factory` — :func:`create_app`, the lifespan, and the module-level :data:`app`.
 
 To serve more endpoints, put them on an ``APIRouter`` and add it to ``factory.ROUTERS``.

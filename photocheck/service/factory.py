@@ -15,7 +15,7 @@ from typing import Any
 from fastapi import APIRouter, FastAPI
 
 from photocheck import __version__
-from photocheck.service import routes
+from photocheck.service import page, routes
 from photocheck.service.auth import KeyRing
 from photocheck.service.metrics import ObserveMiddleware, access_log, route_paths
 from photocheck.service.openapi import add_report_schema
@@ -27,7 +27,7 @@ from photocheck.service.uploads import BodyLimitMiddleware
 log = logging.getLogger("photocheck.api")
 
 # The routers every app serves, in order: add a router here to serve its routes.
-ROUTERS: tuple[APIRouter, ...] = (routes.router,)
+ROUTERS: tuple[APIRouter, ...] = (routes.router, page.router)
 
 # Libraries whose DEBUG/INFO lines quote photo bytes or metadata; kept at WARNING in the server.
 _QUIET_LOGGERS = ("PIL", "exifread", "piexif", "python_multipart")

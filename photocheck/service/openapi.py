@@ -25,6 +25,9 @@ PROFILE_DOC = "Profile: " + ", ".join(BUILTIN) + " (default: the server's defaul
 EXCEPTION_DOC = ("Declared exception, repeatable or comma-separated: "
                  + ", ".join(VALID_EXCEPTIONS))
 DATE_DOC = "Application date YYYY-MM-DD"
+ANNOTATE_DOC = ("Also draw the report on the photo (`ja` or `en` labels): the answer then has "
+                "`annotation` = {lang, media_type: image/png, base64} — the picture "
+                "`photocheck check --annotate` writes — or null when the photo cannot be drawn")
 BINARY: dict[str, Any] = {"schema": {"type": "string", "format": "binary"}}
 PHOTO_BODY: dict[str, Any] = {
     "requestBody": {

@@ -1,4 +1,5 @@
-"""The endpoints: ``/v1/check``, ``/v1/trim``, ``/v1/profiles``, ``/healthz``, ``/metrics``.
+"""The endpoints: ``/v1/check``, ``/v1/trim``, ``/v1/crop``, ``/v1/profiles``, ``/healthz``,
+``/metrics``.
 
 Each maps HTTP to the library and back; the app factory (:mod:`photocheck.service.factory`)
 includes :data:`router`. An endpoint that needs a key takes a parameter annotated
@@ -9,8 +10,9 @@ goes through :func:`~photocheck.service.pool.run_in_pool`.
 
 from __future__ import annotations
 
+import base64
 import time
-from typing import Any
+from typing import Any, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi.responses import JSONResponse, Response
@@ -21,6 +23,7 @@ from photocheck.exceptions import VALID as VALID_EXCEPTIONS
 from photocheck.profiles import load_profile
 from photocheck.service.auth import ApiKeyId
 from photocheck.service.openapi import (
+    ANNOTATE_DOC,
     BINARY,
     DATE_DOC,
     ERRORS,
@@ -53,16 +56,41 @@ async def check_photo(
     profile: str | None = Query(None, description=PROFILE_DOC),
     exception: list[str] = Query([], description=EXCEPTION_DOC),  # noqa: B008
     applied_on: str | None = Query(None, description=DATE_DOC),
+    annotate: Literal["ja", "en"] | None = Query(None, description=ANNOTATE_DOC),
 ) -> JSONResponse:
     # the Query parameters document the API; check_params reads query and form together
     upload = await read_upload(request)
-    params = check_params(rt, request, upload)
+    params = check_params(rt, request, upload, allowed=("annotate",))
     validator = rt.validators[params.profile]
     metrics = holder_of(request).metrics
-    report = await run_in_pool(rt, metrics, validator.check, upload.data,
-                               exceptions=params.exceptions, applied_on=params.applied_on)
+    report, annotation = await run_in_pool(
+        rt, metrics, check_and_draw, validator, upload.data, exceptions=params.exceptions,
+        applied_on=params.applied_on, lang=annotate)
     metrics.observe_report("check", report)
-    return JSONResponse(report.to_dict())
+    body = report.to_dict()
+    if annotate is not None:
+        body["annotation"] = annotation
+    return JSONResponse(body)
+
+
+def check_and_draw(validator: Any, data: bytes, *, exceptions: Any, applied_on: Any,
+                   lang: str | None) -> tuple[Any, dict[str, str] | None]:
+    """Check ``data`` and, when ``lang`` is given, draw the report on it (one pool slot).
+
+    Returns the report and the ``annotation`` object of the answer (None when not asked for or
+    when the photo cannot be decoded: the report then says why).
+    """
+    report = validator.check(data, exceptions=exceptions, applied_on=applied_on)
+    if lang is None:
+        return report, None
+    from photocheck import annotate
+
+    try:
+        png = annotate.render_png(data, report, lang)
+    except Exception:  # an undecodable photo: the report already says why; no picture
+        return report, None
+    return report, {"lang": annotate.language(lang), "media_type": "image/png",
+                    "base64": base64.b64encode(png).decode("ascii")}
 
 
 @router.post(
@@ -99,15 +127,51 @@ async def trim_photo(
     return trim_response(result.report, result.jpeg, wants_json=wants_json)
 
 
+@router.post(
+    "/v1/crop",
+    summary="Crop a digital photo to the standard 35:45 and check the crop",
+    description="For digital photos (phone, studio or booth files; scans go to `/v1/trim`): "
+                "cuts the standard crop the check solves (34 mm crown to chin, crown 4 mm "
+                "below the top, nose line centred) at the photo's resolution and checks it "
+                "with the requested profile (default: the server's). Answers like `/v1/trim`: "
+                "the JPEG with `X-Photocheck-Verdict` (the cropped photo's verdict), or with "
+                "`Accept: application/json` the cropped photo's report plus `output.bytes`; "
+                "a photo without a conforming crop gets its own report with status 422.",
+    openapi_extra=PHOTO_BODY,
+    responses={200: {"content": {"image/jpeg": BINARY, "application/json": REPORT_JSON}},
+               **ERRORS},
+)
+async def crop_photo(
+    request: Request,
+    _key: ApiKeyId,
+    rt: CurrentRuntime,
+    profile: str | None = Query(None, description=PROFILE_DOC),
+    exception: list[str] = Query([], description=EXCEPTION_DOC),  # noqa: B008
+    applied_on: str | None = Query(None, description=DATE_DOC),
+) -> Response:
+    from photocheck.cropping import crop
+
+    upload = await read_upload(request)
+    params = check_params(rt, request, upload)
+    metrics = holder_of(request).metrics
+    result = await run_in_pool(rt, metrics, crop, upload.data,
+                               validator=rt.validators[params.profile],
+                               exceptions=params.exceptions, applied_on=params.applied_on)
+    metrics.observe_report("crop", result.report)
+    wants_json = "application/json" in request.headers.get("accept", "").lower()
+    return trim_response(result.report, result.jpeg, wants_json=wants_json)
+
+
 def trim_response(report: Any, jpeg: bytes | None, *, wants_json: bool) -> Response:
-    """The answer of ``/v1/trim``: the JPEG with verdict headers, or the report as JSON.
+    """The answer of ``/v1/trim`` and ``/v1/crop``: the JPEG with verdict headers, or the
+    report as JSON.
 
     Parameters
     ----------
     report : Report
-        The trim report.
+        The trim (crop) report.
     jpeg : bytes or None
-        The trimmed photo; None when it could not be made.
+        The trimmed (cropped) photo; None when it could not be made.
     wants_json : bool
         The client asked for JSON (then 200 even without a photo; otherwise that is 422).
     """

@@ -18,7 +18,8 @@ def test_the_root_entry_point_is_the_service_app() -> None:
     assert api.app is photocheck.service.app
     assert api.create_app is photocheck.service.create_app
     assert [r.path for r in factory.ROUTERS[0].routes] == [
-        "/v1/check", "/v1/trim", "/v1/profiles", "/healthz", "/metrics"]
+        "/v1/check", "/v1/trim", "/v1/crop", "/v1/profiles", "/healthz", "/metrics"]
+    assert [r.path for r in factory.ROUTERS[1].routes] == ["/", "/static/{name}"]
 
 
 def test_a_router_added_to_routers_is_served_keyed_and_labelled(

@@ -82,10 +82,10 @@ def test_each_route_is_its_own_label_mounts_and_unknown_paths_are_other(tmp_path
     async def extra() -> dict[str, str]:
         return {"ok": "yes"}
 
-    app.mount("/static", StaticFiles(directory=tmp_path), name="static")
+    app.mount("/assets", StaticFiles(directory=tmp_path), name="assets")
     with TestClient(app) as c:
         for path in ("/docs", "/redoc", "/openapi.json", "/docs/oauth2-redirect", "/healthz",
-                     "/extra", "/static/page.css", "/static/absent.css"):
+                     "/extra", "/assets/page.css", "/assets/absent.css", "/static/app.js"):
             c.get(path)
         c.get("/v1/profiles", headers=AUTH)
         text = c.get("/metrics").text
@@ -94,14 +94,15 @@ def test_each_route_is_its_own_label_mounts_and_unknown_paths_are_other(tmp_path
               and 'status="200"' in line}
     assert labels == {"/docs": "1.0", "/redoc": "1.0", "/openapi.json": "1.0",
                       "/docs/oauth2-redirect": "1.0", "/healthz": "1.0", "/extra": "1.0",
-                      "/v1/profiles": "1.0", "other": "1.0"}  # other: /static/page.css
-    assert 'endpoint="other",method="GET",status="404"} 1.0' in text  # /static/absent.css
+                      "/v1/profiles": "1.0",
+                      "other": "2.0"}  # /assets/page.css, and the page's /static/app.js
+    assert 'endpoint="other",method="GET",status="404"} 1.0' in text  # /assets/absent.css
 
 
 def test_route_paths_leave_mounts_out(tmp_path: Path) -> None:
     app = create_app(make_settings(), validators={"online": FakeValidator()})
-    app.mount("/static", StaticFiles(directory=tmp_path), name="static")
+    app.mount("/assets", StaticFiles(directory=tmp_path), name="assets")
     assert route_paths(app.routes) == {"/openapi.json", "/docs", "/docs/oauth2-redirect",
                                        "/redoc"}
-    assert route_paths(routes.router.routes) == {"/v1/check", "/v1/trim", "/v1/profiles",
-                                                 "/healthz", "/metrics"}
+    assert route_paths(routes.router.routes) == {"/v1/check", "/v1/trim", "/v1/crop",
+                                                 "/v1/profiles", "/healthz", "/metrics"}
