@@ -17,7 +17,8 @@ top = {n.split("/")[0] for n in names if not n.split("/")[0].endswith((".dist-in
 assert top == {"photocheck"}, f"top-level entries other than photocheck: {sorted(top)}"
 for need in ("photocheck/models/manifest.json", "photocheck/models/facemesh_468.onnx",
              "photocheck/profiles/online.toml", "photocheck/messages/ja.toml",
-             "photocheck/report_schema.json"):
+             "photocheck/report_schema.json", "photocheck/static/index.html",
+             "photocheck/static/app.js", "photocheck/static/style.css"):
     assert need in names, f"{need} missing from the wheel"
 print(f"wheel: {len(names)} files, top level {sorted(top)}")
 PY
@@ -68,5 +69,10 @@ req = urllib.request.Request(base + "/v1/check", data=open(photo, "rb").read(),
 report = json.load(urllib.request.urlopen(req, timeout=60))
 assert report["verdict"] in ("accept", "review", "reject") and report["findings"]
 print("serve: /v1/check ->", report["verdict"])
+page = urllib.request.urlopen(base + "/", timeout=10).read().decode()
+assert "static/app.js" in page, "the page is not served"
+for name in ("app.js", "style.css"):
+    assert urllib.request.urlopen(f"{base}/static/{name}", timeout=10).status == 200
+print("serve: / and its files")
 PY
 echo "wheel smoke test passed"

@@ -497,6 +497,35 @@ def evaluate(photos: Path, threads: int = 2, only: str | None = None, profile: s
     }
 
 
+def write_docs(out: dict[str, Any], args: argparse.Namespace) -> None:
+    """Summary into README.md (block ``accuracy``: held-out figures first, then tuned-on, and
+    the issue-17 estimates), every table into benchmarks/README.md (block
+    ``accuracy-detail``), via :mod:`benchmarks.docs_figures`."""
+    from benchmarks.docs_figures import BENCH_README, README, provenance, replace_block
+
+    setup = (f"`python benchmarks/accuracy.py --profile {args.profile}"
+             f"{' --tuned-on' if args.tuned_on else ''}"
+             f"{' --no-exceptions' if args.no_exceptions else ''}"
+             f"{' --only ' + args.only if args.only else ''}`, {provenance()}")
+    tuned = {t["code"]: t for t in out["confusion_tuned_on"]}
+    lines = [f"Measured with {setup}. Held out = each photo checked with models fitted "
+             "without its fold (5 folds by person and source); *fitted* = the code rests on "
+             "something fitted to photos (else both figures are tuned-on).", "",
+             "| code | fitted | held-out recall | held-out false-positive rate | "
+             "tuned-on recall | tuned-on false-positive rate |", "|---|---|---|---|---|---|"]
+    for t in out["confusion"]:
+        u = tuned[t["code"]]
+        lines.append(f"| `{t['code']}` | {'yes' if t['fitted'] else 'no'} | "
+                     f"{_frac(t['tp'], t['tp'] + t['fn'])} | "
+                     f"{_frac(t['fp'], t['fp'] + t['tn'])} | "
+                     f"{_frac(u['tp'], u['tp'] + u['fn'])} | "
+                     f"{_frac(u['fp'], u['fp'] + u['tn'])} |")
+    lines += ["", "| issue-17 figure (held out) | value |", "|---|---|"]
+    lines += [f"| {name} | {_frac(v['hits'], v['n'])} |" for name, v in out["issue17"].items()]
+    replace_block(README, "accuracy", "\n".join(lines))
+    replace_block(BENCH_README, "accuracy-detail", f"Measured with {setup}:\n\n{out['markdown']}")
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--photos", type=Path, default=DEFAULT_PHOTOS)
@@ -510,6 +539,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-exceptions", action="store_true",
                         help="do not declare head_covering/infant from the labels")
     parser.add_argument("--misses", action="store_true", help="list misses and false alarms")
+    parser.add_argument("--write-docs", action="store_true",
+                        help="write the tables into README.md and benchmarks/README.md")
     args = parser.parse_args(argv)
     if not (args.photos / "MANIFEST.csv").is_file():
         print(f"no MANIFEST.csv under {args.photos}", file=sys.stderr)
@@ -525,6 +556,8 @@ def main(argv: list[str] | None = None) -> int:
     out = evaluate(args.photos, args.threads, args.only, args.profile, not args.no_exceptions,
                    not args.tuned_on)
     print(out["markdown"])
+    if args.write_docs:
+        write_docs(out, args)
     if args.misses:
         for t in out["confusion"]:
             if t["misses"] or t["false_alarms"]:

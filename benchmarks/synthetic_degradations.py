@@ -38,7 +38,7 @@ import cv2  # noqa: E402
 import numpy as np  # noqa: E402
 
 from benchmarks.accuracy import DEFECT_LABELS  # noqa: E402
-from photocheck import decode, face, person  # noqa: E402
+from photocheck import decode, face, segmentation  # noqa: E402
 from photocheck.checks import background, lighting, quality  # noqa: E402
 from photocheck.context import NotAssessable  # noqa: E402
 from photocheck.report import Status  # noqa: E402
@@ -93,7 +93,7 @@ def run_photo(args: tuple[str, str, list[str], int]) -> dict[str, Any]:
     result: dict[str, Any] = {"file": name}
     try:
         box = np.asarray(face.applicant(ctx).box, dtype=np.float64)
-        mask = person.person_mask(ctx).prob
+        mask = segmentation.person_mask(ctx).prob
         bgr = decode.full_image(ctx).bgr
     except NotAssessable as exc:
         result["skipped"] = exc.cause

@@ -278,13 +278,85 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("-v", "--verbose", action="store_true")
     parser.add_argument("--overlap", choices=("auto", "on", "off"), default="auto",
                         help="trim's overlap_decode (auto: its default, two cores)")
+    parser.add_argument("--write-docs", action="store_true",
+                        help="write the figures into README.md and benchmarks/README.md")
     args = parser.parse_args(argv)
     overlap = {"auto": None, "on": True, "off": False}[args.overlap]
     result = evaluate(args.n, args.portraits, args.seed, args.drawn, args.verbose, overlap)
     if args.json:
         args.json.write_text(json.dumps(result, default=_plain, indent=1), "utf-8")
     print(json.dumps(result["summary"], default=_plain, indent=1))
+    if args.write_docs:
+        write_docs(result["summary"], args)
     return 0
+
+
+def docs_tables(summary: dict[str, Any], setup: str) -> tuple[str, str]:
+    """The README summary and the benchmarks/README detail table of one evaluation."""
+    def mm(stats: dict[str, float] | None, key: str = "max", unit: str = " mm") -> str:
+        return "—" if not stats else f"{stats[key]:.2f}{unit}"
+
+    s = summary
+    truth = s["truth"]
+    trimmed = f"{s['trimmable_trimmed']}/{s['scored_trimmable']}"
+    refused = f"{s['not_trimmable_right_reason']}/{s['scored_not_trimmable']}"
+    wrong = len(s["not_trimmable_wrongly_trimmed"])
+    short = "\n".join([
+        f"Trimming ({setup}):", "",
+        "| figure | value |", "|---|---|",
+        f"| trimmable scans trimmed | {trimmed} |",
+        f"| untrimmable scans refused with the right reason | {refused} "
+        f"(wrongly trimmed: {wrong}) |",
+        "| output crown-to-chin / top margin / centring error, max | "
+        f"{mm(truth['head_err_mm'])} / {mm(truth['top_err_mm'])} / "
+        f"{mm(truth['centre_err_mm'])} |",
+    ])
+    rows = [
+        ("scans (not scored: within 0.5 mm of a decision boundary)",
+         f"{s['scans']} ({s['ambiguous']})"),
+        ("trimmable scans trimmed", trimmed),
+        ("trimmable scans wrongly refused", str(s["trimmable_wrongly_refused"] or "none")),
+        ("untrimmable scans flagged `trim.not_trimmable`",
+         f"{s['not_trimmable_flagged']}/{s['scored_not_trimmable']}"),
+        ("… with the expected reason", refused),
+        ("untrimmable scans wrongly trimmed", str(s["not_trimmable_wrongly_trimmed"] or "none")),
+        ("`trim.photo_not_found` (print not found)", str(s["photo_not_found"] or "none")),
+        ("rotation error max / mean", f"{mm(s['rotation_err_deg'], unit='°')} / "
+                                      f"{mm(s['rotation_err_deg'], 'mean', '°')}"),
+        ("print size error max / mean", f"{mm(s['print_size_err_mm'])} / "
+                                        f"{mm(s['print_size_err_mm'], 'mean')}"),
+        ("output size and resolution",
+         ", ".join(f"{w}×{h} px" for w, h in s["output_px"]) + " at "
+         + ", ".join("none" if d is None else f"{d[0]:.0f} dpi" for d in s["output_dpi"])),
+    ]
+    for source, label in (("truth", "ground truth mapped through the crop"),
+                          ("measured", "photocheck run on the output")):
+        g = summary[source]
+        rows.append((f"head / top / centre error max ({label})",
+                     f"{mm(g['head_err_mm'])} / {mm(g['top_err_mm'])} / "
+                     f"{mm(g['centre_err_mm'])}"))
+        rows.append((f"… mean ({label})",
+                     f"{mm(g['head_err_mm'], 'mean')} / {mm(g['top_err_mm'], 'mean')} / "
+                     f"{mm(g['centre_err_mm'], 'mean')}"))
+    rows.append(("face read by path (early / lean / pipeline)",
+                 " / ".join(str(v) for v in s["face_paths"].values())))
+    rows.append(("mean seconds per scan (300 / 600 / 1200 dpi)",
+                 " / ".join("—" if s.get(f"seconds_mean_{d}dpi") is None
+                            else f"{s[f'seconds_mean_{d}dpi']:.2f}" for d in (300, 600, 1200))))
+    detail = "\n".join([f"{setup}:", "", "| figure | value |", "|---|---|",
+                        *(f"| {k} | {v} |" for k, v in rows)])
+    return short, detail
+
+
+def write_docs(summary: dict[str, Any], args: argparse.Namespace) -> None:
+    """Figures into README.md (block ``trim``) and benchmarks/README.md (``trim-detail``)."""
+    from benchmarks.docs_figures import BENCH_README, README, provenance, replace_block
+
+    setup = (f"`python -m benchmarks.trim_eval --n {args.n} --portraits {args.portraits} "
+             f"--seed {args.seed}{' --drawn' if args.drawn else ''}`, {provenance()}")
+    short, detail = docs_tables(summary, setup)
+    replace_block(README, "trim", short)
+    replace_block(BENCH_README, "trim-detail", detail)
 
 
 def _plain(value: Any) -> Any:

@@ -1,7 +1,7 @@
-"""photocheck: validate photos against the My Number card photo standard (DESIGN.md).
+"""photocheck: validate photos against the My Number card photo standard (docs/standard.md).
 
-Public API: :func:`check`, :class:`Validator`, :class:`Profile`, :class:`Report`,
-:class:`Finding`.
+Public API: :func:`check`, :func:`crop` (digital photos), :func:`trim` (scans),
+:class:`Validator`, :class:`Profile`, :class:`Report`, :class:`Finding`.
 """
 
 from __future__ import annotations
@@ -14,14 +14,16 @@ from typing import TYPE_CHECKING
 __version__ = "0.1.0"
 
 from photocheck.exceptions import UnknownExceptionError  # noqa: E402
-from photocheck.profiles import Profile, ProfileError, load_profile  # noqa: E402
 from photocheck.report import Finding, Report, Status, Verdict  # noqa: E402
 
 if TYPE_CHECKING:
+    from photocheck.cropping import CropResult, crop
+    from photocheck.profiles import Profile, ProfileError, load_profile
     from photocheck.trimming import TrimResult, trim
     from photocheck.validator import Source, Validator
 
 __all__ = [
+    "CropResult",
     "Finding",
     "Profile",
     "ProfileError",
@@ -32,6 +34,7 @@ __all__ = [
     "Validator",
     "Verdict",
     "check",
+    "crop",
     "load_profile",
     "trim",
 ]
@@ -41,7 +44,7 @@ _shared_lock = threading.Lock()
 
 
 def _validator(profile: str) -> Validator:
-    from photocheck.validator import Validator
+    from photocheck.validator import Validator  # the pipeline loads on first use (__getattr__)
 
     with _shared_lock:
         if profile not in _shared:
@@ -67,7 +70,7 @@ def check(
     profile : str
         ``online`` (uploads), ``booth`` or ``mail`` (scans), or a path to a TOML profile.
     exceptions : iterable of str
-        Declared exceptions that waive rules (DESIGN.md §2).
+        Declared exceptions that waive rules (docs/standard.md).
     applied_on : date or ISO string, optional
         The application date for the 6-month capture rule; default today.
 
@@ -80,11 +83,20 @@ def check(
 
 
 def __getattr__(name: str) -> object:
-    # Heavy modules (OpenCV, the face pipeline) load only when used.
+    # Heavy modules (OpenCV, onnxruntime, the face pipeline) load only when used: profiles
+    # validate against the check table, which imports them all.
+    if name in ("Profile", "ProfileError", "load_profile"):
+        from photocheck import profiles
+
+        return getattr(profiles, name)
     if name == "Validator":
         from photocheck.validator import Validator
 
         return Validator
+    if name in ("crop", "CropResult"):
+        from photocheck import cropping
+
+        return getattr(cropping, name)
     if name in ("trim", "TrimResult"):
         from photocheck import trimming
 

@@ -1,7 +1,7 @@
 """Command line: ``photocheck check PHOTO… [--profile P] [--exception E] [--applied-on DATE]
 [--json]``.
 
-Exit codes (DESIGN.md §6): 0 when every photo is accepted, 1 when any is sent to review or
+Exit codes (docs/architecture.md): 0 when every photo is accepted, 1 when any is sent to review or
 rejected, 2 for usage or input errors (unknown profile or exception, bad date, missing file).
 
 Adding a subcommand takes a few lines: write ``add_<name>(subparsers)`` that creates its parser
@@ -16,8 +16,12 @@ import datetime as dt
 import os
 import sys
 from collections.abc import Callable, Sequence
+from pathlib import Path
 from typing import IO, Any
 
+from photocheck import __version__
+from photocheck.exceptions import UnknownExceptionError
+from photocheck.exceptions import normalise as normalise_exceptions
 from photocheck.report import Finding, Report, Status, Verdict
 
 EXIT_OK, EXIT_FLAGGED, EXIT_USAGE = 0, 1, 2
@@ -68,13 +72,15 @@ def add_check(subparsers: Subparsers) -> argparse.ArgumentParser:
 
 def cmd_check(args: argparse.Namespace) -> int:
     """Run ``photocheck check``; returns the exit code."""
-    from photocheck.exceptions import UnknownExceptionError, normalise
+    # heavy (OpenCV, onnxruntime, the face pipeline; profiles validate against the check
+    # table): loaded when the subcommand runs, so that `photocheck --help` stays fast
     from photocheck.profiles import ProfileError, load_profile
     from photocheck.validator import Validator
 
     try:
         profile = load_profile(args.profile)
-        exceptions = normalise([e for raw in args.exceptions for e in raw.split(",") if e])
+        exceptions = normalise_exceptions(
+            [e for raw in args.exceptions for e in raw.split(",") if e])
     except (ProfileError, UnknownExceptionError) as exc:
         raise UsageError(str(exc)) from exc
     validator = Validator(profile)
@@ -99,10 +105,167 @@ def run_check(validator: Any, photo: str, exceptions: Sequence[str],
         from photocheck.annotate import annotate_file, annotate_path
 
         try:
-            annotate_file(photo, report, annotate_path(args.annotate, photo, len(args.photos)))
+            annotate_file(photo, report, annotate_path(args.annotate, photo, len(args.photos)),
+                          lang=getattr(args, "lang", "en"))
         except Exception as exc:  # a drawing problem must not lose the report
             print(f"photocheck: cannot annotate {photo}: {exc}", file=sys.stderr)
     return report
+
+
+# --- trim ------------------------------------------------------------------------------------
+
+
+def add_trim(subparsers: Subparsers) -> argparse.ArgumentParser:
+    """``photocheck trim SCAN… --out DIR``: trim scanned prints to 45×35 mm and check them."""
+    p = subparsers.add_parser(
+        "trim",
+        help="trim scanned prints to the 45×35 mm standard and check the result",
+        description="Find the print in each scan, deskew it, cut the standard 35×45 mm crop "
+                    "from the face geometry and write it as a JPEG (dpi recorded), then check "
+                    "it. A scan that cannot be trimmed writes no output.",
+    )
+    p.add_argument("scans", nargs="+", metavar="SCAN", help="scan files (JPEG, PNG, TIFF)")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the trimmed JPEGs")
+    p.add_argument("--dpi", type=float, default=None,
+                   help="scan resolution when the file does not record it (overrides it)")
+    p.add_argument("--out-dpi", type=float, default=600.0,
+                   help="output resolution (default 600: 827×1063 px)")
+    p.add_argument("--profile", default="mail",
+                   help="profile for trimming and the content checks (default: mail)")
+    p.add_argument("--exception", dest="exceptions", action="append", default=[],
+                   metavar="E", help="declared exception (repeatable)")
+    p.add_argument("--applied-on", type=iso_date, default=None, metavar="YYYY-MM-DD",
+                   help="application date for the 6-month rule (default: today)")
+    p.add_argument("--json", action="store_true",
+                   help="print JSON Lines, one report per scan (with the output path)")
+    p.add_argument("--lang", choices=("en", "ja"), default="en")
+    p.set_defaults(handler=cmd_trim)
+    return p
+
+
+def output_name(scan: str, out_dpi: float, used: set[str]) -> str:
+    """File name of a trimmed scan: ``<stem>_45x35.jpg`` (made unique within one run)."""
+    stem = Path(scan).stem or "scan"
+    name = f"{stem}_45x35.jpg"
+    n = 2
+    while name in used:
+        name = f"{stem}_45x35_{n}.jpg"
+        n += 1
+    used.add(name)
+    del out_dpi
+    return name
+
+
+def cmd_trim(args: argparse.Namespace) -> int:
+    """Run ``photocheck trim``; returns the exit code (0 all accepted, 1 any flagged, 2 usage)."""
+    # heavy (OpenCV, onnxruntime, the face pipeline): loaded when the subcommand runs, as
+    # cmd_check loads the validator, so that `photocheck --help` stays fast
+    from photocheck.profiles import ProfileError, load_profile
+    from photocheck.trimming import trim
+    from photocheck.validator import Validator
+
+    try:
+        profile = load_profile(args.profile)
+        exceptions = normalise_exceptions(
+            [e for raw in args.exceptions for e in raw.split(",") if e])
+    except (ProfileError, UnknownExceptionError) as exc:
+        raise UsageError(str(exc)) from exc
+    if args.dpi is not None and not 50 <= args.dpi <= 10000:
+        raise UsageError(f"--dpi must be between 50 and 10000, got {args.dpi:g}")
+    if not 72 <= args.out_dpi <= 2400:
+        raise UsageError(f"--out-dpi must be between 72 and 2400, got {args.out_dpi:g}")
+    out_dir = Path(args.out)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the output folder {out_dir}: {exc}") from exc
+    validator = Validator(profile)
+    out = Output(sys.stdout, json_lines=args.json, lang=args.lang)
+    used: set[str] = set()
+    code = EXIT_OK
+    for scan in args.scans:
+        result = trim(scan, dpi=args.dpi, out_dpi=args.out_dpi, exceptions=exceptions,
+                      applied_on=args.applied_on, validator=validator)
+        written: str | None = None
+        if result.jpeg is not None:
+            path = out_dir / output_name(scan, args.out_dpi, used)
+            tmp = path.with_name(path.name + ".part")
+            tmp.write_bytes(result.jpeg)
+            os.replace(tmp, path)  # never a half-written JPEG under the final name
+            written = str(path)
+        result.report.extra["output"] = written
+        out.report(result.report)
+        if not os.path.exists(scan):
+            print(f"photocheck: error: no such file: {scan}", file=sys.stderr)
+            code = EXIT_USAGE
+        elif code == EXIT_OK and (result.report.verdict is not Verdict.ACCEPT or written is None):
+            code = EXIT_FLAGGED
+    return code
+
+
+# --- crop ------------------------------------------------------------------------------------
+
+
+def add_crop(subparsers: Subparsers) -> argparse.ArgumentParser:
+    """``photocheck crop PHOTO… --out DIR``: crop digital photos to 35:45 and check them."""
+    p = subparsers.add_parser(
+        "crop",
+        help="crop digital photos (not scans) to the standard 35:45 and check the result",
+        description="Cut the standard 35:45 crop (34 mm crown to chin, crown 4 mm below the "
+                    "top, nose line centred) from each photo at its own resolution, write it as "
+                    "a JPEG and check it. For scanned prints use 'photocheck trim'.")
+    p.add_argument("photos", nargs="+", metavar="PHOTO", help="photo files")
+    p.add_argument("--out", required=True, metavar="DIR", help="folder for the cropped JPEGs")
+    p.add_argument("--profile", default="online", help="profile of the checks (default: online)")
+    p.add_argument("--exception", dest="exceptions", action="append", default=[],
+                   metavar="E", help="declared exception (repeatable)")
+    p.add_argument("--applied-on", type=iso_date, default=None, metavar="YYYY-MM-DD",
+                   help="application date for the 6-month rule (default: today)")
+    p.add_argument("--json", action="store_true",
+                   help="print JSON Lines, one report per photo (with the output path)")
+    p.add_argument("--lang", choices=("en", "ja"), default="en")
+    p.set_defaults(handler=cmd_crop)
+    return p
+
+
+def cmd_crop(args: argparse.Namespace) -> int:
+    """Run ``photocheck crop``; returns the exit code (0 all accepted, 1 any flagged, 2 usage)."""
+    from photocheck.cropping import crop
+    from photocheck.profiles import ProfileError, load_profile
+    from photocheck.validator import Validator
+
+    try:
+        validator = Validator(load_profile(args.profile))
+        exceptions = normalise_exceptions(
+            [e for raw in args.exceptions for e in raw.split(",") if e])
+    except (ProfileError, UnknownExceptionError) as exc:
+        raise UsageError(str(exc)) from exc
+    out_dir = Path(args.out)
+    try:
+        out_dir.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise UsageError(f"cannot create the output folder {out_dir}: {exc}") from exc
+    out = Output(sys.stdout, json_lines=args.json, lang=args.lang)
+    used: set[str] = set()
+    code = EXIT_OK
+    for photo in args.photos:
+        result = crop(photo, exceptions=exceptions, applied_on=args.applied_on,
+                      validator=validator)
+        written: str | None = None
+        if result.jpeg is not None:
+            path = out_dir / output_name(photo, 0, used)  # <stem>_45x35.jpg, as trim
+            tmp = path.with_name(path.name + ".part")
+            tmp.write_bytes(result.jpeg)
+            os.replace(tmp, path)  # never a half-written JPEG under the final name
+            written = str(path)
+        result.report.extra["output"] = written
+        out.report(result.report)
+        if not os.path.exists(photo):
+            print(f"photocheck: error: no such file: {photo}", file=sys.stderr)
+            code = EXIT_USAGE
+        elif code == EXIT_OK and (result.report.verdict is not Verdict.ACCEPT or written is None):
+            code = EXIT_FLAGGED
+    return code
 
 
 # --- output ----------------------------------------------------------------------------------
@@ -215,13 +378,6 @@ def format_plain(report: Report, lang: str = "en") -> str:
 
 # --- entry point -----------------------------------------------------------------------------
 
-def add_trim(subparsers: Subparsers) -> argparse.ArgumentParser:
-    """``photocheck trim``: see :func:`photocheck.trimming.add_trim_parser`."""
-    from photocheck.trimming import add_trim_parser
-
-    return add_trim_parser(subparsers)  # type: ignore[no-any-return]
-
-
 def add_serve(subparsers: Subparsers) -> argparse.ArgumentParser:
     """``photocheck serve``: the HTTP service (needs the ``api`` extra)."""
     p = subparsers.add_parser(
@@ -259,13 +415,11 @@ def add_batch(subparsers: Subparsers) -> argparse.ArgumentParser:
 
 
 SUBCOMMANDS: list[Callable[[Subparsers], argparse.ArgumentParser]] = [
-    add_check, add_trim, add_serve, add_batch]
+    add_check, add_trim, add_crop, add_serve, add_batch]
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The ``photocheck`` parser with every registered subcommand."""
-    from photocheck import __version__
-
     parser = argparse.ArgumentParser(
         prog="photocheck",
         description="Validate photos against the Japanese My Number card photo standard.",

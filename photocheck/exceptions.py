@@ -1,4 +1,4 @@
-"""Declared exceptions (DESIGN.md §2): which finding codes each one waives."""
+"""Declared exceptions (docs/standard.md): which finding codes each one waives."""
 
 from __future__ import annotations
 

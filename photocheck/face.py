@@ -1,7 +1,7 @@
 """The applicant's face: detection, FaceMesh landmarks, iris/eye landmarks, pose.
 
-Intermediates of a :class:`~photocheck.context.PhotoContext` (contract:
-``briefs/face_interface.md``). Everything runs on the reduced analysis image
+Intermediates of a :class:`~photocheck.context.PhotoContext` (see docs/architecture.md).
+Everything runs on the reduced analysis image
 (:func:`photocheck.decode.analysis_image`) and is returned in ORIGINAL full-resolution,
 EXIF-oriented pixel coordinates; only the small eye crops for the iris model use the full
 resolution, and only when the analysis image is too coarse for them.
@@ -30,11 +30,13 @@ from typing import Any
 import cv2
 import numpy as np
 
-from photocheck import decode
+from photocheck import decode, segmentation
 from photocheck.context import NotAssessable, PhotoContext, intermediate
+from photocheck.inference import Models
 from photocheck.inference import blazeface as bf
 from photocheck.inference import facemesh as fm
 from photocheck.inference import iris as ir
+from photocheck.landmarks import CHIN_IDX, EYE_LEFT_IDX, EYE_RIGHT_IDX, FOREHEAD_IDX
 
 # Detection defaults (overridable in the profile's [face] section).
 DEFAULTS: dict[str, float] = {
@@ -46,10 +48,10 @@ DEFAULTS: dict[str, float] = {
 # Symmetric landmark pairs (image-left, image-right) and the mid-line used for pose.
 _PAIRS = np.array([(33, 263), (133, 362), (234, 454), (61, 291), (78, 308), (127, 356),
                    (93, 323), (132, 361), (58, 288), (172, 397), (70, 300), (105, 334)])
-_IRIS_MIN_EYE_PX = 28.0
+_IRIS_MIN_EYE_PX = 28.0  # eye width below which the analysis image is too coarse for Iris
 # The mesh's chin→forehead line leans back by about this much on frontal faces (mean over the
 # 110 plain-background compliant portraits of ../shared/photos): subtracted so 0 = level.
-_PITCH_BASELINE_DEG = -2.0  # eye width below which the analysis image is too coarse for Iris
+_PITCH_BASELINE_DEG = -2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,8 +178,6 @@ def _params(ctx: PhotoContext) -> dict[str, Any]:
 
 def _models(ctx: PhotoContext) -> Any:
     if ctx.models is None:
-        from photocheck.inference import Models
-
         ctx.models = Models.load()
     return ctx.models
 
@@ -456,10 +456,8 @@ def tiles_with_hints(tiles: list[tuple[int, int, int, int]],
 def _others(ctx: PhotoContext, main_box: np.ndarray, envelope: Envelope) -> np.ndarray | None:
     """:func:`others_mask` of the person mask sampled every ``_MASK_STEP`` px (upright frame);
     None without a person mask."""
-    from photocheck import person
-
     try:
-        prob = person.person_mask(ctx).prob
+        prob = segmentation.person_mask(ctx).prob
     except NotAssessable:
         return None
     return others_mask(prob, main_box, envelope, _MASK_STEP)
@@ -621,8 +619,8 @@ def eye_landmarks(ctx: PhotoContext) -> EyeLandmarks:
     pts = landmarks(ctx)[:, :2]
     bgr, scale = eye_image(ctx)
     p = pts * scale
-    left, right = ir.run_eyes(_models(ctx).session(ir.NAME), bgr, (p[33], p[133]),
-                              (p[362], p[263]))
+    (a, b), (c, d) = EYE_LEFT_IDX, EYE_RIGHT_IDX
+    left, right = ir.run_eyes(_models(ctx).session(ir.NAME), bgr, (p[a], p[b]), (p[c], p[d]))
     return EyeLandmarks(Eye(left.contour / scale, left.iris / scale),
                         Eye(right.contour / scale, right.iris / scale))
 
@@ -630,8 +628,8 @@ def eye_landmarks(ctx: PhotoContext) -> EyeLandmarks:
 def eye_line_deg(points: np.ndarray) -> float:
     """Angle of the line from the image-left to the image-right eye centre (mesh corners),
     degrees, positive clockwise on screen (y down)."""
-    left = points[[33, 133], :2].mean(axis=0)
-    right = points[[362, 263], :2].mean(axis=0)
+    left = points[list(EYE_LEFT_IDX), :2].mean(axis=0)
+    right = points[list(EYE_RIGHT_IDX), :2].mean(axis=0)
     d = right - left
     return math.degrees(math.atan2(d[1], d[0]))
 
@@ -650,7 +648,7 @@ def pose_from_mesh(points: np.ndarray, roll_deg: float | None = None) -> tuple[f
     across = np.hstack([xy[_PAIRS[:, 1]] - xy[_PAIRS[:, 0]],
                         (z[_PAIRS[:, 1]] - z[_PAIRS[:, 0]])[:, None]]).sum(axis=0)
     yaw = math.degrees(math.atan2(across[2], across[0]))
-    up = np.array([xy[10, 0] - xy[152, 0], xy[10, 1] - xy[152, 1], z[10] - z[152]])
+    up = np.array([*(xy[FOREHEAD_IDX] - xy[CHIN_IDX]), z[FOREHEAD_IDX] - z[CHIN_IDX]])
     pitch = math.degrees(math.atan2(up[2], -up[1])) - _PITCH_BASELINE_DEG
     return yaw, pitch
 
@@ -685,6 +683,7 @@ def pose(ctx: PhotoContext) -> Pose:
     info["pose_deg"] = {"yaw": round(result.yaw_deg, 2), "pitch": round(result.pitch_deg, 2),
                         "roll": round(result.roll_deg, 2)}
     # the mesh's top point (10), to show how far the crown lies above it
-    info["forehead"] = [round(float(pts[10, 0]), 1), round(float(pts[10, 1]), 1)]
+    forehead = pts[FOREHEAD_IDX]
+    info["forehead"] = [round(float(forehead[0]), 1), round(float(forehead[1]), 1)]
     ctx.face_info = info
     return result

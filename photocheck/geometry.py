@@ -292,7 +292,6 @@ def standard_crop(
     >>> s.trimmable, s.box, s.px_per_mm
     (True, (650.0, 520.0, 1350.0, 1420.0), 20.0)
     """
-    tol = tolerances
     head_px = float(chin_xy[1] - crown_xy[1])
     cy, cx = float(crown_xy[1]), float(centre_x)
     w, h = float(image_w), float(image_h)
@@ -300,19 +299,38 @@ def standard_crop(
     if not all(math.isfinite(v) for v in values) or head_px <= 0 or w <= 0 or h <= 0:
         return CropSolution((0.0, 0.0, 0.0, 0.0), False, BAD_LANDMARKS, 0.0,
                             math.nan, math.nan, math.nan)
-    ideal_ppm = head_px / head_mm
-    ideal = CropSolution(_box(cy, cx, ideal_ppm, top_mm, 0.0), False, None, ideal_ppm,
-                         head_mm, top_mm, 0.0)
+    refusal = _edge_refusal(cy, chin_xy[1], cx, w, h, crown_at_edge)
+    if refusal is None:
+        h_lo, h_hi, limiting = _head_mm_range(cy, cx, w, h, head_px, tolerances, min_crop_w_px,
+                                              min_crop_h_px)
+        refusal = _range_refusal(h_lo, h_hi, limiting, cy, tolerances)
+    if refusal is not None:
+        # the ideal target crop, for display
+        ideal_ppm = head_px / head_mm
+        return CropSolution(_box(cy, cx, ideal_ppm, top_mm, 0.0), False, refusal[0], ideal_ppm,
+                            head_mm, top_mm, 0.0, refusal[1])
+    head = min(max(head_mm, h_lo), h_hi)
+    return _place(cy, cx, w, h, head / head_px, head, top_mm, tolerances)
 
-    def refuse(reason: str, edge: str | None = None) -> CropSolution:
-        return CropSolution(ideal.box, False, reason, ideal_ppm, head_mm, top_mm, 0.0, edge)
 
+def _edge_refusal(cy: float, chin_y: float, cx: float, w: float, h: float,
+                  crown_at_edge: bool) -> tuple[str, str | None] | None:
+    """(reason, edge) when no crop at any scale holds the head: the head cut by the top or
+    bottom edge, or the nose line outside the image; None otherwise."""
     if crown_at_edge or cy <= 0:
-        return refuse(HEAD_CUT_OFF, "top")
-    if chin_xy[1] >= h:
-        return refuse(HEAD_CUT_OFF, "bottom")
+        return HEAD_CUT_OFF, "top"
+    if chin_y >= h:
+        return HEAD_CUT_OFF, "bottom"
     if not 0 < cx < w:
-        return refuse(TOO_CLOSE_TO_EDGE, "left" if cx <= 0 else "right")
+        return TOO_CLOSE_TO_EDGE, "left" if cx <= 0 else "right"
+    return None
+
+
+def _head_mm_range(cy: float, cx: float, w: float, h: float, head_px: float, tol: Tolerances,
+                   min_crop_w_px: float, min_crop_h_px: float) -> tuple[float, float, str]:
+    """The conforming head heights ``[h_lo, h_hi]`` (mm) and what sets ``h_lo``: the image
+    edge (``top``, ``bottom``, ``left``, ``right``) or size (``size_h``, ``size_w``) that
+    bounds the scale ``q`` (mm per px) from below (see :func:`standard_crop`)."""
     half_w = PHOTO_W_MM / 2.0
     bottom_mm = PHOTO_H_MM - tol.top_max_mm  # least frame below the crown
     # each bound on q (mm per px) with the edge that imposes it
@@ -328,16 +346,28 @@ def standard_crop(
     h_lo = max(tol.head_min_mm, bounds[limiting] * head_px)
     h_res = min(head_px * PHOTO_W_MM / min_crop_w_px, head_px * PHOTO_H_MM / min_crop_h_px)
     h_hi = min(tol.head_max_mm, h_res)
+    return h_lo, h_hi, limiting
+
+
+def _range_refusal(h_lo: float, h_hi: float, limiting: str, cy: float,
+                   tol: Tolerances) -> tuple[str, str | None] | None:
+    """(reason, edge) when no conforming head height exists; None otherwise."""
     if h_lo > tol.head_max_mm:
         if limiting in ("size_h", "size_w"):
-            return refuse(HEAD_TOO_LARGE)
+            return HEAD_TOO_LARGE, None
         if limiting == "top":
-            return refuse(HEAD_CUT_OFF if cy < 1.0 else TOO_CLOSE_TO_EDGE, "top")
-        return refuse(TOO_CLOSE_TO_EDGE, limiting)
+            return (HEAD_CUT_OFF if cy < 1.0 else TOO_CLOSE_TO_EDGE), "top"
+        return TOO_CLOSE_TO_EDGE, limiting
     if h_lo > h_hi:
-        return refuse(RESOLUTION_TOO_LOW)
-    head = min(max(head_mm, h_lo), h_hi)
-    q = head / head_px
+        return RESOLUTION_TOO_LOW, None
+    return None
+
+
+def _place(cy: float, cx: float, w: float, h: float, q: float, head: float, top_mm: float,
+           tol: Tolerances) -> CropSolution:
+    """The crop at scale ``q`` (mm per px, the head ``head`` mm): the top margin and centre
+    offset nearest the targets that keep the crop inside the image and the tolerances."""
+    half_w = PHOTO_W_MM / 2.0
     t_lo = max(tol.top_min_mm, PHOTO_H_MM - (h - cy) * q)
     t_hi = min(tol.top_max_mm, cy * q)
     # c: nose line right of the crop centre, in mm; the crop's left edge is (17.5 + c) mm

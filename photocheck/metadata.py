@@ -314,67 +314,90 @@ def parse_metadata(data: bytes, jpeg: decode.JpegSegments | None = None) -> Meta
             jpeg = decode.parse_jpeg(data)
         except (ValueError, struct.error):
             problems.append("JPEG segments could not be parsed")
-    comments: list[str] = []
-    software: list[str] = []
-    xmp = b""
-    irb_ids: list[int] = []
-    writer: str | None = None
-    luma: tuple[int, ...] | None = None
-    quality: int | None = None
     if jpeg is not None:
-        comments = [c for c in (_text(c) for c in jpeg.comments) if c]
-        xmp = b"".join(p[len(_XMP_SIG):] for p in jpeg.app.get(1, []) if p.startswith(_XMP_SIG))
-        irb = b"".join(p[len(_IRB_SIG):] for p in jpeg.app.get(13, []) if p.startswith(_IRB_SIG))
-        if irb:
-            try:
-                irb_ids, writer = parse_irb(irb)
-            except (struct.error, IndexError):
-                problems.append("Photoshop resources could not be parsed")
-        table = jpeg.quant_tables.get(0)
-        if table is not None and len(table) == 64:
-            natural = natural_order(table)
-            luma = tuple(int(v) for v in natural)
-            quality = ijg_quality(natural)
+        own = _jpeg_segment_facts(jpeg, problems)
     elif kind in ("png", "gif", "webp", "tiff", "bmp", "avif"):
         comments, software, xmp = _pillow_info(data, problems)
+        own = _ContainerFacts(comments=comments, software=software, xmp=xmp)
+    else:
+        own = _ContainerFacts()
 
     tags = _exif_tags(data, problems) if kind not in ("gif", "bmp") else {}
     has_exif = any(k.startswith(("Image ", "EXIF ")) for k in tags)
+    software = own.software
     for name in ("Image Software", "Image ProcessingSoftware"):
         value = _tag(tags, name)
         if value:
             software.append(value)
-    original = parse_datetime(_tag(tags, "EXIF DateTimeOriginal"),
-                              _tag(tags, "EXIF OffsetTimeOriginal"))
-    modified = parse_datetime(_tag(tags, "Image DateTime"), _tag(tags, "EXIF OffsetTime"))
-    source = "exif" if original else None
-    xmp_facts = parse_xmp(xmp) if xmp else {}
-    if original is None and xmp_facts.get("date_original"):
-        original = parse_datetime(str(xmp_facts["date_original"]))
-        source = "xmp" if original else None
+    xmp_facts = parse_xmp(own.xmp) if own.xmp else {}
+    original, source, modified = _capture_dates(tags, xmp_facts)
     thumb = tags.get("JPEGThumbnail")
     make, model = _tag(tags, "Image Make"), _tag(tags, "Image Model")
     return MetadataFacts(
         container=kind,
         has_exif=has_exif,
-        has_xmp=bool(xmp),
+        has_xmp=bool(own.xmp),
         make=make or None,
         model=model or None,
         software=tuple(dict.fromkeys(software)),
         xmp_creator_tools=tuple(dict.fromkeys(xmp_facts.get("creator_tools", []))),  # type: ignore[arg-type]
         xmp_history_agents=tuple(dict.fromkeys(xmp_facts.get("history_agents", []))),  # type: ignore[arg-type]
         camera_raw_settings=tuple(xmp_facts.get("camera_raw", [])),  # type: ignore[arg-type]
-        irb_resources=tuple(irb_ids),
-        irb_writer=writer,
-        comments=tuple(dict.fromkeys(comments)),
+        irb_resources=tuple(own.irb_ids),
+        irb_writer=own.writer,
+        comments=tuple(dict.fromkeys(own.comments)),
         datetime_original=original,
         capture_source=source,
         datetime_modified=modified,
         thumbnail=thumb if isinstance(thumb, bytes) and len(thumb) > 100 else None,
-        luma_quant=luma,
-        ijg_quality=quality,
+        luma_quant=own.luma,
+        ijg_quality=own.quality,
         problems=tuple(problems),
     )
+
+
+@dataclass
+class _ContainerFacts:
+    """What the container's own segments or chunks say (EXIF aside)."""
+
+    comments: list[str] = field(default_factory=list)
+    software: list[str] = field(default_factory=list)
+    xmp: bytes = b""
+    irb_ids: list[int] = field(default_factory=list)
+    writer: str | None = None
+    luma: tuple[int, ...] | None = None  # luma quantisation table, natural order
+    quality: int | None = None  # IJG quality of that table
+
+
+def _jpeg_segment_facts(jpeg: decode.JpegSegments, problems: list[str]) -> _ContainerFacts:
+    """Comments, XMP, Photoshop resources and the luma quantisation table of a JPEG."""
+    own = _ContainerFacts(comments=[c for c in (_text(c) for c in jpeg.comments) if c])
+    own.xmp = b"".join(p[len(_XMP_SIG):] for p in jpeg.app.get(1, []) if p.startswith(_XMP_SIG))
+    irb = b"".join(p[len(_IRB_SIG):] for p in jpeg.app.get(13, []) if p.startswith(_IRB_SIG))
+    if irb:
+        try:
+            own.irb_ids, own.writer = parse_irb(irb)
+        except (struct.error, IndexError):
+            problems.append("Photoshop resources could not be parsed")
+    table = jpeg.quant_tables.get(0)
+    if table is not None and len(table) == 64:
+        natural = natural_order(table)
+        own.luma = tuple(int(v) for v in natural)
+        own.quality = ijg_quality(natural)
+    return own
+
+
+def _capture_dates(tags: dict[str, object], xmp_facts: dict[str, object]
+                   ) -> tuple[dt.datetime | None, str | None, dt.datetime | None]:
+    """(capture date, where it came from: ``exif`` or ``xmp``, last modification date)."""
+    original = parse_datetime(_tag(tags, "EXIF DateTimeOriginal"),
+                              _tag(tags, "EXIF OffsetTimeOriginal"))
+    modified = parse_datetime(_tag(tags, "Image DateTime"), _tag(tags, "EXIF OffsetTime"))
+    source = "exif" if original else None
+    if original is None and xmp_facts.get("date_original"):
+        original = parse_datetime(str(xmp_facts["date_original"]))
+        source = "xmp" if original else None
+    return original, source, modified
 
 
 @intermediate

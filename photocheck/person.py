@@ -1,10 +1,11 @@
-"""Person mask, head matte, crown and chin: the intermediates the 45×35 geometry is built on.
+"""Head matte, crown and chin: the intermediates the 45×35 geometry is built on.
 
 The crown is the top of the hair (or of a head covering) in the face column — J-LIS and ICAO
 measure the head from there to the chin — found on a MODNet alpha matte of a crop around the
-head, with the selfie-segmentation mask as a fall-back. On a plain background (the standard's
-own case, recognised by :func:`photocheck.measures.crown.plain_background_crown`, ~1 ms) that
-crop is shorter and cheaper.
+head, with the selfie-segmentation mask (:mod:`photocheck.segmentation`) as a fall-back. On a
+plain background (the standard's own case, recognised by
+:func:`photocheck.measures.crown.plain_background_crown`, ~1 ms) that crop is shorter and
+cheaper.
 The chin is FaceMesh point 152.
 All points exchanged are ORIGINAL full-resolution, EXIF-oriented pixel coordinates.
 """
@@ -16,18 +17,19 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from photocheck import decode
+from photocheck import decode, face
 from photocheck.context import NotAssessable, PhotoContext, intermediate
-from photocheck.inference.segmentation import modnet_alpha, selfie_mask
+from photocheck.inference.segmentation import modnet_alpha
+from photocheck.landmarks import (
+    CHIN_IDX,
+    FACE_LEFT_IDX,
+    FACE_RIGHT_IDX,
+    FOREHEAD_IDX,
+    NOSE_LINE_IDX,
+)
 from photocheck.measures.crown import hair_into_top_edge, plain_background_crown
 from photocheck.measures.silhouette import top_edge_profile
-
-# FaceMesh indices (see the face interface contract).
-CHIN_IDX = 152
-FOREHEAD_IDX = 10
-FACE_LEFT_IDX = 234
-FACE_RIGHT_IDX = 454
-NOSE_LINE_IDX = (168, 6, 197, 195, 5, 4, 1)  # bridge to tip: the vertical "nose line"
+from photocheck.segmentation import person_mask
 
 MATTE_THRESHOLD = 0.5  # alpha above this is the person (hair included)
 # MODNet's inference size on the head crop: 256 gives the same crowns as 320 (max 0.54 mm, p90
@@ -47,22 +49,6 @@ PLAIN_AGREE_FRACTION = 0.03
 PLAIN_TOP_MARGIN = 0.25
 # hair into the top edge: the background is read beside ±this many face widths of the centre
 PLAIN_SIDE_HALF_WIDTH = 1.0
-
-
-@dataclass(frozen=True)
-class PersonMask:
-    """Selfie-segmentation person probability at the analysis-image resolution.
-
-    Attributes
-    ----------
-    prob : numpy.ndarray
-        float32 ``(H, W)`` in [0, 1], same size as ``decode.analysis_image(ctx).bgr``.
-    scale : float
-        Analysis px per full-res px.
-    """
-
-    prob: np.ndarray
-    scale: float
 
 
 @dataclass(frozen=True)
@@ -252,19 +238,8 @@ def crown_from_matte(
 
 
 @intermediate
-def person_mask(ctx: PhotoContext) -> PersonMask:
-    """Selfie-segmentation person probability of the analysis image (whole frame)."""
-    image = decode.analysis_image(ctx)
-    if ctx.models is None:
-        raise NotAssessable("internal_error", "no models")
-    return PersonMask(prob=selfie_mask(ctx.models, image.bgr), scale=image.scale)
-
-
-@intermediate
 def head_frame(ctx: PhotoContext) -> HeadFrame:
     """Forehead, chin, face centre and width from the mesh (raises ``face.not_found``)."""
-    from photocheck import face
-
     angle = 0.0
     if "infant" in ctx.exceptions:
         angle = float(face.upright_rotation_deg(ctx))

@@ -1,4 +1,4 @@
-"""Findings, verdicts and the report: the JSON contract of DESIGN.md §3."""
+"""Findings, verdicts and the report: the JSON contract of docs/report.md."""
 
 from __future__ import annotations
 
@@ -10,7 +10,7 @@ from typing import Any
 
 
 class Status(StrEnum):
-    """Outcome of one rule on one photo (DESIGN.md §3)."""
+    """Outcome of one rule on one photo (docs/report.md)."""
 
     PASS = "pass"
     WARN = "warn"
@@ -97,7 +97,7 @@ def verdict_of(findings: Sequence[Finding]) -> Verdict:
 
 @dataclass(slots=True)
 class Report:
-    """Everything photocheck says about one photo (DESIGN.md §3)."""
+    """Everything photocheck says about one photo (docs/report.md)."""
 
     source: str
     profile: str
@@ -129,7 +129,7 @@ class Report:
         return [f for f in self.findings if f.status in (Status.FAIL, Status.WARN)]
 
     def to_dict(self) -> dict[str, Any]:
-        """The JSON object of DESIGN.md §3 (plus any extra keys such as ``output``)."""
+        """The JSON object of docs/report.md (plus any extra keys such as ``output``)."""
         out: dict[str, Any] = {
             "source": self.source,
             "profile": self.profile,

@@ -13,19 +13,10 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
-from photocheck import decode
+from photocheck import decode, face
 from photocheck.context import NotAssessable, PhotoContext, intermediate
+from photocheck.landmarks import CHIN_IDX, EYE_LEFT_IDX, EYE_RIGHT_IDX, FACE_OVAL_IDX, MOUTH_IDX
 from photocheck.measures.lighting import FaceFrame
-
-# MediaPipe FaceMesh face-oval contour, in order.
-FACE_OVAL_IDX: tuple[int, ...] = (
-    10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378, 400, 377,
-    152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54, 103, 67, 109,
-)
-EYE_LEFT_IDX = (33, 133)    # image-left eye corners
-EYE_RIGHT_IDX = (362, 263)  # image-right eye corners
-MOUTH_IDX = (78, 308)       # inner mouth corners
-CHIN_IDX = 152
 
 
 def frame_from_landmarks(points: np.ndarray) -> FaceFrame:
@@ -76,8 +67,6 @@ class FaceView:
 @intermediate
 def face_view(ctx: PhotoContext) -> FaceView:
     """The applicant's face frame and oval on the analysis image (raises ``face.not_found``)."""
-    from photocheck import face
-
     points = np.asarray(face.landmarks(ctx), dtype=np.float64)
     image = decode.analysis_image(ctx)
     frame = frame_from_landmarks(points).scaled(image.scale)
@@ -132,8 +121,6 @@ def face_crop(ctx: PhotoContext) -> FaceCrop:
     Reuses the analysis image when it already has the resolution; otherwise decodes at the
     smallest DCT reduction that keeps the face at ``min_iod_px`` (full resolution at most).
     """
-    from photocheck import face
-
     points = np.asarray(face.landmarks(ctx), dtype=np.float64)
     frame_full = frame_from_landmarks(points)
     min_iod = float(ctx.params("quality")["min_iod_px"])

@@ -18,7 +18,8 @@ from photocheck import __version__
 from photocheck.checks import CHECKS
 from photocheck.checks.base import Check, finding, not_assessed
 from photocheck.context import NotAssessable, PhotoContext
-from photocheck.exceptions import normalise, waiver_for
+from photocheck.exceptions import VALID, normalise, waiver_for
+from photocheck.inference import Models
 from photocheck.messages import compose
 from photocheck.profiles import Profile, load_profile
 from photocheck.report import Finding, Report, Status
@@ -114,8 +115,6 @@ class Validator:
         if self._models is None:
             with self._models_lock:
                 if self._models is None:
-                    from photocheck.inference import Models
-
                     self._models = Models.load()
         return self._models
 
@@ -233,8 +232,6 @@ class Validator:
         with self._models_lock:
             twin = self._twin
             if twin is None:
-                from photocheck.inference import Models
-
                 twin = Validator(self.profile, models=Models.load(models.directory, threads=1))
                 self._twin = twin
         return twin
@@ -299,8 +296,6 @@ class Validator:
 
 
 def _order(name: str) -> int:
-    from photocheck.exceptions import VALID
-
     return VALID.index(name) if name in VALID else len(VALID)
 
 

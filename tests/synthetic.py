@@ -278,11 +278,11 @@ class Prepared:
 
 def prepare(validator: Any, name: str, data: bytes) -> Prepared:
     """Decode a photo and find its person mask and face box with ``validator``'s models."""
-    from photocheck import decode, face, person
+    from photocheck import decode, face, segmentation
 
     ctx = validator.context(data)
     return Prepared(name=name, data=data, bgr=decode.full_image(ctx).bgr,
-                    mask=person.person_mask(ctx).prob,
+                    mask=segmentation.person_mask(ctx).prob,
                     face_box=np.asarray(face.applicant(ctx).box, dtype=np.float64))
 
 

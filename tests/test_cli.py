@@ -149,3 +149,39 @@ def test_python_dash_m_runs_the_cli(good, profile) -> None:
     )
     assert proc.returncode == 0, proc.stderr
     assert json.loads(proc.stdout)["verdict"] == "accept"
+
+
+# --- serve and batch subcommands ---------------------------------------------------------------
+
+def test_batch_subcommand_runs_the_batch_runner(tmp_path: Path, good: Path,
+                                                capsys: pytest.CaptureFixture[str]) -> None:
+    """``photocheck batch`` is the batch runner itself (its own options, exit codes, outputs)."""
+    out = tmp_path / "out"
+    code = cli.main(["batch", str(good), "--out", str(out), "--workers", "1", "--no-progress",
+                     "--processor", "tests.batch.fake:fake_processor"])
+    assert code in (0, 1)
+    lines = (out / "results.jsonl").read_text().splitlines()
+    assert len(lines) == 1 and json.loads(lines[0])["input"] == str(good)
+    assert (out / "summary.csv").is_file()
+
+
+def test_batch_subcommand_usage_error_exits_2(capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli.main(["batch", "somewhere"])  # --out is required
+    assert info.value.code == 2
+    assert "photocheck batch" in capsys.readouterr().err
+
+
+@pytest.mark.parametrize("port", ["0", "70000"])
+def test_serve_refuses_a_port_out_of_range(port: str, capsys: pytest.CaptureFixture[str]) -> None:
+    with pytest.raises(SystemExit) as info:
+        cli.main(["serve", "--port", port])
+    assert info.value.code == 2
+    assert "--port must be 1..65535" in capsys.readouterr().err
+
+
+def test_help_lists_every_subcommand() -> None:
+    proc = subprocess.run([sys.executable, "-m", "photocheck", "--help"], capture_output=True,
+                          text=True, check=True, cwd=REPO)
+    for name in ("check", "trim", "crop", "serve", "batch"):
+        assert f"    {name}" in proc.stdout

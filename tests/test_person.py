@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from photocheck import person
+from photocheck.landmarks import CHIN_IDX, FOREHEAD_IDX
 from photocheck.validator import Validator
 from tests.helpers import manifest_rows, shared_photos
 
@@ -114,9 +115,9 @@ def test_crown_above_the_mesh_forehead(validator: Validator, stem: str) -> None:
     ctx = _ctx(validator, stem)
     top = person.crown(ctx)
     marks = landmarks(ctx)
-    forehead_y, chin_y = marks[person.FOREHEAD_IDX, 1], marks[person.CHIN_IDX, 1]
+    forehead_y, chin_y = marks[FOREHEAD_IDX, 1], marks[CHIN_IDX, 1]
     assert top[1] < forehead_y - 0.05 * (chin_y - forehead_y)
-    np.testing.assert_allclose(person.chin(ctx), marks[person.CHIN_IDX, :2])
+    np.testing.assert_allclose(person.chin(ctx), marks[CHIN_IDX, :2])
     assert person.crown_info(ctx).source == "modnet"
 
 
@@ -126,17 +127,6 @@ def test_crown_of_a_known_portrait(validator: Validator) -> None:
     info = person.crown_info(ctx)
     assert 110 <= info.point[1] <= 160
     assert not info.at_edge
-
-
-def test_person_mask_matches_the_analysis_image(validator: Validator) -> None:
-    from photocheck import decode
-
-    ctx = _ctx(validator, "london_002_03")
-    mask = person.person_mask(ctx)
-    image = decode.analysis_image(ctx)
-    assert mask.prob.shape == image.bgr.shape[:2] and mask.scale == image.scale
-    h, w = mask.prob.shape
-    assert mask.prob[h // 2, w // 2] > 0.9 and mask.prob[5, 5] < 0.1
 
 
 def _mm(ctx, dy_px: float) -> float:

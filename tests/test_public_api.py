@@ -1,4 +1,4 @@
-"""Public API (DESIGN.md §6): check() on paths, bytes and file objects; trim() is a function."""
+"""Public API: check() on paths, bytes and file objects; trim() is a function."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""`photocheck check --json` output validates against the DESIGN.md §3 report schema."""
+"""`photocheck check --json` output validates against the docs/report.md report schema."""
 
 from __future__ import annotations
 

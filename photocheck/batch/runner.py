@@ -330,8 +330,8 @@ def run(
         with single_threaded_children():
             backend = _make_backend(options, journal)
             try:
-                _loop(items, options, journal, backend, stop, bar, outcome, max_bytes,
-                      on_progress)
+                _Loop(items, options, journal, backend, stop, bar, outcome,
+                      on_progress).run(max_bytes)
             except KeyboardInterrupt:  # second Ctrl-C: stop without waiting
                 outcome.interrupted = True
                 backend.abort()
@@ -364,166 +364,212 @@ def _make_backend(options: Options, journal: Journal) -> _LocalBackend | _DaskBa
     return _LocalBackend(options.workers, options.processor, known)
 
 
-def _loop(
-    items: Sequence[Item],
-    options: Options,
-    journal: Journal,
-    backend: _LocalBackend | _DaskBackend,
-    stop: _StopFlag,
-    bar: _Progress,
-    outcome: Outcome,
-    max_bytes: int,
-    on_progress: Callable[[int, int], None] | None,
-) -> None:
-    in_flight = options.in_flight or 2 * backend.workers
-    pending: dict[Any, list[Task]] = {}
-    first_input: dict[str, str] = {}  # key → first input of this run with that content
-    appended: set[str] = set()  # keys whose line this run appended
-    out_dir = str(options.out) if backend.reads_inputs else None
-    done_count = 0
+class _Loop:
+    """The parent's loop of one run: skip what is done, submit chunks, collect the lines.
 
-    def advance() -> None:
-        nonlocal done_count
-        done_count += 1
-        bar.advance()
-        if on_progress is not None:
-            on_progress(done_count, len(items))
+    Holds what the steps share: the futures pending on the backend, which content keys this
+    run appended, which scans were in flight when a worker died (``suspects``) and which of
+    those were retried alone (``isolated``).
+    """
 
-    def note(inp: str, key: str) -> None:
+    def __init__(
+        self,
+        items: Sequence[Item],
+        options: Options,
+        journal: Journal,
+        backend: _LocalBackend | _DaskBackend,
+        stop: _StopFlag,
+        bar: _Progress,
+        outcome: Outcome,
+        on_progress: Callable[[int, int], None] | None,
+    ) -> None:
+        self.items = items
+        self.options = options
+        self.journal = journal
+        self.backend = backend
+        self.stop = stop
+        self.bar = bar
+        self.outcome = outcome
+        self.on_progress = on_progress
+        self.in_flight = options.in_flight or 2 * backend.workers
+        self.pending: dict[Any, list[Task]] = {}
+        self.first_input: dict[str, str] = {}  # key → first input of this run with that content
+        self.appended: set[str] = set()  # keys whose line this run appended
+        self.out_dir = str(options.out) if backend.reads_inputs else None
+        self.done_count = 0
+        self.suspects: deque[Task] = deque()  # scans in flight when a worker died
+        self.isolated: set[str] = set()  # scans retried alone: dying again is their own fault
+
+    def run(self, max_bytes: int) -> None:
+        """Process every item; sets ``outcome.interrupted`` when stopped."""
+        todo = self.skip_unchanged()
+        self.submit_all(todo, max_bytes)
+        self.drain()
+
+    # --- bookkeeping per input
+
+    def advance(self) -> None:
+        self.done_count += 1
+        self.bar.advance()
+        if self.on_progress is not None:
+            self.on_progress(self.done_count, len(self.items))
+
+    def note(self, inp: str, key: str) -> None:
         """Remember which line answers for ``inp`` and, when that line is another input's
         (same bytes), that input (``same_as`` in the summary)."""
-        rec = journal.records.get(key)
-        first = rec.input if rec is not None else first_input.setdefault(key, inp)
-        outcome.keys[inp] = (key, first if first != inp else None)
+        rec = self.journal.records.get(key)
+        first = rec.input if rec is not None else self.first_input.setdefault(key, inp)
+        self.outcome.keys[inp] = (key, first if first != inp else None)
 
-    def finish(results: list[Result]) -> None:
+    def skip(self) -> None:
+        """An input answered by a line already in the journal."""
+        self.outcome.skipped += 1
+        self.advance()
+
+    def task_of(self, item: Item, stat: str | None, data: bytes | None = None,
+                digest: str | None = None) -> Task:
+        return Task(item.input, data, digest, self.options.profile, item.exceptions,
+                    item.applied_on, item.dpi, self.options.out_dpi, stat, self.out_dir)
+
+    def finish(self, results: list[Result]) -> None:
+        """Append the lines of finished scans (their outputs first), or drop known ones."""
+        journal, outcome = self.journal, self.outcome
         for line, jpeg in results:
             inp = line["input"]
             key = record_key(line.get("sha256"), inp)
-            note(inp, key)
+            self.note(inp, key)
             if line.get(KNOWN) or key in journal:
                 # done by an earlier run, or the same bytes as an input of this run that
                 # finished first (local workers hash in parallel): keep one line per content
                 kept = journal.records.get(key)
-                if key in appended and kept is not None and kept.input != inp:
+                if key in self.appended and kept is not None and kept.input != inp:
                     outcome.duplicates += 1
                 else:
                     outcome.skipped += 1
-                _discard_output(options.out, line, kept)
-                advance()
+                _discard_output(self.options.out, line, kept)
+                self.advance()
                 continue
             if jpeg is not None and line.get("sha256"):  # Dask: the parent writes the output
                 name = output_name(inp, line["sha256"])
-                write_atomic(options.out / name, jpeg, sync_folder=True)  # the output first …
+                write_atomic(self.options.out / name, jpeg, sync_folder=True)  # the output …
                 line["output"] = name
             journal.append(line)  # … then its line
-            appended.add(key)
+            self.appended.add(key)
             outcome.processed += 1
-            advance()
+            self.advance()
 
-    suspects: deque[Task] = deque()  # scans in flight when a worker died
-    isolated: set[str] = set()  # scans retried alone: dying again is their own fault
+    # --- the steps of a run
 
-    def collect(timeout: float) -> None:
-        done = backend.wait(pending, timeout)
-        journal.sync_if_due()  # also while waiting: lines do not stay unsynced for long
+    def skip_unchanged(self) -> list[tuple[Item, str | None]]:
+        """The parent's share per input: one stat. Returns the inputs left to do."""
+        todo: list[tuple[Item, str | None]] = []
+        for item in self.items:
+            if item.problem:  # an unusable manifest row: an error line, here
+                key = record_key(None, item.input)
+                self.note(item.input, key)
+                if key in self.journal:
+                    self.skip()
+                else:
+                    line = error_line(self.task_of(item, None), "batch.invalid_row",
+                                      item.problem)
+                    self.finish([(line, None)])
+                continue
+            stat = stat_key(item.input)
+            rec = self.journal.by_input.get(item.input)
+            if stat is not None and rec is not None and rec.stat == stat:  # unchanged since done
+                self.note(item.input, rec.key)
+                self.skip()
+                continue
+            todo.append((item, stat))
+        return todo
+
+    def submit_all(self, todo: Sequence[tuple[Item, str | None]], max_bytes: int) -> None:
+        """Submit the tasks of ``todo`` in chunks, at most ``in_flight`` chunks pending."""
+        chunk: list[Task] = []
+        backend = self.backend
+        for task in _tasks(todo, backend.reads_inputs, self.task_of, max_bytes,
+                           self.options.read_ahead):
+            if self.stop.set:
+                break
+            if isinstance(task, tuple):  # Dask: unreadable, or already done/duplicate by hash
+                self.finish([task])
+                continue
+            if task.sha256 is not None and self.known_by_hash(task):  # Dask: hashed here
+                continue
+            chunk.append(task)
+            if len(chunk) >= self.options.chunk_size:
+                self.submit(chunk)
+                chunk = []
+        if chunk and not self.stop.set:
+            self.submit(chunk)
+
+    def known_by_hash(self, task: Task) -> bool:
+        """Dedup a task the parent hashed before submitting it (True: counted, not sent)."""
+        key = record_key(task.sha256, task.input)
+        self.note(task.input, key)
+        if key in self.journal:
+            self.skip()
+            return True
+        if self.first_input[key] != task.input:  # same bytes as an earlier input of this run
+            self.outcome.duplicates += 1
+            self.advance()
+            return True
+        return False
+
+    def submit(self, chunk: list[Task]) -> None:
+        self.pending[self.backend.submit(chunk)] = chunk
+        while len(self.pending) >= self.in_flight and not self.stop.set:
+            self.collect(0.2)
+        self.retry_suspects()
+
+    def collect(self, timeout: float) -> None:
+        """Take the finished chunks (waiting up to ``timeout`` s for one)."""
+        done = self.backend.wait(self.pending, timeout)
+        self.journal.sync_if_due()  # also while waiting: lines do not stay unsynced for long
         for fut in done:
-            tasks = pending.pop(fut)
+            tasks = self.pending.pop(fut)
             try:
                 results = fut.result()
             except OutputWriteError:  # the disk is full or read-only: stop the run
                 raise
             except Exception as exc:  # the worker died (segfault, OOM kill) or Dask gave up
                 log.warning("a worker failed on %d scan(s): %s", len(tasks), exc)
-                backend.recover()
+                self.backend.recover()
                 for task in tasks:
-                    if task.input in isolated:
-                        finish([(error_line(task, "batch.worker_crashed", str(exc)), None)])
+                    if task.input in self.isolated:
+                        self.finish([(error_line(task, "batch.worker_crashed", str(exc)),
+                                      None)])
                     else:
-                        suspects.append(task)
+                        self.suspects.append(task)
                 continue
-            finish(results)
+            self.finish(results)
 
-    def retry_suspects() -> None:
+    def wait_pending(self) -> None:
+        while self.pending and not self.stop.set:
+            self.collect(0.2)
+
+    def retry_suspects(self) -> None:
         # a dead worker takes every scan in flight with it: retry each alone to find the culprit
-        while suspects and not stop.set:
-            while pending and not stop.set:
-                collect(0.2)
-            if not suspects:
+        while self.suspects and not self.stop.set:
+            self.wait_pending()
+            if not self.suspects:
                 break
-            task = suspects.popleft()
-            isolated.add(task.input)
-            pending[backend.submit([task])] = [task]
-            while pending and not stop.set:
-                collect(0.2)
+            task = self.suspects.popleft()
+            self.isolated.add(task.input)
+            self.pending[self.backend.submit([task])] = [task]
+            self.wait_pending()
 
-    def submit(chunk: list[Task]) -> None:
-        pending[backend.submit(chunk)] = chunk
-        while len(pending) >= in_flight and not stop.set:
-            collect(0.2)
-        retry_suspects()
-
-    def task_of(item: Item, stat: str | None, data: bytes | None = None,
-                digest: str | None = None) -> Task:
-        return Task(item.input, data, digest, options.profile, item.exceptions,
-                    item.applied_on, item.dpi, options.out_dpi, stat, out_dir)
-
-    # the parent's share per input: one stat, and a line to append when the result is back
-    todo: list[tuple[Item, str | None]] = []
-    for item in items:
-        if item.problem:  # an unusable manifest row: an error line, here
-            key = record_key(None, item.input)
-            note(item.input, key)
-            if key in journal:
-                outcome.skipped += 1
-                advance()
-            else:
-                finish([(error_line(task_of(item, None), "batch.invalid_row", item.problem),
-                         None)])
-            continue
-        stat = stat_key(item.input)
-        rec = journal.by_input.get(item.input)
-        if stat is not None and rec is not None and rec.stat == stat:  # unchanged since done
-            note(item.input, rec.key)
-            outcome.skipped += 1
-            advance()
-            continue
-        todo.append((item, stat))
-
-    chunk: list[Task] = []
-    for task in _tasks(todo, backend.reads_inputs, task_of, max_bytes, options.read_ahead):
-        if stop.set:
-            break
-        if isinstance(task, tuple):  # Dask: unreadable, or already done/duplicate by hash
-            finish([task])
-            continue
-        if task.sha256 is not None:  # Dask: hashed by the parent; dedup before submitting
-            key = record_key(task.sha256, task.input)
-            note(task.input, key)
-            if key in journal:
-                outcome.skipped += 1
-                advance()
-                continue
-            if first_input[key] != task.input:  # same bytes as an earlier input of this run
-                outcome.duplicates += 1
-                advance()
-                continue
-        chunk.append(task)
-        if len(chunk) >= options.chunk_size:
-            submit(chunk)
-            chunk = []
-    if chunk and not stop.set:
-        submit(chunk)
-    while pending and not stop.set:
-        collect(0.2)
-    retry_suspects()
-    if stop.set:
-        # keep what has already finished, drop the rest (redone by the next run)
-        for fut in [f for f in pending if f.done()]:
-            pending.pop(fut)
-            with contextlib.suppress(Exception):
-                finish(fut.result())
-        outcome.interrupted = True
+    def drain(self) -> None:
+        """Wait for what is pending; when stopped keep what has finished, drop the rest."""
+        self.wait_pending()
+        self.retry_suspects()
+        if self.stop.set:
+            # keep what has already finished, drop the rest (redone by the next run)
+            for fut in [f for f in self.pending if f.done()]:
+                self.pending.pop(fut)
+                with contextlib.suppress(Exception):
+                    self.finish(fut.result())
+            self.outcome.interrupted = True
 
 
 def _tasks(

@@ -242,7 +242,7 @@ def deliver(task: Task, line: dict[str, Any], jpeg: bytes | None) -> Result:
 def process_one(task: Task, processor: Processor | str = DEFAULT_PROCESSOR) -> Result:
     """Check one scan: ``(result line, trimmed JPEG bytes or None)``.
 
-    The result line is the DESIGN.md §3 report plus ``input``, ``sha256``, ``stat``, ``output``
+    The result line is the docs/report.md report plus ``input``, ``sha256``, ``stat``, ``output``
     (the JPEG's name in ``task.out_dir`` when the worker wrote it, else filled in by the parent)
     and ``error`` (null, or ``{"code", "message"}`` when the scan could not be processed). A scan
     whose hash is already known gives only ``{"input", "sha256", "stat", "known": True}``.

@@ -51,11 +51,3 @@ def schema() -> dict[str, ParamSchema]:
     for check in CHECKS:
         out[check.name] = {"enabled": bool, **check.params}
     return out
-
-
-def by_name(name: str) -> Check:
-    """The registered check of this name."""
-    for check in CHECKS:
-        if check.name == name:
-            return check
-    raise KeyError(name)

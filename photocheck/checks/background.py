@@ -15,10 +15,11 @@ from typing import Any
 import cv2
 import numpy as np
 
-from photocheck import decode
+from photocheck import decode, scene, segmentation
 from photocheck.checks.base import Check, finding, limit
 from photocheck.context import PhotoContext, intermediate
 from photocheck.measures import background as bgm
+from photocheck.measures.colour import to_lab
 from photocheck.measures.lighting import linear_luminance
 from photocheck.report import Finding, Status
 
@@ -39,10 +40,8 @@ class BackgroundMeasures:
 
 def _working(ctx: PhotoContext, long_side_px: int) -> tuple[np.ndarray, np.ndarray, float]:
     """Analysis image and person probability resized to the working long side."""
-    from photocheck import person
-
     image = decode.analysis_image(ctx)
-    prob = person.person_mask(ctx).prob
+    prob = segmentation.person_mask(ctx).prob
     h, w = image.bgr.shape[:2]
     factor = min(1.0, long_side_px / max(h, w))
     size = (max(1, round(w * factor)), max(1, round(h * factor)))
@@ -62,7 +61,7 @@ def background_measures(ctx: PhotoContext) -> BackgroundMeasures:
     bgr, prob, scale = _working(ctx, int(p["working_long_side_px"]))
     h, w = prob.shape
     long_side = max(h, w)
-    lab = bgm.to_lab(bgr)
+    lab = to_lab(bgr, scaling="cie")
     dist = bgm.distances(prob)
     outside = dist[0]
     bg = outside >= p["edge_margin"] * long_side
@@ -71,8 +70,6 @@ def background_measures(ctx: PhotoContext) -> BackgroundMeasures:
     # the head and shoulders only
     chin_y: float | None = None
     try:
-        from photocheck import scene
-
         view = scene.face_view(ctx)
         chin_y = view.chin_y * (scale / view.scale)
         face_h = (view.frame.iod_px * (scale / view.scale)) * 2.5

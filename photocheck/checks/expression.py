@@ -19,6 +19,7 @@ import numpy as np
 from photocheck import decode, face
 from photocheck.checks.base import Check, limit
 from photocheck.context import NotAssessable, PhotoContext
+from photocheck.landmarks import INNER_LIPS_IDX
 from photocheck.measures import face as mf
 from photocheck.report import Finding
 
@@ -42,7 +43,7 @@ def teeth(ctx: PhotoContext) -> float:
         patch = image.bgr[max(0, y - r) : min(h, y + r + 1), max(0, x - r) : min(w, x + r + 1)]
         patches.append(patch.reshape(-1, 3))
     skin = np.concatenate(patches) if patches else None
-    return mf.teeth_area(image.bgr, p[list(mf.INNER_LIPS)], mouth_w, skin)
+    return mf.teeth_area(image.bgr, p[list(INNER_LIPS_IDX)], mouth_w, skin)
 
 
 def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:

@@ -15,7 +15,7 @@ hiding the eyes).
 - ``eyewear.glare``: clipped/bright blobs in the lens area outside the eye opening and iris.
 - ``eyes.hidden``: the luminance spread inside an eye opening is too low to show the eye.
 
-The ``eyes.hidden`` code carries the ``eyes`` prefix (DESIGN.md §3) but is measured here, with
+The ``eyes.hidden`` code carries the ``eyes`` prefix (docs/report.md) but is measured here, with
 its threshold in the ``[eyewear]`` profile section, because it shares the eye canvas and the
 lens measures (the ``eyes`` check documents this). ``medical_eyewear`` waives all of these
 centrally; ``infant`` does not.

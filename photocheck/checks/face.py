@@ -17,9 +17,10 @@ from typing import Any
 
 import numpy as np
 
-from photocheck import decode, face
+from photocheck import decode, face, person
 from photocheck.checks.base import Check, finding, limit
 from photocheck.context import NotAssessable, PhotoContext
+from photocheck.landmarks import CHIN_IDX, FOREHEAD_IDX
 from photocheck.report import Finding, Status
 
 CODES = ("face.not_found", "face.multiple", "face.too_small", "face.cut_off")
@@ -45,10 +46,6 @@ def outside_ratio(points_xy: np.ndarray, width: float, height: float, face_h: fl
 
 
 def _crown_at_edge(ctx: PhotoContext) -> bool:
-    try:
-        from photocheck import person
-    except ImportError:  # GEOM's module is optional for this check
-        return False
     try:
         return bool(person.crown_info(ctx).at_edge)
     except NotAssessable:
@@ -76,7 +73,7 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
 
     try:
         pts = face.landmarks(ctx)[:, :2]
-        face_h = float(np.hypot(*(pts[152] - pts[10])))
+        face_h = float(np.hypot(*(pts[CHIN_IDX] - pts[FOREHEAD_IDX])))
     except NotAssessable:  # no mesh: judge from the detector box
         pts, face_h = box.reshape(2, 2), face_h_px
     over = outside_ratio(pts, width, height, face_h)

@@ -1,7 +1,7 @@
 """``helper.visible``: a helper's hands, arms, body or face in an infant's photo.
 
 J-LIS accepts an infant photographed lying on a sheet, but only the infant may appear: no
-hands, arms or face of the person holding or positioning them (DESIGN.md §2, "infant").
+hands, arms or face of the person holding or positioning them (docs/standard.md, "infant").
 Emitted only when ``infant`` is declared. Three kinds of evidence, any one is enough:
 
 - another face among ``photocheck.face.detections`` (besides the infant's);
@@ -29,9 +29,10 @@ from typing import Any
 import cv2
 import numpy as np
 
-from photocheck import decode, person
+from photocheck import decode, face, segmentation
 from photocheck.checks.base import Check, finding
 from photocheck.context import PhotoContext
+from photocheck.landmarks import CHIN_IDX, EYE_LEFT_IDX, EYE_RIGHT_IDX, FACE_OVAL_IDX, FOREHEAD_IDX
 from photocheck.measures import helper as hm
 from photocheck.report import Finding, Status
 
@@ -51,10 +52,7 @@ PARAMS = {
     "backdrop_spread_k": float,
 }
 
-# FaceMesh face-oval ring: the skin model is fit inside it, eyes and mouth trimmed robustly
-_FACE_OVAL = (10, 338, 297, 332, 284, 251, 389, 356, 454, 323, 361, 288, 397, 365, 379, 378,
-              400, 377, 152, 148, 176, 149, 150, 136, 172, 58, 132, 93, 234, 127, 162, 21, 54,
-              103, 67, 109)
+# FaceMesh skin patches (cheeks, forehead): the skin model is fit on them
 _CHEEKS_FOREHEAD = ((117, 118, 101, 36, 205, 187, 123), (346, 347, 330, 266, 425, 411, 352),
                     (109, 10, 338, 337, 9, 108))
 
@@ -65,8 +63,6 @@ def _polys(points: np.ndarray, groups: tuple[tuple[int, ...], ...]) -> list[np.n
 
 def measure(ctx: PhotoContext, params: Mapping[str, Any]) -> dict[str, Any]:
     """The three kinds of evidence, as numbers (frame fractions; boxes in full-res px)."""
-    from photocheck import face
-
     image = decode.analysis_image(ctx)
     bgr = image.bgr
     # regions are found on a frame of about WORK_SHORT_PX: a hand showing 1 % of the frame
@@ -81,18 +77,18 @@ def measure(ctx: PhotoContext, params: Mapping[str, Any]) -> dict[str, Any]:
     main = face.applicant(ctx)
     others = [d for d in face.detections(ctx)[1:] if not _inside(d.box, _grow(main.box, 1.6))]
     # the infant's own person region: the one holding the face centre
-    prob = person.person_mask(ctx).prob
+    prob = segmentation.person_mask(ctx).prob
     if f > 1:
         prob = cv2.resize(prob[: h * f, : w * f], (w, h), interpolation=cv2.INTER_AREA)
-    centre = marks[[10, 152]].mean(axis=0)
+    centre = marks[[FOREHEAD_IDX, CHIN_IDX]].mean(axis=0)
     detached, _ = hm.detached_person_regions(prob, (centre[0], centre[1]))
     big_detached = [r for r in detached if r.area_frac >= params["min_person_area_frac"]]
     # the infant's head (face oval grown to ears and hair) and face-and-neck skin seed
-    fore, chin = marks[10], marks[152]
+    fore, chin = marks[FOREHEAD_IDX], marks[CHIN_IDX]
     down = chin - fore
     length = float(np.hypot(*down)) or 1.0
     down = down / length
-    oval = marks[list(_FACE_OVAL)]
+    oval = marks[list(FACE_OVAL_IDX)]
     head = np.zeros((h, w), np.uint8)
     cv2.fillPoly(head, [np.round((oval - centre) * 1.35 + centre).astype(np.int32)], 1)
     face_mask = np.zeros((h, w), np.uint8)
@@ -103,7 +99,7 @@ def measure(ctx: PhotoContext, params: Mapping[str, Any]) -> dict[str, Any]:
     body_exit = hm.body_exit_mask(h, w, chin, down, params["body_exit_below_chin"] * length)
     # only below the eyes does skin join the head as the infant's own (neck, shoulders): a
     # hand on the hair does not
-    eyes = marks[[33, 133, 362, 263]].mean(axis=0)
+    eyes = marks[list(EYE_LEFT_IDX + EYE_RIGHT_IDX)].mean(axis=0)
     join_zone = ((np.arange(w, dtype=np.float32)[None, :] - eyes[0]) * down[0]
                  + (np.arange(h, dtype=np.float32)[:, None] - eyes[1]) * down[1]) > 0
     ycrcb = cv2.cvtColor(bgr, cv2.COLOR_BGR2YCrCb)

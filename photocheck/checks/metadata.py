@@ -1,4 +1,4 @@
-"""Metadata checks (DESIGN.md §5a): editing evidence, stale thumbnails, and the capture date
+"""Metadata checks (docs/codes.md): editing evidence, stale thumbnails, and the capture date
 against the application date (J-LIS: taken within the last 6 months; not edited with image
 software).
 

@@ -173,18 +173,6 @@ def iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
 
 
-def nms(boxes: np.ndarray, scores: np.ndarray, iou_threshold: float = 0.3) -> list[int]:
-    """Greedy non-maximum suppression: indices kept, highest score first."""
-    order = np.argsort(-scores, kind="stable")
-    keep: list[int] = []
-    while order.size:
-        top = int(order[0])
-        keep.append(top)
-        rest = order[1:]
-        order = rest[iou(boxes[top], boxes[rest]) < iou_threshold]
-    return keep
-
-
 def weighted_nms(
     boxes: np.ndarray, keypoints: np.ndarray, scores: np.ndarray, iou_threshold: float = 0.3
 ) -> list[tuple[np.ndarray, np.ndarray, float]]:

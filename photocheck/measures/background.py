@@ -16,11 +16,6 @@ import cv2
 import numpy as np
 
 
-def to_lab(bgr: np.ndarray) -> np.ndarray:
-    """uint8 BGR → float32 CIE Lab (L* 0–100, a*, b* about −128…127)."""
-    return cv2.cvtColor(np.asarray(bgr, dtype=np.float32) / 255.0, cv2.COLOR_BGR2LAB)
-
-
 def median(values: np.ndarray) -> float:
     """Median of finite values (as ``np.median``), by one partition.
 
@@ -135,7 +130,7 @@ def texture(lab: np.ndarray, background: np.ndarray, edge_level: float = 3.0) ->
     Parameters
     ----------
     lab : numpy.ndarray
-        float32 ``(H, W, 3)`` Lab (see :func:`to_lab`).
+        float32 ``(H, W, 3)`` Lab (:func:`photocheck.measures.colour.to_lab`, scaling ``cie``).
     background : numpy.ndarray
         bool ``(H, W)``: background pixels, already away from the silhouette edge.
     edge_level : float

@@ -1,8 +1,36 @@
-"""Colour distances (pure numpy)."""
+"""Colour conversion and distances (numpy / OpenCV)."""
 
 from __future__ import annotations
 
+from typing import Literal
+
+import cv2
 import numpy as np
+
+
+def to_lab(bgr: np.ndarray, *, scaling: Literal["cie", "uint8"]) -> np.ndarray:
+    """BGR → float32 Lab, in one of OpenCV's two Lab scalings.
+
+    Parameters
+    ----------
+    bgr : numpy.ndarray
+        uint8 ``(..., 3)`` BGR.
+    scaling : {"cie", "uint8"}
+        ``"cie"``: CIE L*a*b* of the pixels as floats (``bgr / 255``): L* 0–100, a* and b*
+        about −128…127, unrounded, so distances are CIE ΔE*ab. ``"uint8"``: OpenCV's 8-bit
+        encoding, rounded to integers: L* · 255 / 100, a* + 128, b* + 128 (each 0–255), so a
+        distance of 1 is about 0.4 L* or 1 a*/b*.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, ``bgr``'s shape.
+    """
+    if scaling == "cie":
+        return cv2.cvtColor(np.asarray(bgr, dtype=np.float32) / 255.0, cv2.COLOR_BGR2LAB)
+    if scaling == "uint8":
+        return cv2.cvtColor(np.asarray(bgr, dtype=np.uint8), cv2.COLOR_BGR2LAB).astype(np.float32)
+    raise ValueError(f"unknown Lab scaling {scaling!r}: 'cie' or 'uint8'")
 
 
 def channel_norm(x: np.ndarray) -> np.ndarray:

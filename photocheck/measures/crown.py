@@ -13,7 +13,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from photocheck.measures.colour import channel_norm
+from photocheck.measures.colour import channel_norm, to_lab
 from photocheck.measures.silhouette import top_edge_profile
 
 
@@ -64,47 +64,19 @@ def plain_background_crown(
         bg_rows = 3
         if fy - 0.2 * face_width_px < bg_rows:
             return None  # no room above the head to read the background
-    def lab_of(rows: int, c0: int, c1: int) -> np.ndarray:
-        # Lab of the smoothed image in rows [0, rows) and columns [c0, c1), computed on that
-        # block plus the blur's reach only (same values as on the whole image)
-        p0, p1 = max(0, c0 - 4), min(w, c1 + 4)
-        block = cv2.GaussianBlur(bgr[: min(fy + 1, rows + 4), p0:p1], (0, 0), 1.0)
-        return cv2.cvtColor(block, cv2.COLOR_BGR2LAB).astype(np.float32)[:rows, c0 - p0:c1 - p0]
-
-    b0, b1 = max(0, u0 - 8), min(w, u1 + 8)
-    region = lab_of(fy + 1, b0, b1)  # the face column, where the crown is sought
-    above_head = region[:bg_rows, u0 - b0:u1 - b0].reshape(-1, 3)
-    bg = np.median(above_head, axis=0)
-    if near_top:
-        # those rows are background only when they match the same rows at the image's sides
-        # (hair running into the top edge is not: the parting would pass for the crown)
-        side = max(2, w // 8)
-        sides = np.concatenate([lab_of(bg_rows, 0, side),
-                                lab_of(bg_rows, w - side, w)]).reshape(-1, 3)
-        if float(np.linalg.norm(np.median(sides, axis=0) - bg)) > 8.0:
-            return None
-    noise = float(np.median(np.linalg.norm(above_head - bg, axis=1)))
-    if noise > 6.0:
-        return None  # textured background (or hair up to the top)
-    dist = channel_norm(region - bg)
-    seed_rows = dist[max(0, fy - int(0.08 * face_width_px)): fy + 1, 8: 8 + (u1 - u0)]
-    contrast = float(np.median(seed_rows)) if seed_rows.size else 0.0
-    if contrast < max(min_contrast, 4.0 * noise + 8.0):
-        return None
-    thresh = max(0.5 * contrast, 3.0 * noise + 6.0)
-    binary = (dist > thresh).astype(np.uint8)
-    _, labels = cv2.connectedComponents(binary, connectivity=4)
-    seed_win = labels[max(0, fy - 4): fy + 1, 8: 8 + (u1 - u0)]
-    found = seed_win[seed_win > 0]
-    if found.size == 0:
-        return None
-    person_region = labels == int(np.bincount(found).argmax())
     off = max(0, u0 - 8)
-    tops = top_edge_profile(person_region[:, u0 - off: u1 - off], fy)
-    if tops is None:
+    region = _smoothed_lab(bgr, fy, fy + 1, off, min(w, u1 + 8))  # the face column
+    background = _background_colour(bgr, fy, region[:bg_rows, u0 - off:u1 - off], near_top)
+    if background is None:
         return None
-    i = int(np.argmin(tops))
-    v = float(tops[i])
+    bg, noise = background
+    dist = channel_norm(region - bg)
+    # the forehead seed's columns start 8 px into the block (the face column when u0 ≥ 8)
+    top = _head_region_top(dist, fy, (u0 - off, u1 - off), 8, face_width_px, noise,
+                           min_contrast)
+    if top is None:
+        return None
+    i, v, thresh = top
     ui = u0 - off + i
     vi = int(v)
     if v > fy - 0.12 * face_width_px:
@@ -123,6 +95,68 @@ def plain_background_crown(
             v = vi - 1 + float(np.clip((thresh - d0) / (d1 - d0), 0.0, 1.0)) + 0.5
     return np.array([u0 + i, v], float), vi <= 0
 
+
+def _smoothed_lab(bgr: np.ndarray, fy: int, rows: int, c0: int, c1: int) -> np.ndarray:
+    """Lab (8-bit scaling) of the image smoothed by a 1-px Gaussian, rows ``[0, rows)`` and
+    columns ``[c0, c1)``: computed on that block plus the blur's reach only (the same values
+    as on the whole image; no row below ``fy`` is read)."""
+    p0, p1 = max(0, c0 - 4), min(bgr.shape[1], c1 + 4)
+    block = cv2.GaussianBlur(bgr[: min(fy + 1, rows + 4), p0:p1], (0, 0), 1.0)
+    return to_lab(block, scaling="uint8")[:rows, c0 - p0:c1 - p0]
+
+
+def _background_colour(bgr: np.ndarray, fy: int, above_head: np.ndarray,
+                       near_top: bool) -> tuple[np.ndarray, float] | None:
+    """Median Lab of the background right above the head (``above_head``, rows from the
+    image's top) and its noise (median distance from it); None when it is textured or, for a
+    head ``near_top``, when those rows differ from the same rows at the image's sides."""
+    rows = above_head.shape[0]
+    pixels = above_head.reshape(-1, 3)
+    bg = np.median(pixels, axis=0)
+    if near_top:
+        # those rows are background only when they match the same rows at the image's sides
+        # (hair running into the top edge is not: the parting would pass for the crown)
+        w = bgr.shape[1]
+        side = max(2, w // 8)
+        sides = np.concatenate([_smoothed_lab(bgr, fy, rows, 0, side),
+                                _smoothed_lab(bgr, fy, rows, w - side, w)]).reshape(-1, 3)
+        if float(np.linalg.norm(np.median(sides, axis=0) - bg)) > 8.0:
+            return None
+    noise = float(np.median(np.linalg.norm(pixels - bg, axis=1)))
+    if noise > 6.0:
+        return None  # textured background (or hair up to the top)
+    return bg, noise
+
+
+def _head_region_top(dist: np.ndarray, fy: int, column: tuple[int, int], seed_c0: int,
+                     face_width_px: float, noise: float, min_contrast: float
+                     ) -> tuple[int, float, float] | None:
+    """Top of the person region in ``dist`` (Lab distance from the background, rows from the
+    image's top, columns of the face column ± 8 px): pixels farther than half the head's
+    contrast, in the region holding the forehead rows.
+
+    ``column`` is the face column and ``seed_c0`` the first column of the forehead seed in
+    ``dist``. Returns (column offset in the face column, top row, distance threshold), or None
+    when the head does not stand out from the background.
+    """
+    seed_cols = slice(seed_c0, seed_c0 + (column[1] - column[0]))
+    seed_rows = dist[max(0, fy - int(0.08 * face_width_px)): fy + 1, seed_cols]
+    contrast = float(np.median(seed_rows)) if seed_rows.size else 0.0
+    if contrast < max(min_contrast, 4.0 * noise + 8.0):
+        return None
+    thresh = max(0.5 * contrast, 3.0 * noise + 6.0)
+    binary = (dist > thresh).astype(np.uint8)
+    _, labels = cv2.connectedComponents(binary, connectivity=4)
+    seed_win = labels[max(0, fy - 4): fy + 1, seed_cols]
+    found = seed_win[seed_win > 0]
+    if found.size == 0:
+        return None
+    person_region = labels == int(np.bincount(found).argmax())
+    tops = top_edge_profile(person_region[:, column[0]: column[1]], fy)
+    if tops is None:
+        return None
+    i = int(np.argmin(tops))
+    return i, float(tops[i]), thresh
 
 
 def hair_into_top_edge(bgr: np.ndarray, head_x0: float, head_x1: float, face_x0: float,
@@ -166,7 +200,7 @@ def hair_into_top_edge(bgr: np.ndarray, head_x0: float, head_x1: float, face_x0:
         # the block alone (borders reflected), unlike plain_background_crown's reach-padded
         # blur: hair next to a side block must not leak into the background's statistics
         blurred = cv2.GaussianBlur(block, (0, 0), 1.0)
-        return cv2.cvtColor(blurred, cv2.COLOR_BGR2LAB).reshape(-1, 3).astype(np.float32)
+        return to_lab(blurred, scaling="uint8").reshape(-1, 3)
 
     medians = []
     for block in (bgr[:rows, :left_end], bgr[:rows, right_start:]):

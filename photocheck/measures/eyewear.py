@@ -21,19 +21,18 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from photocheck.landmarks import (
+    EYE_CONTOUR_LEFT_IDX,
+    EYE_CONTOUR_RIGHT_IDX,
+    EYE_LEFT_IDX,
+    EYE_RIGHT_IDX,
+)
 from photocheck.measures.lighting import linear_luminance
 
 IOD_PX = 128.0
 CANVAS_W, CANVAS_H = 320, 184
 EYE_Y = 80.0
 EYE_LEFT_X, EYE_RIGHT_X = CANVAS_W / 2.0 - IOD_PX / 2.0, CANVAS_W / 2.0 + IOD_PX / 2.0
-
-EYE_CORNERS_LEFT = (33, 133)
-EYE_CORNERS_RIGHT = (362, 263)
-# FaceMesh eye-opening contours (lid margins), image-left and image-right eye.
-EYE_CONTOUR_LEFT = (33, 246, 161, 160, 159, 158, 157, 173, 133, 155, 154, 153, 145, 144, 163, 7)
-EYE_CONTOUR_RIGHT = (263, 466, 388, 387, 386, 385, 384, 398, 362, 382, 381, 380, 374, 373, 390,
-                     249)
 
 # Regions relative to an eye centre, IOD units (dx0, dx1, dy0, dy1), y down.
 CHEEK_BOX = (-0.22, 0.22, 0.50, 0.72)  # below any lens: the skin reference
@@ -100,8 +99,8 @@ class EyewearMeasures:
 def canvas_affine(points_xy: np.ndarray) -> np.ndarray:
     """Affine ``(2, 3)`` from the landmarks' pixel frame to the eye canvas."""
     pts = np.asarray(points_xy, dtype=np.float64)[:, :2]
-    left = pts[list(EYE_CORNERS_LEFT)].mean(axis=0)
-    right = pts[list(EYE_CORNERS_RIGHT)].mean(axis=0)
+    left = pts[list(EYE_LEFT_IDX)].mean(axis=0)
+    right = pts[list(EYE_RIGHT_IDX)].mean(axis=0)
     centre = (left + right) / 2.0
     vec = right - left
     scale = IOD_PX / max(float(np.hypot(*vec)), 1e-6)
@@ -242,7 +241,7 @@ def measure_eyewear(canvas: EyeCanvas) -> EyewearMeasures:
     """Every eyewear and eye-visibility measure of one eye canvas."""
     lum = luminance(canvas.bgr)
     centres = (np.array([EYE_LEFT_X, EYE_Y]), np.array([EYE_RIGHT_X, EYE_Y]))
-    contours = (EYE_CONTOUR_LEFT, EYE_CONTOUR_RIGHT)
+    contours = (EYE_CONTOUR_LEFT_IDX, EYE_CONTOUR_RIGHT_IDX)
     lens, under, shift, cross, rim, glare, contrast = [], [], [], [], [], [], []
     for centre, contour, iris in zip(centres, contours, canvas.irises, strict=True):
         # the actual eye centre from the mesh corners (the canvas puts the midpoint exactly)

@@ -11,9 +11,6 @@ import math
 import cv2
 import numpy as np
 
-# FaceMesh inner-lip ring (upper lip inner edge 78 → 308, then lower lip inner edge back).
-INNER_LIPS = (78, 191, 80, 81, 82, 13, 312, 311, 310, 415, 308,
-              324, 318, 402, 317, 14, 87, 178, 88, 95)
 # Iris-model contour: 0 outer corner, 1–7 lower lid, 8 inner corner, 9–15 upper lid.
 _LOWER_LID = (1, 2, 3, 4, 5, 6, 7)
 _UPPER_LID = (9, 10, 11, 12, 13, 14, 15)
@@ -113,13 +110,6 @@ def iris_contrast(bgr: np.ndarray, contour: np.ndarray, iris: np.ndarray) -> flo
     if not inside.any() or not outside.any():
         return math.nan
     return float((np.percentile(profile[outside], 80) - profile[inside].mean()) / skin)
-
-
-def mesh_eye_openness(points: np.ndarray, upper: int, lower: int, a: int, b: int) -> float:
-    """Eye aspect ratio from FaceMesh: lid gap (``upper``–``lower``) over corner distance."""
-    p = np.asarray(points, np.float64)[:, :2]
-    width = float(np.hypot(*(p[b] - p[a])))
-    return float(np.hypot(*(p[lower] - p[upper])) / width) if width > 1e-6 else 0.0
 
 
 def mouth_opening(points: np.ndarray) -> float:

@@ -65,14 +65,6 @@ def skin_model(ycrcb: np.ndarray, face_mask: np.ndarray) -> SkinModel | None:
                      luma_median=float(np.median(pix[keep, 0])))
 
 
-def skin_distance(ycrcb: np.ndarray, model: SkinModel) -> np.ndarray:
-    """Squared Mahalanobis distance of every pixel's (Cr, Cb) to the skin model, float32."""
-    d = ycrcb[..., 1:].astype(np.float32) - model.mean.astype(np.float32)
-    ic = model.inv_cov.astype(np.float32)
-    return (d[..., 0] ** 2 * ic[0, 0] + 2 * d[..., 0] * d[..., 1] * ic[0, 1]
-            + d[..., 1] ** 2 * ic[1, 1])
-
-
 @dataclass(frozen=True)
 class Region:
     """A connected region (analysis px) with its area as a fraction of the frame.
@@ -348,6 +340,35 @@ def border_skin_regions(
         The backdrop's colour (:func:`backdrop_colour`): pixels of it are never skin.
     """
     h, w = ycrcb.shape[:2]
+    skin = _skin_candidates(ycrcb, model, head, backdrop, max_hue_deg=max_hue_deg,
+                            chroma_range=chroma_range, min_luma_frac=min_luma_frac)
+    _, labels, stats, _ = cv2.connectedComponentsWithStats(skin, 8)
+    joined = _joined_to_head(skin, labels, head, join_zone)
+    grad, face_grad = _relative_gradient(ycrcb, face_mask)
+    short = min(h, w)
+    min_run = max(3, int(min_run_frac * short))
+    long_run = max(min_run + 1, int(long_run_frac * short))
+    contact = _BorderContact(labels, min_run=min_run, long_run=long_run,
+                             max_run=max(long_run, int(max_run_frac * short)),
+                             reach=max(3, int(entry_reach_frac * short)))
+    out: list[Region] = []
+    total = float(h * w)
+    for label in np.unique(contact.on_border[contact.on_border > 0]):
+        own = int(label) in joined
+        if _comes_in_as_a_limb(contact, labels, label, own, body_edge, body_exit, grad,
+                               max_texture_ratio * face_grad):
+            x, y0, bw, bh, area = (int(v) for v in stats[label])
+            out.append(Region(area / total, (x, y0, x + bw, y0 + bh), True))
+    out.sort(key=lambda r: -r.area_frac)
+    return out
+
+
+def _skin_candidates(ycrcb: np.ndarray, model: SkinModel, head: np.ndarray,
+                     backdrop: Backdrop | None, *, max_hue_deg: float,
+                     chroma_range: tuple[float, float], min_luma_frac: float) -> np.ndarray:
+    """uint8 mask of skin-like pixels outside the head and the backdrop's colour, opened to
+    remove speckle."""
+    h, w = ycrcb.shape[:2]
     skin = skin_like(ycrcb, model, max_hue_deg=max_hue_deg, chroma_range=chroma_range,
                      min_luma_frac=min_luma_frac) & ~head
     if backdrop is not None:
@@ -357,9 +378,15 @@ def border_skin_regions(
         skin[rows[sheet], cols[sheet]] = False
     # opening removes speckle of skin-like pixels in the background texture
     o = max(3, int(round(0.0075 * min(h, w))) | 1)  # 5 px on a 675-px frame
-    skin = cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_OPEN, np.ones((o, o), np.uint8))
-    # skin broadly joined to the head below the eyes is the infant's neck or chest; decide on
-    # an eroded mask so that a thin touch (fingers on the cheek's edge) does not count
+    return cv2.morphologyEx(skin.astype(np.uint8), cv2.MORPH_OPEN, np.ones((o, o), np.uint8))
+
+
+def _joined_to_head(skin: np.ndarray, labels: np.ndarray, head: np.ndarray,
+                    join_zone: np.ndarray | None) -> set[int]:
+    """Labels (of ``labels``, the regions of ``skin``) broadly joined to the head within
+    ``join_zone``: the infant's own neck or chest."""
+    h, w = skin.shape[:2]
+    # decide on an eroded mask so that a thin touch (fingers on the cheek's edge) does not count
     k = max(3, int(0.015 * min(h, w)) | 1)
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (k, k))
     _, core = cv2.connectedComponents(cv2.erode(skin, kernel), connectivity=8)
@@ -368,58 +395,68 @@ def border_skin_regions(
     if join_zone is not None:
         ring &= join_zone
     joined_labels = set(np.unique(core[ring]).tolist()) - {0}
-    n, labels, stats, _ = cv2.connectedComponentsWithStats(skin, 8)
-    joined_core = np.isin(core, list(joined_labels)) if joined_labels else None
-    joined = (set(np.unique(labels[joined_core]).tolist()) - {0}) if joined_core is not None \
-        else set()
-    grad: np.ndarray | None = None
-    face_grad = 0.0
-    if face_mask is not None and face_mask.any():
-        # skin is smooth; hair and fabric of a skin-like hue are textured
-        y = cv2.GaussianBlur(ycrcb[..., 0].astype(np.float32), (3, 3), 0)
-        grad = np.hypot(cv2.Sobel(y, cv2.CV_32F, 1, 0), cv2.Sobel(y, cv2.CV_32F, 0, 1))
-        # relative to brightness (Weber contrast): dark hair is as textured as fair hair
-        grad = grad / np.maximum(y, LUMA_FLOOR)
-        face_grad = max(float(np.median(grad[face_mask])), 0.01)
-    ys, xs, edge = perimeter(h, w)
-    # a border pixel belongs to a region when the region holds it or the pixel next inside
-    inner_y = np.clip(ys + (edge == 0) - (edge == 2), 0, h - 1)
-    inner_x = np.clip(xs - (edge == 1) + (edge == 3), 0, w - 1)
-    on_border = np.maximum(labels[ys, xs], labels[inner_y, inner_x])
-    min_run = max(3, int(min_run_frac * min(h, w)))
-    long_run = max(min_run + 1, int(long_run_frac * min(h, w)))
-    max_run = max(long_run, int(max_run_frac * min(h, w)))
-    out: list[Region] = []
-    total = float(h * w)
-    reach = max(3, int(entry_reach_frac * min(h, w)))
-    for label in np.unique(on_border[on_border > 0]):
-        own = int(label) in joined
-        foreign = False
-        for start, length in border_runs(on_border == label):
-            idx = (start + np.arange(length)) % edge.size
-            # straight-line extent: a limb crossing a corner touches two edges
-            extent = float(np.hypot(xs[idx[-1]] - xs[idx[0]], ys[idx[-1]] - ys[idx[0]])) + 1.0
-            below_chin = bool(np.any(edge[idx] == body_edge)) or bool(np.any(body_exit[idx]))
-            # the body leaves in one long stretch below the chin; the neck-and-chest skin
-            # (joined to the head) may also leave through the chin's edge in a short one
-            body = (extent >= long_run and below_chin) or (
-                own and bool(np.any(edge[idx] == body_edge)))
-            # a stretch longer than ``max_run`` is a skin-toned backdrop or garment
-            if not min_run <= extent <= max_run or body:
-                continue
-            if grad is None:
-                foreign = True
-                break
-            # skin is smooth where the limb comes in (hair of the same hue that it merges
-            # with further in does not count): the region within ``reach`` of this stretch
-            x0, x1 = max(0, int(xs[idx].min()) - reach), int(xs[idx].max()) + reach + 1
-            y0, y1 = max(0, int(ys[idx].min()) - reach), int(ys[idx].max()) + reach + 1
-            near = labels[y0:y1, x0:x1] == label
-            if float(np.median(grad[y0:y1, x0:x1][near])) <= max_texture_ratio * face_grad:
-                foreign = True
-                break
-        if foreign:
-            x, y0, bw, bh, area = (int(v) for v in stats[label])
-            out.append(Region(area / total, (x, y0, x + bw, y0 + bh), True))
-    out.sort(key=lambda r: -r.area_frac)
-    return out
+    if not joined_labels:
+        return set()
+    return set(np.unique(labels[np.isin(core, list(joined_labels))]).tolist()) - {0}
+
+
+def _relative_gradient(ycrcb: np.ndarray, face_mask: np.ndarray | None
+                       ) -> tuple[np.ndarray | None, float]:
+    """Luma gradient over luma per pixel and its median on the face skin; (None, 0) without
+    face pixels. Skin is smooth; hair and fabric of a skin-like hue are textured."""
+    if face_mask is None or not face_mask.any():
+        return None, 0.0
+    y = cv2.GaussianBlur(ycrcb[..., 0].astype(np.float32), (3, 3), 0)
+    grad = np.hypot(cv2.Sobel(y, cv2.CV_32F, 1, 0), cv2.Sobel(y, cv2.CV_32F, 0, 1))
+    # relative to brightness (Weber contrast): dark hair is as textured as fair hair
+    grad = grad / np.maximum(y, LUMA_FLOOR)
+    return grad, max(float(np.median(grad[face_mask])), 0.01)
+
+
+class _BorderContact:
+    """Which region each frame-border pixel touches, and the stretch lengths that matter (px).
+
+    A border pixel belongs to a region when the region holds it or the pixel next inside.
+    """
+
+    def __init__(self, labels: np.ndarray, *, min_run: int, long_run: int, max_run: int,
+                 reach: int) -> None:
+        h, w = labels.shape
+        self.ys, self.xs, self.edge = perimeter(h, w)
+        ys, xs, edge = self.ys, self.xs, self.edge
+        inner_y = np.clip(ys + (edge == 0) - (edge == 2), 0, h - 1)
+        inner_x = np.clip(xs - (edge == 1) + (edge == 3), 0, w - 1)
+        self.on_border = np.maximum(labels[ys, xs], labels[inner_y, inner_x])
+        self.min_run, self.long_run, self.max_run, self.reach = min_run, long_run, max_run, reach
+
+
+def _comes_in_as_a_limb(contact: _BorderContact, labels: np.ndarray, label: int, own: bool,
+                        body_edge: int, body_exit: np.ndarray, grad: np.ndarray | None,
+                        max_texture: float) -> bool:
+    """Whether region ``label`` comes in through a stretch of border the way a limb does (not
+    the infant's body, not a skin-toned backdrop), smooth like skin where it comes in (median
+    relative gradient ≤ ``max_texture``; not checked without ``grad``)."""
+    xs, ys, edge = contact.xs, contact.ys, contact.edge
+    for start, length in border_runs(contact.on_border == label):
+        idx = (start + np.arange(length)) % edge.size
+        # straight-line extent: a limb crossing a corner touches two edges
+        extent = float(np.hypot(xs[idx[-1]] - xs[idx[0]], ys[idx[-1]] - ys[idx[0]])) + 1.0
+        below_chin = bool(np.any(edge[idx] == body_edge)) or bool(np.any(body_exit[idx]))
+        # the body leaves in one long stretch below the chin; the neck-and-chest skin
+        # (joined to the head) may also leave through the chin's edge in a short one
+        body = (extent >= contact.long_run and below_chin) or (
+            own and bool(np.any(edge[idx] == body_edge)))
+        # a stretch longer than ``max_run`` is a skin-toned backdrop or garment
+        if not contact.min_run <= extent <= contact.max_run or body:
+            continue
+        if grad is None:
+            return True
+        # skin is smooth where the limb comes in (hair of the same hue that it merges
+        # with further in does not count): the region within ``reach`` of this stretch
+        reach = contact.reach
+        x0, x1 = max(0, int(xs[idx].min()) - reach), int(xs[idx].max()) + reach + 1
+        y0, y1 = max(0, int(ys[idx].min()) - reach), int(ys[idx].max()) + reach + 1
+        near = labels[y0:y1, x0:x1] == label
+        if float(np.median(grad[y0:y1, x0:x1][near])) <= max_texture:
+            return True
+    return False

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from photocheck.measures.colour import to_lab
+
 # Skin sample patches in the face frame: (u, v, radius). u runs along the eye line in units of
 # the inter-ocular distance (eye centres at u = ∓0.5), v downwards in units of the eye-to-mouth
 # distance (eye line v = 0, mouth v = 1). Chosen to avoid eyes, brows, nostrils, lips and beard.
@@ -51,8 +53,7 @@ def linear_luminance(bgr: np.ndarray) -> np.ndarray:
 
 def lightness(bgr: np.ndarray) -> np.ndarray:
     """CIE L* (0–100) of uint8 BGR pixels."""
-    lab = cv2.cvtColor(np.asarray(bgr, dtype=np.float32) / 255.0, cv2.COLOR_BGR2LAB)
-    return lab[..., 0]
+    return to_lab(bgr, scaling="cie")[..., 0]
 
 
 @dataclass(frozen=True)

@@ -1,4 +1,5 @@
-"""Profiles: per-use thresholds in TOML (online, booth, mail), validated strictly at load time."""
+"""Profiles: per-use thresholds in TOML (online, booth, mail), validated strictly at load time
+against the parameter schema of the check table (:func:`photocheck.checks.schema`)."""
 
 from __future__ import annotations
 
@@ -12,6 +13,8 @@ from functools import cache
 from importlib import resources
 from pathlib import Path
 from typing import Any
+
+from photocheck.checks import schema
 
 BUILTIN = ("online", "booth", "mail")
 _TOP_KEYS = {"name", "description", "extends", "upload_rules"}
@@ -121,8 +124,6 @@ def load_profile(name_or_path: str) -> Profile:
     ProfileError
         On an unknown section or key, a missing key, or a value of the wrong type.
     """
-    from photocheck.checks import schema
-
     raw = _resolve(name_or_path)
     unknown_top = [k for k, v in raw.items() if not isinstance(v, dict) and k not in _TOP_KEYS]
     if unknown_top:

@@ -78,7 +78,7 @@ def test_folder_run_writes_outputs_results_and_summary(tmp_path: Path) -> None:
         assert line["output"] == f"{Path(path).stem}-{_sha(data)[:12]}.jpg"
         with Image.open(out / line["output"]) as im:
             assert im.size == (70, 90)
-        # DESIGN §3 keys are all there
+        # docs/report.md keys are all there
         assert {"profile", "exceptions", "findings", "face", "crop", "timings_ms",
                 "versions"} <= set(line)
     assert outcome.exit_code == EXIT_FINDINGS

@@ -1,4 +1,4 @@
-"""The metadata check: editing evidence, stale thumbnails and capture dates (DESIGN.md §5a)."""
+"""The metadata check: editing evidence, stale thumbnails and capture dates (docs/codes.md)."""
 
 from __future__ import annotations
 

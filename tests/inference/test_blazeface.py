@@ -35,14 +35,6 @@ def test_decode_synthetic_regressor() -> None:
     np.testing.assert_allclose(kps[0, 1:], np.tile([0.5, 0.25], (5, 1)), atol=1e-6)
 
 
-def test_nms_exact() -> None:
-    boxes = np.array([[0, 0, 10, 10], [1, 0, 11, 10], [20, 20, 30, 30], [0, 0, 10, 5]], float)
-    scores = np.array([0.9, 0.95, 0.5, 0.8])
-    # box 1 (best) suppresses box 0 (IoU 9/11); box 3 has IoU 4.5/10.5 with box 1 → suppressed
-    assert bf.nms(boxes, scores, 0.3) == [1, 2]
-    assert bf.nms(boxes, scores, 0.5) == [1, 3, 2]
-
-
 def test_weighted_nms_blends_cluster() -> None:
     boxes = np.array([[0, 0, 10, 10], [2, 0, 12, 10]], float)
     kps = np.zeros((2, 6, 2))

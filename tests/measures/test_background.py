@@ -7,6 +7,12 @@ import numpy as np
 import pytest
 
 from photocheck.measures import background as bgm
+from photocheck.measures.colour import to_lab
+
+
+def lab_of(bgr: np.ndarray) -> np.ndarray:
+    """CIE Lab, the scaling the background measures take."""
+    return to_lab(bgr, scaling="cie")
 
 
 def _scene(h: int = 120, w: int = 160) -> tuple[np.ndarray, np.ndarray]:
@@ -34,7 +40,7 @@ def test_plain_wall_with_a_gradient_has_no_texture() -> None:
     ramp = np.linspace(-25, 25, bgr.shape[1])[None, :, None]
     lit = np.clip(bgr + ramp * (prob[..., None] < 0.5), 0, 255).astype(np.uint8)
     outside, _ = bgm.distances(prob)
-    tex = bgm.texture(bgm.to_lab(lit), outside >= 4)
+    tex = bgm.texture(lab_of(lit), outside >= 4)
     assert tex.edge_density == 0.0
     assert tex.residual_std < 0.5
     assert tex.colour_std < 0.5
@@ -45,7 +51,7 @@ def test_stripes_make_texture() -> None:
     stripes = bgr.copy()
     stripes[:, ::6][prob[:, ::6] < 0.5] = (40, 40, 40)
     outside, _ = bgm.distances(prob)
-    tex = bgm.texture(bgm.to_lab(stripes), outside >= 4)
+    tex = bgm.texture(lab_of(stripes), outside >= 4)
     assert tex.edge_density > 0.3
     assert tex.residual_std > 3
 
@@ -66,18 +72,18 @@ def test_shadow_beside_the_right_shoulder() -> None:
 
 def test_silhouette_contrast_is_the_lab_distance() -> None:
     bgr, prob = _scene()
-    lab = bgm.to_lab(bgr)
+    lab = lab_of(bgr)
     de = bgm.silhouette_contrast(lab, prob, band_px=(1, 4), window_px=7)
     expected = np.linalg.norm(lab[5, 5] - lab[prob.shape[0] // 2, prob.shape[1] // 2])
     assert de.size > 50
     assert np.median(de) == pytest.approx(expected, rel=0.02)
     same = np.full_like(bgr, 200)
-    assert np.all(bgm.silhouette_contrast(bgm.to_lab(same), prob, (1, 4), 7) < 1e-3)
+    assert np.all(bgm.silhouette_contrast(lab_of(same), prob, (1, 4), 7) < 1e-3)
 
 
 def test_colour_of_a_light_blue_wall() -> None:
     bgr = np.full((10, 10, 3), (230, 200, 170), np.uint8)  # BGR light blue
-    lab = bgm.to_lab(bgr)
+    lab = lab_of(bgr)
     col = bgm.colour(lab, np.ones((10, 10), bool))
     assert col.lightness == pytest.approx(float(lab[0, 0, 0]))
     assert col.chroma == pytest.approx(float(np.hypot(lab[0, 0, 1], lab[0, 0, 2])))
@@ -111,7 +117,7 @@ def test_residual_at_the_mask_pixels_removes_the_surface_per_channel() -> None:
 def test_contrasts_of_several_regions_share_the_window_means() -> None:
     bgr, prob = _scene()
     bgr[: 60, :, :] = np.clip(bgr[:60].astype(int) + 25, 0, 255).astype(np.uint8)
-    lab = bgm.to_lab(bgr)
+    lab = lab_of(bgr)
     head = np.zeros(prob.shape, bool)
     head[:60] = True
     whole, top = bgm.silhouette_contrasts(lab, prob, (1, 4), 7, [None, head])

@@ -3,7 +3,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from photocheck.measures.colour import channel_norm
+from photocheck.measures.colour import channel_norm, to_lab
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -21,3 +21,28 @@ def test_channel_norm_has_the_values_of_numpys_norm(dtype: type) -> None:
 def test_channel_norm_exact_on_a_tiny_array() -> None:
     x = np.array([[[3.0, 4.0, 12.0], [0.0, 0.0, 0.0], [-1.0, 2.0, -2.0]]])
     np.testing.assert_array_equal(channel_norm(x), [[13.0, 0.0, 3.0]])
+
+
+# white, black, pure red, mid grey (BGR)
+_PIXELS = np.array([[[255, 255, 255], [0, 0, 0], [0, 0, 255], [128, 128, 128]]], np.uint8)
+
+
+def test_to_lab_cie_scaling() -> None:
+    lab = to_lab(_PIXELS, scaling="cie")
+    assert lab.dtype == np.float32
+    # sRGB red is L* 53.24, a* 80.09, b* 67.20 (D65); greys have a* = b* = 0
+    np.testing.assert_allclose(lab[0], [[100.0, 0.0, 0.0], [0.0, 0.0, 0.0],
+                                        [53.24, 80.09, 67.20], [53.58, 0.0, 0.0]], atol=0.01)
+
+
+def test_to_lab_uint8_scaling_is_opencvs_rounded_8_bit_encoding() -> None:
+    lab = to_lab(_PIXELS, scaling="uint8")
+    assert lab.dtype == np.float32
+    # L* · 255 / 100, a* + 128, b* + 128, rounded
+    np.testing.assert_array_equal(lab[0], [[255, 128, 128], [0, 128, 128], [136, 208, 195],
+                                           [137, 128, 128]])
+
+
+def test_to_lab_names_its_scaling() -> None:
+    with pytest.raises(ValueError, match="scaling"):
+        to_lab(_PIXELS, scaling="lab")  # type: ignore[arg-type]

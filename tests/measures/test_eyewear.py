@@ -6,6 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
+from photocheck.landmarks import EYE_CONTOUR_LEFT_IDX, EYE_CONTOUR_RIGHT_IDX
 from photocheck.measures import eyewear as me
 
 D = me.IOD_PX
@@ -15,8 +16,8 @@ SKIN = (120, 150, 200)  # BGR
 def fake_points() -> np.ndarray:
     """Mesh points of two almond eye openings 0.3 IOD wide, 0.1 IOD high, in the eye canvas."""
     pts = np.tile([me.CANVAS_W / 2.0, me.EYE_Y + 0.5 * D], (468, 1)).astype(np.float64)
-    for cx, contour in ((me.EYE_LEFT_X, me.EYE_CONTOUR_LEFT),
-                        (me.EYE_RIGHT_X, me.EYE_CONTOUR_RIGHT)):
+    for cx, contour in ((me.EYE_LEFT_X, EYE_CONTOUR_LEFT_IDX),
+                        (me.EYE_RIGHT_X, EYE_CONTOUR_RIGHT_IDX)):
         n = len(contour)
         for k, idx in enumerate(contour):
             t = 2 * np.pi * k / n
@@ -38,8 +39,8 @@ def face_canvas() -> np.ndarray:
     bgr = np.zeros((me.CANVAS_H, me.CANVAS_W, 3), np.uint8)
     bgr[...] = SKIN
     pts = fake_points()
-    for contour, cx in ((me.EYE_CONTOUR_LEFT, me.EYE_LEFT_X),
-                        (me.EYE_CONTOUR_RIGHT, me.EYE_RIGHT_X)):
+    for contour, cx in ((EYE_CONTOUR_LEFT_IDX, me.EYE_LEFT_X),
+                        (EYE_CONTOUR_RIGHT_IDX, me.EYE_RIGHT_X)):
         cv2.fillPoly(bgr, [np.round(pts[list(contour)]).astype(np.int32)], (235, 235, 235))
         cv2.circle(bgr, (int(cx), int(me.EYE_Y)), int(0.05 * D), (40, 50, 60), -1)
     return bgr
@@ -131,7 +132,7 @@ def test_glare_outside_the_iris_counts_and_the_catch_light_does_not() -> None:
     centre = np.array([me.EYE_LEFT_X, me.EYE_Y])
     iris = fake_irises()[0]
     cheek = float(me.luminance(np.array([[SKIN]], np.uint8))[0, 0])
-    opening = me.polygon_mask(bgr.shape, fake_points()[list(me.EYE_CONTOUR_LEFT)])
+    opening = me.polygon_mask(bgr.shape, fake_points()[list(EYE_CONTOUR_LEFT_IDX)])
     # without the opening, the white of the eye would count as glare
     assert me.glare_fraction(lum, bgr, centre, iris, cheek) > 0.0
     catch = bgr.copy()

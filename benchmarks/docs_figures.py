@@ -1,0 +1,162 @@
+"""Write benchmark figures into the documentation, between markers, so no figure is copied by hand.
+
+A block in a Markdown file looks like::
+
+    <!-- figures:accuracy:begin -->
+    …text written by a benchmark script…
+    <!-- figures:accuracy:end -->
+
+and :func:`replace_block` rewrites what lies between the two markers (the markers stay).
+Benchmark scripts call it behind their ``--write-docs`` flag.
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+REPO = Path(__file__).resolve().parents[1]
+README = REPO / "README.md"
+BENCH_README = REPO / "benchmarks" / "README.md"
+
+_NAME = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+
+
+class MissingBlockError(ValueError):
+    """The file has no (or no well-formed) figures block of that name."""
+
+
+def markers(name: str) -> tuple[str, str]:
+    """The begin and end markers of the block ``name``."""
+    if not _NAME.match(name):
+        raise ValueError(f"block name {name!r}: use lower-case letters, digits, '-' or '_'")
+    return f"<!-- figures:{name}:begin -->", f"<!-- figures:{name}:end -->"
+
+
+def replace_text(document: str, name: str, text: str) -> str:
+    """``document`` with the body of block ``name`` replaced by ``text``.
+
+    Parameters
+    ----------
+    document : str
+        Markdown text holding exactly one begin and one end marker of ``name``, in that order.
+    name : str
+        Block name (``accuracy``, ``trim`` …).
+    text : str
+        New body; it is written on its own lines between the markers.
+
+    Returns
+    -------
+    str
+        The document with only that block changed.
+
+    Raises
+    ------
+    MissingBlockError
+        When a marker is missing, repeated, or the end comes before the begin.
+    """
+    begin, end = markers(name)
+    nb, ne = document.count(begin), document.count(end)
+    if nb != 1 or ne != 1:
+        raise MissingBlockError(
+            f"figures block {name!r}: expected one {begin!r} and one {end!r}, "
+            f"found {nb} and {ne}")
+    head, rest = document.split(begin, 1)
+    if end not in rest:
+        raise MissingBlockError(f"figures block {name!r}: {end!r} comes before {begin!r}")
+    _, tail = rest.split(end, 1)
+    body = text.strip("\n")
+    return f"{head}{begin}\n{body}\n{end}{tail}"
+
+
+def replace_block(path: str | Path, name: str, text: str) -> None:
+    """Rewrite the body of block ``name`` in the file at ``path`` (UTF-8) with ``text``.
+
+    Raises
+    ------
+    MissingBlockError
+        When the file lacks the block's markers (the file is left unchanged).
+    FileNotFoundError
+        When the file does not exist.
+    """
+    path = Path(path)
+    old = path.read_text("utf-8")
+    try:
+        new = replace_text(old, name, text)
+    except MissingBlockError as exc:
+        raise MissingBlockError(f"{path}: {exc}") from None
+    if new != old:
+        path.write_text(new, "utf-8")
+
+
+def provenance() -> str:
+    """``commit <short hash>, <UTC date>`` of the checkout the figures were measured on."""
+    import datetime as dt
+    import subprocess
+
+    try:
+        rev = subprocess.run(["git", "-C", str(REPO), "rev-parse", "--short", "HEAD"],
+                             capture_output=True, text=True, check=True, timeout=10).stdout.strip()
+        dirty = subprocess.run(["git", "-C", str(REPO), "status", "--porcelain", "-uno"],
+                               capture_output=True, text=True, check=True, timeout=10).stdout
+    except (OSError, subprocess.SubprocessError):
+        rev, dirty = "unknown", ""
+    date = dt.datetime.now(dt.UTC).date().isoformat()
+    return f"commit {rev}{' + local changes' if dirty.strip() else ''}, {date}"
+
+
+def speed_table(ratios: dict[str, Any], setup: str,
+                only: tuple[str, ...] | None = None) -> str:
+    """Markdown of ``benchmarks/results/ratios.json`` (written by the pytest benchmark runs).
+
+    Parameters
+    ----------
+    ratios : dict
+        ``{"medians_s": {group: {test: s}}, "ratios": {group: {test: ×decode}},
+        "interleaved": {test: {name_over_name: ratio, …}}}``.
+    setup : str
+        How and where the figures were measured (first line of the block).
+    only : tuple of str, optional
+        Keep only these tests (the README's short version); the interleaved ratios are kept.
+    """
+    lines = [f"{setup}:", "", "| input | test | median ms | × `cv2.imdecode` |",
+             "|---|---|---|---|"]
+    for group, entries in ratios.get("ratios", {}).items():
+        medians = ratios.get("medians_s", {}).get(group, {})
+        for name, ratio in entries.items():
+            if only is not None and name not in only:
+                continue
+            ms = medians.get(name)
+            shown = "—" if ms is None else f"{1000 * ms:.1f}"
+            lines.append(f"| {group} | `{name}` | {shown} | {ratio:.2f}× |")
+    for name, info in ratios.get("interleaved", {}).items():
+        for key, value in info.items():
+            if "_over_" in key:
+                lines.append(f"| interleaved | `{name}`: {key.replace('_', ' ')} | — | "
+                             f"{value:.2f}× |")
+    return "\n".join(lines)
+
+
+def main(argv: list[str] | None = None) -> int:
+    """``python -m benchmarks.docs_figures speed``: the last benchmark run (its
+    ``ratios.json``) into README.md and benchmarks/README.md, block ``speed``."""
+    import argparse
+    import json
+
+    parser = argparse.ArgumentParser(description="write benchmark figures into the docs")
+    parser.add_argument("what", choices=("speed",))
+    parser.add_argument("--results", type=Path, default=REPO / "benchmarks" / "results")
+    args = parser.parse_args(argv)
+    path = args.results / "ratios.json"
+    if not path.is_file():
+        parser.error(f"no {path}: run the pytest benchmarks first")
+    ratios = json.loads(path.read_text("utf-8"))
+    setup = f"`pytest benchmarks/` run, {provenance()}"
+    replace_block(README, "speed", speed_table(ratios, setup, only=("test_check", "test_trim")))
+    replace_block(BENCH_README, "speed", speed_table(ratios, setup))
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,81 @@
+"""The --write-docs hooks of accuracy.py and trim_eval.py: exact blocks in the right files."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import pytest
+
+from benchmarks import accuracy, docs_figures, trim_eval
+
+
+@pytest.fixture
+def docs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
+    readme, bench = tmp_path / "README.md", tmp_path / "BENCH.md"
+    names = ("accuracy", "trim", "accuracy-detail", "trim-detail")
+    text = "".join(f"<!-- figures:{n}:begin -->\nold\n<!-- figures:{n}:end -->\n" for n in names)
+    readme.write_text(text, "utf-8")
+    bench.write_text(text, "utf-8")
+    monkeypatch.setattr(docs_figures, "README", readme)
+    monkeypatch.setattr(docs_figures, "BENCH_README", bench)
+    monkeypatch.setattr(docs_figures, "provenance", lambda: "commit abc, 2026-12-06")
+    return readme, bench
+
+
+def _block(path: Path, name: str) -> str:
+    text = path.read_text("utf-8")
+    return text.split(f"<!-- figures:{name}:begin -->\n")[1].split(f"\n<!-- figures:{name}:end")[0]
+
+
+def test_accuracy_write_docs(docs: tuple[Path, Path]) -> None:
+    readme, bench = docs
+    table = [{"code": "pose.*", "tp": 46, "fn": 4, "fp": 2, "tn": 108,
+              "recall": 0.92, "false_positive_rate": 2 / 110}]
+    args = argparse.Namespace(profile="online", no_exceptions=False, only=None)
+    accuracy.write_docs(table, "FULL TABLES", args)
+    setup = "`python benchmarks/accuracy.py --profile online`, commit abc, 2026-12-06"
+    assert _block(readme, "accuracy") == (
+        f"Measured with {setup}:\n\n| code | recall | false-positive rate |\n|---|---|---|\n"
+        "| `pose.*` | 46/50 (92 %) | 2/110 (2 %) |")
+    assert _block(bench, "accuracy-detail") == f"Measured with {setup}:\n\nFULL TABLES"
+    assert _block(readme, "trim") == "old"  # other blocks untouched
+
+
+def _stats(mx: float, mean: float) -> dict[str, float]:
+    return {"n": 3, "mean": mean, "p95": mx, "max": mx, "within_1": 1.0}
+
+
+SUMMARY = {
+    "scans": 5, "ambiguous": 1, "scored_trimmable": 2, "scored_not_trimmable": 2,
+    "trimmable_trimmed": 2, "trimmable_wrongly_refused": [], "not_trimmable_flagged": 2,
+    "not_trimmable_right_reason": 1, "not_trimmable_wrongly_trimmed": [], "photo_not_found": [],
+    "rotation_err_deg": _stats(0.06, 0.01), "print_size_err_mm": _stats(0.41, 0.16),
+    "output_px": [(827, 1063)], "output_dpi": [(600.0, 600.0)],
+    "face_paths": {"early": 1, "lean": 3, "pipeline": 1},
+    "seconds_mean_300dpi": 0.1, "seconds_mean_600dpi": 0.2, "seconds_mean_1200dpi": None,
+    "truth": {"head_err_mm": _stats(0.55, 0.15), "top_err_mm": _stats(0.59, 0.09),
+              "centre_err_mm": _stats(0.62, 0.1)},
+    "measured": {"head_err_mm": None, "top_err_mm": None, "centre_err_mm": None},
+}
+
+
+def test_trim_eval_write_docs(docs: tuple[Path, Path]) -> None:
+    readme, bench = docs
+    args = argparse.Namespace(n=5, portraits=2, seed=3, drawn=True)
+    trim_eval.write_docs(SUMMARY, args)
+    setup = ("`python -m benchmarks.trim_eval --n 5 --portraits 2 --seed 3 --drawn`, "
+             "commit abc, 2026-12-06")
+    assert _block(readme, "trim") == (
+        f"Trimming ({setup}):\n\n| figure | value |\n|---|---|\n"
+        "| trimmable scans trimmed | 2/2 |\n"
+        "| untrimmable scans refused with the right reason | 1/2 (wrongly trimmed: 0) |\n"
+        "| output crown-to-chin / top margin / centring error, max | "
+        "0.55 mm / 0.59 mm / 0.62 mm |")
+    detail = _block(bench, "trim-detail").splitlines()
+    assert detail[0] == f"{setup}:"
+    assert "| rotation error max / mean | 0.06° / 0.01° |" in detail
+    assert "| output size and resolution | 827×1063 px at 600 dpi |" in detail
+    assert "| head / top / centre error max (photocheck run on the output) | — / — / — |" in detail
+    assert detail[-1] == "| mean seconds per scan (300 / 600 / 1200 dpi) | 0.10 / 0.20 / — |"
+    assert _block(readme, "accuracy") == "old"
