@@ -52,6 +52,8 @@ class PhotoContext:
     timings_ms: dict[str, float] = field(default_factory=dict)
     face_info: dict[str, Any] | None = None
     crop_info: dict[str, Any] | None = None
+    # classifier name → a classifier to use instead of the packaged one (held-out evaluation)
+    classifiers: dict[str, Any] | None = None
     _memo: dict[str, tuple[bool, Any]] = field(default_factory=dict, repr=False)
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:

@@ -92,3 +92,21 @@ def flag(
 def not_assessed(code: str, cause: str) -> Finding:
     """A rule that could not be measured, with the code that explains why."""
     return finding(code, Status.NOT_ASSESSED, cause=cause)
+
+
+def graded(
+    code: str,
+    value: float,
+    *,
+    warn: float,
+    fail: float,
+    unit: str | None = None,
+) -> Finding:
+    """Three-level verdict on evidence that grows with ``value``: fail at ``value >= fail``,
+    warn (review) at ``value >= warn``, else pass; NaN (nothing measurable) passes."""
+    status = Status.PASS
+    if value >= fail:
+        status = Status.FAIL
+    elif value >= warn:
+        status = Status.WARN
+    return finding(code, status, float(value), {"warn": warn, "fail": fail}, unit)

@@ -2,12 +2,14 @@
 no light reflected on the glasses; ICAO 9303-3 §3.7) and ``eyes.hidden`` (hair or a frame
 hiding the eyes).
 
-- ``eyewear.sunglasses``: the lenses darken the skin below the lower lid (``under_eye_ratio``
-  below its minimum) or the whole lens area (``lens_luminance_ratio`` below its minimum) while
-  the eye itself cannot be seen through them (``eye_contrast`` at most
-  ``max_dark_lens_eye_contrast``: a shadow under the brows darkens the skin but leaves the
-  eye visible), or they tint/mirror it (``lens_colour_shift`` above its maximum); clear
-  lenses do none of these.
+- ``eyewear.sunglasses``: the probability of sunglasses or dark/tinted lenses from the
+  ``sunglasses`` classifier (:mod:`photocheck.classifiers`, a logistic regression on the
+  EfficientNet-Lite0 features of the eye crop and the ImageNet "sunglass(es)" probabilities
+  of the eye and head crops, :mod:`photocheck.semantic`): fail at the profile's
+  ``fail_sunglasses_probability``, warn (review) at ``warn_sunglasses_probability``.
+- ``eyewear.frame_over_eyes``, ``eyewear.thick_frame`` and ``eyewear.glare`` count only when
+  glasses are seen: the ``glasses`` classifier (eye-crop features) at or above
+  ``min_glasses_probability`` — a brow, a lash line or a skin highlight is no frame or glare.
 - ``eyewear.frame_over_eyes``: one horizontal edge crosses most of an eye opening.
 - ``eyewear.thick_frame``: the dark band below an eye (lower rim) is thicker than allowed.
 - ``eyewear.glare``: clipped/bright blobs in the lens area outside the eye opening and iris.
@@ -26,8 +28,8 @@ from typing import Any
 
 import numpy as np
 
-from photocheck import face
-from photocheck.checks.base import Check, finding, limit
+from photocheck import classifiers, face, semantic
+from photocheck.checks.base import Check, finding, graded, limit
 from photocheck.context import PhotoContext, intermediate
 from photocheck.measures import eyewear as me
 from photocheck.report import Finding, Status
@@ -36,10 +38,9 @@ CODES = ("eyewear.sunglasses", "eyewear.frame_over_eyes", "eyewear.thick_frame",
          "eyewear.glare", "eyes.hidden")
 
 PARAMS = {
-    "min_under_eye_ratio": float,
-    "min_lens_luminance_ratio": float,
-    "max_lens_colour_shift": float,
-    "max_dark_lens_eye_contrast": float,
+    "warn_sunglasses_probability": float,
+    "fail_sunglasses_probability": float,
+    "min_glasses_probability": float,
     "max_frame_crossing": float,
     "max_rim_thickness_iod": float,
     "max_glare_fraction": float,
@@ -67,29 +68,30 @@ def eyewear_measures(ctx: PhotoContext) -> me.EyewearMeasures:
     return me.measure_eyewear(eye_canvas(ctx))
 
 
+def _worn(found: Finding, glasses: float, min_glasses: float) -> Finding:
+    """A frame or glare finding stands only when glasses are seen (no glasses, no frame):
+    otherwise it passes, with the glasses probability beside its own limit."""
+    threshold = dict(found.threshold or {}, min_glasses_probability=min_glasses)
+    status = found.status if glasses >= min_glasses else Status.PASS
+    return finding(found.code, status, found.measured, threshold, found.unit)
+
+
 def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
     """Emit the eyewear findings and ``eyes.hidden``."""
     m = eyewear_measures(ctx)
-    hidden_eye = m.eye_contrast <= params["max_dark_lens_eye_contrast"]
-    dark = hidden_eye and m.under_eye_ratio < params["min_under_eye_ratio"]
-    very_dark = hidden_eye and m.lens_luminance_ratio < params["min_lens_luminance_ratio"]
-    tinted = m.lens_colour_shift > params["max_lens_colour_shift"]
-    yield finding(
-        "eyewear.sunglasses", Status.FAIL if (dark or very_dark or tinted) else Status.PASS,
-        {"under_eye_ratio": round(m.under_eye_ratio, 3),
-         "lens_luminance_ratio": round(m.lens_luminance_ratio, 3),
-         "lens_colour_shift": round(m.lens_colour_shift, 4),
-         "eye_contrast": round(m.eye_contrast, 3)},
-        {"min_under_eye_ratio": params["min_under_eye_ratio"],
-         "min_lens_luminance_ratio": params["min_lens_luminance_ratio"],
-         "max_lens_colour_shift": params["max_lens_colour_shift"],
-         "max_dark_lens_eye_contrast": params["max_dark_lens_eye_contrast"]}, "ratio")
-    yield limit("eyewear.frame_over_eyes", round(m.frame_crossing, 3),
-                max=params["max_frame_crossing"], unit="ratio")
-    yield limit("eyewear.thick_frame", round(m.rim_thickness_iod, 3),
-                max=params["max_rim_thickness_iod"], unit="iod")
-    yield limit("eyewear.glare", round(m.glare_fraction, 4), max=params["max_glare_fraction"],
-                unit="ratio")
+    cues = semantic.semantic_cues(ctx)
+    probability = classifiers.for_context(ctx, "sunglasses").score(cues)
+    yield graded("eyewear.sunglasses", round(probability, 3),
+                 warn=params["warn_sunglasses_probability"],
+                 fail=params["fail_sunglasses_probability"], unit="probability")
+    glasses = round(classifiers.for_context(ctx, "glasses").score(cues), 3)
+    min_glasses = params["min_glasses_probability"]
+    yield _worn(limit("eyewear.frame_over_eyes", round(m.frame_crossing, 3),
+                      max=params["max_frame_crossing"], unit="ratio"), glasses, min_glasses)
+    yield _worn(limit("eyewear.thick_frame", round(m.rim_thickness_iod, 3),
+                      max=params["max_rim_thickness_iod"], unit="iod"), glasses, min_glasses)
+    yield _worn(limit("eyewear.glare", round(m.glare_fraction, 4),
+                      max=params["max_glare_fraction"], unit="ratio"), glasses, min_glasses)
     yield limit("eyes.hidden", round(m.eye_contrast, 3), min=params["min_eye_contrast"],
                 unit="ratio")
 

@@ -2,10 +2,11 @@
 outline. ICAO 9303-3: no head covering except for religious/medical reasons, and then the face
 from the chin to the forehead and both face edges clearly visible).
 
-- ``headwear.hat``: the hat score of :mod:`photocheck.measures.headwear` (brim/wide silhouette
-  above the forehead, crown raised above the eyes, forehead covered low above the brows but
-  not by a fringe, saturated colour on top of the head, a hard fabric-like silhouette edge)
-  above the profile maximum.
+- ``headwear.hat``: the probability that the head wears a hat, cap, hood or head scarf, from
+  the ``headwear`` classifier (:mod:`photocheck.classifiers`, a logistic regression on the
+  EfficientNet-Lite0 features of the face-aligned head crop, :mod:`photocheck.semantic`):
+  fail at the profile's ``fail_hat_probability``, warn (review) at ``warn_hat_probability``.
+  A head scarf is headwear: only a declared ``head_covering`` waives it.
 - ``headwear.headband``: a band of another colour across the top of the head with hair above
   and below it, of at least the profile height.
 - ``headwear.covering_hides_face``: the smallest fraction of face (skin or beard) along the
@@ -15,11 +16,9 @@ With the ``head_covering`` exception the validator waives ``hat`` and ``headband
 measured and reported); ``covering_hides_face`` is never waived.
 
 When the face is detected but FaceMesh cannot read it (a camera or a hand in front of it,
-``face.not_found`` from the landmarks), only ``headwear.hat`` can still be judged, from the
-detector's box and a MODNet matte around it (:func:`faceless_hat`): it fails when a saturated,
-non-skin colour covers the top of the head; otherwise, and for the two codes that need the
-face outline, the findings are ``not_assessed`` with cause ``face.not_found``. This path runs
-only on photos whose landmarks failed.
+``face.not_found`` from the landmarks), the head crop is placed from the detector's keypoints
+and ``headwear.hat`` is still judged; the two codes that need the face outline are then
+``not_assessed`` with cause ``face.not_found``.
 """
 
 from __future__ import annotations
@@ -30,17 +29,17 @@ from typing import Any
 import cv2
 import numpy as np
 
-from photocheck import decode, face, person
-from photocheck.checks.base import Check, finding, limit
-from photocheck.context import NotAssessable, PhotoContext, intermediate
-from photocheck.inference.segmentation import modnet_alpha
+from photocheck import classifiers, decode, face, person, semantic
+from photocheck.checks.base import Check, finding, graded, limit
+from photocheck.context import PhotoContext, intermediate
 from photocheck.measures import headwear as mh
 from photocheck.report import Finding, Status
 
 CODES = ("headwear.hat", "headwear.headband", "headwear.covering_hides_face")
 
 PARAMS = {
-    "max_hat_score": float,
+    "warn_hat_probability": float,
+    "fail_hat_probability": float,
     "min_band_contrast": float,
     "min_band_height_iod": float,
     "min_oval_visibility": float,
@@ -67,71 +66,21 @@ def headwear_measures(ctx: PhotoContext) -> mh.HeadwearMeasures:
     return mh.measure_headwear(head_canvas(ctx))
 
 
-@intermediate
-def faceless_hat(ctx: PhotoContext) -> mh.FacelessHatMeasures | None:
-    """Hat measures of a head the detector found but FaceMesh could not read.
-
-    A MODNet matte of a crop around the detector's box (1.1 box heights above it), warped with
-    the analysis image into the box canvas (:func:`photocheck.measures.headwear.
-    box_canvas_affine`). Raises ``face.not_found`` when there is no detection at all; None
-    when the matte holds no head there.
-    """
-    det = face.applicant(ctx)
-    image = decode.analysis_image(ctx)
-    x0, y0, x1, y1 = (float(v) for v in det.box)
-    cx, cy = (x0 + x1) / 2.0, (y0 + y1) / 2.0
-    width = max(x1 - x0, 1.0)
-    frame = person.HeadFrame(forehead_xy=np.array([cx, y0]), chin_xy=np.array([cx, y1]),
-                             centre_xy=np.array([cx, cy]), face_width_px=width, angle_deg=0.0,
-                             nose_xy=np.array([cx, cy]))
-    h, w = image.bgr.shape[:2]
-    to_crop, size = person.head_affine(frame, int(w / image.scale), int(h / image.scale),
-                                       up_factor=1.1,
-                                       max_side_px=max(64.0, 2.4 * width * image.scale))
-    from_analysis = np.array([[1.0 / image.scale, 0.0, 0.0], [0.0, 1.0 / image.scale, 0.0]])
-    crop_from_analysis = mh.compose(to_crop, from_analysis)
-    crop = cv2.warpAffine(image.bgr, crop_from_analysis, size, flags=cv2.INTER_LINEAR,
-                          borderMode=cv2.BORDER_REPLICATE)
-    valid = cv2.warpAffine(np.ones((h, w), np.uint8), crop_from_analysis, size,
-                           borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    alpha = modnet_alpha(ctx.models, crop, person.MODNET_LONG_SIDE_PX) * valid
-    to_canvas = mh.box_canvas_affine(det.box)
-    canvas_size = (mh.CANVAS_W, mh.CANVAS_H)
-    bgr = cv2.warpAffine(image.bgr, mh.compose(to_canvas, from_analysis), canvas_size,
-                         flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
-    alpha_canvas = cv2.warpAffine(
-        alpha.astype(np.float32), mh.compose(to_canvas, cv2.invertAffineTransform(to_crop)),
-        canvas_size, flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    return mh.faceless_hat(bgr, np.clip(alpha_canvas, 0.0, 1.0))
-
-
-def _faceless_findings(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
-    """``headwear.hat`` FAIL for a face the detector found but FaceMesh could not read (a
-    camera or hand in front of it) when a hat shows on top of the head; nothing otherwise:
-    without landmarks a bare head cannot be told reliably, so that stays not assessed."""
-    try:
-        m = faceless_hat(ctx)
-    except NotAssessable:
-        return
-    if m is not None and m.hat_score > params["max_hat_score"]:
-        yield limit("headwear.hat", round(m.hat_score, 3), max=params["max_hat_score"],
-                    unit="score")
+def hat_finding(ctx: PhotoContext, params: Mapping[str, Any]) -> Finding:
+    """``headwear.hat`` from the headwear classifier's probability (see the module docstring)."""
+    probability = classifiers.for_context(ctx, "headwear").score(semantic.semantic_cues(ctx))
+    return graded("headwear.hat", round(probability, 3), warn=params["warn_hat_probability"],
+                  fail=params["fail_hat_probability"], unit="probability")
 
 
 def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
     """Emit the hat / headband / covering findings of the applicant's head.
 
-    When the face cannot be read (``face.not_found``) only a hat seen on the detector's head
-    is reported (:func:`faceless_hat`); the other codes are then not assessed.
+    When the face cannot be read (``face.not_found``) only the hat is judged (from a head
+    crop placed by the detector); the other codes are then not assessed.
     """
-    try:
-        m = headwear_measures(ctx)
-    except NotAssessable as exc:
-        if exc.cause == "face.not_found":
-            yield from _faceless_findings(ctx, params)
-        raise
-    yield limit("headwear.hat", round(m.hat_score, 3), max=params["max_hat_score"],
-                unit="score")
+    yield hat_finding(ctx, params)
+    m = headwear_measures(ctx)
     band = (m.band_contrast >= params["min_band_contrast"]
             and m.band_height_iod >= params["min_band_height_iod"])
     yield finding("headwear.headband", Status.FAIL if band else Status.PASS,

@@ -94,7 +94,8 @@ def compose(
         if status == "waived":
             text = templates["fail"] + " " + _WAIVED[lang].format(exception=exception)
         if measured is not None and not isinstance(measured, dict | list):
-            unit_text = f" {unit}" if unit and unit not in ("ratio", "name", "bool") else ""
+            plain = ("ratio", "name", "bool", "probability")
+            unit_text = f" {unit}" if unit and unit not in plain else ""
             template = _NUMBERS[lang] if threshold else _MEASURED_ONLY[lang]
             text += template.format(
                 measured=_num(measured), unit=unit_text, limit=format_limit(threshold)

@@ -30,14 +30,19 @@ def _block(path: Path, name: str) -> str:
 
 def test_accuracy_write_docs(docs: tuple[Path, Path]) -> None:
     readme, bench = docs
-    table = [{"code": "pose.*", "tp": 46, "fn": 4, "fp": 2, "tn": 108,
-              "recall": 0.92, "false_positive_rate": 2 / 110}]
-    args = argparse.Namespace(profile="online", no_exceptions=False, only=None)
-    accuracy.write_docs(table, "FULL TABLES", args)
+    held = {"code": "headwear.hat", "tp": 19, "fn": 2, "fp": 0, "tn": 99, "fitted": True}
+    tuned = dict(held, tp=20, fn=1)
+    out = {"confusion": [held], "confusion_tuned_on": [tuned], "markdown": "FULL TABLES",
+           "issue17": {"hats flagged (≥ 90 %)": {"hits": 19, "n": 20, "rate": 0.95}}}
+    args = argparse.Namespace(profile="online", no_exceptions=False, only=None, tuned_on=False)
+    accuracy.write_docs(out, args)
     setup = "`python benchmarks/accuracy.py --profile online`, commit abc, 2026-12-06"
-    assert _block(readme, "accuracy") == (
-        f"Measured with {setup}:\n\n| code | recall | false-positive rate |\n|---|---|---|\n"
-        "| `pose.*` | 46/50 (92 %) | 2/110 (2 %) |")
+    lines = _block(readme, "accuracy").splitlines()
+    assert lines[0].startswith(f"Measured with {setup}. Held out = ")
+    # held-out figures first, tuned-on beside them
+    assert "| `headwear.hat` | yes | 19/21 (90 %) | 0/99 (0 %) | 20/21 (95 %) | 0/99 (0 %) |" \
+        in lines
+    assert lines[-1] == "| hats flagged (≥ 90 %) | 19/20 (95 %) |"
     assert _block(bench, "accuracy-detail") == f"Measured with {setup}:\n\nFULL TABLES"
     assert _block(readme, "trim") == "old"  # other blocks untouched
 

@@ -18,7 +18,10 @@ COMPLIANT = (
     "a_compliant_plain_bg/canada_019f.jpg",
 )
 HATS = ("b_hat/interfaces_060.jpg", "b_hat/interfaces_099.jpg", "b_hat/interfaces_044.jpg")
-HIJABS = ("c_head_covering/interfaces_046.jpg", "small/c_head_covering/hijjab_hijjabs0.jpg")
+HIJABS = ("c_head_covering/interfaces_046.jpg", "small/c_head_covering/hijjab_hijjabs1.jpg")
+# bare heads with curly or voluminous hair (the false hats)
+CURLY = ("f_busy_background/interfaces_058.jpg", "f_busy_background/interfaces_054.jpg",
+         "a_compliant_plain_bg/interfaces_047.jpg")
 
 
 @pytest.fixture(scope="module")
@@ -94,14 +97,28 @@ def test_a_skin_toned_brimmed_hat_fails(validator: Validator) -> None:
 
 
 def test_bald_heads_are_no_hats(validator: Validator) -> None:
-    # two shaved heads cut from a collage (2× enlarged): the scalp has the skin's colour, so its
-    # chroma is no hat evidence, and skin above the forehead alone stays below the limit
+    # two shaved heads cut from a collage (2× enlarged): a scalp is no hat
     img = cv2.imread(str(shared_photos() / "h_multi_person/dlib_bald_guys.jpg"))
     for x0, y0, x1, y1 in ((273, 670, 745, 1191), (794, 0, 1117, 322)):
         crop = cv2.resize(img[y0:y1, x0:x1], None, fx=2, fy=2, interpolation=cv2.INTER_CUBIC)
-        ctx = validator.context(encode(crop))
-        m = headwear.headwear_measures(ctx)
-        assert m.top_skin_fraction > 0.5 and m.hat_score < 1.0, (x0, m)
+        assert _statuses(validator, encode(crop))["headwear.hat"] == "pass", x0
+
+
+def test_bare_curly_and_voluminous_hair_is_no_hat(validator: Validator) -> None:
+    for name in CURLY:
+        found = {f.code: f for f in validator._run_check(  # noqa: SLF001
+            headwear.CHECK, validator.context(_read(name)))}
+        hat = found["headwear.hat"]
+        assert str(hat.status) == "pass", (name, hat.measured)
+        assert hat.threshold == {"warn": validator.profile.section("headwear")[
+            "warn_hat_probability"], "fail": validator.profile.section("headwear")[
+            "fail_hat_probability"]}
+
+
+def test_a_hijab_without_the_exception_is_flagged(validator: Validator) -> None:
+    for name in HIJABS:
+        statuses = _statuses(validator, _read(name))
+        assert statuses["headwear.hat"] in ("warn", "fail"), (name, statuses)
 
 
 def test_hijab_with_head_covering_is_waived_and_shows_the_face_outline(
@@ -156,34 +173,30 @@ def test_an_infant_photo_turned_a_quarter_is_measured_upright(validator: Validat
 
 
 def test_a_fur_hat_over_dark_hair_fails(validator: Validator) -> None:
-    # a fur trapper hat, skin-toned by the cheek model, above a band of dark hair: the light
-    # top over the hair band reads 159 (8-bit L), no compliant photo reaches the cue's onset
-    ctx = validator.context(_read("b_hat/interfaces_037.jpg"))
-    m = headwear.headwear_measures(ctx)
-    assert m.top_over_hair_dl > 120.0, m
     assert _statuses(validator, _read("b_hat/interfaces_037.jpg"))["headwear.hat"] == "fail"
 
 
 def test_a_beanie_over_a_face_hidden_by_a_camera_fails_without_landmarks(
         validator: Validator) -> None:
     # the detector finds the face (0.65) but FaceMesh rejects it (one eye behind a camera):
-    # the red beanie on top of the detector's head is the finding; the codes that need the
-    # face outline stay not assessed
+    # the head crop placed by the detector's keypoints shows the red beanie; the codes that
+    # need the face outline stay not assessed
     report = validator.check(_read("b_hat/interfaces_003.jpg"))
     found = {f.code: f for f in report.findings}
     assert str(found["face.not_found"].status) == "pass"
     assert str(found["headwear.hat"].status) == "fail"
-    assert found["headwear.hat"].measured > 2.0
+    assert found["headwear.hat"].measured > 0.9
     for code in ("headwear.headband", "headwear.covering_hides_face"):
         assert str(found[code].status) == "not_assessed"
         assert found[code].cause == "face.not_found"
 
 
-def test_a_detected_face_without_landmarks_and_no_hat_stays_not_assessed(
+def test_a_detected_face_without_landmarks_and_no_hat_passes_the_hat_only(
         validator: Validator) -> None:
     # a passport scan whose photo the detector finds but FaceMesh rejects: bare head
     statuses = _statuses(validator, _read("small/k_scans_id_documents/passporteye_79_pass-hun.png"))
-    assert statuses == dict.fromkeys(headwear.CODES, "not_assessed")
+    assert statuses == {"headwear.hat": "pass", "headwear.headband": "not_assessed",
+                        "headwear.covering_hides_face": "not_assessed"}
 
 
 def test_without_a_face_nothing_is_assessed(validator: Validator) -> None:

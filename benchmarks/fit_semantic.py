@@ -1,0 +1,535 @@
+"""Fit the headwear, sunglasses and glasses classifiers through held-out folds; write them as
+plain numbers.
+
+1. **Extract** (cached in ``benchmarks/results/semantic_features.npz``, git-ignored): for every
+   decodable photo of ``../shared/photos/MANIFEST.csv`` with a face, the EfficientNet-Lite0
+   features and ImageNet probabilities of the head and eye crops exactly as a check computes
+   them (:func:`photocheck.semantic.semantic_cues`) and the same for the mirrored crops (used
+   to double the training photos when fitting). The old geometric hat cues (the ``HAT_CUES``
+   score) were tried as a further input: held-out AUC 0.988 with or without them, recall at
+   3 % false alarms 90 % either way, so they were deleted.
+   For ``sunglasses`` and ``glasses`` also **synthetic glasses** (``semantic_synthetic.npz``):
+   bare-eyed compliant and in-the-wild photos seen through drawn dark or tinted lenses and
+   through drawn clear glasses (:func:`draw_lenses`): dark ones are positives of both, clear
+   ones glasses but not sunglasses. They are used for training only (in their source photo's
+   fold), never scored.
+2. **Fit** (:func:`fit_rule`): folds by person and source (:mod:`benchmarks.folds`); for each
+   fold a logistic regression fitted on the other folds scores the held-out fold. The
+   regularisation is chosen by held-out ROC AUC; the warn and fail limits are read from the
+   held-out scores of the negatives (see :data:`TARGET_FALSE_ALARM`). The final model is fitted
+   on every fold and written to ``photocheck/classifiers/<rule>.json`` with its provenance.
+
+scikit-learn is needed here only (``pip install -e .[fit]``); the package reads the JSON with
+numpy.
+
+Usage::
+
+    python benchmarks/fit_semantic.py [--photos ../shared/photos] [--refresh] [--write]
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import sys
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from benchmarks.folds import DEFAULT_K, assign_folds, group_key  # noqa: E402
+
+DEFAULT_PHOTOS = REPO.parent / "shared" / "photos"
+CACHE = REPO / "benchmarks" / "results" / "semantic_features.npz"
+SYNTHETIC_CACHE = REPO / "benchmarks" / "results" / "semantic_synthetic.npz"
+CLASSIFIERS = REPO / "photocheck" / "classifiers"
+
+# A head covering is headwear unless the exception is declared (issue 17).
+HEADWEAR_LABELS = {"hat", "hijab", "religious_head_covering", "non_religious_head_covering",
+                   "head_wrap", "hood", "turban_style_wrap"}
+HEAD_COVERING_LABELS = HEADWEAR_LABELS - {"hat"}
+
+# Labels the manifest misses, seen on the photos when the held-out scores pointed at them
+# (the manifest itself is read-only): added to the manifest's labels wherever they are read.
+LABEL_FIXES: dict[str, set[str]] = {
+    "f_busy_background/interfaces_079.jpg": {"hat", "beanie"},  # a dark knit beanie
+    "x_other_defects/photoprism_face_5.jpg": {"hat"},  # a paper crown (face on a screen)
+}
+
+Row = dict[str, Any]
+
+
+def attrs(row: Row) -> set[str]:
+    """The label set of a manifest row (with :data:`LABEL_FIXES`)."""
+    return set(filter(None, row["attributes"].split(";"))) | LABEL_FIXES.get(row["file"], set())
+
+
+def is_headwear(row: Row) -> bool:
+    """A hat, cap, hood or head scarf of any kind."""
+    return row["category"] == "c_head_covering" or bool(attrs(row) & HEADWEAR_LABELS)
+
+
+def is_head_covering(row: Row) -> bool:
+    """A head scarf, hijab, wrap or hood (waivable with ``head_covering``), not a hat."""
+    return (row["category"] == "c_head_covering" or bool(attrs(row) & HEAD_COVERING_LABELS)) \
+        and "hat" not in attrs(row)
+
+
+def is_sunglasses(row: Row) -> bool:
+    """Sunglasses worn over the eyes."""
+    return "sunglasses" in attrs(row)
+
+
+def is_glasses(row: Row) -> bool:
+    """Glasses of any kind worn over the eyes."""
+    return bool(attrs(row) & {"glasses", "eyeglasses", "sunglasses"})
+
+
+def load_rows(photos: Path) -> list[Row]:
+    """Manifest rows."""
+    with (photos / "MANIFEST.csv").open(newline="", encoding="utf-8") as fh:
+        return list(csv.DictReader(fh))
+
+
+def folds_for(rows: list[Row], k: int = DEFAULT_K) -> list[int]:
+    """The held-out fold of every manifest row (stratified by headwear and sunglasses)."""
+    strata = ["headwear" if is_headwear(r) else "sunglasses" if is_sunglasses(r) else "other"
+              for r in rows]
+    return assign_folds([group_key(r["file"], r["source"]) for r in rows], strata, k)
+
+
+# --- extraction ------------------------------------------------------------------------------
+
+def _extract_one(validator: Any, path: Path) -> dict[str, Any] | None:
+    from photocheck import semantic
+    from photocheck.inference import semantic as sem
+
+    try:
+        ctx = validator.context(path)
+        cues = semantic.semantic_cues(ctx)
+        head, eyes = semantic.crops(ctx)
+    except Exception:  # no face, undecodable: not a sample
+        return None
+    flipped = [head[:, ::-1]] + ([] if eyes is None else [eyes[:, ::-1]])
+    flip = sem.run(ctx.models.session(sem.NAME), [np.ascontiguousarray(c) for c in flipped])
+    none = np.full(1280, np.nan, np.float32)
+    nonep = np.full(1000, np.nan, np.float32)
+    return {
+        "head": cues.head_features, "head_p": cues.head_probabilities,
+        "eye": cues.eye_features if cues.eye_features is not None else none,
+        "eye_p": cues.eye_probabilities if cues.eye_probabilities is not None else nonep,
+        "head_flip": flip.features[0], "head_flip_p": flip.probabilities[0],
+        "eye_flip": flip.features[1] if eyes is not None else none,
+        "eye_flip_p": flip.probabilities[1] if eyes is not None else nonep,
+        "landmarks": np.float32(cues.from_landmarks),
+    }
+
+
+def lens_params(rng: np.random.Generator, dark: bool) -> dict[str, Any]:
+    """Random glasses: ``dark`` lenses pass 8–55 % of the light (half of them tinted per
+    channel); clear ones 85–100 %, untinted, with a frame up to 0.07 IOD thick."""
+    return {
+        "factor": float(rng.uniform(0.08, 0.55) if dark else rng.uniform(0.85, 1.0)),
+        "tint": rng.uniform(0.6, 1.4, 3) if dark and rng.random() < 0.5 else np.ones(3),
+        "axes": (float(rng.uniform(0.27, 0.36)), float(rng.uniform(0.19, 0.27))),
+        "drop": float(rng.uniform(0.0, 0.1)),
+        "frame": float(rng.uniform(0.01, 0.05) if dark else rng.uniform(0.02, 0.07)),
+        "frame_bgr": tuple(float(v) for v in (rng.uniform(10, 60, 3) if rng.random() < 0.7
+                                              else rng.uniform(120, 200, 3))),
+    }
+
+
+def draw_lenses(bgr: np.ndarray, eyes: np.ndarray, iod: float, params: dict[str, Any]
+                ) -> np.ndarray:
+    """A copy of ``bgr`` seen through drawn glasses (:func:`lens_params`): each lens an
+    ellipse around an eye passing ``factor`` of the light (per-channel ``tint``), with a frame
+    and a bridge. ``eyes`` are the two eye centres and ``iod`` their distance, in ``bgr`` px.
+    """
+    out = bgr.astype(np.float32)
+    import cv2
+
+    mask = np.zeros(bgr.shape[:2], np.uint8)
+    axes = (max(1, int(params["axes"][0] * iod)), max(1, int(params["axes"][1] * iod)))
+    centres = [(int(c[0]), int(c[1] + params["drop"] * iod)) for c in eyes]
+    for c in centres:
+        cv2.ellipse(mask, c, axes, 0, 0, 360, 1, -1)
+    inside = mask.astype(bool)
+    out[inside] *= params["factor"] * np.asarray(params["tint"], np.float32)
+    for c in centres:
+        cv2.ellipse(out, c, axes, 0, 0, 360, params["frame_bgr"],
+                    max(1, int(params["frame"] * iod)))
+    cv2.line(out, (centres[0][0] + axes[0], centres[0][1]), (centres[1][0] - axes[0],
+                                                             centres[1][1]),
+             params["frame_bgr"], max(1, int(params["frame"] * iod)))
+    return np.clip(out, 0, 255).astype(np.uint8)
+
+
+def _synthetic_one(validator: Any, path: Path, seed: int) -> dict[str, Any] | None:
+    """Features of one bare-eyed photo seen through drawn dark and clear glasses
+    (:func:`draw_lenses`): ``{"dark": {...}, "clear": {...}}``."""
+    from photocheck import decode, face, semantic
+    from photocheck.inference import semantic as sem
+
+    try:
+        ctx = validator.context(path)
+        pts = np.asarray(face.landmarks(ctx), np.float64)[:, :2]
+        image = decode.analysis_image(ctx)
+        eye_bgr, eye_scale = face.eye_image(ctx)
+    except Exception:
+        return None
+    rng = np.random.default_rng(seed)
+    eyes = np.stack([pts[[33, 133]].mean(axis=0), pts[[362, 263]].mean(axis=0)])
+    iod = float(np.hypot(*(eyes[1] - eyes[0])))
+    out: dict[str, Any] = {}
+    for kind in ("dark", "clear"):
+        params = lens_params(rng, kind == "dark")
+        seen = draw_lenses(eye_bgr, eyes * eye_scale, iod * eye_scale, params)
+        head_seen = draw_lenses(image.bgr, eyes * image.scale, iod * image.scale, params)
+        head = sem.warp_crop(head_seen, semantic._scaled(  # noqa: SLF001
+            semantic.head_crop_affine(eyes[0], eyes[1], pts[semantic.CHIN]), image.scale))
+        eye = sem.warp_crop(seen, semantic._scaled(  # noqa: SLF001
+            semantic.eye_crop_affine(pts), eye_scale))
+        res = sem.run(ctx.models.session(sem.NAME), [head, eye, head[:, ::-1].copy(),
+                                                     eye[:, ::-1].copy()])
+        out[kind] = {"head_p": res.probabilities[0], "eye": res.features[1],
+                     "eye_p": res.probabilities[1], "head_flip_p": res.probabilities[2],
+                     "eye_flip": res.features[3], "eye_flip_p": res.probabilities[3]}
+    return out
+
+
+def synthetic_sources(rows: list[Row]) -> list[Row]:
+    """Bare-eyed photos that get drawn lenses: compliant portraits and in-the-wild heads."""
+    return [r for r in rows
+            if r["category"] in ("a_compliant_plain_bg", "l_in_the_wild_heads")
+            and not attrs(r) & {"glasses", "eyeglasses", "sunglasses"}]
+
+
+def extract_synthetic(photos: Path, threads: int = 2) -> dict[str, np.ndarray]:
+    """Synthetic glasses, dark and clear, on bare-eyed photos (training only, never scored)."""
+    os.environ.setdefault("PHOTOCHECK_ORT_THREADS", "1")
+    from photocheck.validator import Validator
+
+    rows = synthetic_sources(load_rows(photos))
+    validator = Validator("online")
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        results = list(pool.map(lambda ir: _synthetic_one(validator, photos / ir[1]["file"],
+                                                          ir[0]), enumerate(rows)))
+    keep = [(i, kind) for i, r in enumerate(results) if r is not None for kind in r]
+    out: dict[str, np.ndarray] = {"files": np.array([rows[i]["file"] for i, _ in keep]),
+                                  "kind": np.array([kind for _, kind in keep])}
+    first = results[keep[0][0]]["dark"]  # type: ignore[index]
+    for key in first:
+        out[key] = np.stack([np.asarray(results[i][kind][key])  # type: ignore[index]
+                             for i, kind in keep]).astype(np.float32)
+    return out
+
+
+def extract(photos: Path, threads: int = 2) -> dict[str, np.ndarray]:
+    """Features of every manifest photo with a face (see the module docstring)."""
+    os.environ.setdefault("PHOTOCHECK_ORT_THREADS", "1")
+    import cv2
+
+    from photocheck.validator import Validator
+
+    cv2.setNumThreads(1)
+    rows = load_rows(photos)
+    validator = Validator("online")
+    with ThreadPoolExecutor(max_workers=threads) as pool:
+        results = list(pool.map(lambda r: _extract_one(validator, photos / r["file"]), rows))
+    keep = [(i, kind) for i, r in enumerate(results) if r is not None for kind in r]
+    out: dict[str, np.ndarray] = {"files": np.array([rows[i]["file"] for i, _ in keep]),
+                                  "kind": np.array([kind for _, kind in keep])}
+    first = results[keep[0][0]]["dark"]  # type: ignore[index]
+    for key in first:
+        out[key] = np.stack([np.asarray(results[i][kind][key])  # type: ignore[index]
+                             for i, kind in keep]).astype(np.float32)
+    return out
+
+
+def load_synthetic(photos: Path, refresh: bool = False) -> dict[str, np.ndarray]:
+    """The cached synthetic-lens features, extracted first when missing (or ``refresh``)."""
+    if refresh or not SYNTHETIC_CACHE.is_file():
+        data = extract_synthetic(photos)
+        SYNTHETIC_CACHE.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(SYNTHETIC_CACHE, **data)
+    with np.load(SYNTHETIC_CACHE) as npz:
+        return {k: npz[k] for k in npz.files}
+
+
+def load_features(photos: Path, refresh: bool = False) -> dict[str, np.ndarray]:
+    """The cached features, extracted first when missing (or ``refresh``)."""
+    if refresh or not CACHE.is_file():
+        start = time.perf_counter()
+        data = extract(photos)
+        CACHE.parent.mkdir(parents=True, exist_ok=True)
+        np.savez_compressed(CACHE, **data)
+        print(f"extracted {len(data['files'])} photos in {time.perf_counter() - start:.0f} s",
+              file=sys.stderr)
+    with np.load(CACHE) as npz:
+        return {k: npz[k] for k in npz.files}
+
+
+# --- fitting ---------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Rule:
+    """One classifier: its input blocks, its positives and the rows it learns from."""
+
+    name: str
+    blocks: tuple[str, ...]
+    positive: Callable[[Row], bool]
+    note: str
+    # held-out false-alarm rates (on every photo that is not a positive) where the warn and
+    # fail limits sit
+    false_alarm: dict[str, float]
+    # train also on the synthetic glasses of these kinds ("dark", "clear") with these labels,
+    # each class weighted as much in total as the real positives
+    synthetic: dict[str, int] | None = None
+
+
+RULES = (
+    Rule("headwear", ("head.features", "head.headwear_logit"), is_headwear,
+         "hat, cap, hood or head scarf (a scarf is headwear unless head_covering is declared)",
+         {"warn": 0.03, "fail": 0.01}),
+    Rule("sunglasses", ("eye.features", "eye.sunglass_logit", "head.sunglass_logit"),
+         is_sunglasses, "sunglasses or dark lenses over the eyes", {"warn": 0.01, "fail": 0.004},
+         synthetic={"dark": 1, "clear": 0}),
+    # glasses of any kind (a gate for the frame and glare rules: no glasses, no frame)
+    Rule("glasses", ("eye.features", "eye.sunglass_logit"), is_glasses,
+         "glasses of any kind, clear or dark", {"warn": 0.05, "fail": 0.02},
+         synthetic={"dark": 1, "clear": 1}),
+)
+C_GRID = (0.001, 0.003, 0.01, 0.03)
+# Rule.false_alarm: headwear warns (review) where ≤ 3 % of the held-out negatives score higher
+# and fails where ≤ 1 % do (the issue's targets: bare heads flagged ≤ 5 %, compliant portraits
+# failed ≤ 2 %, warned ≤ 8 %); sunglasses separate almost perfectly, so their limits sit at
+# 1 % and 0.4 % (every eyewear code together must stay ≤ 5 % on faces without glasses).
+
+
+def _block(data: dict[str, np.ndarray], block: str, flip: bool) -> np.ndarray:
+    from photocheck.classifiers import _logit
+    from photocheck.inference.semantic import HEADWEAR_CLASSES, SUNGLASS_CLASSES
+
+    part, what = block.split(".")
+    key = part + ("_flip" if flip else "")
+    if what == "features":
+        return data[key]
+    classes = HEADWEAR_CLASSES if what == "headwear_logit" else SUNGLASS_CLASSES
+    sums = data[key + "_p"][:, list(classes)].sum(axis=1)
+    return np.array([[_logit(s) if np.isfinite(s) else np.nan] for s in sums])
+
+
+def design(data: dict[str, np.ndarray], blocks: tuple[str, ...], flip: bool = False
+           ) -> np.ndarray:
+    """Input matrix of the cached photos for some blocks (as the package builds it)."""
+    return np.hstack([_block(data, b, flip) for b in blocks]).astype(np.float64)
+
+
+@dataclass
+class Fitted:
+    """A fitted rule: final model, held-out scores and the chosen regularisation."""
+
+    rule: Rule
+    c: float
+    model: Any
+    oof: np.ndarray  # held-out probability of each usable row
+    usable: np.ndarray  # rows of the cache with every input
+    files: np.ndarray  # the usable rows' files
+    groups: np.ndarray  # their person-and-source groups
+    labels: np.ndarray
+    folds: np.ndarray
+    fold_models: dict[int, Any]
+    auc_by_fold: dict[int, float]
+
+
+def _fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float) -> Any:
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import StandardScaler
+
+    model = make_pipeline(StandardScaler(), LogisticRegression(
+        C=c, class_weight="balanced", max_iter=5000))
+    model.fit(x, y, logisticregression__sample_weight=w)
+    return model
+
+
+def _with_synthetic(x: np.ndarray, y: np.ndarray, w: np.ndarray, xs: np.ndarray,
+                    ys: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Training rows plus synthetic rows; each synthetic class weighs as much in total as the
+    real positives."""
+    ws = np.zeros(len(xs))
+    for label in (0, 1):
+        ws[ys == label] = w[y == 1].sum() / max(int((ys == label).sum()), 1)
+    return np.vstack([x, xs]), np.r_[y, ys], np.r_[w, ws]
+
+
+def _weights(groups: np.ndarray, y: np.ndarray) -> np.ndarray:
+    """1 / (rows of the same group and label): ten variants of one photo count once."""
+    keys = np.array([f"{g}|{v}" for g, v in zip(groups, y, strict=True)])
+    _, inverse, counts = np.unique(keys, return_inverse=True, return_counts=True)
+    return 1.0 / counts[inverse]
+
+
+def fit_rule(rule: Rule, data: dict[str, np.ndarray], rows_by_file: dict[str, Row],
+             folds_by_file: dict[str, int], c_grid: tuple[float, ...] = C_GRID,
+             final: bool = True, synthetic: dict[str, np.ndarray] | None = None) -> Fitted:
+    """Choose C by held-out AUC, keep the held-out scores, fit the final model on all rows
+    (unless ``final`` is false: then only the fold models are fitted)."""
+    from sklearn.metrics import roc_auc_score
+
+    x, xf = design(data, rule.blocks), design(data, rule.blocks, flip=True)
+    syn = synthetic if rule.synthetic and synthetic is not None else None
+    if syn is not None:
+        xs = np.vstack([design(syn, rule.blocks), design(syn, rule.blocks, flip=True)])
+        syn_folds = np.tile([folds_by_file[f] for f in syn["files"]], 2)
+        ys = np.tile([rule.synthetic[k] for k in syn["kind"]], 2)  # type: ignore[index]
+    usable = np.all(np.isfinite(x), axis=1) & np.all(np.isfinite(xf), axis=1)
+    files = data["files"][usable]
+    x, xf = x[usable], xf[usable]
+    y = np.array([rule.positive(rows_by_file[f]) for f in files], dtype=int)
+    folds = np.array([folds_by_file[f] for f in files])
+    groups = np.array([group_key(f, rows_by_file[f]["source"]) for f in files])
+    w = _weights(groups, y)
+    best: tuple[float, float, np.ndarray, dict[int, Any], dict[int, float]] | None = None
+    for c in c_grid:
+        oof = np.zeros(len(y))
+        models: dict[int, Any] = {}
+        aucs: dict[int, float] = {}
+        for k in np.unique(folds):
+            train, test = folds != k, folds == k
+            xa, ya = np.vstack([x[train], xf[train]]), np.r_[y[train], y[train]]
+            wa = np.r_[w[train], w[train]]
+            if syn is not None:
+                xa, ya, wa = _with_synthetic(xa, ya, wa, xs[syn_folds != k], ys[syn_folds != k])
+            models[int(k)] = _fit(xa, ya, wa, c)
+            oof[test] = models[int(k)].predict_proba(x[test])[:, 1]
+            if 0 < y[test].sum() < test.sum():
+                aucs[int(k)] = float(roc_auc_score(y[test], oof[test]))
+        auc = float(roc_auc_score(y, oof))
+        print(f"{rule.name}: C {c:g} held-out AUC {auc:.3f}", file=sys.stderr)
+        if best is None or auc > best[1] + 1e-9:
+            best = (c, auc, oof, models, aucs)
+    assert best is not None
+    c, _, oof, models, aucs = best
+    xa, ya, wa = np.vstack([x, xf]), np.r_[y, y], np.r_[w, w]
+    if syn is not None:
+        xa, ya, wa = _with_synthetic(xa, ya, wa, xs, ys)
+    model = _fit(xa, ya, wa, c) if final else None
+    return Fitted(rule, c, model, oof, usable, files, groups, y, folds, models, aucs)
+
+
+def limits(fitted: Fitted) -> dict[str, dict[str, float]]:
+    """Warn and fail limits from the held-out negatives (the rule's ``false_alarm``)."""
+    neg = np.sort(fitted.oof[fitted.labels == 0])[::-1]
+    pos = fitted.oof[fitted.labels == 1]
+    out = {}
+    for level, rate in fitted.rule.false_alarm.items():
+        allowed = int(np.floor(rate * len(neg)))  # negatives allowed above the limit
+        # the limit sits halfway (in logit) between the allowed-th and the next negative
+        hi, lo = neg[max(allowed - 1, 0)], neg[allowed]
+        logit = (np.log(hi / (1 - hi)) + np.log(lo / (1 - lo))) / 2.0 if allowed else \
+            np.log(hi / (1 - hi)) + 0.5
+        value = float(1.0 / (1.0 + np.exp(-logit)))
+        out[level] = {
+            "limit": round(value, 3),
+            "held_out_false_alarm": round(float((neg >= value).mean()), 4),
+            "held_out_recall": round(float((pos >= value).mean()), 4),
+            # each person counts once (Pillow's ten copies of one hat photo are one person)
+            "held_out_recall_by_person": round(float(np.mean([
+                np.mean(fitted.oof[(fitted.groups == g) & (fitted.labels == 1)] >= value)
+                for g in np.unique(fitted.groups[fitted.labels == 1])])), 4),
+            "margin_logit": round(float(abs(np.log(hi / (1 - hi)) - np.log(lo / (1 - lo))) / 2),
+                                  3),
+        }
+    return out
+
+
+def to_classifier(fitted: Fitted) -> Any:
+    """The final model as a :class:`photocheck.classifiers.LinearClassifier` with provenance."""
+    from sklearn.metrics import roc_auc_score
+
+    from photocheck.classifiers import LinearClassifier
+
+    scaler, lr = fitted.model[0], fitted.model[1]
+    provenance = {
+        "fitted_by": "benchmarks/fit_semantic.py",
+        "what": fitted.rule.note,
+        "positives": int(fitted.labels.sum()),
+        "negatives": int((fitted.labels == 0).sum()),
+        "folds": int(len(np.unique(fitted.folds))),
+        "fold_rule": "by person and source (benchmarks/folds.py)",
+        "augmentation": "every training photo also mirrored; rows weighted 1 / copies per group"
+        + (f"; drawn glasses on bare-eyed training photos ({fitted.rule.synthetic}: kind → "
+           "label), each class weighted as much in total as the real positives (never scored)"
+           if fitted.rule.synthetic else ""),
+        "C": fitted.c,
+        "held_out_auc": round(float(roc_auc_score(fitted.labels, fitted.oof)), 4),
+        "held_out_auc_by_fold": {str(k): round(v, 4) for k, v in fitted.auc_by_fold.items()},
+        "limits": limits(fitted),
+        "label_fixes": sorted(f for f in LABEL_FIXES if f in set(fitted.files)),
+    }
+    return LinearClassifier(fitted.rule.name, fitted.rule.blocks, scaler.mean_.astype(float),
+                            scaler.scale_.astype(float), lr.coef_[0].astype(float),
+                            float(lr.intercept_[0]), provenance)
+
+
+def fold_classifiers(fitted: Fitted) -> dict[int, Any]:
+    """The per-fold models as LinearClassifiers (for the held-out evaluation)."""
+    from photocheck.classifiers import LinearClassifier
+
+    return {k: LinearClassifier(fitted.rule.name, fitted.rule.blocks, m[0].mean_.astype(float),
+                                m[0].scale_.astype(float), m[1].coef_[0].astype(float),
+                                float(m[1].intercept_[0]))
+            for k, m in fitted.fold_models.items()}
+
+
+def fit_all(photos: Path, refresh: bool = False, packaged_c: bool = False,
+            final: bool = True) -> tuple[dict[str, Fitted], dict[str, int]]:
+    """Fit every rule; returns the fits and the fold of every manifest file.
+
+    With ``packaged_c`` the regularisation recorded in the packaged classifier is used instead
+    of searching :data:`C_GRID` again (the held-out evaluation of ``accuracy.py``).
+    """
+    from photocheck import classifiers
+
+    data = load_features(photos, refresh)
+    rows = load_rows(photos)
+    folds = dict(zip([r["file"] for r in rows], folds_for(rows), strict=True))
+    by_file = {r["file"]: r for r in rows}
+    synthetic = load_synthetic(photos, refresh)
+    fits = {}
+    for rule in RULES:
+        grid = (float(classifiers.load(rule.name).provenance["C"]),) if packaged_c else C_GRID
+        fits[rule.name] = fit_rule(rule, data, by_file, folds, grid, final, synthetic)
+    return fits, folds
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--photos", type=Path, default=DEFAULT_PHOTOS)
+    parser.add_argument("--refresh", action="store_true", help="extract the features again")
+    parser.add_argument("--write", action="store_true",
+                        help="write photocheck/classifiers/<rule>.json")
+    args = parser.parse_args(argv)
+    fits, _ = fit_all(args.photos, args.refresh)
+    for name, fitted in fits.items():
+        clf = to_classifier(fitted)
+        print(name, json.dumps(clf.provenance, indent=1))
+        if args.write:
+            CLASSIFIERS.mkdir(parents=True, exist_ok=True)
+            (CLASSIFIERS / f"{name}.json").write_text(json.dumps(clf.to_dict()) + "\n")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
