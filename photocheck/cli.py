@@ -70,10 +70,16 @@ def add_check(subparsers: Subparsers) -> argparse.ArgumentParser:
     return p
 
 
-def cmd_check(args: argparse.Namespace) -> int:
-    """Run ``photocheck check``; returns the exit code."""
+def load_validator(args: argparse.Namespace) -> tuple[Any, list[str]]:
+    """The validator of ``--profile`` and the normalised ``--exception`` values.
+
+    Raises
+    ------
+    UsageError
+        For an unknown or invalid profile or exception name.
+    """
     # heavy (OpenCV, onnxruntime, the face pipeline; profiles validate against the check
-    # table): loaded when the subcommand runs, so that `photocheck --help` stays fast
+    # table): loaded when a subcommand runs, so that `photocheck --help` stays fast
     from photocheck.profiles import ProfileError, load_profile
     from photocheck.validator import Validator
 
@@ -83,7 +89,12 @@ def cmd_check(args: argparse.Namespace) -> int:
             [e for raw in args.exceptions for e in raw.split(",") if e])
     except (ProfileError, UnknownExceptionError) as exc:
         raise UsageError(str(exc)) from exc
-    validator = Validator(profile)
+    return Validator(profile), exceptions
+
+
+def cmd_check(args: argparse.Namespace) -> int:
+    """Run ``photocheck check``; returns the exit code."""
+    validator, exceptions = load_validator(args)
     out = Output(sys.stdout, json_lines=args.json, lang=args.lang)
     code = EXIT_OK
     for photo in args.photos:
@@ -143,64 +154,61 @@ def add_trim(subparsers: Subparsers) -> argparse.ArgumentParser:
     return p
 
 
-def output_name(scan: str, out_dpi: float, used: set[str]) -> str:
-    """File name of a trimmed scan: ``<stem>_45x35.jpg`` (made unique within one run)."""
-    stem = Path(scan).stem or "scan"
+def output_name(source: str, used: set[str]) -> str:
+    """File name of a trimmed scan or cropped photo: ``<stem>_45x35.jpg`` (unique in one run)."""
+    stem = Path(source).stem or "photo"
     name = f"{stem}_45x35.jpg"
     n = 2
     while name in used:
         name = f"{stem}_45x35_{n}.jpg"
         n += 1
     used.add(name)
-    del out_dpi
     return name
 
 
-def cmd_trim(args: argparse.Namespace) -> int:
-    """Run ``photocheck trim``; returns the exit code (0 all accepted, 1 any flagged, 2 usage)."""
-    # heavy (OpenCV, onnxruntime, the face pipeline): loaded when the subcommand runs, as
-    # cmd_check loads the validator, so that `photocheck --help` stays fast
-    from photocheck.profiles import ProfileError, load_profile
-    from photocheck.trimming import trim
-    from photocheck.validator import Validator
-
-    try:
-        profile = load_profile(args.profile)
-        exceptions = normalise_exceptions(
-            [e for raw in args.exceptions for e in raw.split(",") if e])
-    except (ProfileError, UnknownExceptionError) as exc:
-        raise UsageError(str(exc)) from exc
-    if args.dpi is not None and not 50 <= args.dpi <= 10000:
-        raise UsageError(f"--dpi must be between 50 and 10000, got {args.dpi:g}")
-    if not 72 <= args.out_dpi <= 2400:
-        raise UsageError(f"--out-dpi must be between 72 and 2400, got {args.out_dpi:g}")
+def write_cuts(args: argparse.Namespace, sources: Sequence[str],
+               cut: Callable[[str], Any]) -> int:
+    """Cut each source with ``cut`` (trim or crop), write its JPEG into ``--out`` and print its
+    report; returns the exit code (0 all accepted, 1 any flagged or not cut, 2 missing file)."""
     out_dir = Path(args.out)
     try:
         out_dir.mkdir(parents=True, exist_ok=True)
     except OSError as exc:
         raise UsageError(f"cannot create the output folder {out_dir}: {exc}") from exc
-    validator = Validator(profile)
     out = Output(sys.stdout, json_lines=args.json, lang=args.lang)
     used: set[str] = set()
     code = EXIT_OK
-    for scan in args.scans:
-        result = trim(scan, dpi=args.dpi, out_dpi=args.out_dpi, exceptions=exceptions,
-                      applied_on=args.applied_on, validator=validator)
+    for source in sources:
+        result = cut(source)
         written: str | None = None
         if result.jpeg is not None:
-            path = out_dir / output_name(scan, args.out_dpi, used)
+            path = out_dir / output_name(source, used)
             tmp = path.with_name(path.name + ".part")
             tmp.write_bytes(result.jpeg)
             os.replace(tmp, path)  # never a half-written JPEG under the final name
             written = str(path)
         result.report.extra["output"] = written
         out.report(result.report)
-        if not os.path.exists(scan):
-            print(f"photocheck: error: no such file: {scan}", file=sys.stderr)
+        if not os.path.exists(source):
+            print(f"photocheck: error: no such file: {source}", file=sys.stderr)
             code = EXIT_USAGE
         elif code == EXIT_OK and (result.report.verdict is not Verdict.ACCEPT or written is None):
             code = EXIT_FLAGGED
     return code
+
+
+def cmd_trim(args: argparse.Namespace) -> int:
+    """Run ``photocheck trim``; returns the exit code (0 all accepted, 1 any flagged, 2 usage)."""
+    from photocheck.trimming import trim  # heavy: see load_validator
+
+    validator, exceptions = load_validator(args)
+    if args.dpi is not None and not 50 <= args.dpi <= 10000:
+        raise UsageError(f"--dpi must be between 50 and 10000, got {args.dpi:g}")
+    if not 72 <= args.out_dpi <= 2400:
+        raise UsageError(f"--out-dpi must be between 72 and 2400, got {args.out_dpi:g}")
+    return write_cuts(args, args.scans, lambda scan: trim(
+        scan, dpi=args.dpi, out_dpi=args.out_dpi, exceptions=exceptions,
+        applied_on=args.applied_on, validator=validator))
 
 
 # --- crop ------------------------------------------------------------------------------------
@@ -230,42 +238,11 @@ def add_crop(subparsers: Subparsers) -> argparse.ArgumentParser:
 
 def cmd_crop(args: argparse.Namespace) -> int:
     """Run ``photocheck crop``; returns the exit code (0 all accepted, 1 any flagged, 2 usage)."""
-    from photocheck.cropping import crop
-    from photocheck.profiles import ProfileError, load_profile
-    from photocheck.validator import Validator
+    from photocheck.cropping import crop  # heavy: see load_validator
 
-    try:
-        validator = Validator(load_profile(args.profile))
-        exceptions = normalise_exceptions(
-            [e for raw in args.exceptions for e in raw.split(",") if e])
-    except (ProfileError, UnknownExceptionError) as exc:
-        raise UsageError(str(exc)) from exc
-    out_dir = Path(args.out)
-    try:
-        out_dir.mkdir(parents=True, exist_ok=True)
-    except OSError as exc:
-        raise UsageError(f"cannot create the output folder {out_dir}: {exc}") from exc
-    out = Output(sys.stdout, json_lines=args.json, lang=args.lang)
-    used: set[str] = set()
-    code = EXIT_OK
-    for photo in args.photos:
-        result = crop(photo, exceptions=exceptions, applied_on=args.applied_on,
-                      validator=validator)
-        written: str | None = None
-        if result.jpeg is not None:
-            path = out_dir / output_name(photo, 0, used)  # <stem>_45x35.jpg, as trim
-            tmp = path.with_name(path.name + ".part")
-            tmp.write_bytes(result.jpeg)
-            os.replace(tmp, path)  # never a half-written JPEG under the final name
-            written = str(path)
-        result.report.extra["output"] = written
-        out.report(result.report)
-        if not os.path.exists(photo):
-            print(f"photocheck: error: no such file: {photo}", file=sys.stderr)
-            code = EXIT_USAGE
-        elif code == EXIT_OK and (result.report.verdict is not Verdict.ACCEPT or written is None):
-            code = EXIT_FLAGGED
-    return code
+    validator, exceptions = load_validator(args)
+    return write_cuts(args, args.photos, lambda photo: crop(
+        photo, exceptions=exceptions, applied_on=args.applied_on, validator=validator))
 
 
 # --- output ----------------------------------------------------------------------------------
