@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from photocheck import decode, scene
-from photocheck.checks.base import Check, finding, limit
+from photocheck.checks.base import Check, finding, grade, limit, worst
 from photocheck.context import PhotoContext, intermediate
 from photocheck.measures import quality as qm
 from photocheck.report import Finding, Status
@@ -46,6 +46,9 @@ class QualityMeasures:
         From the luminance quantisation table.
     halftone : float
         Spectral peak excess (log10).
+    replication : tuple of float
+        Pixel-replication peaks ``(off_grid, on_grid)`` (see
+        :func:`~photocheck.measures.quality.replication_peaks`).
     """
 
     sharpness: np.ndarray
@@ -57,6 +60,7 @@ class QualityMeasures:
     blockiness: float
     jpeg_quality: float | None
     halftone: float
+    replication: tuple[float, float] = (0.0, 0.0)
 
 
 @intermediate
@@ -74,11 +78,13 @@ def quality_measures(ctx: PhotoContext) -> QualityMeasures:
               else scales[0])  # the crop is not above the blur IOD: the same image
     period = 8 // crop.reduction
     block = qm.blockiness(exact, period) if period >= 4 else float("nan")
+    replication = qm.replication_peaks(qm.diff_profiles(exact), 8.0 / crop.reduction)
     head = decode.header(ctx)
     jq = qm.jpeg_quality(head.jpeg.quant_tables) if head.jpeg is not None else None
     return QualityMeasures(sharpness=scales[0], native=native, coarse=scales[1], iod_px=iod,
                            reduction=crop.reduction, noise_sigma=qm.noise_sigma(gray),
-                           blockiness=block, jpeg_quality=jq, halftone=qm.halftone_peak(exact))
+                           blockiness=block, jpeg_quality=jq, halftone=qm.halftone_peak(exact),
+                           replication=replication)
 
 
 def _min(values: np.ndarray) -> float:
@@ -109,13 +115,27 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
     native = float(np.nanmean(m.native)) if np.isfinite(m.native).any() else float("nan")
     coarse = float(np.nanmean(m.coarse)) if np.isfinite(m.coarse).any() else float("nan")
     gain = coarse / native if np.isfinite(native) and native > 0 and np.isfinite(coarse) else 1.0
-    upscaled = (np.isfinite(native) and native < params["max_native_sharpness"]
-                and gain > params["min_upscale_gain"])
-    yield finding("quality.upscaled", Status.FAIL if upscaled else Status.PASS,
+    smooth = (np.isfinite(native) and native < params["max_native_sharpness"]
+              and gain > params["min_upscale_gain"])
+    # enlarged by pixel replication (blocky pixels): the differences pulse at the block period;
+    # on the JPEG grid's own period heavy compression pulses too, so that has its own limits
+    off_grid, on_grid = m.replication
+    status = worst(Status.FAIL if smooth else Status.PASS,
+                   grade(off_grid, fail=params["fail_max_replication_peak"],
+                         warn=params["warn_max_replication_peak"]),
+                   grade(on_grid, fail=params["fail_max_grid_replication_peak"],
+                         warn=params["warn_max_grid_replication_peak"]))
+    yield finding("quality.upscaled", status,
                   {"native_sharpness": round(native, 3) if np.isfinite(native) else None,
-                   "gain": round(gain, 3)},
+                   "gain": round(gain, 3), "replication_peak": round(off_grid, 3),
+                   "grid_replication_peak": round(on_grid, 3)},
                   {"max": params["max_native_sharpness"],
-                   "min_gain": params["min_upscale_gain"]}, "ratio")
+                   "min_gain": params["min_upscale_gain"],
+                   "max_replication_peak": params["warn_max_replication_peak"],
+                   "fail_max_replication_peak": params["fail_max_replication_peak"],
+                   "max_grid_replication_peak": params["warn_max_grid_replication_peak"],
+                   "fail_max_grid_replication_peak": params["fail_max_grid_replication_peak"]},
+                  "ratio")
     halftone = m.halftone if np.isfinite(m.halftone) else 0.0
     yield limit("quality.halftone", round(halftone, 3), max=params["max_halftone_peak"],
                 unit="log10")
@@ -133,6 +153,10 @@ CHECK = Check(
         "min_jpeg_quality": float,
         "max_native_sharpness": float,
         "min_upscale_gain": float,
+        "warn_max_replication_peak": float,
+        "fail_max_replication_peak": float,
+        "warn_max_grid_replication_peak": float,
+        "fail_max_grid_replication_peak": float,
         "max_halftone_peak": float,
     },
     run=run,
