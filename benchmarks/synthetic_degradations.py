@@ -54,7 +54,7 @@ FLAGGED = {str(Status.FAIL), str(Status.WARN)}
 SCENE_DEFECTS = {"dark_bg", "shadow_on_face", "dark", "busy_bg", "coloured_bg", "sunglasses",
                  "multi_face", "hair_over_face", "hand_near_face", "turned", "profile"}
 # degradations run on every framing of every photo (the others rotate)
-EVERY_FRAMING = {"face_shadow", "top_shadow"}
+EVERY_FRAMING = {"face_shadow", "half_shadow", "top_shadow"}
 
 _validator: Validator | None = None
 

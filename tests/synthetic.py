@@ -97,14 +97,30 @@ def face_shadow(bgr: np.ndarray, strength: float, face_box: Box,
     return _u8(255.0 * lin ** (1 / 2.2))
 
 
+def half_shadow(bgr: np.ndarray, strength: float, face_box: Box,
+                mask: np.ndarray | None = None) -> np.ndarray:
+    """A hard side light: the image-right half of the person (beyond the face box's centre
+    line, edge softened over a tenth of the face width) gets ``1 − strength`` of its linear
+    light."""
+    h, w = bgr.shape[:2]
+    x0, _, x1, _ = (float(v) for v in face_box)
+    cx, soft = (x0 + x1) / 2.0, max((x1 - x0) / 20.0, 1.0)
+    t = np.clip((np.arange(w, dtype=np.float32) - (cx - soft)) / (2 * soft), 0, 1)
+    factor = np.broadcast_to(1.0 - strength * t[None, :], (h, w))
+    weight = _mask_like(mask, bgr) if mask is not None else np.ones((h, w), np.float32)
+    factor = 1.0 - weight * (1.0 - factor)
+    lin = (bgr.astype(np.float32) / 255.0) ** 2.2 * factor[..., None]
+    return _u8(255.0 * lin ** (1 / 2.2))
+
+
 def top_shadow(bgr: np.ndarray, strength: float, face_box: Box,
                mask: np.ndarray | None = None) -> np.ndarray:
-    """Light from above: linear light falls off to ``1 − strength`` from the brows (upper
-    quarter of the face box) to the mouth (lower quarter), on the person only (eye sockets,
-    cheeks and chin in the shade of an overhead light)."""
+    """Light from above: linear light falls off to ``1 − strength`` from the brows (30 % down
+    the face box) to the cheekbones (60 %) and stays there below, on the person only (eye
+    sockets, cheeks and chin in the shade of an overhead light)."""
     h, w = bgr.shape[:2]
     _, y0, _, y1 = (float(v) for v in face_box)
-    top, bottom = y0 + 0.3 * (y1 - y0), y0 + 0.75 * (y1 - y0)
+    top, bottom = y0 + 0.3 * (y1 - y0), y0 + 0.6 * (y1 - y0)
     ys = np.arange(h, dtype=np.float32)
     t = np.clip((ys - top) / max(bottom - top, 1.0), 0, 1)
     factor = np.broadcast_to(1.0 - strength * t[:, None], (h, w))
@@ -275,6 +291,9 @@ class Degradation:
     clear, mild : float
         Strengths: clearly bad (must be detected) and mild (must not cause failures). ``clear``
         is None for a variation that is only ever acceptable (vignetting, a lit backdrop).
+    every_photo : bool
+        Whether the clear strength is caught on every photo (the test photos' known answers);
+        False where a face's own asymmetry can hide it on some photos (rates: benchmark).
     """
 
     code: str
@@ -282,6 +301,7 @@ class Degradation:
     clear: float | None
     mild: float
     also: tuple[str, ...] = ()
+    every_photo: bool = True
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -318,9 +338,14 @@ DEGRADATIONS: dict[str, Degradation] = {
     "face_shadow": Degradation("lighting.face_shadow",
                                _wrap(face_shadow, uses_face=True, uses_mask=True),
                                clear=0.85, mild=0.15),
+    # one half of the face at half the other's light (1 stop) is a clear side light
+    "half_shadow": Degradation("lighting.face_shadow",
+                               _wrap(half_shadow, uses_face=True, uses_mask=True),
+                               clear=0.5, mild=0.1, every_photo=False),
+    # the face below the cheekbones at a quarter of the brows' light (2 stops)
     "top_shadow": Degradation("lighting.face_shadow",
                               _wrap(top_shadow, uses_face=True, uses_mask=True),
-                              clear=0.75, mild=0.15),
+                              clear=0.75, mild=0.15, every_photo=False),
     "busy_background": Degradation("background.not_plain",
                                    _wrap(busy_background, uses_mask=True, uses_seed=True),
                                    clear=1.0, mild=0.04),

@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from photocheck import scene
-from photocheck.checks.base import Check, finding, limit
+from photocheck.checks.base import Check, finding, grade, limit, worst
 from photocheck.context import NotAssessable, PhotoContext, intermediate
 from photocheck.measures.lighting import FaceLight, face_light
 from photocheck.report import Finding, Status
@@ -58,12 +58,16 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
                   {"blown": round(m.clipped_high, 4), "crushed": round(m.clipped_low, 4)},
                   {"max_blown": params["max_blown_fraction"],
                    "max_crushed": params["max_clipped_fraction"]}, "ratio")
-    shadow = max(m.lr_stops / params["max_lr_stops"], m.tb_stops / params["max_tb_stops"])
-    yield finding("lighting.face_shadow",
-                  Status.FAIL if shadow > 1.0 else Status.PASS,
+    status = worst(grade(m.lr_stops, fail=params["fail_max_lr_stops"],
+                         warn=params["warn_max_lr_stops"]),
+                   grade(m.tb_stops, fail=params["fail_max_tb_stops"],
+                         warn=params["warn_max_tb_stops"]))
+    yield finding("lighting.face_shadow", status,
                   {"left_right": round(m.lr_stops, 2), "top_bottom": round(m.tb_stops, 2)},
-                  {"max_left_right": params["max_lr_stops"],
-                   "max_top_bottom": params["max_tb_stops"]}, "stops")
+                  {"max_left_right": params["warn_max_lr_stops"],
+                   "fail_max_left_right": params["fail_max_lr_stops"],
+                   "max_top_bottom": params["warn_max_tb_stops"],
+                   "fail_max_top_bottom": params["fail_max_tb_stops"]}, "stops")
 
 
 CHECK = Check(
@@ -76,8 +80,10 @@ CHECK = Check(
         "max_face_lightness": float,
         "max_clipped_fraction": float,
         "max_blown_fraction": float,
-        "max_lr_stops": float,
-        "max_tb_stops": float,
+        "warn_max_lr_stops": float,
+        "fail_max_lr_stops": float,
+        "warn_max_tb_stops": float,
+        "fail_max_tb_stops": float,
     },
     run=run,
 )

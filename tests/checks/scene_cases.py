@@ -58,6 +58,8 @@ class SceneCases:
                                            name: str) -> None:
         if DEGRADATIONS[name].clear is None:
             pytest.skip(f"{name} is only ever acceptable")
+        if not DEGRADATIONS[name].every_photo:
+            pytest.skip(f"{name}: a rate, measured by benchmarks/synthetic_degradations.py")
         codes = DEGRADATIONS[name].codes
         for i, photo in enumerate(photos):
             statuses = run_check(validator, self.check.CHECK, degrade(photo, name, "clear", i))
