@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from photocheck import decode
-from photocheck.checks.base import Check, finding, limit
+from photocheck.checks.base import Check, finding, graded, limit
 from photocheck.context import PhotoContext, intermediate
 from photocheck.measures import background as bgm
 from photocheck.measures.lighting import linear_luminance
@@ -81,7 +81,7 @@ def background_measures(ctx: PhotoContext) -> BackgroundMeasures:
     bottom = None if chin_y is None else min(float(h), chin_y + 1.5 * face_h)
     sh = bgm.shadow(linear_luminance(bgr), prob,
                     (p["shadow_near_from"] * long_side, p["shadow_near_to"] * long_side),
-                    (p["shadow_far_from"] * long_side, p["shadow_far_to"] * long_side),
+                    p["shadow_far_from"] * long_side,
                     bottom_y=bottom, dark_ratio=float(p["shadow_dark_ratio"]), outside=outside)
     band = (1.0, max(2.0, p["contrast_band"] * long_side))
     window = max(3, int(round(p["contrast_window"] * long_side)) | 1)
@@ -115,8 +115,9 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
     }
     busy = max(scores.values()) if t.area_fraction >= params["min_area_fraction"] else 0.0
     yield limit("background.not_plain", round(busy, 3), max=1.0, unit="ratio")
-    yield limit("background.shadow", round(m.shadow.worst, 3),
-                max=params["max_shadow_fraction"], unit="ratio")
+    yield graded("background.shadow", round(m.shadow.worst, 3),
+                 fail=params["fail_max_shadow_fraction"],
+                 warn=params["warn_max_shadow_fraction"], unit="ratio")
     low = max(m.low_contrast_head / params["max_low_contrast_head"],
               m.low_contrast_all / params["max_low_contrast_all"])
     yield limit("background.low_contrast", round(low, 3), max=1.0, unit="ratio")
@@ -145,9 +146,9 @@ CHECK = Check(
         "shadow_near_from": float,
         "shadow_near_to": float,
         "shadow_far_from": float,
-        "shadow_far_to": float,
         "shadow_dark_ratio": float,
-        "max_shadow_fraction": float,
+        "warn_max_shadow_fraction": float,
+        "fail_max_shadow_fraction": float,
         "contrast_band": float,
         "contrast_window": float,
         "min_delta_e": float,

@@ -11,6 +11,11 @@ hiding the eyes).
 - ``eyewear.frame_over_eyes``: one horizontal edge crosses most of an eye opening.
 - ``eyewear.thick_frame``: the dark band below an eye (lower rim) is thicker than allowed.
 - ``eyewear.glare``: clipped/bright blobs in the lens area outside the eye opening and iris.
+
+These three speak only with positive evidence of a frame (``frame_evidence``: a horizontal
+edge right across the nose bridge, at least ``min_frame_evidence``): without glasses, brows,
+lashes, shadows and shiny skin make the same dark lines and bright spots. Each has a warn and
+a fail limit.
 - ``eyes.hidden``: the luminance spread inside an eye opening is too low to show the eye.
 
 The ``eyes.hidden`` code carries the ``eyes`` prefix (DESIGN.md §3) but is measured here, with
@@ -27,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from photocheck import face
-from photocheck.checks.base import Check, finding, limit
+from photocheck.checks.base import Check, finding, grade, limit
 from photocheck.context import PhotoContext, intermediate
 from photocheck.measures import eyewear as me
 from photocheck.report import Finding, Status
@@ -40,9 +45,13 @@ PARAMS = {
     "min_lens_luminance_ratio": float,
     "max_lens_colour_shift": float,
     "max_dark_lens_eye_contrast": float,
-    "max_frame_crossing": float,
-    "max_rim_thickness_iod": float,
-    "max_glare_fraction": float,
+    "min_frame_evidence": float,
+    "warn_max_frame_crossing": float,
+    "fail_max_frame_crossing": float,
+    "warn_max_rim_thickness_iod": float,
+    "fail_max_rim_thickness_iod": float,
+    "warn_max_glare_fraction": float,
+    "fail_max_glare_fraction": float,
     "min_eye_contrast": float,
 }
 
@@ -84,12 +93,16 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
          "min_lens_luminance_ratio": params["min_lens_luminance_ratio"],
          "max_lens_colour_shift": params["max_lens_colour_shift"],
          "max_dark_lens_eye_contrast": params["max_dark_lens_eye_contrast"]}, "ratio")
-    yield limit("eyewear.frame_over_eyes", round(m.frame_crossing, 3),
-                max=params["max_frame_crossing"], unit="ratio")
-    yield limit("eyewear.thick_frame", round(m.rim_thickness_iod, 3),
-                max=params["max_rim_thickness_iod"], unit="iod")
-    yield limit("eyewear.glare", round(m.glare_fraction, 4), max=params["max_glare_fraction"],
-                unit="ratio")
+    framed = m.frame_evidence >= params["min_frame_evidence"]
+    for code, value, key, unit in (
+            ("eyewear.frame_over_eyes", round(m.frame_crossing, 3), "frame_crossing", "ratio"),
+            ("eyewear.thick_frame", round(m.rim_thickness_iod, 3), "rim_thickness_iod", "iod"),
+            ("eyewear.glare", round(m.glare_fraction, 4), "glare_fraction", "ratio")):
+        fail, warn = params[f"fail_max_{key}"], params[f"warn_max_{key}"]
+        status = grade(value, fail=fail, warn=warn) if framed else Status.PASS
+        yield finding(code, status, {key: value, "frame_evidence": round(m.frame_evidence, 2)},
+                      {"max": warn, "fail_max": fail,
+                       "min_frame_evidence": params["min_frame_evidence"]}, unit)
     yield limit("eyes.hidden", round(m.eye_contrast, 3), min=params["min_eye_contrast"],
                 unit="ratio")
 

@@ -184,14 +184,42 @@ class Shadow:
         return max(self.left, self.right)
 
 
+def _illumination(lum: np.ndarray, outside: np.ndarray, from_px: float,
+                  keep_ratio: float = 0.9, max_samples: int = 4000) -> np.ndarray | None:
+    """The backdrop's smooth illumination: a plane in (x, y) fitted to the background at least
+    ``from_px`` off the silhouette, refitted without the pixels darker than ``keep_ratio`` × the
+    first fit (a cast shadow or a dark object must not pull it down). A plane follows a light
+    falling off across the wall; a backdrop lit brighter behind the head only makes the band
+    beside the person brighter than the plane, never darker. None with fewer than 20 pixels.
+    """
+    h, w = lum.shape
+    ys, xs = np.nonzero(outside >= from_px)
+    if ys.size < 20:
+        return None
+    step = max(1, ys.size // max_samples)
+    ys, xs = ys[::step], xs[::step]
+    design = np.stack([np.ones(ys.size), xs / w, ys / h], axis=1)
+    values = lum[ys, xs]
+    coef = least_squares(design, values)
+    keep = values >= keep_ratio * (design @ coef)
+    if np.count_nonzero(keep) >= 20:
+        coef = least_squares(design[keep], values[keep])
+    gx = np.arange(w, dtype=np.float64) / w
+    gy = np.arange(h, dtype=np.float64) / h
+    return (coef[0] + coef[1] * gx[None, :] + coef[2] * gy[:, None]).astype(np.float32)
+
+
 def shadow(luminance: np.ndarray, prob: np.ndarray, near_px: tuple[float, float],
-           far_px: tuple[float, float], bottom_y: float | None = None,
+           far_px: float, bottom_y: float | None = None,
            dark_ratio: float = 0.8, outside: np.ndarray | None = None) -> Shadow:
     """Compare luminance beside the silhouette with the background further out, per side.
 
-    Illumination expected at each near-band pixel comes from a plane fitted (per side) on the
-    far band, so a smooth gradient across the wall is not a shadow. Rows below ``bottom_y``
-    (e.g. under the shoulders, where the frame is cut) are ignored.
+    Illumination expected at each near-band pixel comes from the backdrop's smooth
+    illumination (:func:`_illumination`, fitted on all the background beyond the near band,
+    both sides together: a tight crop has little of it on each side), so a gradient, a colour
+    or light falloff across the wall is not a shadow; a shadow is a darkening beside the
+    person that the smooth model of the rest of the wall does not explain. Rows below
+    ``bottom_y`` (e.g. under the shoulders, where the frame is cut) are ignored.
 
     Parameters
     ----------
@@ -199,8 +227,10 @@ def shadow(luminance: np.ndarray, prob: np.ndarray, near_px: tuple[float, float]
         Linear luminance ``(H, W)``.
     prob : numpy.ndarray
         Person probability ``(H, W)``.
-    near_px, far_px : tuple of float
-        Distance bands from the silhouette (px) for "beside" and "further away".
+    near_px : tuple of float
+        Distance band from the silhouette (px) for "beside".
+    far_px : float
+        The illumination is fitted on the background at least this far (px) off the silhouette.
     outside : numpy.ndarray, optional
         Precomputed outside distance (see :func:`distances`).
     """
@@ -215,24 +245,16 @@ def shadow(luminance: np.ndarray, prob: np.ndarray, near_px: tuple[float, float]
     split = int(np.clip(np.ceil(centre_x), 0, w))  # columns x < centre_x are the left side
     out = outside[:rows]
     lum = luminance[:rows]
+    expected = _illumination(lum, out, far_px)
     fractions, depths = [], []
     for x0, x1 in ((0, split), (split, w)):
         o = out[:, x0:x1]
         n_mask = (o >= near_px[0]) & (o < near_px[1])
-        f_mask = (o >= far_px[0]) & (o < far_px[1])
-        ys, xs = np.nonzero(f_mask)
-        if ys.size < 20 or np.count_nonzero(n_mask) < 20:
+        if expected is None or np.count_nonzero(n_mask) < 20:
             fractions.append(0.0)
             depths.append(0.0)
             continue
-        step = max(1, ys.size // 4000)  # a plane needs few samples
-        ys, xs = ys[::step], xs[::step] + x0
-        design = np.stack([np.ones(ys.size), xs / w, ys / h], axis=1)
-        coef = least_squares(design, lum[ys, xs])
-        ny, nx = np.nonzero(n_mask)
-        nx = nx + x0
-        expected = coef[0] + (nx / w) * coef[1] + (ny / h) * coef[2]
-        ratio = lum[ny, nx] / np.maximum(expected, 1e-4)
+        ratio = lum[:, x0:x1][n_mask] / np.maximum(expected[:, x0:x1][n_mask], 1e-4)
         fractions.append(float(np.count_nonzero(ratio < dark_ratio)) / ratio.size)
         depths.append(float(1.0 - median(ratio)))
     return Shadow(fractions[0], fractions[1], depths[0], depths[1])
