@@ -81,7 +81,7 @@ def background_measures(ctx: PhotoContext) -> BackgroundMeasures:
     bottom = None if chin_y is None else min(float(h), chin_y + 1.5 * face_h)
     sh = bgm.shadow(linear_luminance(bgr), prob,
                     (p["shadow_near_from"] * long_side, p["shadow_near_to"] * long_side),
-                    p["shadow_far_from"] * long_side,
+                    p["shadow_light_sigma"] * long_side,
                     bottom_y=bottom, dark_ratio=float(p["shadow_dark_ratio"]), outside=outside)
     band = (1.0, max(2.0, p["contrast_band"] * long_side))
     window = max(3, int(round(p["contrast_window"] * long_side)) | 1)
@@ -145,7 +145,7 @@ CHECK = Check(
         "max_colour_std": float,
         "shadow_near_from": float,
         "shadow_near_to": float,
-        "shadow_far_from": float,
+        "shadow_light_sigma": float,
         "shadow_dark_ratio": float,
         "warn_max_shadow_fraction": float,
         "fail_max_shadow_fraction": float,

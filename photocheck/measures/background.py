@@ -184,42 +184,47 @@ class Shadow:
         return max(self.left, self.right)
 
 
-def _illumination(lum: np.ndarray, outside: np.ndarray, from_px: float,
-                  keep_ratio: float = 0.9, max_samples: int = 4000) -> np.ndarray | None:
-    """The backdrop's smooth illumination: a plane in (x, y) fitted to the background at least
-    ``from_px`` off the silhouette, refitted without the pixels darker than ``keep_ratio`` × the
-    first fit (a cast shadow or a dark object must not pull it down). A plane follows a light
-    falling off across the wall; a backdrop lit brighter behind the head only makes the band
-    beside the person brighter than the plane, never darker. None with fewer than 20 pixels.
+def smooth_light(lum: np.ndarray, wall: np.ndarray, sigma_px: float,
+                 keep_ratio: float = 0.85) -> np.ndarray:
+    """The wall's light at every pixel: a heavily blurred (Gaussian ``sigma_px``) average of
+    the ``wall`` pixels only (normalised convolution), computed again without the pixels below
+    ``keep_ratio`` × the first estimate so a cast shadow does not dim its own reference.
+
+    Any smooth falloff — a gradient, vignetting, a spot behind the head, a tint — is followed
+    by the model, so only a darkening narrower than ``sigma_px`` stands out. Computed at a
+    quarter of the resolution (the model is smooth) and resized back.
     """
     h, w = lum.shape
-    ys, xs = np.nonzero(outside >= from_px)
-    if ys.size < 20:
-        return None
-    step = max(1, ys.size // max_samples)
-    ys, xs = ys[::step], xs[::step]
-    design = np.stack([np.ones(ys.size), xs / w, ys / h], axis=1)
-    values = lum[ys, xs]
-    coef = least_squares(design, values)
-    keep = values >= keep_ratio * (design @ coef)
-    if np.count_nonzero(keep) >= 20:
-        coef = least_squares(design[keep], values[keep])
-    gx = np.arange(w, dtype=np.float64) / w
-    gy = np.arange(h, dtype=np.float64) / h
-    return (coef[0] + coef[1] * gx[None, :] + coef[2] * gy[:, None]).astype(np.float32)
+    factor = 4 if min(h, w) >= 64 else 1
+    size = (max(1, w // factor), max(1, h // factor))
+    sigma = max(1.0, sigma_px / factor)
+    weight = np.asarray(wall, np.float32)
+    values = np.asarray(lum, np.float32)
+    model = None
+    for _ in range(2):
+        wsmall = cv2.resize(weight, size, interpolation=cv2.INTER_AREA)
+        vsmall = cv2.resize(values * weight, size, interpolation=cv2.INTER_AREA)
+        num = cv2.GaussianBlur(vsmall, (0, 0), sigma)
+        den = cv2.GaussianBlur(wsmall, (0, 0), sigma)
+        small = num / np.maximum(den, 1e-6)
+        # where no wall is near, the mean of the wall
+        small[den < 1e-3] = float((values * weight).sum() / max(float(weight.sum()), 1e-6))
+        model = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+        weight = (np.asarray(wall, bool) & (values >= keep_ratio * model)).astype(np.float32)
+    assert model is not None
+    return model
 
 
 def shadow(luminance: np.ndarray, prob: np.ndarray, near_px: tuple[float, float],
-           far_px: float, bottom_y: float | None = None,
+           light_sigma_px: float, bottom_y: float | None = None,
            dark_ratio: float = 0.8, outside: np.ndarray | None = None) -> Shadow:
     """Compare luminance beside the silhouette with the background further out, per side.
 
-    Illumination expected at each near-band pixel comes from the backdrop's smooth
-    illumination (:func:`_illumination`, fitted on all the background beyond the near band,
-    both sides together: a tight crop has little of it on each side), so a gradient, a colour
-    or light falloff across the wall is not a shadow; a shadow is a darkening beside the
-    person that the smooth model of the rest of the wall does not explain. Rows below
-    ``bottom_y`` (e.g. under the shoulders, where the frame is cut) are ignored.
+    Illumination expected at each near-band pixel is the wall's smooth light
+    (:func:`smooth_light`, blurred over ``light_sigma_px``), so a gradient, vignetting or a
+    light falling off across a pastel wall is not a shadow; a shadow is a darkening beside the
+    person narrower than that. Rows below ``bottom_y`` (e.g. under the shoulders, where the
+    frame is cut) are ignored.
 
     Parameters
     ----------
@@ -229,8 +234,8 @@ def shadow(luminance: np.ndarray, prob: np.ndarray, near_px: tuple[float, float]
         Person probability ``(H, W)``.
     near_px : tuple of float
         Distance band from the silhouette (px) for "beside".
-    far_px : float
-        The illumination is fitted on the background at least this far (px) off the silhouette.
+    light_sigma_px : float
+        Blur (Gaussian sigma, px) of the wall's smooth light.
     outside : numpy.ndarray, optional
         Precomputed outside distance (see :func:`distances`).
     """
@@ -245,12 +250,11 @@ def shadow(luminance: np.ndarray, prob: np.ndarray, near_px: tuple[float, float]
     split = int(np.clip(np.ceil(centre_x), 0, w))  # columns x < centre_x are the left side
     out = outside[:rows]
     lum = luminance[:rows]
-    expected = _illumination(lum, out, far_px)
+    expected = smooth_light(lum, out >= near_px[0], light_sigma_px)
     fractions, depths = [], []
     for x0, x1 in ((0, split), (split, w)):
-        o = out[:, x0:x1]
-        n_mask = (o >= near_px[0]) & (o < near_px[1])
-        if expected is None or np.count_nonzero(n_mask) < 20:
+        n_mask = (out[:, x0:x1] >= near_px[0]) & (out[:, x0:x1] < near_px[1])
+        if np.count_nonzero(n_mask) < 20:
             fractions.append(0.0)
             depths.append(0.0)
             continue
