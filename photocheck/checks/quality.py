@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from photocheck import decode, scene
-from photocheck.checks.base import Check, finding, grade, limit, worst
+from photocheck.checks.base import Check, finding, grade, graded, worst
 from photocheck.context import PhotoContext, intermediate
 from photocheck.measures import quality as qm
 from photocheck.report import Finding, Status
@@ -96,20 +96,24 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
     """Emit the five quality findings."""
     m = quality_measures(ctx)
     sharp = _min(m.sharpness)  # the least sharp direction catches motion blur too
-    yield limit("quality.blur", round(sharp, 3) if np.isfinite(sharp) else 0.0,
-                min=params["min_sharpness"], unit="ratio")
+    yield graded("quality.blur", round(sharp, 3) if np.isfinite(sharp) else 0.0,
+                 fail=params["fail_min_sharpness"], warn=params["warn_min_sharpness"],
+                 upper=False, unit="ratio")
     sigma = m.noise_sigma if np.isfinite(m.noise_sigma) else 0.0
-    yield limit("quality.noise", round(sigma, 2), max=params["max_noise_sigma"],
-                unit="grey levels")
+    yield graded("quality.noise", round(sigma, 2), fail=params["fail_max_noise_sigma"],
+                 warn=params["warn_max_noise_sigma"], unit="grey levels")
     block = m.blockiness if np.isfinite(m.blockiness) else 1.0
     jq = m.jpeg_quality
-    compressed = block > params["max_blockiness"] or (
-        jq is not None and jq < params["min_jpeg_quality"])
-    yield finding("quality.compression", Status.FAIL if compressed else Status.PASS,
+    status = grade(block, fail=params["fail_max_blockiness"], warn=params["warn_max_blockiness"])
+    if jq is not None:
+        status = worst(status, grade(jq, fail=params["fail_min_jpeg_quality"],
+                                     warn=params["warn_min_jpeg_quality"], upper=False))
+    yield finding("quality.compression", status,
                   {"blockiness": round(block, 3),
                    "jpeg_quality": None if jq is None else round(jq, 1)},
-                  {"max": params["max_blockiness"], "min_jpeg_quality": params["min_jpeg_quality"]},
-                  "ratio")
+                  {"max": params["warn_max_blockiness"], "fail_max": params["fail_max_blockiness"],
+                   "min_jpeg_quality": params["warn_min_jpeg_quality"],
+                   "fail_min_jpeg_quality": params["fail_min_jpeg_quality"]}, "ratio")
     # enlarged from a low resolution: smooth at its own pixel grid, yet sharp once shrunk —
     # unlike defocus, which stays smooth at every scale
     native = float(np.nanmean(m.native)) if np.isfinite(m.native).any() else float("nan")
@@ -137,8 +141,8 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
                    "fail_max_grid_replication_peak": params["fail_max_grid_replication_peak"]},
                   "ratio")
     halftone = m.halftone if np.isfinite(m.halftone) else 0.0
-    yield limit("quality.halftone", round(halftone, 3), max=params["max_halftone_peak"],
-                unit="log10")
+    yield graded("quality.halftone", round(halftone, 3), fail=params["fail_max_halftone_peak"],
+                 warn=params["warn_max_halftone_peak"], unit="log10")
 
 
 CHECK = Check(
@@ -147,17 +151,22 @@ CHECK = Check(
     params={
         "min_iod_px": (int, float),
         "blur_iod_px": (int, float),
-        "min_sharpness": float,
-        "max_noise_sigma": float,
-        "max_blockiness": float,
-        "min_jpeg_quality": float,
+        "warn_min_sharpness": float,
+        "fail_min_sharpness": float,
+        "warn_max_noise_sigma": float,
+        "fail_max_noise_sigma": float,
+        "warn_max_blockiness": float,
+        "fail_max_blockiness": float,
+        "warn_min_jpeg_quality": float,
+        "fail_min_jpeg_quality": float,
         "max_native_sharpness": float,
         "min_upscale_gain": float,
         "warn_max_replication_peak": float,
         "fail_max_replication_peak": float,
         "warn_max_grid_replication_peak": float,
         "fail_max_grid_replication_peak": float,
-        "max_halftone_peak": float,
+        "warn_max_halftone_peak": float,
+        "fail_max_halftone_peak": float,
     },
     run=run,
 )
