@@ -185,10 +185,11 @@ class Shadow:
 
 
 def smooth_light(lum: np.ndarray, wall: np.ndarray, sigma_px: float,
-                 keep_ratio: float = 0.85) -> np.ndarray:
+                 keep_ratio: float = 0.9, passes: int = 3) -> np.ndarray:
     """The wall's light at every pixel: a heavily blurred (Gaussian ``sigma_px``) average of
-    the ``wall`` pixels only (normalised convolution), computed again without the pixels below
-    ``keep_ratio`` × the first estimate so a cast shadow does not dim its own reference.
+    the ``wall`` pixels only (normalised convolution), computed ``passes`` times, each without
+    the pixels below ``keep_ratio`` × the previous estimate, so a cast shadow reaching into the
+    wall does not dim its own reference.
 
     Any smooth falloff — a gradient, vignetting, a spot behind the head, a tint — is followed
     by the model, so only a darkening narrower than ``sigma_px`` stands out. Computed at a
@@ -201,7 +202,7 @@ def smooth_light(lum: np.ndarray, wall: np.ndarray, sigma_px: float,
     weight = np.asarray(wall, np.float32)
     values = np.asarray(lum, np.float32)
     model = None
-    for _ in range(2):
+    for _ in range(passes):
         wsmall = cv2.resize(weight, size, interpolation=cv2.INTER_AREA)
         vsmall = cv2.resize(values * weight, size, interpolation=cv2.INTER_AREA)
         num = cv2.GaussianBlur(vsmall, (0, 0), sigma)
@@ -220,11 +221,11 @@ def shadow(luminance: np.ndarray, prob: np.ndarray, near_px: tuple[float, float]
            dark_ratio: float = 0.8, outside: np.ndarray | None = None) -> Shadow:
     """Compare luminance beside the silhouette with the background further out, per side.
 
-    Illumination expected at each near-band pixel is the wall's smooth light
-    (:func:`smooth_light`, blurred over ``light_sigma_px``), so a gradient, vignetting or a
-    light falling off across a pastel wall is not a shadow; a shadow is a darkening beside the
-    person narrower than that. Rows below ``bottom_y`` (e.g. under the shoulders, where the
-    frame is cut) are ignored.
+    Illumination expected at each near-band pixel is the smooth light of the wall beyond the
+    near band (:func:`smooth_light`, blurred over ``light_sigma_px``), so a gradient,
+    vignetting or a light falling off across a pastel wall is not a shadow; a shadow is a
+    darkening beside the person narrower than that. Rows below ``bottom_y`` (e.g. under the
+    shoulders, where the frame is cut) are ignored.
 
     Parameters
     ----------
@@ -250,7 +251,7 @@ def shadow(luminance: np.ndarray, prob: np.ndarray, near_px: tuple[float, float]
     split = int(np.clip(np.ceil(centre_x), 0, w))  # columns x < centre_x are the left side
     out = outside[:rows]
     lum = luminance[:rows]
-    expected = smooth_light(lum, out >= near_px[0], light_sigma_px)
+    expected = smooth_light(lum, out >= near_px[1], light_sigma_px)
     fractions, depths = [], []
     for x0, x1 in ((0, split), (split, w)):
         n_mask = (out[:, x0:x1] >= near_px[0]) & (out[:, x0:x1] < near_px[1])
