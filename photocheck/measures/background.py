@@ -221,8 +221,8 @@ def shadow(luminance: np.ndarray, prob: np.ndarray, near_px: tuple[float, float]
            dark_ratio: float = 0.8, outside: np.ndarray | None = None) -> Shadow:
     """Compare luminance beside the silhouette with the background further out, per side.
 
-    Illumination expected at each near-band pixel is the smooth light of the wall beyond the
-    near band (:func:`smooth_light`, blurred over ``light_sigma_px``), so a gradient,
+    Illumination expected at each near-band pixel is the smooth light of the wall
+    (:func:`smooth_light`, blurred over ``light_sigma_px``), so a gradient,
     vignetting or a light falling off across a pastel wall is not a shadow; a shadow is a
     darkening beside the person narrower than that. Rows below ``bottom_y`` (e.g. under the
     shoulders, where the frame is cut) are ignored.
@@ -251,7 +251,7 @@ def shadow(luminance: np.ndarray, prob: np.ndarray, near_px: tuple[float, float]
     split = int(np.clip(np.ceil(centre_x), 0, w))  # columns x < centre_x are the left side
     out = outside[:rows]
     lum = luminance[:rows]
-    expected = smooth_light(lum, out >= near_px[1], light_sigma_px)
+    expected = smooth_light(lum, out >= near_px[0], light_sigma_px)
     fractions, depths = [], []
     for x0, x1 in ((0, split), (split, w)):
         n_mask = (out[:, x0:x1] >= near_px[0]) & (out[:, x0:x1] < near_px[1])
