@@ -1,21 +1,27 @@
-"""Synthetic degradations over the clean compliant photos: detection and false-failure rates.
+"""Generated degradations of plain-background portraits, on every framing: caught and
+false-flag rates, scored on people held out from development.
 
-Every degradation of :mod:`tests.synthetic` is applied at its "clear" and "mild" strength to
-each clean compliant photo of ../shared/photos (``a_compliant_plain_bg`` minus photos whose
-labels name a defect), re-encoded as a JPEG (quality 95) and checked by the background,
-lighting and quality checks. Printed:
+Every degradation of :mod:`tests.synthetic` is applied at its "clear" (clearly bad) and "mild"
+(acceptable) strength to photos with a plain backdrop from ../shared/photos
+(``a_compliant_plain_bg`` and ``plain_bg`` photos of other folders whose labels name no scene
+defect), each first reframed (:data:`tests.synthetic.FRAMINGS`: tight crop, head-and-shoulders,
+half-body), re-encoded as a JPEG (quality 95) and checked by the background, lighting and
+quality checks. Each degradation runs on one framing per photo, rotating through the three
+(the face shadows on all three). Printed per degradation:
 
-- baseline: how often each of these codes fails on the untouched photos;
-- clear: how often the degradation's own code fails (or warns) — done when ≥ 95 % (for
-  over-exposure, too_bright or clipped);
-- mild: how often any of these codes fails on the mildly degraded photo where it did not fail
-  on the original — done when ≤ 5 %;
-with the files that miss.
+- caught: how often one of its codes fails or warns at the clear strength — done when ≥ 95 %;
+- flagged: how often any of these codes fails or warns at the mild strength where it did not
+  on the untouched photo of the same framing — done when ≤ 5 %;
+and the baseline rate of each code on the untouched framings.
+
+This is a check of generality, not a set to tune on: the photos are split by person (a stable
+hash of the person's id) into a ``dev`` half, looked at while developing, and a ``heldout``
+half, only scored. The held-out half is reported first.
 
 Usage::
 
-    python benchmarks/synthetic_degradations.py [--photos ../shared/photos] [--every N]
-        [--only blur,noise] [--workers 2] [--json out.json]
+    python benchmarks/synthetic_degradations.py [--photos ../shared/photos] [--split all]
+        [--every N] [--only blur,noise] [--workers 2] [--json out.json]
 """
 
 from __future__ import annotations
@@ -23,8 +29,10 @@ from __future__ import annotations
 import argparse
 import csv
 import json
+import re
 import sys
 import time
+import zlib
 from collections import defaultdict
 from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
@@ -34,19 +42,19 @@ REPO = Path(__file__).resolve().parents[1]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-import cv2  # noqa: E402
-import numpy as np  # noqa: E402
-
-from benchmarks.accuracy import DEFECT_LABELS  # noqa: E402
-from photocheck import decode, face, segmentation  # noqa: E402
 from photocheck.checks import background, lighting, quality  # noqa: E402
 from photocheck.context import NotAssessable  # noqa: E402
 from photocheck.report import Status  # noqa: E402
 from photocheck.validator import Validator  # noqa: E402
-from tests.synthetic import DEGRADATIONS  # noqa: E402
+from tests.synthetic import DEGRADATIONS, FRAMINGS, encode, prepare, reframe  # noqa: E402
 
 MY_CHECKS = (background.CHECK, lighting.CHECK, quality.CHECK)
-FLAGGED = {Status.FAIL, Status.WARN}
+FLAGGED = {str(Status.FAIL), str(Status.WARN)}
+# labels that make a photo unusable as a clean source for the scene checks
+SCENE_DEFECTS = {"dark_bg", "shadow_on_face", "dark", "busy_bg", "coloured_bg", "sunglasses",
+                 "multi_face", "hair_over_face", "hand_near_face", "turned", "profile"}
+# degradations run on every framing of every photo (the others rotate)
+EVERY_FRAMING = {"face_shadow", "half_shadow", "top_shadow"}
 
 _validator: Validator | None = None
 
@@ -58,89 +66,153 @@ def _v() -> Validator:
     return _validator
 
 
-def clean_compliant(photos: Path) -> list[str]:
-    """Files of a_compliant_plain_bg whose labels name no defect."""
+def person_id(file: str) -> str:
+    """The person behind a file: London photos share a person across ``_03``/``_04`` poses."""
+    stem = Path(file).stem
+    m = re.match(r"(london_\d+)", stem)
+    return m.group(1) if m else stem
+
+
+def split_of(file: str) -> str:
+    """``dev`` or ``heldout``, by a stable hash of the person."""
+    return "heldout" if zlib.crc32(person_id(file).encode()) % 2 else "dev"
+
+
+def sources(photos: Path) -> list[str]:
+    """Plain-backdrop photos whose labels name no scene defect."""
     with (photos / "MANIFEST.csv").open(newline="", encoding="utf-8") as fh:
         rows = list(csv.DictReader(fh))
-    return [r["file"] for r in rows if r["category"] == "a_compliant_plain_bg"
-            and not set(r["attributes"].split(";")) & DEFECT_LABELS]
-
-
-def statuses(data: bytes) -> dict[str, tuple[str, Any]]:
-    """Code → (status, measured) of the background, lighting and quality checks."""
-    v = _v()
-    ctx = v.context(data)
-    out: dict[str, tuple[str, Any]] = {}
-    for check in MY_CHECKS:
-        for f in v._run_check(check, ctx):  # noqa: SLF001 - same path as Validator.run
-            out[f.code] = (str(f.status), f.measured)
+    out = []
+    for r in rows:
+        labels = set(r["attributes"].split(";"))
+        plain = r["category"] == "a_compliant_plain_bg" or "plain_bg" in labels
+        if plain and not labels & SCENE_DEFECTS and "small/" not in r["file"]:
+            out.append(r["file"])
     return out
 
 
-def _encode(bgr: np.ndarray) -> bytes:
-    ok, buf = cv2.imencode(".jpg", bgr, [cv2.IMWRITE_JPEG_QUALITY, 95])
-    if not ok:
-        raise RuntimeError("encode failed")
-    return buf.tobytes()
+def statuses(data: bytes) -> dict[str, str]:
+    """Code → status of the background, lighting and quality checks."""
+    v = _v()
+    ctx = v.context(data)
+    out: dict[str, str] = {}
+    for check in MY_CHECKS:
+        for f in v._run_check(check, ctx):  # noqa: SLF001 - same path as Validator.run
+            out[f.code] = str(f.status)
+    return out
 
 
 def run_photo(args: tuple[str, str, list[str], int]) -> dict[str, Any]:
-    """Baseline plus every selected degradation at both strengths for one photo."""
-    photos, name, names, seed = args
-    data = (Path(photos) / name).read_bytes()
+    """Baselines of the three framings plus every selected degradation at both strengths."""
+    photos, name, names, index = args
     v = _v()
-    ctx = v.context(data)
-    result: dict[str, Any] = {"file": name}
+    result: dict[str, Any] = {"file": name, "split": split_of(name), "runs": []}
     try:
-        box = np.asarray(face.applicant(ctx).box, dtype=np.float64)
-        mask = segmentation.person_mask(ctx).prob
-        bgr = decode.full_image(ctx).bgr
+        photo = prepare(v, name, (Path(photos) / name).read_bytes())
+        framed = {f: reframe(photo, f) for f in FRAMINGS}
+        result["baseline"] = {f: statuses(p.data) for f, p in framed.items()}
     except NotAssessable as exc:
         result["skipped"] = exc.cause
         return result
-    result["baseline"] = statuses(data)
-    for dname in names:
+    order = list(FRAMINGS)
+    for j, dname in enumerate(names):
         deg = DEGRADATIONS[dname]
-        for level in ("clear", "mild"):
-            strength = getattr(deg, level)
-            out = deg.apply(bgr, strength, mask, box, seed)
-            result[f"{dname}:{level}"] = statuses(_encode(out))
+        chosen = order if dname in EVERY_FRAMING else [order[(index + j) % len(order)]]
+        for framing in chosen:
+            p = framed[framing]
+            for level in ("clear", "mild"):
+                strength = getattr(deg, level)
+                if strength is None:
+                    continue
+                try:
+                    out = deg.apply(p.bgr, strength, p.mask, p.face_box, index)
+                    st = statuses(encode(out))
+                except NotAssessable as exc:
+                    st = {"not_assessable": exc.cause}
+                result["runs"].append({"deg": dname, "level": level, "framing": framing,
+                                       "statuses": st})
     return result
 
 
 def summarise(results: list[dict[str, Any]], names: list[str]) -> dict[str, Any]:
-    """Rates and misses per degradation, and the baseline false-fail rate per code."""
+    """Caught and flagged rates per degradation (and per framing), baseline rates per code."""
     done = [r for r in results if "baseline" in r]
-    summary: dict[str, Any] = {"photos": len(done),
-                               "skipped": [r["file"] for r in results if "skipped" in r]}
-    base_fail: dict[str, list[str]] = defaultdict(list)
+    out: dict[str, Any] = {"photos": len(done),
+                           "skipped": [r["file"] for r in results if "skipped" in r]}
+    base: dict[str, list[str]] = defaultdict(list)
+    n_base = 0
     for r in done:
-        for code, (status, _) in r["baseline"].items():
-            if status in FLAGGED:
-                base_fail[code].append(r["file"])
-    codes = [c for check in MY_CHECKS for c in check.codes]
-    summary["baseline"] = {c: {"rate": len(base_fail[c]) / max(1, len(done)),
-                               "files": base_fail[c]} for c in codes}
+        for framing, st in r["baseline"].items():
+            n_base += 1
+            for code, status in st.items():
+                if status in FLAGGED:
+                    base[code].append(f"{Path(r['file']).name}@{framing}")
+    out["baseline"] = {c: {"rate": len(base[c]) / max(1, n_base), "files": base[c]}
+                       for check in MY_CHECKS for c in check.codes}
     for dname in names:
-        codes = DEGRADATIONS[dname].codes
-        missed = [r["file"] for r in done
-                  if not any(r[f"{dname}:clear"][c][0] in FLAGGED for c in codes)]
-        mild_fail: list[str] = []
+        deg = DEGRADATIONS[dname]
+        clear: dict[str, list[bool]] = defaultdict(list)
+        missed, flagged, n_mild = [], [], 0
         for r in done:
-            new = [c for c, (s, _) in r[f"{dname}:mild"].items()
-                   if s in FLAGGED and r["baseline"][c][0] not in FLAGGED]
-            if new:
-                mild_fail.append(f"{r['file']} ({', '.join(new)})")
-        summary[dname] = {"code": " or ".join(codes),
-                          "clear_rate": 1 - len(missed) / max(1, len(done)), "missed": missed,
-                          "mild_fail_rate": len(mild_fail) / max(1, len(done)),
-                          "mild_failures": mild_fail}
-    return summary
+            for run in r["runs"]:
+                if run["deg"] != dname:
+                    continue
+                st, tag = run["statuses"], f"{Path(r['file']).name}@{run['framing']}"
+                if run["level"] == "clear":
+                    hit = any(st.get(c) in FLAGGED for c in deg.codes)
+                    clear[run["framing"]].append(hit)
+                    if not hit:
+                        missed.append(tag)
+                else:
+                    n_mild += 1
+                    before = r["baseline"][run["framing"]]
+                    new = [c for c, s in st.items()
+                           if s in FLAGGED and before.get(c) not in FLAGGED]
+                    if new:
+                        flagged.append(f"{tag} ({', '.join(new)})")
+        hits = [h for v in clear.values() for h in v]
+        out[dname] = {
+            "code": " or ".join(deg.codes),
+            "caught": (sum(hits) / len(hits)) if hits else None, "n_clear": len(hits),
+            "caught_by_framing": {f: sum(v) / len(v) for f, v in clear.items() if v},
+            "missed": missed,
+            "flagged": len(flagged) / max(1, n_mild), "n_mild": n_mild, "flagged_runs": flagged,
+        }
+    return out
+
+
+def _pct(x: float | None) -> str:
+    return "    –  " if x is None else f"{100 * x:5.1f} %"
+
+
+def report(title: str, summary: dict[str, Any], names: list[str]) -> None:
+    """Print one split's summary."""
+    print(f"\n=== {title}: {summary['photos']} photos × {len(FRAMINGS)} framings "
+          f"({len(summary['skipped'])} skipped: no face) ===")
+    print("baseline flags on the untouched framings:")
+    for code, row in summary["baseline"].items():
+        if row["files"]:
+            print(f"  {code:26s} {_pct(row['rate'])}  " + ", ".join(row["files"][:8]))
+    frs = list(FRAMINGS)
+    print(f"\n  {'degradation':18s} {'code':34s} caught   (n)   "
+          + "  ".join(f"{f[:8]:>8s}" for f in frs) + "   flagged  (n)")
+    for d in names:
+        row = summary[d]
+        by = "  ".join(f"{_pct(row['caught_by_framing'].get(f)):>8s}" for f in frs)
+        print(f"  {d:18s} {row['code'][:34]:34s} {_pct(row['caught'])} ({row['n_clear']:3d}) "
+              f"{by}   {_pct(row['flagged'])} ({row['n_mild']:3d})")
+    for d in names:
+        row = summary[d]
+        if row["missed"]:
+            print(f"  {d} missed: " + ", ".join(row["missed"][:12]))
+        if row["flagged_runs"]:
+            print(f"  {d} flagged: " + "; ".join(row["flagged_runs"][:12]))
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", type=Path, default=REPO.parent / "shared" / "photos")
+    parser.add_argument("--split", choices=("all", "dev", "heldout"), default="all")
     parser.add_argument("--every", type=int, default=1, help="take every N-th photo")
     parser.add_argument("--only", default="", help="comma-separated degradation names")
     parser.add_argument("--workers", type=int, default=2)
@@ -150,7 +222,8 @@ def main(argv: list[str] | None = None) -> int:
         print(f"no photos at {args.photos}")
         return 2
     names = [n for n in args.only.split(",") if n] or list(DEGRADATIONS)
-    files = clean_compliant(args.photos)[:: args.every]
+    files = [f for f in sources(args.photos)
+             if args.split == "all" or split_of(f) == args.split][:: args.every]
     jobs = [(str(args.photos), f, names, i) for i, f in enumerate(files)]
     start = time.perf_counter()
     if args.workers > 1:
@@ -158,26 +231,15 @@ def main(argv: list[str] | None = None) -> int:
             results = list(pool.map(run_photo, jobs))
     else:
         results = [run_photo(j) for j in jobs]
-    summary = summarise(results, names)
-    print(f"{summary['photos']} clean compliant photos ({len(summary['skipped'])} skipped: "
-          f"no face), {time.perf_counter() - start:.0f} s")
-    print("\nbaseline false failures (untouched photos; done when ≤ 3 %):")
-    for code, row in summary["baseline"].items():
-        files_txt = ", ".join(Path(f).name for f in row["files"])
-        print(f"  {code:28s} {100 * row['rate']:5.1f} %  {files_txt}")
-    print("\ndegradation          code                       clear det.   mild fail")
-    for dname in names:
-        row = summary[dname]
-        print(f"  {dname:18s} {row['code']:26s} {100 * row['clear_rate']:6.1f} %   "
-              f"{100 * row['mild_fail_rate']:6.1f} %")
-    for dname in names:
-        row = summary[dname]
-        if row["missed"]:
-            print(f"\n{dname} clear missed: " + ", ".join(Path(f).name for f in row["missed"]))
-        if row["mild_failures"]:
-            print(f"{dname} mild failures: " + "; ".join(row["mild_failures"]))
+    print(f"{len(files)} source photos, {time.perf_counter() - start:.0f} s")
+    summaries = {}
+    for split in ("heldout", "dev"):
+        part = [r for r in results if r["split"] == split]
+        if part:
+            summaries[split] = summarise(part, names)
+            report(split, summaries[split], names)
     if args.json:
-        args.json.write_text(json.dumps({"summary": summary, "results": results}, default=str))
+        args.json.write_text(json.dumps({"summary": summaries, "results": results}, default=str))
     return 0
 
 

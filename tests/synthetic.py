@@ -97,6 +97,39 @@ def face_shadow(bgr: np.ndarray, strength: float, face_box: Box,
     return _u8(255.0 * lin ** (1 / 2.2))
 
 
+def half_shadow(bgr: np.ndarray, strength: float, face_box: Box,
+                mask: np.ndarray | None = None) -> np.ndarray:
+    """A hard side light: the image-right half of the person (beyond the face box's centre
+    line, edge softened over a tenth of the face width) gets ``1 − strength`` of its linear
+    light."""
+    h, w = bgr.shape[:2]
+    x0, _, x1, _ = (float(v) for v in face_box)
+    cx, soft = (x0 + x1) / 2.0, max((x1 - x0) / 20.0, 1.0)
+    t = np.clip((np.arange(w, dtype=np.float32) - (cx - soft)) / (2 * soft), 0, 1)
+    factor = np.broadcast_to(1.0 - strength * t[None, :], (h, w))
+    weight = _mask_like(mask, bgr) if mask is not None else np.ones((h, w), np.float32)
+    factor = 1.0 - weight * (1.0 - factor)
+    lin = (bgr.astype(np.float32) / 255.0) ** 2.2 * factor[..., None]
+    return _u8(255.0 * lin ** (1 / 2.2))
+
+
+def top_shadow(bgr: np.ndarray, strength: float, face_box: Box,
+               mask: np.ndarray | None = None) -> np.ndarray:
+    """Light from above: linear light falls off to ``1 − strength`` from the brows (30 % down
+    the face box) to the cheekbones (60 %) and stays there below, on the person only (eye
+    sockets, cheeks and chin in the shade of an overhead light)."""
+    h, w = bgr.shape[:2]
+    _, y0, _, y1 = (float(v) for v in face_box)
+    top, bottom = y0 + 0.3 * (y1 - y0), y0 + 0.6 * (y1 - y0)
+    ys = np.arange(h, dtype=np.float32)
+    t = np.clip((ys - top) / max(bottom - top, 1.0), 0, 1)
+    factor = np.broadcast_to(1.0 - strength * t[:, None], (h, w))
+    weight = _mask_like(mask, bgr) if mask is not None else np.ones((h, w), np.float32)
+    factor = 1.0 - weight * (1.0 - factor)
+    lin = (bgr.astype(np.float32) / 255.0) ** 2.2 * factor[..., None]
+    return _u8(255.0 * lin ** (1 / 2.2))
+
+
 def _clutter(h: int, w: int, seed: int) -> np.ndarray:
     """A cluttered scene: random rectangles, ellipses, lines and stripes on a wall colour."""
     rng = np.random.default_rng(seed)
@@ -172,6 +205,62 @@ def upscale(bgr: np.ndarray, strength: float) -> np.ndarray:
     return cv2.resize(small, (w, h), interpolation=cv2.INTER_CUBIC)
 
 
+def pixelate(bgr: np.ndarray, strength: float) -> np.ndarray:
+    """Blocky pixels: shrink by ``strength`` (area) and enlarge back by pixel replication
+    (nearest neighbour), as a low-resolution photo blown up without smoothing."""
+    h, w = bgr.shape[:2]
+    if strength <= 1.0:
+        return bgr.copy()
+    small = cv2.resize(bgr, (max(1, round(w / strength)), max(1, round(h / strength))),
+                       interpolation=cv2.INTER_AREA)
+    return cv2.resize(small, (w, h), interpolation=cv2.INTER_NEAREST)
+
+
+def vignette(bgr: np.ndarray, strength: float) -> np.ndarray:
+    """Lens vignetting: linear light × (1 − ``strength`` · r²), r = 1 at the corners."""
+    h, w = bgr.shape[:2]
+    yy, xx = np.ogrid[0:h, 0:w]
+    r2 = (((xx - w / 2.0) / (w / 2.0)) ** 2 + ((yy - h / 2.0) / (h / 2.0)) ** 2) / 2.0
+    factor = (1.0 - strength * r2).astype(np.float32)
+    lin = (bgr.astype(np.float32) / 255.0) ** 2.2 * factor[..., None]
+    return _u8(255.0 * lin ** (1 / 2.2))
+
+
+def backdrop_gradient(bgr: np.ndarray, strength: float, mask: np.ndarray,
+                      tint_bgr: tuple[float, float, float] = (1.0, 0.93, 0.97)) -> np.ndarray:
+    """An unevenly lit (pastel) backdrop: the background's linear light falls off linearly by
+    ``strength`` from the top-left to the bottom-right corner and takes a mild colour cast
+    (``tint_bgr``) growing the same way; the person is untouched."""
+    h, w = bgr.shape[:2]
+    person = _mask_like(mask, bgr)
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    t = (xx / max(w - 1, 1) + yy / max(h - 1, 1)) / 2.0
+    gain = 1.0 - strength * t
+    tint = np.asarray(tint_bgr, np.float32)
+    factor = gain[..., None] * (1.0 + t[..., None] * (tint - 1.0))
+    factor = 1.0 - (1.0 - person[..., None]) * (1.0 - factor)
+    lin = (bgr.astype(np.float32) / 255.0) ** 2.2 * factor
+    return _u8(255.0 * np.clip(lin, 0, 1) ** (1 / 2.2))
+
+
+def backdrop_spot(bgr: np.ndarray, strength: float, mask: np.ndarray,
+                  face_box: Box) -> np.ndarray:
+    """A backdrop lit by a spot behind the head: the background's linear light falls off as
+    (1 − ``strength`` · d²) with the distance d from the face centre (d = 1 at the farthest
+    corner); the person is untouched."""
+    h, w = bgr.shape[:2]
+    person = _mask_like(mask, bgr)
+    x0, y0, x1, y1 = (float(v) for v in face_box)
+    cx, cy = (x0 + x1) / 2, (y0 + y1) / 2
+    yy, xx = np.ogrid[0:h, 0:w]
+    d2 = (xx - cx) ** 2 + (yy - cy) ** 2
+    d2 = d2 / max(float(d2.max()), 1.0)
+    factor = (1.0 - strength * d2).astype(np.float32)
+    factor = 1.0 - (1.0 - person) * (1.0 - factor)
+    lin = (bgr.astype(np.float32) / 255.0) ** 2.2 * factor[..., None]
+    return _u8(255.0 * lin ** (1 / 2.2))
+
+
 def halftone(bgr: np.ndarray, strength: float, period_px: float = 4.2,
              angle_deg: float = 45.0) -> np.ndarray:
     """A printed screen, as a scanned print shows it: each channel thresholded against a
@@ -200,14 +289,19 @@ class Degradation:
     apply : callable
         ``apply(bgr, strength, mask, face_box, seed) -> bgr``.
     clear, mild : float
-        Strengths: clearly bad (must be detected) and mild (must not cause failures).
+        Strengths: clearly bad (must be detected) and mild (must not cause failures). ``clear``
+        is None for a variation that is only ever acceptable (vignetting, a lit backdrop).
+    every_photo : bool
+        Whether the clear strength is caught on every photo (the test photos' known answers);
+        False where a face's own asymmetry can hide it on some photos (rates: benchmark).
     """
 
     code: str
     apply: Callable[[np.ndarray, float, np.ndarray | None, Box | None, int], np.ndarray]
-    clear: float
+    clear: float | None
     mild: float
     also: tuple[str, ...] = ()
+    every_photo: bool = True
 
     @property
     def codes(self) -> tuple[str, ...]:
@@ -244,6 +338,14 @@ DEGRADATIONS: dict[str, Degradation] = {
     "face_shadow": Degradation("lighting.face_shadow",
                                _wrap(face_shadow, uses_face=True, uses_mask=True),
                                clear=0.85, mild=0.15),
+    # one half of the face at half the other's light (1 stop) is a clear side light
+    "half_shadow": Degradation("lighting.face_shadow",
+                               _wrap(half_shadow, uses_face=True, uses_mask=True),
+                               clear=0.5, mild=0.1, every_photo=False),
+    # the face below the cheekbones at a quarter of the brows' light (2 stops)
+    "top_shadow": Degradation("lighting.face_shadow",
+                              _wrap(top_shadow, uses_face=True, uses_mask=True),
+                              clear=0.75, mild=0.15, every_photo=False),
     "busy_background": Degradation("background.not_plain",
                                    _wrap(busy_background, uses_mask=True, uses_seed=True),
                                    clear=1.0, mild=0.04),
@@ -253,6 +355,18 @@ DEGRADATIONS: dict[str, Degradation] = {
     "noise": Degradation("quality.noise", _wrap(noise, uses_seed=True), clear=25.0, mild=2.0),
     "jpeg": Degradation("quality.compression", _wrap(jpeg), clear=10.0, mild=75.0),
     "upscale": Degradation("quality.upscaled", _wrap(upscale), clear=4.0, mild=1.3),
+    # pixel replication at several factors; mild: a 1.25× nearest-neighbour enlargement (every
+    # fifth row and column doubled) looks like the original
+    **{f"pixelate_{k}": Degradation("quality.upscaled", _wrap(pixelate), clear=float(k),
+                                    mild=1.25) for k in (3, 4, 5, 8)},
+    # acceptable only: vignetting, a backdrop lit unevenly or by a spot behind the head
+    "vignette": Degradation("lighting.face_shadow", _wrap(vignette), clear=None, mild=0.35),
+    "backdrop_gradient": Degradation("background.shadow",
+                                     _wrap(backdrop_gradient, uses_mask=True),
+                                     clear=None, mild=0.4),
+    "backdrop_spot": Degradation("background.shadow",
+                                 _wrap(backdrop_spot, uses_mask=True, uses_face=True),
+                                 clear=None, mild=0.45),
     "halftone": Degradation("quality.halftone", _wrap(halftone), clear=1.0, mild=0.0),
 }
 
@@ -290,6 +404,41 @@ def run_check(validator: Any, check: Any, data: bytes) -> dict[str, str]:
     """Code → status of one check on a photo, as the validator runs it."""
     ctx = validator.context(data)
     return {f.code: str(f.status) for f in validator._run_check(check, ctx)}  # noqa: SLF001
+
+
+# Framings: face-box height over the image height, and where the face-box centre sits (fraction
+# of the image height from the top). 3:4 portrait frames; a London studio photo is about
+# head-and-shoulders.
+FRAMINGS: dict[str, tuple[float, float]] = {
+    "tight": (0.55, 0.5),
+    "head_and_shoulders": (0.33, 0.42),
+    "half_body": (0.18, 0.3),
+}
+
+
+def reframe(photo: Prepared, framing: str) -> Prepared:
+    """The photo cropped or extended (edge pixels replicated: the backdrop continues, the
+    clothes run down) to a :data:`FRAMINGS` framing at the same pixel scale, with its person
+    mask (full resolution) and face box moved along."""
+    face_frac, centre_frac = FRAMINGS[framing]
+    x0, y0, x1, y1 = (float(v) for v in photo.face_box)
+    out_h = int(round((y1 - y0) / face_frac))
+    out_w = int(round(0.75 * out_h))
+    left = int(round((x0 + x1) / 2 - out_w / 2))
+    top = int(round((y0 + y1) / 2 - centre_frac * out_h))
+    h, w = photo.bgr.shape[:2]
+    mask = _mask_like(photo.mask, photo.bgr)
+    pads = (max(0, -top), max(0, top + out_h - h), max(0, -left), max(0, left + out_w - w))
+
+    def cut(img: np.ndarray) -> np.ndarray:
+        img = cv2.copyMakeBorder(img, *pads, cv2.BORDER_REPLICATE)
+        t, lft = top + pads[0], left + pads[2]
+        return np.ascontiguousarray(img[t : t + out_h, lft : lft + out_w])
+
+    bgr = cut(photo.bgr)
+    shift = np.array([left, top, left, top], np.float64)
+    return Prepared(name=f"{photo.name}@{framing}", data=encode(bgr), bgr=bgr, mask=cut(mask),
+                    face_box=np.asarray(photo.face_box, np.float64) - shift)
 
 
 def degrade(photo: Prepared, name: str, level: str, seed: int = 0) -> bytes:

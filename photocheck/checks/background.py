@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from photocheck import decode, scene, segmentation
-from photocheck.checks.base import Check, finding, limit
+from photocheck.checks.base import Check, finding, grade, graded, worst
 from photocheck.context import PhotoContext, intermediate
 from photocheck.measures import background as bgm
 from photocheck.measures.colour import to_lab
@@ -78,7 +78,7 @@ def background_measures(ctx: PhotoContext) -> BackgroundMeasures:
     bottom = None if chin_y is None else min(float(h), chin_y + 1.5 * face_h)
     sh = bgm.shadow(linear_luminance(bgr), prob,
                     (p["shadow_near_from"] * long_side, p["shadow_near_to"] * long_side),
-                    (p["shadow_far_from"] * long_side, p["shadow_far_to"] * long_side),
+                    p["shadow_light_sigma"] * long_side,
                     bottom_y=bottom, dark_ratio=float(p["shadow_dark_ratio"]), outside=outside)
     band = (1.0, max(2.0, p["contrast_band"] * long_side))
     window = max(3, int(round(p["contrast_window"] * long_side)) | 1)
@@ -111,21 +111,29 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
         "colour": t.colour_std / params["max_colour_std"],
     }
     busy = max(scores.values()) if t.area_fraction >= params["min_area_fraction"] else 0.0
-    yield limit("background.not_plain", round(busy, 3), max=1.0, unit="ratio")
-    yield limit("background.shadow", round(m.shadow.worst, 3),
-                max=params["max_shadow_fraction"], unit="ratio")
+    yield graded("background.not_plain", round(busy, 3), fail=params["fail_not_plain_ratio"],
+                 warn=params["warn_not_plain_ratio"], unit="ratio")
+    yield graded("background.shadow", round(m.shadow.worst, 3),
+                 fail=params["fail_max_shadow_fraction"],
+                 warn=params["warn_max_shadow_fraction"], unit="ratio")
     low = max(m.low_contrast_head / params["max_low_contrast_head"],
               m.low_contrast_all / params["max_low_contrast_all"])
-    yield limit("background.low_contrast", round(low, 3), max=1.0, unit="ratio")
+    yield graded("background.low_contrast", round(low, 3),
+                 fail=params["fail_low_contrast_ratio"],
+                 warn=params["warn_low_contrast_ratio"], unit="ratio")
     c = m.colour
     if not np.isfinite(c.chroma):
         yield finding("background.strong_colour", Status.PASS, None, unit="C*ab")
         return
-    strong = c.chroma > params["max_chroma"] or c.lightness < params["min_lightness"]
-    yield finding("background.strong_colour", Status.FAIL if strong else Status.PASS,
+    status = worst(grade(c.chroma, fail=params["fail_max_chroma"],
+                         warn=params["warn_max_chroma"]),
+                   grade(c.lightness, fail=params["fail_min_lightness"],
+                         warn=params["warn_min_lightness"], upper=False))
+    yield finding("background.strong_colour", status,
                   {"chroma": round(c.chroma, 1), "lightness": round(c.lightness, 1)},
-                  {"max": params["max_chroma"], "min_lightness": params["min_lightness"]},
-                  "C*ab / L*")
+                  {"max": params["warn_max_chroma"], "fail_max": params["fail_max_chroma"],
+                   "min_lightness": params["warn_min_lightness"],
+                   "fail_min_lightness": params["fail_min_lightness"]}, "C*ab / L*")
 
 
 CHECK = Check(
@@ -141,17 +149,23 @@ CHECK = Check(
         "max_colour_std": float,
         "shadow_near_from": float,
         "shadow_near_to": float,
-        "shadow_far_from": float,
-        "shadow_far_to": float,
+        "shadow_light_sigma": float,
         "shadow_dark_ratio": float,
-        "max_shadow_fraction": float,
+        "warn_max_shadow_fraction": float,
+        "fail_max_shadow_fraction": float,
         "contrast_band": float,
         "contrast_window": float,
         "min_delta_e": float,
         "max_low_contrast_head": float,
         "max_low_contrast_all": float,
-        "max_chroma": float,
-        "min_lightness": float,
+        "warn_not_plain_ratio": float,
+        "fail_not_plain_ratio": float,
+        "warn_low_contrast_ratio": float,
+        "fail_low_contrast_ratio": float,
+        "warn_max_chroma": float,
+        "fail_max_chroma": float,
+        "warn_min_lightness": float,
+        "fail_min_lightness": float,
     },
     run=run,
 )

@@ -77,6 +77,45 @@ def limit(
     return finding(code, Status.PASS if ok else fail_status, float(value), threshold, unit)
 
 
+def graded(
+    code: str,
+    value: float,
+    *,
+    fail: float,
+    warn: float,
+    upper: bool = True,
+    unit: str | None = None,
+) -> Finding:
+    """Three-level verdict of one measure: beyond ``fail`` fails, beyond ``warn`` warns (review).
+
+    ``upper`` True: larger is worse (``value > warn`` warns); False: smaller is worse. The
+    threshold reads ``{"max": warn, "fail_max": fail}`` (``min`` when smaller is worse): the
+    passing limit first.
+    """
+    status = grade(value, fail=fail, warn=warn, upper=upper)
+    key = "max" if upper else "min"
+    return finding(code, status, float(value), {key: warn, f"fail_{key}": fail}, unit)
+
+
+def grade(value: float, *, fail: float, warn: float, upper: bool = True) -> Status:
+    """FAIL beyond ``fail``, WARN beyond ``warn``, else PASS (``upper``: larger is worse)."""
+    sign = 1.0 if upper else -1.0
+    if sign * (value - fail) > 0:
+        return Status.FAIL
+    if sign * (value - warn) > 0:
+        return Status.WARN
+    return Status.PASS
+
+
+def worst(*statuses: Status) -> Status:
+    """The most severe of several verdicts of one rule (FAIL over WARN over PASS)."""
+    order = (Status.FAIL, Status.WARN)
+    for s in order:
+        if s in statuses:
+            return s
+    return Status.PASS
+
+
 def flag(
     code: str,
     condition: bool,
@@ -93,20 +132,3 @@ def not_assessed(code: str, cause: str) -> Finding:
     """A rule that could not be measured, with the code that explains why."""
     return finding(code, Status.NOT_ASSESSED, cause=cause)
 
-
-def graded(
-    code: str,
-    value: float,
-    *,
-    warn: float,
-    fail: float,
-    unit: str | None = None,
-) -> Finding:
-    """Three-level verdict on evidence that grows with ``value``: fail at ``value >= fail``,
-    warn (review) at ``value >= warn``, else pass; NaN (nothing measurable) passes."""
-    status = Status.PASS
-    if value >= fail:
-        status = Status.FAIL
-    elif value >= warn:
-        status = Status.WARN
-    return finding(code, status, float(value), {"warn": warn, "fail": fail}, unit)

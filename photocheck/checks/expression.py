@@ -17,7 +17,7 @@ from typing import Any
 import numpy as np
 
 from photocheck import decode, face
-from photocheck.checks.base import Check, limit
+from photocheck.checks.base import Check, graded
 from photocheck.context import NotAssessable, PhotoContext
 from photocheck.landmarks import INNER_LIPS_IDX
 from photocheck.measures import face as mf
@@ -25,7 +25,9 @@ from photocheck.report import Finding
 
 CODES = ("expression.mouth_open", "expression.teeth")
 
-PARAMS = {"min_mouth_width_px": float, "max_mouth_opening": float, "max_teeth_area": float}
+PARAMS = {"min_mouth_width_px": float,
+          "warn_max_mouth_opening": float, "fail_max_mouth_opening": float,
+          "warn_max_teeth_area": float, "fail_max_teeth_area": float}
 
 _CHEEKS = (50, 280)  # FaceMesh cheek points, skin reference for the teeth measure
 
@@ -53,10 +55,11 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
     if mouth_px < params["min_mouth_width_px"]:
         # a mouth a few px wide cannot show lips apart or teeth reliably
         raise NotAssessable("face.too_small", f"mouth width {mouth_px:.1f} px")
-    yield limit("expression.mouth_open", round(mf.mouth_opening(pts), 4),
-                max=params["max_mouth_opening"], unit="ratio")
-    yield limit("expression.teeth", round(teeth(ctx), 4), max=params["max_teeth_area"],
-                unit="ratio")
+    yield graded("expression.mouth_open", round(mf.mouth_opening(pts), 4),
+                 fail=params["fail_max_mouth_opening"], warn=params["warn_max_mouth_opening"],
+                 unit="ratio")
+    yield graded("expression.teeth", round(teeth(ctx), 4), fail=params["fail_max_teeth_area"],
+                 warn=params["warn_max_teeth_area"], unit="ratio")
 
 
 CHECK = Check(name="expression", codes=CODES, params=PARAMS, run=run)

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 
 from photocheck import face
-from photocheck.checks.base import Check, finding, limit
+from photocheck.checks.base import Check, finding, graded
 from photocheck.context import NotAssessable, PhotoContext
 from photocheck.measures import face as mf
 from photocheck.report import Finding
@@ -36,9 +36,11 @@ PARAMS = {
     "min_eye_openness": float,
     "closed_eye_openness": float,
     "min_iris_contrast": float,
-    "max_red_fraction": float,
+    "warn_max_red_fraction": float,
+    "fail_max_red_fraction": float,
     "pupil_radius_ratio": float,
-    "max_gaze_offset": float,
+    "warn_max_gaze_offset": float,
+    "fail_max_gaze_offset": float,
 }
 
 
@@ -95,9 +97,10 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
         iris = e.iris * scale
         radius = float(np.hypot(*(iris[1:] - iris[0]).T).mean())
         reds.append(mf.red_fraction(bgr, iris[0], params["pupil_radius_ratio"] * radius))
-    yield limit("eyes.red_eye", round(max(reds), 4), max=params["max_red_fraction"],
-                unit="ratio")
-    yield limit("eyes.gaze", round(gaze(eyes), 4), max=params["max_gaze_offset"], unit="ratio")
+    yield graded("eyes.red_eye", round(max(reds), 4), fail=params["fail_max_red_fraction"],
+                 warn=params["warn_max_red_fraction"], unit="ratio")
+    yield graded("eyes.gaze", round(gaze(eyes), 4), fail=params["fail_max_gaze_offset"],
+                 warn=params["warn_max_gaze_offset"], unit="ratio")
 
 
 CHECK = Check(name="eyes", codes=CODES, params=PARAMS, run=run)

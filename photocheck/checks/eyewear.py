@@ -7,12 +7,14 @@ hiding the eyes).
   EfficientNet-Lite0 features of the eye crop and the ImageNet "sunglass(es)" probabilities
   of the eye and head crops, :mod:`photocheck.semantic`): fail at the profile's
   ``fail_sunglasses_probability``, warn (review) at ``warn_sunglasses_probability``.
-- ``eyewear.frame_over_eyes``, ``eyewear.thick_frame`` and ``eyewear.glare`` count only when
-  glasses are seen: the ``glasses`` classifier (eye-crop features) at or above
-  ``min_glasses_probability`` — a brow, a lash line or a skin highlight is no frame or glare.
 - ``eyewear.frame_over_eyes``: one horizontal edge crosses most of an eye opening.
 - ``eyewear.thick_frame``: the dark band below an eye (lower rim) is thicker than allowed.
 - ``eyewear.glare``: clipped/bright blobs in the lens area outside the eye opening and iris.
+  These three speak only when glasses are seen (the ``glasses`` classifier at or above
+  ``min_glasses_probability``) AND there is positive evidence of a frame (``frame_evidence``: a
+  horizontal edge right across the nose bridge, at least ``min_frame_evidence``): without
+  glasses, brows, lashes, shadows and shiny skin make the same dark lines and bright spots.
+  Each has a warn and a fail limit.
 - ``eyes.hidden``: the luminance spread inside an eye opening is too low to show the eye.
 
 The ``eyes.hidden`` code carries the ``eyes`` prefix (docs/report.md) but is measured here, with
@@ -29,7 +31,7 @@ from typing import Any
 import numpy as np
 
 from photocheck import classifiers, face, semantic
-from photocheck.checks.base import Check, finding, graded, limit
+from photocheck.checks.base import Check, finding, grade, graded, limit
 from photocheck.context import PhotoContext, intermediate
 from photocheck.measures import eyewear as me
 from photocheck.report import Finding, Status
@@ -41,9 +43,13 @@ PARAMS = {
     "warn_sunglasses_probability": float,
     "fail_sunglasses_probability": float,
     "min_glasses_probability": float,
-    "max_frame_crossing": float,
-    "max_rim_thickness_iod": float,
-    "max_glare_fraction": float,
+    "min_frame_evidence": float,
+    "warn_max_frame_crossing": float,
+    "fail_max_frame_crossing": float,
+    "warn_max_rim_thickness_iod": float,
+    "fail_max_rim_thickness_iod": float,
+    "warn_max_glare_fraction": float,
+    "fail_max_glare_fraction": float,
     "min_eye_contrast": float,
 }
 
@@ -68,14 +74,6 @@ def eyewear_measures(ctx: PhotoContext) -> me.EyewearMeasures:
     return me.measure_eyewear(eye_canvas(ctx))
 
 
-def _worn(found: Finding, glasses: float, min_glasses: float) -> Finding:
-    """A frame or glare finding stands only when glasses are seen (no glasses, no frame):
-    otherwise it passes, with the glasses probability beside its own limit."""
-    threshold = dict(found.threshold or {}, min_glasses_probability=min_glasses)
-    status = found.status if glasses >= min_glasses else Status.PASS
-    return finding(found.code, status, found.measured, threshold, found.unit)
-
-
 def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
     """Emit the eyewear findings and ``eyes.hidden``."""
     m = eyewear_measures(ctx)
@@ -85,13 +83,20 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
                  warn=params["warn_sunglasses_probability"],
                  fail=params["fail_sunglasses_probability"], unit="probability")
     glasses = round(classifiers.for_context(ctx, "glasses").score(cues), 3)
-    min_glasses = params["min_glasses_probability"]
-    yield _worn(limit("eyewear.frame_over_eyes", round(m.frame_crossing, 3),
-                      max=params["max_frame_crossing"], unit="ratio"), glasses, min_glasses)
-    yield _worn(limit("eyewear.thick_frame", round(m.rim_thickness_iod, 3),
-                      max=params["max_rim_thickness_iod"], unit="iod"), glasses, min_glasses)
-    yield _worn(limit("eyewear.glare", round(m.glare_fraction, 4),
-                      max=params["max_glare_fraction"], unit="ratio"), glasses, min_glasses)
+    framed = (glasses >= params["min_glasses_probability"]
+              and m.frame_evidence >= params["min_frame_evidence"])
+    for code, value, key, unit in (
+            ("eyewear.frame_over_eyes", round(m.frame_crossing, 3), "frame_crossing", "ratio"),
+            ("eyewear.thick_frame", round(m.rim_thickness_iod, 3), "rim_thickness_iod", "iod"),
+            ("eyewear.glare", round(m.glare_fraction, 4), "glare_fraction", "ratio")):
+        fail, warn = params[f"fail_max_{key}"], params[f"warn_max_{key}"]
+        status = grade(value, fail=fail, warn=warn) if framed else Status.PASS
+        yield finding(code, status,
+                      {key: value, "glasses_probability": glasses,
+                       "frame_evidence": round(m.frame_evidence, 2)},
+                      {"max": warn, "fail_max": fail,
+                       "min_glasses_probability": params["min_glasses_probability"],
+                       "min_frame_evidence": params["min_frame_evidence"]}, unit)
     yield limit("eyes.hidden", round(m.eye_contrast, 3), min=params["min_eye_contrast"],
                 unit="ratio")
 

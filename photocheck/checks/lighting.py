@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from photocheck import scene
-from photocheck.checks.base import Check, finding, limit
+from photocheck.checks.base import Check, finding, grade, graded, worst
 from photocheck.context import NotAssessable, PhotoContext, intermediate
 from photocheck.measures.lighting import FaceLight, face_light
 from photocheck.report import Finding, Status
@@ -38,32 +38,44 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
     face_l, scene_hi = round(m.lightness, 1), round(m.scene_highlight, 1)
     # a dark-skinned face is darker than a pale one under the same light: below the soft limit
     # the face is only "too dark" when nothing in the scene is bright either
-    dark = face_l < params["min_face_lightness"] or (
-        face_l < params["soft_min_face_lightness"]
-        and scene_hi < params["min_scene_highlight"])
-    yield finding("lighting.too_dark", Status.FAIL if dark else Status.PASS,
+    # (below the hard limit the face is too dark whatever the skin: fail; below the soft one
+    # in a scene with no highlights: the likelier reading, a review)
+    hard = face_l < params["min_face_lightness"]
+    soft = (face_l < params["soft_min_face_lightness"]
+            and scene_hi < params["min_scene_highlight"])
+    yield finding("lighting.too_dark",
+                  Status.FAIL if hard else (Status.WARN if soft else Status.PASS),
                   {"face_lightness": face_l, "scene_highlight": scene_hi},
                   {"min": params["min_face_lightness"],
                    "soft_min": params["soft_min_face_lightness"],
                    "min_scene_highlight": params["min_scene_highlight"]}, "L*")
-    yield limit("lighting.too_bright", face_l, max=params["max_face_lightness"], unit="L*")
+    yield graded("lighting.too_bright", face_l, fail=params["fail_max_face_lightness"],
+                 warn=params["warn_max_face_lightness"], unit="L*")
     # blown highlights have their own, much lower limit: a dark-skinned face over-exposed by
     # two stops stays at L* 60–85 (a plausible lighter face) and shows it only by its
     # highlights (forehead, nose, eye whites) blowing out, while exposed skin on compliant
     # photos has practically none (≤ 0.03 % of the oval); crushed shadows (beard, nostrils)
     # keep the wider limit
-    blown = m.clipped_high > params["max_blown_fraction"]
-    crushed = m.clipped_low > params["max_clipped_fraction"]
-    yield finding("lighting.clipped", Status.FAIL if blown or crushed else Status.PASS,
+    status = worst(grade(m.clipped_high, fail=params["fail_max_blown_fraction"],
+                         warn=params["warn_max_blown_fraction"]),
+                   grade(m.clipped_low, fail=params["fail_max_clipped_fraction"],
+                         warn=params["warn_max_clipped_fraction"]))
+    yield finding("lighting.clipped", status,
                   {"blown": round(m.clipped_high, 4), "crushed": round(m.clipped_low, 4)},
-                  {"max_blown": params["max_blown_fraction"],
-                   "max_crushed": params["max_clipped_fraction"]}, "ratio")
-    shadow = max(m.lr_stops / params["max_lr_stops"], m.tb_stops / params["max_tb_stops"])
-    yield finding("lighting.face_shadow",
-                  Status.FAIL if shadow > 1.0 else Status.PASS,
+                  {"max_blown": params["warn_max_blown_fraction"],
+                   "fail_max_blown": params["fail_max_blown_fraction"],
+                   "max_crushed": params["warn_max_clipped_fraction"],
+                   "fail_max_crushed": params["fail_max_clipped_fraction"]}, "ratio")
+    status = worst(grade(m.lr_stops, fail=params["fail_max_lr_stops"],
+                         warn=params["warn_max_lr_stops"]),
+                   grade(m.tb_stops, fail=params["fail_max_tb_stops"],
+                         warn=params["warn_max_tb_stops"]))
+    yield finding("lighting.face_shadow", status,
                   {"left_right": round(m.lr_stops, 2), "top_bottom": round(m.tb_stops, 2)},
-                  {"max_left_right": params["max_lr_stops"],
-                   "max_top_bottom": params["max_tb_stops"]}, "stops")
+                  {"max_left_right": params["warn_max_lr_stops"],
+                   "fail_max_left_right": params["fail_max_lr_stops"],
+                   "max_top_bottom": params["warn_max_tb_stops"],
+                   "fail_max_top_bottom": params["fail_max_tb_stops"]}, "stops")
 
 
 CHECK = Check(
@@ -73,11 +85,16 @@ CHECK = Check(
         "min_face_lightness": float,
         "soft_min_face_lightness": float,
         "min_scene_highlight": float,
-        "max_face_lightness": float,
-        "max_clipped_fraction": float,
-        "max_blown_fraction": float,
-        "max_lr_stops": float,
-        "max_tb_stops": float,
+        "warn_max_face_lightness": float,
+        "fail_max_face_lightness": float,
+        "warn_max_clipped_fraction": float,
+        "fail_max_clipped_fraction": float,
+        "warn_max_blown_fraction": float,
+        "fail_max_blown_fraction": float,
+        "warn_max_lr_stops": float,
+        "fail_max_lr_stops": float,
+        "warn_max_tb_stops": float,
+        "fail_max_tb_stops": float,
     },
     run=run,
 )

@@ -17,11 +17,12 @@ from functools import lru_cache
 from typing import Any
 
 import cv2
+import numpy as np
 
 from photocheck import decode
-from photocheck.checks.base import Check, finding, not_assessed
+from photocheck.checks.base import Check, finding, graded, not_assessed
 from photocheck.context import NotAssessable, PhotoContext
-from photocheck.measures.thumbnail import best_similarity
+from photocheck.measures.thumbnail import best_structure
 from photocheck.metadata import MetadataFacts, decode_thumbnail, metadata_facts
 from photocheck.report import Finding, Status
 
@@ -41,7 +42,8 @@ PARAMS = {
     "camera_raw_is_editing": bool,
     "max_capture_age_months": int,
     "max_modified_after_capture_h": (int, float),
-    "min_thumbnail_correlation": (int, float),
+    "warn_min_thumbnail_structure": (int, float),
+    "fail_min_thumbnail_structure": (int, float),
 }
 
 JST = dt.timezone(dt.timedelta(hours=9), "JST")
@@ -130,15 +132,16 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
     yield finding("metadata.edited", Status.FAIL if evidence else Status.PASS,
                   "; ".join(evidence[:3]) if evidence else "none", unit="name")
 
-    thumb = _thumbnail_finding(ctx, facts, float(params["min_thumbnail_correlation"]))
+    thumb = _thumbnail_finding(ctx, facts, float(params["fail_min_thumbnail_structure"]),
+                               float(params["warn_min_thumbnail_structure"]))
     if thumb is not None:
         yield thumb
 
     yield from _date_findings(ctx.applied_on, facts, params)
 
 
-def _thumbnail_finding(ctx: PhotoContext, facts: MetadataFacts,
-                       min_correlation: float) -> Finding | None:
+def _thumbnail_finding(ctx: PhotoContext, facts: MetadataFacts, fail_below: float,
+                       warn_below: float) -> Finding | None:
     """Compare the EXIF thumbnail with the upright main image; None when there is none."""
     if facts.thumbnail is None:
         return None
@@ -151,10 +154,11 @@ def _thumbnail_finding(ctx: PhotoContext, facts: MetadataFacts,
     if thumb is None:  # an unreadable thumbnail is not evidence of anything
         return None
     gray = cv2.cvtColor(main.bgr, cv2.COLOR_BGR2GRAY)
-    correlation, _aspect = best_similarity(thumb, gray)
-    return finding("metadata.thumbnail_mismatch",
-                   Status.FAIL if correlation < min_correlation else Status.PASS,
-                   round(correlation, 3), {"min": min_correlation}, "correlation")
+    similarity = best_structure(thumb, gray)
+    if not np.isfinite(similarity):  # a thumbnail too small to hold any structure
+        return None
+    return graded("metadata.thumbnail_mismatch", round(similarity, 3), fail=fail_below,
+                  warn=warn_below, upper=False, unit="correlation")
 
 
 def _date_findings(applied_on: dt.date, facts: MetadataFacts,

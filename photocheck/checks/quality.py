@@ -15,7 +15,7 @@ from typing import Any
 import numpy as np
 
 from photocheck import decode, scene
-from photocheck.checks.base import Check, finding, limit
+from photocheck.checks.base import Check, finding, grade, graded, worst
 from photocheck.context import PhotoContext, intermediate
 from photocheck.measures import quality as qm
 from photocheck.report import Finding, Status
@@ -46,6 +46,9 @@ class QualityMeasures:
         From the luminance quantisation table.
     halftone : float
         Spectral peak excess (log10).
+    replication : tuple of float
+        Pixel-replication peaks ``(off_grid, on_grid)`` (see
+        :func:`~photocheck.measures.quality.replication_peaks`).
     """
 
     sharpness: np.ndarray
@@ -57,6 +60,7 @@ class QualityMeasures:
     blockiness: float
     jpeg_quality: float | None
     halftone: float
+    replication: tuple[float, float] = (0.0, 0.0)
 
 
 @intermediate
@@ -74,11 +78,13 @@ def quality_measures(ctx: PhotoContext) -> QualityMeasures:
               else scales[0])  # the crop is not above the blur IOD: the same image
     period = 8 // crop.reduction
     block = qm.blockiness(exact, period) if period >= 4 else float("nan")
+    replication = qm.replication_peaks(qm.diff_profiles(exact), 8.0 / crop.reduction)
     head = decode.header(ctx)
     jq = qm.jpeg_quality(head.jpeg.quant_tables) if head.jpeg is not None else None
     return QualityMeasures(sharpness=scales[0], native=native, coarse=scales[1], iod_px=iod,
                            reduction=crop.reduction, noise_sigma=qm.noise_sigma(gray),
-                           blockiness=block, jpeg_quality=jq, halftone=qm.halftone_peak(exact))
+                           blockiness=block, jpeg_quality=jq, halftone=qm.halftone_peak(exact),
+                           replication=replication)
 
 
 def _min(values: np.ndarray) -> float:
@@ -90,35 +96,53 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
     """Emit the five quality findings."""
     m = quality_measures(ctx)
     sharp = _min(m.sharpness)  # the least sharp direction catches motion blur too
-    yield limit("quality.blur", round(sharp, 3) if np.isfinite(sharp) else 0.0,
-                min=params["min_sharpness"], unit="ratio")
+    yield graded("quality.blur", round(sharp, 3) if np.isfinite(sharp) else 0.0,
+                 fail=params["fail_min_sharpness"], warn=params["warn_min_sharpness"],
+                 upper=False, unit="ratio")
     sigma = m.noise_sigma if np.isfinite(m.noise_sigma) else 0.0
-    yield limit("quality.noise", round(sigma, 2), max=params["max_noise_sigma"],
-                unit="grey levels")
+    yield graded("quality.noise", round(sigma, 2), fail=params["fail_max_noise_sigma"],
+                 warn=params["warn_max_noise_sigma"], unit="grey levels")
     block = m.blockiness if np.isfinite(m.blockiness) else 1.0
     jq = m.jpeg_quality
-    compressed = block > params["max_blockiness"] or (
-        jq is not None and jq < params["min_jpeg_quality"])
-    yield finding("quality.compression", Status.FAIL if compressed else Status.PASS,
+    status = grade(block, fail=params["fail_max_blockiness"], warn=params["warn_max_blockiness"])
+    if jq is not None:
+        status = worst(status, grade(jq, fail=params["fail_min_jpeg_quality"],
+                                     warn=params["warn_min_jpeg_quality"], upper=False))
+    yield finding("quality.compression", status,
                   {"blockiness": round(block, 3),
                    "jpeg_quality": None if jq is None else round(jq, 1)},
-                  {"max": params["max_blockiness"], "min_jpeg_quality": params["min_jpeg_quality"]},
-                  "ratio")
+                  {"max": params["warn_max_blockiness"], "fail_max": params["fail_max_blockiness"],
+                   "min_jpeg_quality": params["warn_min_jpeg_quality"],
+                   "fail_min_jpeg_quality": params["fail_min_jpeg_quality"]}, "ratio")
     # enlarged from a low resolution: smooth at its own pixel grid, yet sharp once shrunk —
     # unlike defocus, which stays smooth at every scale
     native = float(np.nanmean(m.native)) if np.isfinite(m.native).any() else float("nan")
     coarse = float(np.nanmean(m.coarse)) if np.isfinite(m.coarse).any() else float("nan")
     gain = coarse / native if np.isfinite(native) and native > 0 and np.isfinite(coarse) else 1.0
-    upscaled = (np.isfinite(native) and native < params["max_native_sharpness"]
-                and gain > params["min_upscale_gain"])
-    yield finding("quality.upscaled", Status.FAIL if upscaled else Status.PASS,
+    smooth = (np.isfinite(native) and native < params["max_native_sharpness"]
+              and gain > params["min_upscale_gain"])
+    # enlarged by pixel replication (blocky pixels): the differences pulse at the block period;
+    # on the JPEG grid's own period heavy compression pulses too, so that has its own limits
+    off_grid, on_grid = m.replication
+    status = worst(Status.FAIL if smooth else Status.PASS,
+                   grade(off_grid, fail=params["fail_max_replication_peak"],
+                         warn=params["warn_max_replication_peak"]),
+                   grade(on_grid, fail=params["fail_max_grid_replication_peak"],
+                         warn=params["warn_max_grid_replication_peak"]))
+    yield finding("quality.upscaled", status,
                   {"native_sharpness": round(native, 3) if np.isfinite(native) else None,
-                   "gain": round(gain, 3)},
+                   "gain": round(gain, 3), "replication_peak": round(off_grid, 3),
+                   "grid_replication_peak": round(on_grid, 3)},
                   {"max": params["max_native_sharpness"],
-                   "min_gain": params["min_upscale_gain"]}, "ratio")
+                   "min_gain": params["min_upscale_gain"],
+                   "max_replication_peak": params["warn_max_replication_peak"],
+                   "fail_max_replication_peak": params["fail_max_replication_peak"],
+                   "max_grid_replication_peak": params["warn_max_grid_replication_peak"],
+                   "fail_max_grid_replication_peak": params["fail_max_grid_replication_peak"]},
+                  "ratio")
     halftone = m.halftone if np.isfinite(m.halftone) else 0.0
-    yield limit("quality.halftone", round(halftone, 3), max=params["max_halftone_peak"],
-                unit="log10")
+    yield graded("quality.halftone", round(halftone, 3), fail=params["fail_max_halftone_peak"],
+                 warn=params["warn_max_halftone_peak"], unit="log10")
 
 
 CHECK = Check(
@@ -127,13 +151,22 @@ CHECK = Check(
     params={
         "min_iod_px": (int, float),
         "blur_iod_px": (int, float),
-        "min_sharpness": float,
-        "max_noise_sigma": float,
-        "max_blockiness": float,
-        "min_jpeg_quality": float,
+        "warn_min_sharpness": float,
+        "fail_min_sharpness": float,
+        "warn_max_noise_sigma": float,
+        "fail_max_noise_sigma": float,
+        "warn_max_blockiness": float,
+        "fail_max_blockiness": float,
+        "warn_min_jpeg_quality": float,
+        "fail_min_jpeg_quality": float,
         "max_native_sharpness": float,
         "min_upscale_gain": float,
-        "max_halftone_peak": float,
+        "warn_max_replication_peak": float,
+        "fail_max_replication_peak": float,
+        "warn_max_grid_replication_peak": float,
+        "fail_max_grid_replication_peak": float,
+        "warn_max_halftone_peak": float,
+        "fail_max_halftone_peak": float,
     },
     run=run,
 )

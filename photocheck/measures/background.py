@@ -179,14 +179,48 @@ class Shadow:
         return max(self.left, self.right)
 
 
+def smooth_light(lum: np.ndarray, wall: np.ndarray, sigma_px: float,
+                 keep_ratio: float = 0.9, passes: int = 3) -> np.ndarray:
+    """The wall's light at every pixel: a heavily blurred (Gaussian ``sigma_px``) average of
+    the ``wall`` pixels only (normalised convolution), computed ``passes`` times, each without
+    the pixels below ``keep_ratio`` × the previous estimate, so a cast shadow reaching into the
+    wall does not dim its own reference.
+
+    Any smooth falloff — a gradient, vignetting, a spot behind the head, a tint — is followed
+    by the model, so only a darkening narrower than ``sigma_px`` stands out. Computed at a
+    quarter of the resolution (the model is smooth) and resized back.
+    """
+    h, w = lum.shape
+    factor = 4 if min(h, w) >= 64 else 1
+    size = (max(1, w // factor), max(1, h // factor))
+    sigma = max(1.0, sigma_px / factor)
+    weight = np.asarray(wall, np.float32)
+    values = np.asarray(lum, np.float32)
+    model = None
+    for _ in range(passes):
+        wsmall = cv2.resize(weight, size, interpolation=cv2.INTER_AREA)
+        vsmall = cv2.resize(values * weight, size, interpolation=cv2.INTER_AREA)
+        num = cv2.GaussianBlur(vsmall, (0, 0), sigma)
+        den = cv2.GaussianBlur(wsmall, (0, 0), sigma)
+        small = num / np.maximum(den, 1e-6)
+        # where no wall is near, the mean of the wall
+        small[den < 1e-3] = float((values * weight).sum() / max(float(weight.sum()), 1e-6))
+        model = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
+        weight = (np.asarray(wall, bool) & (values >= keep_ratio * model)).astype(np.float32)
+    assert model is not None
+    return model
+
+
 def shadow(luminance: np.ndarray, prob: np.ndarray, near_px: tuple[float, float],
-           far_px: tuple[float, float], bottom_y: float | None = None,
+           light_sigma_px: float, bottom_y: float | None = None,
            dark_ratio: float = 0.8, outside: np.ndarray | None = None) -> Shadow:
     """Compare luminance beside the silhouette with the background further out, per side.
 
-    Illumination expected at each near-band pixel comes from a plane fitted (per side) on the
-    far band, so a smooth gradient across the wall is not a shadow. Rows below ``bottom_y``
-    (e.g. under the shoulders, where the frame is cut) are ignored.
+    Illumination expected at each near-band pixel is the smooth light of the wall
+    (:func:`smooth_light`, blurred over ``light_sigma_px``), so a gradient,
+    vignetting or a light falling off across a pastel wall is not a shadow; a shadow is a
+    darkening beside the person narrower than that. Rows below ``bottom_y`` (e.g. under the
+    shoulders, where the frame is cut) are ignored.
 
     Parameters
     ----------
@@ -194,8 +228,10 @@ def shadow(luminance: np.ndarray, prob: np.ndarray, near_px: tuple[float, float]
         Linear luminance ``(H, W)``.
     prob : numpy.ndarray
         Person probability ``(H, W)``.
-    near_px, far_px : tuple of float
-        Distance bands from the silhouette (px) for "beside" and "further away".
+    near_px : tuple of float
+        Distance band from the silhouette (px) for "beside".
+    light_sigma_px : float
+        Blur (Gaussian sigma, px) of the wall's smooth light.
     outside : numpy.ndarray, optional
         Precomputed outside distance (see :func:`distances`).
     """
@@ -210,24 +246,15 @@ def shadow(luminance: np.ndarray, prob: np.ndarray, near_px: tuple[float, float]
     split = int(np.clip(np.ceil(centre_x), 0, w))  # columns x < centre_x are the left side
     out = outside[:rows]
     lum = luminance[:rows]
+    expected = smooth_light(lum, out >= near_px[0], light_sigma_px)
     fractions, depths = [], []
     for x0, x1 in ((0, split), (split, w)):
-        o = out[:, x0:x1]
-        n_mask = (o >= near_px[0]) & (o < near_px[1])
-        f_mask = (o >= far_px[0]) & (o < far_px[1])
-        ys, xs = np.nonzero(f_mask)
-        if ys.size < 20 or np.count_nonzero(n_mask) < 20:
+        n_mask = (out[:, x0:x1] >= near_px[0]) & (out[:, x0:x1] < near_px[1])
+        if np.count_nonzero(n_mask) < 20:
             fractions.append(0.0)
             depths.append(0.0)
             continue
-        step = max(1, ys.size // 4000)  # a plane needs few samples
-        ys, xs = ys[::step], xs[::step] + x0
-        design = np.stack([np.ones(ys.size), xs / w, ys / h], axis=1)
-        coef = least_squares(design, lum[ys, xs])
-        ny, nx = np.nonzero(n_mask)
-        nx = nx + x0
-        expected = coef[0] + (nx / w) * coef[1] + (ny / h) * coef[2]
-        ratio = lum[ny, nx] / np.maximum(expected, 1e-4)
+        ratio = lum[:, x0:x1][n_mask] / np.maximum(expected[:, x0:x1][n_mask], 1e-4)
         fractions.append(float(np.count_nonzero(ratio < dark_ratio)) / ratio.size)
         depths.append(float(1.0 - median(ratio)))
     return Shadow(fractions[0], fractions[1], depths[0], depths[1])

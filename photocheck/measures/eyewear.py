@@ -38,6 +38,7 @@ EYE_LEFT_X, EYE_RIGHT_X = CANVAS_W / 2.0 - IOD_PX / 2.0, CANVAS_W / 2.0 + IOD_PX
 CHEEK_BOX = (-0.22, 0.22, 0.50, 0.72)  # below any lens: the skin reference
 UNDER_EYE_BOX = (-0.2, 0.2, 0.13, 0.28)  # under the lens of any glasses, else skin
 LENS_BOX = (-0.32, 0.32, -0.2, 0.3)  # where a lens sits
+BRIDGE_BOX = (-0.1, 0.1, -0.3, 0.15)  # relative to the eyes' midpoint: a frame's bridge
 RIM_COLUMNS = (-0.18, 0.18)  # columns searched for the lower rim
 RIM_ROWS = (0.08, 0.55)
 
@@ -85,6 +86,8 @@ class EyewearMeasures:
     eye_contrast : float
         Spread (90th − 10th percentile) of luminance inside the eye opening over the cheek's
         luminance, the lower eye: low when hair or a dark lens hides the eye.
+    frame_evidence : float
+        :func:`bridge_coherence` between the eyes: 1.0 when a frame's bridge crosses the nose.
     """
 
     lens_luminance_ratio: float
@@ -94,6 +97,7 @@ class EyewearMeasures:
     rim_thickness_iod: float
     glare_fraction: float
     eye_contrast: float
+    frame_evidence: float = 0.0
 
 
 def canvas_affine(points_xy: np.ndarray) -> np.ndarray:
@@ -237,6 +241,33 @@ def glare_fraction(lum: np.ndarray, bgr: np.ndarray, centre: np.ndarray, iris: n
     return float(opened.mean()) if opened.size else 0.0
 
 
+def bridge_coherence(lum: np.ndarray, min_step: float = 0.06) -> float:
+    """Positive evidence of a glasses frame: a horizontal edge right across the nose bridge.
+
+    In :data:`BRIDGE_BOX` (between the eyes, from above the eye line to just below it) the
+    vertical luminance step of each column (σ 1 px, central difference) counts as an edge
+    when it exceeds ``min_step`` × the box's median luminance; the figure is the largest
+    fraction of the box's columns with an edge on one row (± 1 row). A frame's bridge is a bar
+    across the whole box (0.84–1.0 on the 21 photos with clear glasses of ../shared/photos);
+    bare skin has none (0 on most bare faces; a brow shadow or a crease reaches 0.8–1.0 on a
+    few percent), so the frame, thick-frame and glare rules need it before they speak.
+    """
+    x0, x1, y0, y1 = BRIDGE_BOX
+    cx = CANVAS_W / 2.0
+    c0, c1 = int(cx + x0 * IOD_PX), int(cx + x1 * IOD_PX)
+    r0, r1 = max(1, int(EYE_Y + y0 * IOD_PX)), min(lum.shape[0] - 1, int(EYE_Y + y1 * IOD_PX))
+    if r1 <= r0 or c1 <= c0:
+        return 0.0
+    smooth = cv2.GaussianBlur(lum[r0 - 1 : r1 + 1, c0:c1], (0, 0), 1.0)
+    step = np.abs(smooth[2:] - smooth[:-2]) / 2.0
+    ref = float(np.median(smooth)) + 1e-3
+    edge = step / ref > min_step
+    near = edge.copy()
+    near[1:] |= edge[:-1]
+    near[:-1] |= edge[1:]
+    return float(near.mean(axis=1).max())
+
+
 def measure_eyewear(canvas: EyeCanvas) -> EyewearMeasures:
     """Every eyewear and eye-visibility measure of one eye canvas."""
     lum = luminance(canvas.bgr)
@@ -271,4 +302,5 @@ def measure_eyewear(canvas: EyeCanvas) -> EyewearMeasures:
         lens_luminance_ratio=min(lens), under_eye_ratio=min(under),
         lens_colour_shift=max(shift), frame_crossing=max(cross),
         rim_thickness_iod=max(rim), glare_fraction=max(glare), eye_contrast=min(contrast),
+        frame_evidence=bridge_coherence(lum),
     )

@@ -27,6 +27,15 @@ PATCHES: dict[str, tuple[float, float, float]] = {
     "nose": (0.0, 0.35, 0.1),
 }
 
+# Mirrored skin patches for the left/right balance (u of the image-right patch; the image-left
+# one sits at −u): side of the forehead, outer cheek, cheek below the eye, beside the nose.
+SIDE_PAIRS: dict[str, tuple[float, float, float]] = {
+    "forehead": (0.3, -0.45, 0.12),
+    "cheek": (0.55, 0.55, 0.18),
+    "midcheek": (0.45, 0.25, 0.12),
+    "nose_side": (0.22, 0.45, 0.08),
+}
+
 
 def srgb_to_linear(values: np.ndarray) -> np.ndarray:
     """sRGB-encoded values in [0, 255] → linear light in [0, 1] (IEC 61966-2-1)."""
@@ -146,24 +155,41 @@ class FaceLight:
     clipped_low: float
 
 
+def side_patches() -> dict[str, tuple[float, float, float]]:
+    """:data:`SIDE_PAIRS` as named patches ``<pair>_l`` / ``<pair>_r``."""
+    out: dict[str, tuple[float, float, float]] = {}
+    for name, (u, v, radius) in SIDE_PAIRS.items():
+        out[f"{name}_l"] = (-u, v, radius)
+        out[f"{name}_r"] = (u, v, radius)
+    return out
+
+
 def imbalance_stops(lum: np.ndarray, patches: dict[str, np.ndarray]) -> tuple[float, float]:
     """Left/right and top/bottom luminance imbalance in stops (``|log2|`` of the ratios).
 
-    Left/right compares the two cheeks. Top/bottom compares the brightest forehead patch with
-    the cheeks: a fringe may cover part of the forehead, and it is hair, not a shadow.
+    Left/right is the median, over the mirrored :data:`SIDE_PAIRS` present in ``patches``
+    (else the two cheeks), of each pair's log ratio: a side light darkens every pair of one
+    half alike, while a strand of hair, a mole or a turned cheek moves one pair only. It is
+    measured on the face's own landmarks, so it does not depend on how much of the frame the
+    face fills. Top/bottom compares the brightest forehead patch with the cheeks: a fringe may
+    cover part of the forehead, and it is hair, not a shadow.
     """
     def mean(name: str) -> float:
         m = patches.get(name)
         return robust_mean(lum[m]) if m is not None and m.any() else float("nan")
 
     eps = 1e-4
+    pairs = [float(np.log2((mean(f"{n}_l") + eps) / (mean(f"{n}_r") + eps))) for n in SIDE_PAIRS
+             if f"{n}_l" in patches]
+    pairs = [p for p in pairs if np.isfinite(p)]
     left, right = mean("cheek_left"), mean("cheek_right")
     tops = [mean(n) for n in ("forehead_left", "forehead_centre", "forehead_right")]
     tops = [t for t in tops if np.isfinite(t)]
     cheeks = [c for c in (left, right) if np.isfinite(c)]
     top = max(tops) if tops else float("nan")
     bottom = float(np.mean(cheeks)) if cheeks else float("nan")
-    lr = abs(float(np.log2((left + eps) / (right + eps))))
+    lr = (abs(float(np.median(pairs))) if pairs
+          else abs(float(np.log2((left + eps) / (right + eps)))))
     tb = abs(float(np.log2((top + eps) / (bottom + eps))))
     return (lr if np.isfinite(lr) else 0.0), (tb if np.isfinite(tb) else 0.0)
 
@@ -208,8 +234,13 @@ def face_light(bgr: np.ndarray, frame: FaceFrame, oval: np.ndarray) -> FaceLight
     skin = np.zeros(box.shape[:2], bool)
     for m in masks.values():
         skin |= m
+    # the side pairs only feed the balance (the skin's L* stays on the main patches)
+    masks.update(patch_masks(box.shape[:2], local, side_patches()))
+    sampled = np.zeros(box.shape[:2], bool)
+    for m in masks.values():
+        sampled |= m
     # luminance only over the patches' bounding box (about a quarter of the face box)
-    rows, cols = np.nonzero(skin.any(axis=1))[0], np.nonzero(skin.any(axis=0))[0]
+    rows, cols = np.nonzero(sampled.any(axis=1))[0], np.nonzero(sampled.any(axis=0))[0]
     patch_box = ((slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)) if rows.size
                  else (slice(0, 0), slice(0, 0)))
     lum = linear_luminance(box[patch_box])

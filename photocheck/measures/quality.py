@@ -177,20 +177,72 @@ def blockiness(gray: np.ndarray, period_px: int = 8) -> float:
     if period_px < 2 or min(g.shape) < 4 * period_px:
         return float("nan")
     ratios = []
-    for axis in (1, 0):
-        # mean |first difference| per column (axis 1) or row (axis 0), summed by OpenCV
-        if axis == 1:
-            d = cv2.absdiff(g[:, 1:], g[:, :-1])
-            profile = cv2.reduce(d, 0, cv2.REDUCE_AVG, dtype=cv2.CV_32F).ravel()
-        else:
-            d = cv2.absdiff(g[1:, :], g[:-1, :])
-            profile = cv2.reduce(d, 1, cv2.REDUCE_AVG, dtype=cv2.CV_32F).ravel()
+    for profile in diff_profiles(g):
         n = profile.size // period_px * period_px
         folded = profile[:n].reshape(-1, period_px).mean(axis=0)
         peak = int(np.argmax(folded))
         others = np.delete(folded, peak)
         ratios.append(float(folded[peak] / max(float(np.median(others)), 1e-3)))
     return float(np.mean(ratios))
+
+
+def diff_profiles(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Mean absolute first difference per column boundary and per row boundary (float32).
+
+    Column profile: ``mean_y |I(y, x+1) − I(y, x)|`` for each x; row profile likewise.
+    """
+    g = np.asarray(gray)
+    g = g if g.dtype == np.uint8 else g.astype(np.float32, copy=False)
+    cols = cv2.reduce(cv2.absdiff(g[:, 1:], g[:, :-1]), 0, cv2.REDUCE_AVG, dtype=cv2.CV_32F)
+    rows = cv2.reduce(cv2.absdiff(g[1:, :], g[:-1, :]), 1, cv2.REDUCE_AVG, dtype=cv2.CV_32F)
+    return cols.ravel(), rows.ravel()
+
+
+def replication_peaks(profiles: Sequence[np.ndarray], grid_period_px: float = 8.0,
+                      max_period_px: float = 16.0) -> tuple[float, float]:
+    """Periodicity of the difference profiles: pixels enlarged by replication (nearest
+    neighbour, "pixelation").
+
+    An image whose pixels were replicated k times changes only every k px: its column (row)
+    difference profile is a pulse train of period k, whose Fourier coefficient at 1/k is the
+    whole profile's sum (peak 1.0); a natural image's profile has no period (≈ 0.01–0.06) and
+    a smooth (interpolating) upscale has none either. Peaks are looked for at periods 2 to
+    ``max_period_px``, any fractional period (a 685-px crop of 86 replicated pixels has a period
+    of 7.97). JPEG blocking pulses at the 8-px grid too (``grid_period_px`` in the decoded
+    image: 8 / DCT reduction), so the grid's harmonics are scored apart.
+
+    Parameters
+    ----------
+    profiles : sequence of numpy.ndarray
+        Column and row profiles of :func:`diff_profiles`.
+    grid_period_px : float
+        The JPEG block period in these pixels (harmonics within one frequency bin of
+        ``m / grid_period_px`` are the grid's).
+
+    Returns
+    -------
+    tuple of float
+        ``(off_grid, on_grid)``: the strongest normalised peak away from the JPEG grid's
+        harmonics and on them; each the smaller of the two axes (replication is in both,
+        stripes in clothes or hair in one).
+    """
+    off, on = [], []
+    for prof in profiles:
+        n = prof.size
+        total = float(prof.sum())
+        if n < 4 * max_period_px or total <= 1e-6:
+            return 0.0, 0.0
+        size = max(8192, 1 << int(np.ceil(np.log2(4 * n))))  # zero padding: fine frequencies
+        mag = np.abs(np.fft.rfft(prof.astype(np.float64), size)) / total
+        freq = np.arange(mag.size) / size
+        band = freq >= 1.0 / max_period_px - 1e-9
+        grid = np.zeros(mag.size, bool)
+        if grid_period_px >= 2.0:
+            for m in range(1, int(grid_period_px // 2) + 1):
+                grid |= np.abs(freq - m / grid_period_px) < 1.5 / n
+        off.append(float(mag[band & ~grid].max()) if (band & ~grid).any() else 0.0)
+        on.append(float(mag[band & grid].max()) if (band & grid).any() else 0.0)
+    return min(off), min(on)
 
 
 def jpeg_quality(quant_tables: Mapping[int, Sequence[int]]) -> float | None:

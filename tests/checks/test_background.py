@@ -17,3 +17,25 @@ class TestBackground(SceneCases):
         statuses = run_check(validator, background.CHECK, make_jpeg(640, 800, noise=False))
         assert set(statuses) == set(background.CODES)
         assert "not_assessed" not in statuses.values()
+
+    def test_pastel_falloff_on_tight_crops_is_not_a_shadow(self, validator: Validator) -> None:
+        from tests.helpers import shared_photos
+
+        # tight Canada crops on a lavender wall lit brighter at the top centre: the per-side
+        # plane read 0.27 on canada_045f (over the 0.25 limit); the blurred wall follows the
+        # falloff (0.22, 0.17)
+        for name in ("canada_045f.jpg", "canada_053f.jpg"):
+            path = shared_photos() / "a_compliant_plain_bg" / name
+            ctx = validator.context(path.read_bytes())
+            worst = background.background_measures(ctx).shadow.worst
+            assert worst < 0.24, (name, worst)
+            assert run_check(validator, background.CHECK, ctx.data)["background.shadow"] == "pass"
+
+    def test_a_cast_shadow_fails_on_every_framing(self, validator: Validator, photos) -> None:
+        from tests.synthetic import FRAMINGS, background_shadow, encode, reframe
+
+        for framing in FRAMINGS:
+            framed = reframe(photos[0], framing)
+            data = encode(background_shadow(framed.bgr, 0.6, framed.mask))
+            assert run_check(validator, background.CHECK, data)["background.shadow"] in (
+                "fail", "warn"), framing

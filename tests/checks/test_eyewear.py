@@ -52,10 +52,11 @@ def _lenses(validator: Validator, data: bytes, factor: float, tint: tuple[float,
     return encode(np.clip(bgr, 0, 255).astype(np.uint8))
 
 
-def _frames(validator: Validator, data: bytes, part: str) -> bytes:
+def _frames(validator: Validator, data: bytes, part: str, bridge: bool = True) -> bytes:
     """Clear glasses (drawn lenses that pass 92 % of the light, a visible frame) whose frame
     crosses the eyes (``cross``: a rim along the eye line) or has very thick lower rims
-    (``thick``). The frame rules count only where glasses are seen."""
+    (``thick``), joined by a bridge across the nose (or, with ``bridge`` False, the same dark
+    lines with nothing across the nose). The frame rules count only where glasses are seen."""
     ctx = validator.context(_lenses(validator, data, 0.92, frame_iod=0.04))
     bgr = decode.full_image(ctx).bgr.copy()
     pts = face.landmarks(ctx)[:, :2]
@@ -69,6 +70,10 @@ def _frames(validator: Validator, data: bytes, part: str) -> bytes:
         else:
             y0 = int(c[1] + 0.3 * iod)
             cv2.rectangle(bgr, (x0, y0), (x1, y0 + int(0.22 * iod)), (20, 20, 20), -1)
+    if bridge:
+        y = int((left[1] + right[1]) / 2 - 0.1 * iod)
+        cv2.line(bgr, (int(left[0] + 0.3 * iod), y), (int(right[0] - 0.3 * iod), y),
+                 (25, 25, 25), max(2, int(0.03 * iod)))
     return encode(bgr)
 
 
@@ -130,6 +135,18 @@ def test_synthetic_frame_across_the_eyes_fails(validator: Validator) -> None:
         statuses = run_check(validator, eyewear.CHECK, _frames(validator, _read(name), "cross"))
         assert statuses["eyewear.frame_over_eyes"] == "fail", (name, statuses)
         assert statuses["eyewear.sunglasses"] == "pass", (name, statuses)
+
+
+def test_dark_lines_without_a_frame_bridge_are_not_a_frame(validator: Validator) -> None:
+    # the same lines across the eyes and the same dark bands below them, nothing across the
+    # nose: brows, lashes and shadows look like this, so no frame rule may fire
+    for part in ("cross", "thick"):
+        data = _frames(validator, _read(COMPLIANT[0]), part, bridge=False)
+        statuses = run_check(validator, eyewear.CHECK, data)
+        assert statuses["eyewear.frame_over_eyes"] == "pass", (part, statuses)
+        assert statuses["eyewear.thick_frame"] == "pass", (part, statuses)
+        ctx = validator.context(data)
+        assert eyewear.eyewear_measures(ctx).frame_evidence < 0.3
 
 
 def test_synthetic_thick_lower_rims_fail(validator: Validator) -> None:

@@ -110,8 +110,8 @@ def test_bare_curly_and_voluminous_hair_is_no_hat(validator: Validator) -> None:
             headwear.CHECK, validator.context(_read(name)))}
         hat = found["headwear.hat"]
         assert str(hat.status) == "pass", (name, hat.measured)
-        assert hat.threshold == {"warn": validator.profile.section("headwear")[
-            "warn_hat_probability"], "fail": validator.profile.section("headwear")[
+        assert hat.threshold == {"max": validator.profile.section("headwear")[
+            "warn_hat_probability"], "fail_max": validator.profile.section("headwear")[
             "fail_hat_probability"]}
 
 

@@ -43,3 +43,20 @@ class TestLighting(SceneCases):
         assert clear["lighting.too_bright"] == "pass" and clear["lighting.clipped"] == "fail"
         mild = run_check(validator, lighting.CHECK, degrade(photo, "brighten", "mild"))
         assert set(mild.values()) == {"pass"}, mild
+
+    def test_a_side_light_is_caught_on_every_framing(
+        self, validator: Validator, photos: list[Prepared]
+    ) -> None:
+        from tests.synthetic import FRAMINGS, encode, half_shadow, reframe
+
+        # london_041_03 is balanced (0.02 stops); half its face at half the light reads
+        # ≈ 1 stop whether the face fills the frame or a fifth of it
+        photo = photos[0]
+        for framing in FRAMINGS:
+            framed = reframe(photo, framing)
+            ctx = validator.context(encode(half_shadow(framed.bgr, 0.5, framed.face_box,
+                                                      framed.mask)))
+            m = lighting.lighting_measures(ctx)
+            assert 0.85 < m.lr_stops < 1.2, (framing, m.lr_stops)
+            statuses = run_check(validator, lighting.CHECK, framed.data)
+            assert statuses["lighting.face_shadow"] == "pass", framing

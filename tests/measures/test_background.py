@@ -63,7 +63,7 @@ def test_shadow_beside_the_right_shoulder() -> None:
     xx = np.arange(prob.shape[1])[None, :]
     band = (outside > 0) & (outside < 10) & (xx > prob.shape[1] // 2)
     lum[band] = 0.2
-    sh = bgm.shadow(lum, prob, near_px=(1, 8), far_px=(15, 40))
+    sh = bgm.shadow(lum, prob, near_px=(1, 8), light_sigma_px=20)
     assert sh.left == 0.0
     assert sh.right > 0.9
     assert sh.depth_right == pytest.approx(0.6, abs=0.05)
@@ -132,5 +132,48 @@ def test_shadow_ignores_the_rows_below_the_bottom_line() -> None:
     outside, _ = bgm.distances(prob)
     lum[(outside > 0) & (outside < 8)] = 0.2  # a dark band all round the person
     lum[:90] = 0.6  # … only below row 90
-    assert bgm.shadow(lum, prob, (1, 8), (15, 40)).worst > 0.2
-    assert bgm.shadow(lum, prob, (1, 8), (15, 40), bottom_y=89.5).worst == 0.0
+    assert bgm.shadow(lum, prob, (1, 8), 20).worst > 0.2
+    assert bgm.shadow(lum, prob, (1, 8), 20, bottom_y=89.5).worst == 0.0
+
+
+def test_a_linear_light_falloff_across_the_wall_is_not_a_shadow() -> None:
+    _, prob = _scene()
+    h, w = prob.shape
+    xx = np.arange(w, dtype=np.float32)[None, :]
+    yy = np.arange(h, dtype=np.float32)[:, None]
+    # the wall's light halves from the top-left to the bottom-right corner
+    lum = np.broadcast_to(0.8 - 0.4 * (xx / w + yy / h) / 2, (h, w)).astype(np.float32)
+    sh = bgm.shadow(lum, prob, near_px=(1, 8), light_sigma_px=20)
+    assert sh.worst == 0.0
+    # the blurred wall beside the person averages the wall further out: a few % bias at most
+    assert abs(sh.depth_left) < 0.05 and abs(sh.depth_right) < 0.05
+
+
+def test_a_wall_lit_brighter_behind_the_head_is_not_a_shadow() -> None:
+    _, prob = _scene()
+    h, w = prob.shape
+    yy, xx = np.mgrid[0:h, 0:w].astype(np.float32)
+    d2 = ((xx - w / 2) ** 2 + (yy - h / 2) ** 2) / ((w / 2) ** 2 + (h / 2) ** 2)
+    lum = (0.8 * (1 - 0.5 * d2)).astype(np.float32)  # a spot behind the head
+    sh = bgm.shadow(lum, prob, near_px=(1, 8), light_sigma_px=20)
+    assert sh.worst == 0.0
+    assert sh.depth_left < 0 and sh.depth_right < 0  # brighter than the plane, not darker
+
+
+def test_a_dark_blob_beside_the_head_is_a_shadow_even_on_a_gradient() -> None:
+    _, prob = _scene()
+    h, w = prob.shape
+    xx = np.arange(w, dtype=np.float32)[None, :]
+    lum = np.broadcast_to(0.5 + 0.3 * xx / w, (h, w)).astype(np.float32).copy()
+    blob = np.zeros((h, w), np.uint8)
+    cv2.ellipse(blob, (w // 2 + 24, h // 2 - 4), (10, 16), 0, 0, 360, 1, -1)
+    dark = (blob > 0) & (prob < 0.5)
+    lum[dark] *= 0.5  # half the light right of the head
+    sh = bgm.shadow(lum, prob, near_px=(1, 8), light_sigma_px=20)
+    assert sh.left == 0.0
+    # the blob covers the upper part of the right near band; on a flat wall the same
+    flat = np.full((h, w), 0.6, np.float32)
+    flat[dark] *= 0.5
+    on_flat = bgm.shadow(flat, prob, near_px=(1, 8), light_sigma_px=20)
+    assert 0.2 < sh.right < 0.3
+    assert sh.right == pytest.approx(on_flat.right, abs=0.01)

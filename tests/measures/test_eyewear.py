@@ -169,3 +169,20 @@ def test_frame_crossing_is_the_best_row_share() -> None:
     lum[90, 100:130] = 0.0  # a thin dark line across three quarters of the opening
     share = me.frame_crossing(lum, opening)
     assert 0.6 < share <= 0.8
+
+
+def test_bridge_coherence_of_a_bar_across_the_nose_and_of_bare_skin() -> None:
+    lum = np.full((me.CANVAS_H, me.CANVAS_W), 0.4, np.float32)
+    assert me.bridge_coherence(lum) == 0.0
+    rng = np.random.default_rng(0)
+    skin = (lum + rng.normal(0, 0.004, lum.shape)).astype(np.float32)
+    assert me.bridge_coherence(skin) == 0.0
+    bar = skin.copy()
+    y = int(me.EYE_Y - 0.1 * me.IOD_PX)
+    half = int(0.2 * me.IOD_PX)
+    bar[y : y + 4, me.CANVAS_W // 2 - half : me.CANVAS_W // 2 + half] = 0.05
+    assert me.bridge_coherence(bar) == 1.0
+    # a short dark mark (a mole, a crease) covers a fraction of the box's width
+    mark = skin.copy()
+    mark[y : y + 4, int(me.CANVAS_W / 2) - 3 : int(me.CANVAS_W / 2) + 3] = 0.05
+    assert me.bridge_coherence(mark) < 0.5

@@ -134,3 +134,40 @@ def test_sharpness_at_the_crop_iod_is_the_crop_itself() -> None:
     np.testing.assert_array_equal(rows[0], qm.directional_sharpness(img))
     np.testing.assert_array_equal(rows[1], rows[0])
     np.testing.assert_array_equal(rows[2], qm.directional_sharpness(qm.resample(img, 0.5)))
+
+
+def test_diff_profiles_are_exact_mean_absolute_differences() -> None:
+    gray = np.array([[0, 2, 2], [4, 2, 8]], np.uint8)
+    cols, rows = qm.diff_profiles(gray)
+    np.testing.assert_allclose(cols, [(2 + 2) / 2, (0 + 6) / 2])
+    np.testing.assert_allclose(rows, [(4 + 0 + 6) / 3])
+
+
+def test_pure_replication_peaks_at_one_and_its_smooth_original_does_not() -> None:
+    small = _texture(3, 40)
+    blocky = np.kron(small, np.ones((5, 5), np.float32))  # 5× nearest neighbour: 200 × 200
+    off, on = qm.replication_peaks(qm.diff_profiles(blocky), 8.0)
+    # the profile is non-zero only every 5th column: its 1/5 coefficient is its whole sum
+    # (up to the zero-padded FFT's frequency step)
+    assert off == pytest.approx(1.0, abs=1e-3)
+    smooth = cv2.resize(small, (200, 200), interpolation=cv2.INTER_CUBIC)
+    s_off, s_on = qm.replication_peaks(qm.diff_profiles(smooth), 8.0)
+    assert s_off < 0.1 and s_on < 0.1
+    orig_off, _ = qm.replication_peaks(qm.diff_profiles(_texture(3, 200)), 8.0)
+    assert orig_off < 0.1
+
+
+def test_replication_on_the_jpeg_grid_is_scored_apart() -> None:
+    blocky = np.kron(_texture(4, 25), np.ones((8, 8), np.float32))
+    off, on = qm.replication_peaks(qm.diff_profiles(blocky), 8.0)
+    assert on == pytest.approx(1.0, abs=1e-6)
+    # off the grid only the leakage of the grid's peaks remains
+    assert off < 0.35
+    off_r2, _ = qm.replication_peaks(qm.diff_profiles(blocky), 4.0)  # a ½-reduced decode's grid
+    assert off_r2 == pytest.approx(1.0, abs=1e-6)
+
+
+def test_replication_is_the_weaker_axis() -> None:
+    stripes = np.kron(_texture(5, 200)[:, :40], np.ones((1, 5), np.float32))  # 200 × 200
+    off, _ = qm.replication_peaks(qm.diff_profiles(stripes), 8.0)
+    assert off < 0.1  # replicated columns only: rows vary naturally
