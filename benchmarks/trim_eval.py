@@ -44,6 +44,7 @@ Usage::
 
     python -m benchmarks.trim_eval [--n 210] [--portraits 12] [--seed 1] [--json OUT.json]
     python -m benchmarks.trim_eval --drawn     # without ../shared: drawings + colour geometry
+    python -m benchmarks.trim_eval --forms 200 # and application-form scans (benchmarks.form_eval)
 """
 
 from __future__ import annotations
@@ -280,9 +281,20 @@ def main(argv: list[str] | None = None) -> int:
                         help="trim's overlap_decode (auto: its default, two cores)")
     parser.add_argument("--write-docs", action="store_true",
                         help="write the figures into README.md and benchmarks/README.md")
+    parser.add_argument("--forms", type=int, default=0,
+                        help="also this many application-form scans (benchmarks.form_eval)")
+    parser.add_argument("--forms-seed", type=int, default=3)
     args = parser.parse_args(argv)
     overlap = {"auto": None, "on": True, "off": False}[args.overlap]
-    result = evaluate(args.n, args.portraits, args.seed, args.drawn, args.verbose, overlap)
+    result = evaluate(args.n, args.portraits, args.seed, args.drawn, args.verbose, overlap) \
+        if args.n > 0 else {"rows": [], "summary": {}}
+    if args.forms > 0:
+        from benchmarks.form_eval import evaluate_forms
+
+        forms = evaluate_forms(args.forms, load_portraits(args.portraits, args.drawn),
+                               args.forms_seed, args.drawn, args.verbose)
+        result["forms"] = forms["rows"]
+        result["summary"] = {**result["summary"], "forms": forms["summary"]}
     if args.json:
         args.json.write_text(json.dumps(result, default=_plain, indent=1), "utf-8")
     print(json.dumps(result["summary"], default=_plain, indent=1))
