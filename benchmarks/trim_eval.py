@@ -147,6 +147,7 @@ def evaluate(n: int, n_portraits: int, seed: int, drawn: bool, verbose: bool,
     validator = Validator("mail")
     params = validator.profile.section("trim")
     tol, min_dpi = float(params["tolerance_mm"]), float(params["min_source_dpi"])
+    margin = float(params["conforming_margin_mm"])
     portraits = load_portraits(n_portraits, drawn)
     if not portraits:
         raise SystemExit("no portraits (is ../shared/photos there? try --drawn)")
@@ -157,8 +158,10 @@ def evaluate(n: int, n_portraits: int, seed: int, drawn: bool, verbose: bool,
         portrait = portraits[i % len(portraits)]
         spec = sample_spec(rng, i)
         scan = render_scan(portrait, spec)
-        exp_ok, exp_reason = expected_trim(spec, tolerance_mm=tol, min_source_dpi=min_dpi)
-        amb = ambiguous(spec, tolerance_mm=tol, min_source_dpi=min_dpi)
+        exp_ok, exp_reason = expected_trim(spec, tolerance_mm=tol, min_source_dpi=min_dpi,
+                                           conforming_margin_mm=margin)
+        amb = ambiguous(spec, tolerance_mm=tol, min_source_dpi=min_dpi,
+                        conforming_margin_mm=margin)
         start = time.perf_counter()
         result = trim(scan.data, validator=validator, check_output=False,
                       face_geometry=geometry_fn, overlap_decode=overlap)

@@ -44,6 +44,7 @@ CHECK = Check(
         "print_size_tolerance_mm": float,
         "print_size_status": str,
         "tolerance_mm": float,
+        "conforming_margin_mm": float,
         "min_source_dpi": float,
         "jpeg_quality": int,
         "fast_crown": bool,

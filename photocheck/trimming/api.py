@@ -177,6 +177,7 @@ def _trim_extra(outcome: TrimOutcome, out_dpi: float) -> dict[str, Any]:
         "rotation_deg": rect.rotation_deg if rect else None,
         "print_size_mm": list(outcome.print_size_mm) if outcome.print_size_mm else None,
         "photo_quad": rect.quad if rect else None,
+        "print_quad": outcome.print_rect.quad if outcome.print_rect else None,
         "crop_quad": outcome.crop_quad,
         "scan_dpi": outcome.dpi,
         "source_dpi": outcome.source_dpi,

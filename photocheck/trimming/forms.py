@@ -26,6 +26,8 @@ import cv2
 import numpy as np
 
 from photocheck.measures.colour import channel_norm
+from photocheck.trimming.edges import refine_sides_full
+from photocheck.trimming.rect import PrintRect, _intersect, _rect_from_quad, _rect_from_sides
 
 PRINT_W_MM, PRINT_H_MM = 35.0, 45.0
 # Printed strokes are erased by an opening this wide: the widest form line measured on the
@@ -34,6 +36,9 @@ STROKE_MM = 1.2
 # The photo box of a form: a printed rectangle around the 35×45 print, 1–4 mm larger each way.
 BOX_W_MM = (36.5, 44.0)
 BOX_H_MM = (46.5, 54.0)
+# The crop keeps this far inside a print measured on the de-inked scan (its edge is found
+# sub-pixel without the shadow; the loose-print path keeps ~0.25 mm)
+FORM_INSET_MM = 0.15
 
 
 @dataclass(frozen=True)
@@ -408,16 +413,86 @@ def measure_on_form(full: np.ndarray, quad_full: np.ndarray, px_per_mm: float,
 
     :func:`photocheck.trimming.refine_sides_full` on :func:`deinked_region`: the printed box
     line 0–2 mm outside the print (a far stronger step than a light print's edge) is gone, so
-    each side's innermost strong step is the print's own edge.
+    each side's innermost strong step is the print's own edge. First within 0.5 mm of the
+    found sides (content near the print's edge — hair, a dark shirt — stays out of reach),
+    then, for a side not measured so, within ``reach_mm``; then once more within 0.4 mm of
+    the sides so found.
 
     Returns
     -------
     (quad, measured)
         As :func:`photocheck.trimming.refine_sides_full`, in full-resolution scan px.
     """
-    from photocheck.trimming import refine_sides_full
-
     region, origin = deinked_region(full, quad_full, px_per_mm, reach_mm + 1.0)
-    quad, measured = refine_sides_full(region, quad_full - origin,
-                                       reach_px=max(6.0, reach_mm * px_per_mm))
+    start = quad_full - origin
+    quad, measured = refine_sides_full(region, start, reach_px=max(4.0, 0.5 * px_per_mm))
+    if not measured.all():
+        wide, wide_measured = refine_sides_full(region, start,
+                                                reach_px=max(6.0, reach_mm * px_per_mm))
+        use = ~measured & wide_measured
+        if use.any():
+            quad = _mix_sides(quad, wide, use)
+            measured = measured | use
+            # a side the polish cannot place keeps the line it came with
+            quad, _ = refine_sides_full(region, quad, reach_px=max(4.0, 0.4 * px_per_mm))
     return quad + origin, measured
+
+
+def _mix_sides(a: np.ndarray, b: np.ndarray, take_b: np.ndarray) -> np.ndarray:
+    """Corners of the quad whose side ``i`` (corner ``i`` → ``i + 1``) is ``b``'s where
+    ``take_b[i]``, else ``a``'s."""
+    lines = []
+    for i in range(4):
+        q = b if take_b[i] else a
+        p0, p1 = q[i], q[(i + 1) % 4]
+        d = p1 - p0
+        lines.append((p0, d / max(1e-9, float(np.hypot(*d)))))
+    out = []
+    for i in range(4):
+        p = _intersect(lines[i - 1], lines[i])
+        out.append(a[i] if p is None else p)
+    return np.array(out, float)
+
+
+@dataclass(frozen=True)
+class FormResult:
+    """What a form scan holds: ``kind`` is ``print`` (``rect`` measured on the full scan),
+    ``multiple`` (``count`` prints), or ``empty`` (a photo box with no print in it)."""
+
+    kind: str
+    rect: PrintRect | None = None
+    count: int = 0
+
+
+def locate_on_form(full: np.ndarray, small: np.ndarray, small_scale: float, dpi: float, *,
+                   size_tolerance_mm: float) -> FormResult | None:
+    """Judge the scan as an application form (see the module docstring).
+
+    Parameters
+    ----------
+    full, small : numpy.ndarray
+        The scan at full resolution and its small detection copy.
+    small_scale : float
+        Small px per full px.
+    dpi : float
+        The scan's recorded resolution.
+    size_tolerance_mm : float
+        A print is 35×45 mm within this.
+
+    Returns
+    -------
+    FormResult or None
+        None when no print-sized photo and no photo box are found (not a form: the caller
+        keeps what the loose-print finder found).
+    """
+    ppm_full = dpi / 25.4
+    search = find_on_form(small, ppm_full * small_scale, size_tolerance_mm=size_tolerance_mm)
+    if len(search.prints) > 1:
+        return FormResult("multiple", count=len(search.prints))
+    if search.prints:
+        quad = (search.prints[0].quad + 0.5) / small_scale - 0.5
+        quad, measured = measure_on_form(full, _rect_from_quad(quad).quad, ppm_full)
+        return FormResult("print", _rect_from_sides(quad, measured))
+    if search.boxes:
+        return FormResult("empty")
+    return None
