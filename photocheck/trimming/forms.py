@@ -20,13 +20,18 @@ print's sides on the full-resolution scan.
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
 
 from photocheck.measures.colour import channel_norm
-from photocheck.trimming.edges import refine_sides_full
+from photocheck.trimming.edges import (
+    _agreeing_sides,
+    _fit_sides,
+    _side_strips,
+    _stretch_edges,
+)
 from photocheck.trimming.rect import PrintRect, _intersect, _rect_from_quad, _rect_from_sides
 
 PRINT_W_MM, PRINT_H_MM = 35.0, 45.0
@@ -52,8 +57,7 @@ class Candidate:
     width_mm, height_mm : float
         Short and long side.
     fill : float
-        For a print: the fraction of its inside that differs from the paper; for a box, the
-        fraction of its rectangle its contour encloses.
+        The fraction of its inside that differs from the paper (strokes erased).
     angle_deg : float
         The turn it was found at (counter-clockwise on screen positive).
     """
@@ -76,17 +80,21 @@ class FormSearch:
     boxes : list of Candidate
         Printed photo boxes (thin line, paper inside).
     others : list of Candidate
-        Large solid regions that are not print-sized (diagnostics).
+        Rectangles that are not prints (diagnostics).
+    paper : numpy.ndarray
+        The paper's BGR colour.
     """
 
     prints: list[Candidate] = field(default_factory=list)
     boxes: list[Candidate] = field(default_factory=list)
     others: list[Candidate] = field(default_factory=list)
+    paper: np.ndarray = field(default_factory=lambda: np.full(3, 255.0, np.float32))
 
     @property
     def empty_box(self) -> bool:
-        """A photo box was found and no print."""
-        return bool(self.boxes) and not self.prints
+        """No print, and a photo box with paper inside (less than 10 % of it differs from the
+        paper: a stamp's edge, a stray stroke)."""
+        return not self.prints and any(b.fill < 0.1 for b in self.boxes)
 
 
 def paper_colour(small: np.ndarray) -> np.ndarray:
@@ -109,11 +117,14 @@ def _ink_free(small: np.ndarray, px_per_mm: float) -> tuple[np.ndarray, np.ndarr
     return closed, ink
 
 
-def _side_responses(img: np.ndarray, angle_deg: float, ppm: float, step_px: int
-                    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The image turned by ``angle_deg`` (about its centre) and, at every pixel, the mean colour
-    step across a horizontal side 80 % of 35 mm long centred there, and across a vertical side
-    80 % of 45 mm long."""
+def _side_responses(img: np.ndarray, angle_deg: float, ppm: float, step_px: int,
+                    paper: np.ndarray, paper_tol: float
+                    ) -> tuple[np.ndarray, tuple[np.ndarray, ...]]:
+    """The image turned by ``angle_deg`` (about its centre) and, at every pixel, the mean
+    colour step across a side centred there — horizontal sides 80 % of 35 mm long, vertical
+    ones 80 % of 45 mm — counted where the side's OUTER neighbour is paper: ``(m, (top,
+    bottom, left, right))``. A print's top edge has paper above it; the edge of its hair or
+    of the box's shadow has not."""
     h, w = img.shape[:2]
     m = cv2.getRotationMatrix2D((w / 2.0, h / 2.0), -angle_deg, 1.0)
     turned = cv2.warpAffine(img, m, (w, h), flags=cv2.INTER_LINEAR,
@@ -123,11 +134,19 @@ def _side_responses(img: np.ndarray, angle_deg: float, ppm: float, step_px: int
     gx = np.zeros((h, w), np.float32)
     gy[s:-s] = channel_norm(turned[2 * s:] - turned[:-2 * s])
     gx[:, s:-s] = channel_norm(turned[:, 2 * s:] - turned[:, :-2 * s])
+    is_paper = (channel_norm(turned - paper) < paper_tol).astype(np.float32)
+    o = 2 * s
     lw = max(3, int(round(0.8 * PRINT_W_MM * ppm)))
     lh = max(3, int(round(0.8 * PRINT_H_MM * ppm)))
-    horizontal = cv2.boxFilter(gy, -1, (lw, 1), borderType=cv2.BORDER_CONSTANT)
-    vertical = cv2.boxFilter(gx, -1, (1, lh), borderType=cv2.BORDER_CONSTANT)
-    return m, horizontal, vertical
+    maps = (cv2.boxFilter(gy * _shift(is_paper, -o, 0), -1, (lw, 1),
+                          borderType=cv2.BORDER_CONSTANT),
+            cv2.boxFilter(gy * _shift(is_paper, o, 0), -1, (lw, 1),
+                          borderType=cv2.BORDER_CONSTANT),
+            cv2.boxFilter(gx * _shift(is_paper, 0, -o), -1, (1, lh),
+                          borderType=cv2.BORDER_CONSTANT),
+            cv2.boxFilter(gx * _shift(is_paper, 0, o), -1, (1, lh),
+                          borderType=cv2.BORDER_CONSTANT))
+    return m, maps
 
 
 def _shift(a: np.ndarray, dy: int, dx: int) -> np.ndarray:
@@ -140,29 +159,30 @@ def _shift(a: np.ndarray, dy: int, dx: int) -> np.ndarray:
     return out
 
 
-def _turned_maps(img: np.ndarray, angle_deg: float, ppm: float, size_tolerance_mm: float
-                 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """``(score, m, horizontal, vertical)`` for a print turned by ``angle_deg``.
+def _turned_maps(img: np.ndarray, angle_deg: float, ppm: float, size_tolerance_mm: float,
+                 paper: np.ndarray, paper_tol: float
+                 ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
+    """``(score, m, side maps)`` for a print turned by ``angle_deg``.
 
     ``score`` is, for every centre in the turned frame, the mean of the four sides' mean steps
-    of a 35×45 mm rectangle (each side taken where its step is strongest within
-    ``size_tolerance_mm`` / 2 of the nominal size) when the weakest side has at least 40 % of
-    that, else half the weakest; ``m`` the image → turned-frame affine.
+    of a 35×45 mm rectangle (:func:`_side_responses`; each side taken where its step is
+    strongest within ``size_tolerance_mm`` / 2 of the nominal size) when the weakest side has
+    at least 40 % of that, else half the weakest; ``m`` the image → turned-frame affine.
     """
     step = max(1, int(round(0.35 * ppm)))
-    m, horiz, vert = _side_responses(img, angle_deg, ppm, step)
+    m, maps = _side_responses(img, angle_deg, ppm, step, paper, paper_tol)
     slack = max(1, int(round(0.5 * size_tolerance_mm * ppm)))
-    hd = cv2.dilate(horiz, np.ones((2 * slack + 1, 1), np.uint8))
-    vd = cv2.dilate(vert, np.ones((1, 2 * slack + 1), np.uint8))
+    vk = np.ones((2 * slack + 1, 1), np.uint8)
     a = int(round(PRINT_W_MM / 2 * ppm))
     b = int(round(PRINT_H_MM / 2 * ppm))
-    sides = (_shift(hd, -b, 0), _shift(hd, b, 0), _shift(vd, 0, -a), _shift(vd, 0, a))
+    sides = (_shift(cv2.dilate(maps[0], vk), -b, 0), _shift(cv2.dilate(maps[1], vk), b, 0),
+             _shift(cv2.dilate(maps[2], vk.T), 0, -a), _shift(cv2.dilate(maps[3], vk.T), 0, a))
     # ranked by the four sides' mean (a side partly as light as the paper — a white shirt at
     # the bottom edge — still places the rest), but every side must step
     weakest = np.minimum(np.minimum(sides[0], sides[1]), np.minimum(sides[2], sides[3]))
     mean = (sides[0] + sides[1] + sides[2] + sides[3]) / 4.0
     score = np.where(weakest >= 0.4 * mean, mean, 0.5 * weakest)
-    return score, m, horiz, vert
+    return score, m, maps
 
 
 def _peaks(score: np.ndarray, floor: float, radius_px: int) -> list[tuple[float, int, int]]:
@@ -179,38 +199,37 @@ def _peaks(score: np.ndarray, floor: float, radius_px: int) -> list[tuple[float,
     return out
 
 
-def _sides(horiz: np.ndarray, vert: np.ndarray, y: int, x: int, ppm: float,
+def _sides(maps: tuple[np.ndarray, ...], y: int, x: int, ppm: float,
            slack: int) -> tuple[float, float, float, float]:
     """Top, bottom, left, right (turned-frame px) of the rectangle centred at ``(x, y)``: each
     side where its step is strongest within ``slack`` of the nominal size."""
     a = int(round(PRINT_W_MM / 2 * ppm))
     b = int(round(PRINT_H_MM / 2 * ppm))
-    h, w = horiz.shape
+    h, w = maps[0].shape
 
-    def arg(profile: np.ndarray, lo: int) -> float:
-        return float(lo + int(np.argmax(profile))) if profile.size else float(lo)
+    def col(k: int, r0: int, r1: int) -> float:
+        lo = max(0, r0)
+        prof = maps[k][lo:min(h, r1), min(max(x, 0), w - 1)]
+        return float(lo + int(np.argmax(prof))) if prof.size else float(lo)
 
-    def col(c: int, r0: int, r1: int) -> np.ndarray:
-        return horiz[max(0, r0):min(h, r1), min(max(c, 0), w - 1)]
+    def row(k: int, c0: int, c1: int) -> float:
+        lo = max(0, c0)
+        prof = maps[k][min(max(y, 0), h - 1), lo:min(w, c1)]
+        return float(lo + int(np.argmax(prof))) if prof.size else float(lo)
 
-    def row(r: int, c0: int, c1: int) -> np.ndarray:
-        return vert[min(max(r, 0), h - 1), max(0, c0):min(w, c1)]
-
-    top = arg(col(x, y - b - slack, y - b + slack + 1), max(0, y - b - slack))
-    bottom = arg(col(x, y + b - slack, y + b + slack + 1), max(0, y + b - slack))
-    left = arg(row(y, x - a - slack, x - a + slack + 1), max(0, x - a - slack))
-    right = arg(row(y, x + a - slack, x + a + slack + 1), max(0, x + a - slack))
-    return top, bottom, left, right
+    return (col(0, y - b - slack, y - b + slack + 1), col(1, y + b - slack, y + b + slack + 1),
+            row(2, x - a - slack, x - a + slack + 1), row(3, x + a - slack, x + a + slack + 1))
 
 
 def _best_near(closed: np.ndarray, ppm: float, centre: np.ndarray, angles: np.ndarray,
-               size_tolerance_mm: float, within_px: int
-               ) -> tuple[float, float, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+               size_tolerance_mm: float, within_px: int, paper: np.ndarray, paper_tol: float
+               ) -> tuple[float, float, np.ndarray, np.ndarray, tuple[np.ndarray, ...]]:
     """The strongest rectangle centred within ``within_px`` of ``centre`` over ``angles``:
-    ``(score, angle, centre in the turned frame (x, y), m, horizontal, vertical)``."""
-    best: tuple[float, float, np.ndarray, np.ndarray, np.ndarray, np.ndarray] | None = None
+    ``(score, angle, centre in the turned frame (x, y), m, side maps)``."""
+    best: tuple[float, float, np.ndarray, np.ndarray, tuple[np.ndarray, ...]] | None = None
     for angle in angles:
-        score, m, horiz, vert = _turned_maps(closed, float(angle), ppm, size_tolerance_mm)
+        score, m, maps = _turned_maps(closed, float(angle), ppm, size_tolerance_mm, paper,
+                                      paper_tol)
         c = m[:, :2] @ centre + m[:, 2]
         y0, x0 = int(round(c[1])), int(round(c[0]))
         ya, xa = max(0, y0 - within_px), max(0, x0 - within_px)
@@ -219,20 +238,21 @@ def _best_near(closed: np.ndarray, ppm: float, centre: np.ndarray, angles: np.nd
             continue
         dy, dx = np.unravel_index(int(np.argmax(win)), win.shape)
         if best is None or float(win[dy, dx]) > best[0]:
-            best = (float(win[dy, dx]), float(angle), np.array([xa + dx, ya + dy]), m, horiz,
-                    vert)
+            best = (float(win[dy, dx]), float(angle), np.array([xa + dx, ya + dy]), m, maps)
     assert best is not None
     return best
 
 
 def _coarse_peaks(closed: np.ndarray, ppm: float, size_tolerance_mm: float,
-                  max_rotation_deg: float, floor: float) -> list[tuple[float, float, np.ndarray]]:
+                  max_rotation_deg: float, floor: float, paper: np.ndarray, paper_tol: float
+                  ) -> list[tuple[float, float, np.ndarray]]:
     """``(score, angle, centre)`` of rectangle candidates on a ~3 px/mm copy, turns 1° apart,
     at least 15 mm apart (strongest first)."""
     radius = int(round(15.0 * ppm))
     pooled: list[tuple[float, float, np.ndarray]] = []
     for angle in np.arange(-max_rotation_deg, max_rotation_deg + 1e-6, 1.0):
-        score, m, _, _ = _turned_maps(closed, float(angle), ppm, size_tolerance_mm)
+        score, m, _ = _turned_maps(closed, float(angle), ppm, size_tolerance_mm, paper,
+                                   paper_tol)
         inv = cv2.invertAffineTransform(m)
         for s, y, x in _peaks(score, floor, radius):
             pooled.append((s, float(angle), inv[:, :2] @ (x, y) + inv[:, 2]))
@@ -245,7 +265,8 @@ def _coarse_peaks(closed: np.ndarray, ppm: float, size_tolerance_mm: float,
 
 
 def _fine(closed: np.ndarray, ppm: float, centre: np.ndarray, a0: float,
-          size_tolerance_mm: float) -> tuple[float, float, np.ndarray]:
+          size_tolerance_mm: float, paper: np.ndarray, paper_tol: float
+          ) -> tuple[float, float, np.ndarray]:
     """Refine a coarse candidate on a ≤ 6 px/mm crop around it, turns 0.25° apart:
     ``(score, angle, quad in closed's px)``."""
     h, w = closed.shape[:2]
@@ -262,12 +283,12 @@ def _fine(closed: np.ndarray, ppm: float, centre: np.ndarray, a0: float,
     ppm2 = ppm * g
     c = (centre - (x0, y0)) * g
     angles = np.arange(a0 - 1.5, a0 + 1.5 + 1e-6, 0.25)
-    s, angle, xy, m, horiz, vert = _best_near(crop, ppm2, c, angles, size_tolerance_mm,
-                                              int(round(2.0 * ppm2)))
+    s, angle, xy, m, maps = _best_near(crop, ppm2, c, angles, size_tolerance_mm,
+                                       int(round(2.0 * ppm2)), paper, paper_tol)
     # each side where its own step is strongest, within 1.5 mm of the rectangle's (the centre
     # is only as exact as the score's plateau)
     slack = max(1, int(round(1.5 * ppm2)))
-    top, bottom, left, right = _sides(horiz, vert, int(xy[1]), int(xy[0]), ppm2, slack)
+    top, bottom, left, right = _sides(maps, int(xy[1]), int(xy[0]), ppm2, slack)
     corners = np.array([[left, top], [right, top], [right, bottom], [left, bottom]], float)
     inv = cv2.invertAffineTransform(m)
     quad = corners @ inv[:, :2].T + inv[:, 2]
@@ -313,7 +334,7 @@ def find_on_form(small: np.ndarray, px_per_mm: float, *, size_tolerance_mm: floa
     if h < 16 or w < 16 or px_per_mm <= 0:
         return found
     closed, ink = _ink_free(small, px_per_mm)
-    paper = paper_colour(closed)
+    paper = found.paper = paper_colour(closed)
     closed_f = closed.astype(np.float32)
     # ~3 px per mm finds a print within ~1 mm and 1°, cheaply
     f = min(1.0, 3.0 / px_per_mm)
@@ -322,24 +343,38 @@ def find_on_form(small: np.ndarray, px_per_mm: float, *, size_tolerance_mm: floa
     back = w / coarse.shape[1]
     ppm_c = px_per_mm / back
     dist = channel_norm(closed_f - paper)
-    content = dist > max(12.0, 3.0 * float(np.median(dist)))
-    peaks = _coarse_peaks(coarse, ppm_c, size_tolerance_mm, max_rotation_deg, 0.5 * min_step)
+    spread = float(np.median(dist))
+    content = dist > max(12.0, 3.0 * spread)
+    paper_tol = max(8.0, 2.5 * spread)
+    peaks = _coarse_peaks(coarse, ppm_c, size_tolerance_mm, max_rotation_deg, 0.5 * min_step,
+                          paper, paper_tol)
     cands: list[tuple[float, Candidate]] = []
     for _, a0, centre in peaks[:4]:
         s, angle, quad = _fine(closed_f, px_per_mm, (centre + 0.5) * back - 0.5, a0,
-                               size_tolerance_mm)
+                               size_tolerance_mm, paper, paper_tol)
         side = np.hypot(*(np.roll(quad, -1, axis=0) - quad).T) / px_per_mm
         cand = Candidate(quad, float((side[0] + side[2]) / 2), float((side[1] + side[3]) / 2),
                          _inside_fraction(content, quad), angle)
         cands.append((s, cand))
     top_score = max((s for s, _ in cands), default=0.0)
     for s, cand in sorted(cands, key=lambda sc: -sc[0]):
+        # the sides on the small copy are within ~1 mm (a white print's shadow, the box line
+        # close by); the print's size is judged once they are measured on the full scan
         is_print = (s >= min_step and s >= 0.4 * top_score and cand.fill >= min_content
-                    and abs(cand.width_mm - PRINT_W_MM) <= size_tolerance_mm + 0.5
-                    and abs(cand.height_mm - PRINT_H_MM) <= size_tolerance_mm + 0.5)
+                    and abs(cand.width_mm - PRINT_W_MM) <= size_tolerance_mm + 1.0
+                    and abs(cand.height_mm - PRINT_H_MM) <= size_tolerance_mm + 1.0
+                    and not any(_overlap(cand.quad, p.quad) > 0.15 for p in found.prints))
         (found.prints if is_print else found.others).append(cand)
-    found.boxes = _boxes(ink, px_per_mm, 1.0)
+    found.boxes = [replace(b, fill=_inside_fraction(content, b.quad))
+                   for b in _boxes(ink, px_per_mm, 1.0)]
     return found
+
+
+def _overlap(a: np.ndarray, b: np.ndarray) -> float:
+    """Area of the intersection of two convex quads over the smaller one's."""
+    area, _ = cv2.intersectConvexConvex(a.astype(np.float32), b.astype(np.float32))
+    smaller = min(cv2.contourArea(a.astype(np.float32)), cv2.contourArea(b.astype(np.float32)))
+    return float(area) / smaller if smaller > 0 else 0.0
 
 
 def _inside_fraction(content: np.ndarray, quad: np.ndarray) -> float:
@@ -378,16 +413,17 @@ def _boxes(ink: np.ndarray, ppm: float, back: float) -> list[Candidate]:
 
 
 def deinked_region(full: np.ndarray, quad: np.ndarray, px_per_mm: float, pad_mm: float,
-                   min_ink: float = 60.0) -> tuple[np.ndarray, np.ndarray]:
+                   paper: np.ndarray, min_ink: float = 60.0) -> tuple[np.ndarray, np.ndarray]:
     """The full-resolution scan around ``quad`` (``pad_mm`` wider) with its printed strokes
-    painted out, and that region's origin (x, y) in scan px.
+    painted over in the paper's colour, and that region's origin (x, y) in scan px.
 
-    A closing by a square :data:`STROKE_MM` wide (separable, so cheap at 600 dpi) fills every
-    dark feature narrower than that; where it lifts a pixel by more than ``min_ink`` (the box
-    line, text, a stamp: ink on paper), the closed value replaces it, one pixel around
-    included (the line's anti-aliased fringe). A print's faint edge shadow is lifted far less
-    and stays, so the print's edge stays where it is (a closing alone would fill the shadow
-    up to the print's level and move the edge out).
+    A stroke is where a closing by a square :data:`STROKE_MM` wide (separable, so cheap at
+    600 dpi) lifts a pixel by more than ``min_ink``: the box line, text, a stamp (one pixel
+    around included: the anti-aliased fringe). They are printed on the paper and the print is
+    glued over them, so what lies under them is paper — also where the box line runs along
+    the print's edge (filling it from the closing would extend the print by the line). A
+    print's faint edge shadow is lifted far less and stays, and so does the print's own
+    content more than 1.5 mm inside ``quad``.
     """
     h, w = full.shape[:2]
     k = max(3, int(round(STROKE_MM * px_per_mm)) | 1)
@@ -399,43 +435,83 @@ def deinked_region(full: np.ndarray, quad: np.ndarray, px_per_mm: float, pad_mm:
     region = full[y0:y1, x0:x1]
     closed = cv2.morphologyEx(region, cv2.MORPH_CLOSE,
                               cv2.getStructuringElement(cv2.MORPH_RECT, (k, k)))
-    ink = cv2.subtract(closed, region).max(axis=2) > min_ink
+    ink = (cv2.subtract(closed, region).max(axis=2) > min_ink).astype(np.uint8)
     grow = 1 + int(px_per_mm // 12)
-    ink = cv2.dilate(ink.astype(np.uint8), np.ones((2 * grow + 1, 2 * grow + 1), np.uint8)) > 0
+    ink = cv2.dilate(ink, np.ones((2 * grow + 1, 2 * grow + 1), np.uint8))
+    origin = np.array([x0, y0], float)
+    centre = quad.mean(axis=0)
+    half = np.hypot(*(quad - centre).T).min()
+    inner = centre + (quad - centre) * max(0.0, 1.0 - 1.5 * px_per_mm / max(1.0, half))
+    cv2.fillConvexPoly(ink, np.round(inner - origin).astype(np.int32), 0)
     out = region.copy()
-    out[ink] = closed[ink]
-    return out, np.array([x0, y0], float)
+    out[ink > 0] = np.clip(np.round(paper), 0, 255).astype(np.uint8)
+    return out, origin
 
 
 def measure_on_form(full: np.ndarray, quad_full: np.ndarray, px_per_mm: float,
-                    reach_mm: float = 1.2) -> tuple[np.ndarray, np.ndarray]:
+                    paper: np.ndarray, reach_mm: float = 1.2) -> tuple[np.ndarray, np.ndarray]:
     """Measure a print's sides found by :func:`find_on_form` on the full-resolution scan.
 
-    :func:`photocheck.trimming.refine_sides_full` on :func:`deinked_region`: the printed box
-    line 0–2 mm outside the print (a far stronger step than a light print's edge) is gone, so
-    each side's innermost strong step is the print's own edge. First within 0.5 mm of the
-    found sides (content near the print's edge — hair, a dark shirt — stays out of reach),
-    then, for a side not measured so, within ``reach_mm``; then once more within 0.4 mm of
-    the sides so found.
+    :func:`photocheck.trimming.refine_sides_full`'s stretch edges on :func:`deinked_region`:
+    the printed box line 0–2 mm outside the print (a far stronger step than a light print's
+    edge) is gone, so each side's innermost strong step is the print's own edge. First within
+    0.5 mm of the found sides (content near the print's edge — hair, a dark shirt — stays out
+    of reach), then, for a side not placed so, within ``reach_mm``; then once more within
+    0.4 mm. A side whose stretches step but whose direction strays from the other sides' (a
+    shadow's ramp along part of it, a white shirt at the bottom edge) is placed at its
+    stretches' median edge along the direction the others agree on: a print is a rectangle.
 
     Returns
     -------
     (quad, measured)
         As :func:`photocheck.trimming.refine_sides_full`, in full-resolution scan px.
     """
-    region, origin = deinked_region(full, quad_full, px_per_mm, reach_mm + 1.0)
+    region, origin = deinked_region(full, quad_full, px_per_mm, reach_mm + 1.0, paper)
     start = quad_full - origin
-    quad, measured = refine_sides_full(region, start, reach_px=max(4.0, 0.5 * px_per_mm))
+    quad, measured = _rect_sides(region, start, max(4.0, 0.5 * px_per_mm))
     if not measured.all():
-        wide, wide_measured = refine_sides_full(region, start,
-                                                reach_px=max(6.0, reach_mm * px_per_mm))
+        wide, wide_measured = _rect_sides(region, start, max(6.0, reach_mm * px_per_mm))
         use = ~measured & wide_measured
         if use.any():
             quad = _mix_sides(quad, wide, use)
             measured = measured | use
-            # a side the polish cannot place keeps the line it came with
-            quad, _ = refine_sides_full(region, quad, reach_px=max(4.0, 0.4 * px_per_mm))
+    if measured.any():
+        # a side the polish cannot place keeps the line it came with
+        quad, _ = _rect_sides(region, quad, max(4.0, 0.4 * px_per_mm))
     return quad + origin, measured
+
+
+def _rect_sides(img: np.ndarray, quad: np.ndarray, reach_px: float, step_min: float = 2.5,
+                groups: int = 16) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`refine_sides_full`, with a side that steps but strays in direction placed at
+    its stretches' median edge along the agreeing sides' direction."""
+    strips = _side_strips(img, quad, reach_px, groups)
+    if strips is None:
+        return quad, np.zeros(4, bool)
+    ts, steps = _stretch_edges(strips.seg, strips.offsets)
+    xs = strips.along.reshape(4, groups, strips.per_group).mean(axis=2)
+    lines, fitted = _fit_sides(strips, xs, ts, steps, step_min)
+    lines, agree = _agreeing_sides(lines, fitted.copy(), strips)
+    if agree.sum() >= 2:
+        angles = np.array([np.arctan2(v[1], v[0]) for _, v in lines])
+        # the agreeing sides' direction, folded to a quarter turn
+        folded = np.mod(angles[agree] + np.pi / 4, np.pi / 2) - np.pi / 4
+        common = float(np.median(folded))
+        for i in np.nonzero(fitted & ~agree)[0]:
+            keep = steps[i] > step_min
+            t_med = float(np.median(ts[i][keep]))
+            own = float(np.arctan2(strips.u[i][1], strips.u[i][0]))
+            turn = own - (np.mod(own + np.pi / 4, np.pi / 2) - np.pi / 4) + common
+            lines[i] = (strips.mid[i] + t_med * strips.normal[i],
+                        np.array([np.cos(turn), np.sin(turn)]))
+            agree[i] = True
+    out = []
+    for i in range(4):
+        p = _intersect(lines[i - 1], lines[i])
+        if p is None:
+            return quad, np.zeros(4, bool)
+        out.append(p)
+    return np.array(out, float), agree
 
 
 def _mix_sides(a: np.ndarray, b: np.ndarray, take_b: np.ndarray) -> np.ndarray:
@@ -491,8 +567,9 @@ def locate_on_form(full: np.ndarray, small: np.ndarray, small_scale: float, dpi:
         return FormResult("multiple", count=len(search.prints))
     if search.prints:
         quad = (search.prints[0].quad + 0.5) / small_scale - 0.5
-        quad, measured = measure_on_form(full, _rect_from_quad(quad).quad, ppm_full)
+        quad, measured = measure_on_form(full, _rect_from_quad(quad).quad, ppm_full,
+                                         search.paper)
         return FormResult("print", _rect_from_sides(quad, measured))
-    if search.boxes:
+    if search.empty_box:
         return FormResult("empty")
     return None

@@ -86,6 +86,7 @@ class TrimOutcome:
     source_dpi: float | None = None
     plan: CropSolution | None = None
     face_path: str | None = None
+    magnify: float | None = None
 
 
 @intermediate
@@ -445,7 +446,8 @@ def _cut(ctx: PhotoContext, out: TrimOutcome, plan: CropSolution, split: bool,
     start = time.perf_counter()
     # bilinear while the scale is near 1:1 (source px per output px ≥ 0.8: a 600-dpi scan of a
     # print whose face is ≤ 42 mm); bicubic when enlarging more, where it is visibly sharper
-    magnify = 1.0 / max(1e-9, float(np.sqrt(abs(np.linalg.det(out.out_to_scan[:, :2])))))
+    magnify = out.magnify = 1.0 / max(1e-9, float(np.sqrt(abs(np.linalg.det(
+        out.out_to_scan[:, :2])))))
     interpolation = cv2.INTER_CUBIC if magnify > 1.25 else cv2.INTER_LINEAR
     # the scan's chroma subsampling when the output does not minify it (its colour is then
     # no finer than the output's subsampled grid); full-resolution chroma otherwise
