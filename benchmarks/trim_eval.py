@@ -292,9 +292,9 @@ def main(argv: list[str] | None = None) -> int:
     result = evaluate(args.n, args.portraits, args.seed, args.drawn, args.verbose, overlap) \
         if args.n > 0 else {"rows": [], "summary": {}}
     if args.forms > 0:
-        from benchmarks.form_eval import evaluate_forms
+        from benchmarks.form_eval import compliant_portraits, evaluate_forms
 
-        forms = evaluate_forms(args.forms, load_portraits(args.portraits, args.drawn),
+        forms = evaluate_forms(args.forms, compliant_portraits(args.portraits, args.drawn),
                                args.forms_seed, args.drawn, args.verbose)
         result["forms"] = forms["rows"]
         result["summary"] = {**result["summary"], "forms": forms["summary"]}

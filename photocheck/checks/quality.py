@@ -75,10 +75,11 @@ def quality_measures(ctx: PhotoContext) -> QualityMeasures:
     blur_iod = float(p["blur_iod_px"])
     scales = qm.sharpness_at_scales(gray, iod, [blur_iod, max(blur_iod, iod / 4.0)])
     enlarged = float(ctx.peek(RESAMPLED_KEY) or 1.0)
-    if enlarged > 1.05 and iod / enlarged > blur_iod:
-        # the trim enlarged the scan: "native" is the scan's own grid, where an enlargement
-        # done before the print was made still shows (the trim's own does not)
-        native = qm.sharpness_at_scales(gray, iod, [iod / enlarged])[0]
+    if enlarged > 1.05:
+        # the trim enlarged the scan: "native" is the scan's own grid (the blur IOD at the
+        # least), where an enlargement done before the print was made still shows and the
+        # trim's own does not
+        native = qm.sharpness_at_scales(gray, iod, [max(blur_iod, iod / enlarged)])[0]
     else:
         native = (qm.directional_sharpness(exact) if iod > blur_iod
                   else scales[0])  # the crop is not above the blur IOD: the same image
