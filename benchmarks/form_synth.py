@@ -236,12 +236,12 @@ def sample_form(rng: np.random.Generator, i: int, *, kind: str | None = None,
             off += rng.choice([-1, 1], 2) * rng.uniform(1.2, 2.0, 2)
         centre = (left_mm + box_w / 2 + float(off[0]), top_mm + box_h / 2 + float(off[1]))
         prints.append(GluedPrint(centre, float(rng.uniform(-4.0, 4.0)), size[0], size[1],
-                                 shadow=float(rng.uniform(0.03, 0.15)), portrait=i, **geo))
+                                 shadow=float(rng.uniform(0.02, 0.10)), portrait=i, **geo))
         if kind == "two":
             c2 = (left_mm + box_w + 8.0 + 17.5 + float(rng.uniform(-2, 2)),
                   top_mm + box_h / 2 + float(rng.uniform(-3, 3)))
             prints.append(GluedPrint(c2, float(rng.uniform(-6.0, 6.0)), size[0], size[1],
-                                     shadow=float(rng.uniform(0.03, 0.15)), portrait=i + 1,
+                                     shadow=float(rng.uniform(0.02, 0.10)), portrait=i + 1,
                                      **_print_geometry(rng, True)))
     coloured_ink = rng.random() < 0.35
     ink = tuple(int(v) for v in (rng.choice([(120, 90, 40), (60, 110, 60), (40, 70, 140)])

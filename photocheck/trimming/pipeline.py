@@ -66,6 +66,8 @@ from photocheck.trimming.standard import (
     plan_crop,
 )
 
+_ON_FORM_KEY = "trim_on_form"
+
 
 @dataclass
 class TrimOutcome:
@@ -87,6 +89,7 @@ class TrimOutcome:
     plan: CropSolution | None = None
     face_path: str | None = None
     magnify: float | None = None
+    on_form: bool = False
 
 
 @intermediate
@@ -115,6 +118,7 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
     rect, measured_rect, overlapped = located
     out.rect = rect
     out.print_rect = measured_rect
+    out.on_form = bool(ctx.peek(_ON_FORM_KEY))
     out.findings.append(finding("trim.photo_not_found", Status.PASS,
                                 "whole_scan" if rect.whole_scan else "found"))
     out.findings.append(finding("trim.multiple_prints", Status.PASS, 1))
@@ -212,6 +216,7 @@ def _locate_print(ctx: PhotoContext, scan: ScanImages, params: Mapping[str, Any]
         if form is not None and form.rect is not None:
             # measured on the de-inked scan: ~0.15 mm inside keeps the paper out
             inside = FORM_INSET_MM * dpi / MM_PER_INCH
+            ctx.memo(_ON_FORM_KEY, lambda: True)
             return inset(form.rect, inside), form.rect, overlapped
     if rect is None:
         return None
@@ -403,7 +408,9 @@ def _plan(out: TrimOutcome, geom: FaceGeometry, params: Mapping[str, Any]) -> Cr
     rect = out.rect
     assert rect is not None
     out.geometry_print_px = geom
-    standard = out.print_size_mm is not None and all(
+    # a print found on a form was judged 35×45 mm (±1) by what it is, before its sides were
+    # measured (a side along a shadow may be off by a millimetre)
+    standard = out.on_form or out.print_size_mm is not None and all(
         abs(got - want) <= float(params["print_size_tolerance_mm"])
         for got, want in zip(sorted(out.print_size_mm), (PRINT_WIDTH_MM, PRINT_HEIGHT_MM),
                              strict=True))

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -100,6 +100,11 @@ def plan_crop(geom: FaceGeometry, width_px: float, height_px: float, *, toleranc
                              min_crop_h_px=min_h, crown_at_edge=geom.crown_at_edge)
 
     plan = solve(tol)
+    if not plan.trimmable and plan.reason == "too_close_to_edge" and (
+            width_px < min_w or height_px < min_h):
+        # the whole print holds fewer px than the output needs (a print scanned at ~200 dpi):
+        # the scan is too coarse, whatever the crop
+        return replace(plan, reason="resolution_too_low")
     if plan.trimmable or conforming_margin_mm is None or plan.reason not in (
             "too_close_to_edge", "head_too_large"):
         return plan
