@@ -41,6 +41,12 @@ STROKE_MM = 1.2
 # The photo box of a form: a printed rectangle around the 35×45 print, 1–4 mm larger each way.
 BOX_W_MM = (36.5, 44.0)
 BOX_H_MM = (46.5, 54.0)
+# A scan is a form when it has a printed photo box, or when outside the prints it is paper
+# (at most this fraction differs from it once the strokes are erased) with strokes on it (at
+# least this fraction of the scan): a loose print of another size, or a scan that is the
+# print, has photographic content around any 35×45 region in it, and no strokes
+MAX_OUTSIDE_CONTENT = 0.3
+MIN_FORM_INK = 0.01
 # The crop keeps this far inside a print measured on the de-inked scan (its edge is found
 # sub-pixel without the shadow; the loose-print path keeps ~0.25 mm)
 FORM_INSET_MM = 0.15
@@ -83,12 +89,18 @@ class FormSearch:
         Rectangles that are not prints (diagnostics).
     paper : numpy.ndarray
         The paper's BGR colour.
+    outside_content : float
+        Fraction of the scan outside the prints that differs from the paper (strokes erased).
+    ink : float
+        Fraction of the scan covered by printed or written strokes.
     """
 
     prints: list[Candidate] = field(default_factory=list)
     boxes: list[Candidate] = field(default_factory=list)
     others: list[Candidate] = field(default_factory=list)
     paper: np.ndarray = field(default_factory=lambda: np.full(3, 255.0, np.float32))
+    outside_content: float = 1.0
+    ink: float = 0.0
 
     @property
     def empty_box(self) -> bool:
@@ -246,11 +258,11 @@ def _best_near(closed: np.ndarray, ppm: float, centre: np.ndarray, angles: np.nd
 def _coarse_peaks(closed: np.ndarray, ppm: float, size_tolerance_mm: float,
                   max_rotation_deg: float, floor: float, paper: np.ndarray, paper_tol: float
                   ) -> list[tuple[float, float, np.ndarray]]:
-    """``(score, angle, centre)`` of rectangle candidates on a ~3 px/mm copy, turns 1° apart,
+    """``(score, angle, centre)`` of rectangle candidates on a ~3 px/mm copy, turns 1.5° apart,
     at least 15 mm apart (strongest first)."""
     radius = int(round(15.0 * ppm))
     pooled: list[tuple[float, float, np.ndarray]] = []
-    for angle in np.arange(-max_rotation_deg, max_rotation_deg + 1e-6, 1.0):
+    for angle in np.arange(-max_rotation_deg, max_rotation_deg + 1e-6, 1.5):
         score, m, _ = _turned_maps(closed, float(angle), ppm, size_tolerance_mm, paper,
                                    paper_tol)
         inv = cv2.invertAffineTransform(m)
@@ -267,7 +279,7 @@ def _coarse_peaks(closed: np.ndarray, ppm: float, size_tolerance_mm: float,
 def _fine(closed: np.ndarray, ppm: float, centre: np.ndarray, a0: float,
           size_tolerance_mm: float, paper: np.ndarray, paper_tol: float
           ) -> tuple[float, float, np.ndarray]:
-    """Refine a coarse candidate on a ≤ 6 px/mm crop around it, turns 0.25° apart:
+    """Refine a coarse candidate on a ≤ 6 px/mm crop around it, turns 0.25° apart within 1°:
     ``(score, angle, quad in closed's px)``."""
     h, w = closed.shape[:2]
     half = 32.0 * ppm
@@ -282,7 +294,7 @@ def _fine(closed: np.ndarray, ppm: float, centre: np.ndarray, a0: float,
         g = 1.0
     ppm2 = ppm * g
     c = (centre - (x0, y0)) * g
-    angles = np.arange(a0 - 1.5, a0 + 1.5 + 1e-6, 0.25)
+    angles = np.arange(a0 - 1.0, a0 + 1.0 + 1e-6, 0.25)
     s, angle, xy, m, maps = _best_near(crop, ppm2, c, angles, size_tolerance_mm,
                                        int(round(2.0 * ppm2)), paper, paper_tol)
     # each side where its own step is strongest, within 1.5 mm of the rectangle's (the centre
@@ -301,7 +313,7 @@ def find_on_form(small: np.ndarray, px_per_mm: float, *, size_tolerance_mm: floa
     """Find print-sized rectangles and printed photo boxes on a form scan.
 
     The strokes are erased first (:func:`_ink_free`); then, for turns of up to
-    ``max_rotation_deg`` (1° apart, on a ~3 px/mm copy), every centre is scored by the weakest
+    ``max_rotation_deg`` (1.5° apart, on a ~3 px/mm copy), every centre is scored by the weakest
     of the four sides' mean colour steps of a 35×45 mm rectangle (:func:`_turned_maps`): a
     print's four edges all step from paper to photo along their whole length, whatever its
     background (a white one still differs from the paper). The strongest candidates are
@@ -349,7 +361,9 @@ def find_on_form(small: np.ndarray, px_per_mm: float, *, size_tolerance_mm: floa
     peaks = _coarse_peaks(coarse, ppm_c, size_tolerance_mm, max_rotation_deg, 0.5 * min_step,
                           paper, paper_tol)
     cands: list[tuple[float, Candidate]] = []
-    for _, a0, centre in peaks[:4]:
+    # only candidates that could pass as a print (a second one is 40 % as strong at least)
+    strong = [p for p in peaks[:4] if p[0] >= 0.4 * peaks[0][0]]
+    for _, a0, centre in strong:
         s, angle, quad = _fine(closed_f, px_per_mm, (centre + 0.5) * back - 0.5, a0,
                                size_tolerance_mm, paper, paper_tol)
         side = np.hypot(*(np.roll(quad, -1, axis=0) - quad).T) / px_per_mm
@@ -361,12 +375,21 @@ def find_on_form(small: np.ndarray, px_per_mm: float, *, size_tolerance_mm: floa
         # the sides on the small copy are within ~1 mm (a white print's shadow, the box line
         # close by); the print's size is judged once they are measured on the full scan
         is_print = (s >= min_step and s >= 0.4 * top_score and cand.fill >= min_content
+                    and _ring_fraction(content, cand.quad, px_per_mm) <= 0.5
                     and abs(cand.width_mm - PRINT_W_MM) <= size_tolerance_mm + 1.0
                     and abs(cand.height_mm - PRINT_H_MM) <= size_tolerance_mm + 1.0
                     and not any(_overlap(cand.quad, p.quad) > 0.15 for p in found.prints))
         (found.prints if is_print else found.others).append(cand)
     found.boxes = [replace(b, fill=_inside_fraction(content, b.quad))
                    for b in _boxes(ink, px_per_mm, 1.0)]
+    # a form is paper around its prints: outside them, little differs from the paper (a
+    # 35×45 region inside a larger photo — a scan that IS the print — is not a print on a form)
+    outside = np.ones(content.shape, np.uint8)
+    for p in found.prints:
+        cv2.fillConvexPoly(outside, np.round(p.quad).astype(np.int32), 0)
+    n_out = int(outside.sum())
+    found.outside_content = float((content & (outside > 0)).sum()) / n_out if n_out else 1.0
+    found.ink = float(np.mean(ink > 40))
     return found
 
 
@@ -375,6 +398,24 @@ def _overlap(a: np.ndarray, b: np.ndarray) -> float:
     area, _ = cv2.intersectConvexConvex(a.astype(np.float32), b.astype(np.float32))
     smaller = min(cv2.contourArea(a.astype(np.float32)), cv2.contourArea(b.astype(np.float32)))
     return float(area) / smaller if smaller > 0 else 0.0
+
+
+def _ring_fraction(content: np.ndarray, quad: np.ndarray, ppm: float) -> float:
+    """Fraction of ``content`` in the band 1–3 mm outside ``quad``: a print glued on a form
+    has paper around it (the box line is erased), a 35×45 region inside a larger photo has
+    not."""
+    centre = quad.mean(axis=0)
+    half = float(np.hypot(*(quad - centre).T).mean())
+
+    def grown(mm: float) -> np.ndarray:
+        return np.round(centre + (quad - centre) * (1.0 + mm * ppm / max(half, 1.0))
+                        ).astype(np.int32)
+
+    band = np.zeros(content.shape, np.uint8)
+    cv2.fillConvexPoly(band, grown(3.0), 1)
+    cv2.fillConvexPoly(band, grown(1.0), 0)
+    n = int(band.sum())
+    return float((content & (band > 0)).sum()) / n if n else 1.0
 
 
 def _inside_fraction(content: np.ndarray, quad: np.ndarray) -> float:
@@ -563,6 +604,9 @@ def locate_on_form(full: np.ndarray, small: np.ndarray, small_scale: float, dpi:
     """
     ppm_full = dpi / 25.4
     search = find_on_form(small, ppm_full * small_scale, size_tolerance_mm=size_tolerance_mm)
+    if not search.boxes and (search.outside_content > MAX_OUTSIDE_CONTENT
+                             or search.ink < MIN_FORM_INK):
+        return None  # not a form: no photo box, and no paper with strokes around the prints
     if len(search.prints) > 1:
         return FormResult("multiple", count=len(search.prints))
     if search.prints:

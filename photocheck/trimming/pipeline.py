@@ -36,7 +36,7 @@ from photocheck.trimming.face_geometry import (
     pipeline_geometry,
 )
 from photocheck.trimming.finding import FALLBACK_LONG_SIDE_PX, detection_factor, find_print
-from photocheck.trimming.forms import FORM_INSET_MM, locate_on_form
+from photocheck.trimming.forms import BOX_H_MM, BOX_W_MM, FORM_INSET_MM, locate_on_form
 from photocheck.trimming.options import (
     _GEOMETRY_KEY,
     _OPTIONS_KEY,
@@ -181,9 +181,10 @@ def _locate_print(ctx: PhotoContext, scan: ScanImages, params: Mapping[str, Any]
     The blob's sides first; each measured on the full-resolution scan, in strips along it
     (small px → full px: a small pixel's centre is its block's centre). When a side shows no
     clear step there, the print is found again with the edge tests and the side rebuilding of
-    :func:`find_print` on a finer copy (:func:`_measure_sides`). When that is not a 35×45 mm
-    print with four measured sides — a whole page, a printed photo box, nothing — the scan is
-    judged as an application form (:func:`~photocheck.trimming.forms.locate_on_form`).
+    :func:`find_print` on a finer copy (:func:`_measure_sides`). When that is not a print with
+    four measured sides of 35×45 mm or of a size no photo box has — a whole page, a printed
+    photo box, nothing — the scan is judged as an application form
+    (:func:`~photocheck.trimming.forms.locate_on_form`).
     """
     min_area = float(params["min_print_area_ratio"])
     found = early_print(ctx)
@@ -205,8 +206,8 @@ def _locate_print(ctx: PhotoContext, scan: ScanImages, params: Mapping[str, Any]
     elif rect_small is not None and quad is not None:
         rect = _rect_from_sides(quad, measured)
     tol = float(params["print_size_tolerance_mm"])
-    if dpi is not None and not (rect is not None and measured.all()
-                                and _is_print_size(rect, dpi, tol)):
+    if dpi is not None and not (rect is not None and measured.all() and (
+            _is_print_size(rect, dpi, tol) or not _is_box_size(rect, dpi))):
         form = locate_on_form(full, scan.small.bgr, scan.small.scale, dpi,
                               size_tolerance_mm=tol)
         if form is not None and form.kind == "multiple":
@@ -223,6 +224,13 @@ def _locate_print(ctx: PhotoContext, scan: ScanImages, params: Mapping[str, Any]
     # keep the crop ~0.25 mm inside the print's edge (as 1.5 px of the quarter-size copy the
     # print used to be found on), so it never takes in the bed or the edge's shadow
     return inset(rect, _inset_px(ctx, max(full.shape[:2]))), rect, overlapped
+
+
+def _is_box_size(rect: PrintRect, dpi: float) -> bool:
+    """Whether ``rect`` could be a form's printed photo box (36.5–44 × 46.5–54 mm)."""
+    ppm = dpi / MM_PER_INCH
+    short, long_ = sorted((rect.width_px / ppm, rect.height_px / ppm))
+    return BOX_W_MM[0] <= short <= BOX_W_MM[1] and BOX_H_MM[0] <= long_ <= BOX_H_MM[1]
 
 
 def _is_print_size(rect: PrintRect, dpi: float, tolerance_mm: float) -> bool:
