@@ -7,6 +7,8 @@ import csv
 import io
 from pathlib import Path
 
+import pytest
+
 from photocheck.batch import Options, discover, run
 from photocheck.batch.store import outcome_of, record_of
 from photocheck.batch.summary import outcomes, print_summary
@@ -78,3 +80,33 @@ def test_summary_csv_and_stderr_carry_the_outcomes(tmp_path: Path) -> None:
     text = io.StringIO()
     print_summary(outcome, tmp_path / "out", text)
     assert "outcomes: accepted=1, review=1, photo rejected=1, error=1" in text.getvalue()
+
+
+def test_a_folder_of_form_scans_gives_a_photo_or_one_reason_each(tmp_path: Path) -> None:
+    """The default processor (photocheck.trim) on generated application forms: the glued
+    print is trimmed, an empty photo box is "no photo", two prints "not trimmable"."""
+    form_synth = pytest.importorskip("benchmarks.form_synth")
+    from benchmarks.scan_synth import drawn_portrait
+
+    portraits = [drawn_portrait(), drawn_portrait(740, 920, seed=1)]
+    folder = tmp_path / "forms"
+    folder.mkdir()
+    box = (70.0, 15.0, 39.5, 49.5)
+    glued = form_synth.GluedPrint((90.3, 39.4), 2.0, face_mm=34.0, crown_mm=4.0, shadow=0.08)
+    second = form_synth.GluedPrint((135.0, 40.0), -1.5, face_mm=34.0, crown_mm=4.0,
+                                   shadow=0.08, portrait=1)
+    for name, prints, page in (("one", (glued,), (125.0, 80.0)), ("empty", (), (125.0, 80.0)),
+                               ("two", (glued, second), (170.0, 80.0))):
+        spec = form_synth.FormSpec(dpi=300.0, page_mm=page, box_mm=box, prints=prints)
+        (folder / f"{name}.jpg").write_bytes(form_synth.render_form(portraits, spec).data)
+    opts = Options(out=tmp_path / "out", workers=1, progress=False)
+    run(discover(str(folder)), opts)
+    with (tmp_path / "out" / "summary.csv").open(newline="") as fh:
+        rows = {Path(r["input"]).stem: r for r in csv.DictReader(fh)}
+    assert (rows["empty"]["outcome"], rows["empty"]["reason"]) == ("no photo",
+                                                                   "trim.photo_not_found")
+    assert (rows["two"]["outcome"], rows["two"]["reason"]) == ("not trimmable",
+                                                               "trim.multiple_prints")
+    assert rows["one"]["outcome"] in ("accepted", "review", "photo rejected")
+    assert rows["one"]["output"] and (tmp_path / "out" / rows["one"]["output"]).is_file()
+    assert not rows["empty"]["output"] and not rows["two"]["output"]
