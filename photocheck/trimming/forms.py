@@ -92,7 +92,7 @@ class FormSearch:
     outside_content : float
         Fraction of the scan outside the prints that differs from the paper (strokes erased).
     ink : float
-        Fraction of the scan covered by printed or written strokes.
+        Fraction of the scan outside the prints covered by printed or written strokes.
     """
 
     prints: list[Candidate] = field(default_factory=list)
@@ -389,7 +389,8 @@ def find_on_form(small: np.ndarray, px_per_mm: float, *, size_tolerance_mm: floa
         cv2.fillConvexPoly(outside, np.round(p.quad).astype(np.int32), 0)
     n_out = int(outside.sum())
     found.outside_content = float((content & (outside > 0)).sum()) / n_out if n_out else 1.0
-    found.ink = float(np.mean(ink > 40))
+    # strokes on the paper, not the prints' own thin dark details (hair)
+    found.ink = float(((ink > 40) & (outside > 0)).sum()) / n_out if n_out else 0.0
     return found
 
 
@@ -555,6 +556,31 @@ def _rect_sides(img: np.ndarray, quad: np.ndarray, reach_px: float, step_min: fl
     return np.array(out, float), agree
 
 
+def is_printed_box(small: np.ndarray, quad: np.ndarray, px_per_mm: float,
+                   min_ink: float = 80.0) -> bool:
+    """Whether the rectangle ``quad`` (small px) is drawn by a thin dark line — a form's photo
+    box, even where a glued print hides part of it — rather than a print's edge (a step; a
+    print's shadow is a line on two sides only, and faint).
+
+    Along the middle 80 % of each side, the darkest stroke within ±0.6 mm (a closing's lift,
+    max over the channels) must exceed ``min_ink`` on at least 40 % of the positions, on three
+    sides or more.
+    """
+    _, ink = _ink_free(small, px_per_mm)
+    ends = np.roll(quad, -1, axis=0)
+    across = np.arange(-0.6, 0.6 + 1e-6, 0.2) * px_per_mm
+    along = np.linspace(0.1, 0.9, 40)
+    lined = 0
+    for a, b in zip(quad, ends, strict=True):
+        d = b - a
+        n = np.array([-d[1], d[0]]) / max(1e-9, float(np.hypot(*d)))
+        pts = a + along[:, None, None] * d + across[None, :, None] * n
+        xs = np.clip(np.round(pts[..., 0]).astype(int), 0, ink.shape[1] - 1)
+        ys = np.clip(np.round(pts[..., 1]).astype(int), 0, ink.shape[0] - 1)
+        lined += int(np.mean(ink[ys, xs].max(axis=1) > min_ink) >= 0.4)
+    return lined >= 3
+
+
 def _mix_sides(a: np.ndarray, b: np.ndarray, take_b: np.ndarray) -> np.ndarray:
     """Corners of the quad whose side ``i`` (corner ``i`` → ``i + 1``) is ``b``'s where
     ``take_b[i]``, else ``a``'s."""
@@ -582,7 +608,8 @@ class FormResult:
 
 
 def locate_on_form(full: np.ndarray, small: np.ndarray, small_scale: float, dpi: float, *,
-                   size_tolerance_mm: float) -> FormResult | None:
+                   size_tolerance_mm: float, box_quad: np.ndarray | None = None
+                   ) -> FormResult | None:
     """Judge the scan as an application form (see the module docstring).
 
     Parameters
@@ -595,6 +622,10 @@ def locate_on_form(full: np.ndarray, small: np.ndarray, small_scale: float, dpi:
         The scan's recorded resolution.
     size_tolerance_mm : float
         A print is 35×45 mm within this.
+    box_quad : numpy.ndarray, optional
+        A rectangle of a photo box's size the loose-print finder measured (full px): the scan
+        is judged as a form only when it is a printed box (:func:`is_printed_box`) or a box is
+        found elsewhere — a loose print of that size stays a print.
 
     Returns
     -------
@@ -604,8 +635,12 @@ def locate_on_form(full: np.ndarray, small: np.ndarray, small_scale: float, dpi:
     """
     ppm_full = dpi / 25.4
     search = find_on_form(small, ppm_full * small_scale, size_tolerance_mm=size_tolerance_mm)
-    if not search.boxes and (search.outside_content > MAX_OUTSIDE_CONTENT
-                             or search.ink < MIN_FORM_INK):
+    if box_quad is not None:
+        if not (search.boxes or is_printed_box(small, (box_quad + 0.5) * small_scale - 0.5,
+                                               ppm_full * small_scale)):
+            return None
+    elif not search.boxes and (search.outside_content > MAX_OUTSIDE_CONTENT
+                               or search.ink < MIN_FORM_INK):
         return None  # not a form: no photo box, and no paper with strokes around the prints
     if len(search.prints) > 1:
         return FormResult("multiple", count=len(search.prints))

@@ -208,8 +208,10 @@ def _locate_print(ctx: PhotoContext, scan: ScanImages, params: Mapping[str, Any]
     tol = float(params["print_size_tolerance_mm"])
     if dpi is not None and not (rect is not None and measured.all() and (
             _is_print_size(rect, dpi, tol) or not _is_box_size(rect, dpi))):
+        # a measured rectangle of a photo box's size is a form only if a box is found
         form = locate_on_form(full, scan.small.bgr, scan.small.scale, dpi,
-                              size_tolerance_mm=tol)
+                              size_tolerance_mm=tol, box_quad=rect.quad if rect is not None
+                              and not rect.whole_scan and measured.all() else None)
         if form is not None and form.kind == "multiple":
             return form.count
         if form is not None and form.kind == "empty":
