@@ -182,8 +182,8 @@ def _locate_print(ctx: PhotoContext, scan: ScanImages, params: Mapping[str, Any]
     (small px → full px: a small pixel's centre is its block's centre). When a side shows no
     clear step there, the print is found again with the edge tests and the side rebuilding of
     :func:`find_print` on a finer copy (:func:`_measure_sides`). When that is not a print with
-    four measured sides of 35×45 mm or of a size no photo box has — a whole page, a printed
-    photo box, nothing — the scan is judged as an application form
+    four measured sides of 35×45 mm or of another print size no photo box has — a whole page,
+    a part of one, a printed photo box, nothing — the scan is judged as an application form
     (:func:`~photocheck.trimming.forms.locate_on_form`).
     """
     min_area = float(params["min_print_area_ratio"])
@@ -207,7 +207,7 @@ def _locate_print(ctx: PhotoContext, scan: ScanImages, params: Mapping[str, Any]
         rect = _rect_from_sides(quad, measured)
     tol = float(params["print_size_tolerance_mm"])
     if dpi is not None and not (rect is not None and measured.all() and (
-            _is_print_size(rect, dpi, tol) or not _is_box_size(rect, dpi))):
+            _is_print_size(rect, dpi, tol) or _is_other_print(rect, dpi))):
         # a measured rectangle of a photo box's size is a form only if a box is found
         form = locate_on_form(full, scan.small.bgr, scan.small.scale, dpi,
                               size_tolerance_mm=tol, box_quad=rect.quad if rect is not None
@@ -226,6 +226,14 @@ def _locate_print(ctx: PhotoContext, scan: ScanImages, params: Mapping[str, Any]
     # keep the crop ~0.25 mm inside the print's edge (as 1.5 px of the quarter-size copy the
     # print used to be found on), so it never takes in the bed or the edge's shadow
     return inset(rect, _inset_px(ctx, max(full.shape[:2]))), rect, overlapped
+
+
+def _is_other_print(rect: PrintRect, dpi: float) -> bool:
+    """Whether ``rect`` is a photo print of another size than 35×45 mm (25–45 × 30–56 mm: 30×40,
+    40×50, 2×2 in) that no photo box has — not a part of a page."""
+    ppm = dpi / MM_PER_INCH
+    short, long_ = sorted((rect.width_px / ppm, rect.height_px / ppm))
+    return 25.0 <= short <= 45.0 and 30.0 <= long_ <= 56.0 and not _is_box_size(rect, dpi)
 
 
 def _is_box_size(rect: PrintRect, dpi: float) -> bool:
