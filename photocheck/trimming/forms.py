@@ -624,8 +624,8 @@ def locate_on_form(full: np.ndarray, small: np.ndarray, small_scale: float, dpi:
         A print is 35×45 mm within this.
     box_quad : numpy.ndarray, optional
         A rectangle of a photo box's size the loose-print finder measured (full px): the scan
-        is judged as a form only when it is a printed box (:func:`is_printed_box`) — a loose
-        print of that size stays a print.
+        is judged as a form only when it is a printed box (:func:`is_printed_box`) or a box is
+        found elsewhere — a loose print of that size stays a print.
 
     Returns
     -------
@@ -634,11 +634,12 @@ def locate_on_form(full: np.ndarray, small: np.ndarray, small_scale: float, dpi:
         keeps what the loose-print finder found).
     """
     ppm_full = dpi / 25.4
-    if box_quad is not None and not is_printed_box(
-            small, (box_quad + 0.5) * small_scale - 0.5, ppm_full * small_scale):
-        return None  # a loose print of a photo box's size (checked first: it is cheap)
     search = find_on_form(small, ppm_full * small_scale, size_tolerance_mm=size_tolerance_mm)
-    if box_quad is None and not search.boxes and (search.outside_content > MAX_OUTSIDE_CONTENT
+    if box_quad is not None:
+        if not (search.boxes or is_printed_box(small, (box_quad + 0.5) * small_scale - 0.5,
+                                               ppm_full * small_scale)):
+            return None
+    elif not search.boxes and (search.outside_content > MAX_OUTSIDE_CONTENT
                                or search.ink < MIN_FORM_INK):
         return None  # not a form: no photo box, and no paper with strokes around the prints
     if len(search.prints) > 1:
