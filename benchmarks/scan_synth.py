@@ -307,11 +307,13 @@ def render_scan(portrait: Portrait, spec: PrintSpec) -> SynthScan:
 
 def expected_trim(
     spec: PrintSpec, *, tolerance_mm: float = 0.5, min_source_dpi: float = 200.0,
+    conforming_margin_mm: float | None = None,
 ) -> tuple[bool, str | None]:
     """Whether the standard crop fits the print (ground truth), and the reason when not.
 
     The same solver trimming uses (:func:`photocheck.trimming.plan_crop`), fed with the true
-    geometry in scan px instead of measured geometry.
+    geometry in scan px instead of measured geometry; ``conforming_margin_mm`` applies to a
+    45×35 mm print whose size the trim knows (dpi recorded), as in the trim.
     """
     from photocheck.trimming import FaceGeometry, plan_crop
 
@@ -321,8 +323,11 @@ def expected_trim(
                         chin=np.array([nose_x, spec.crown_mm + spec.face_mm]) * ppm,
                         nose=np.array([nose_x, spec.crown_mm + 0.7 * spec.face_mm]) * ppm,
                         crown_at_edge=spec.crown_mm < 0.5 * spec.face_mm / 34.0)
+    standard = (spec.record_dpi and abs(spec.width_mm - 35.0) <= 1.0
+                and abs(spec.height_mm - 45.0) <= 1.0)
     plan = plan_crop(geom, spec.width_mm * ppm, spec.height_mm * ppm,
-                     tolerance_mm=tolerance_mm, min_source_dpi=min_source_dpi)
+                     tolerance_mm=tolerance_mm, min_source_dpi=min_source_dpi,
+                     conforming_margin_mm=conforming_margin_mm if standard else None)
     return plan.trimmable, plan.reason
 
 

@@ -130,6 +130,8 @@ class Record:
     error: str | None
     output: str | None
     stat: str | None = None
+    outcome: str = ""
+    reason: str = ""
 
     @property
     def key(self) -> str:
@@ -159,12 +161,52 @@ def stat_key(path: str) -> str | None:
     return f"{st.st_size}:{st.st_mtime_ns}"
 
 
+# What became of one input, for summary.csv (one per row; see outcome_of).
+OUTCOMES = ("accepted", "review", "photo rejected", "not trimmable", "no photo", "error")
+
+
+def outcome_of(line: dict[str, Any]) -> tuple[str, str]:
+    """``(outcome, reason)`` of one result line: the one clear answer per input.
+
+    - ``error``: the input could not be processed (reason: the error code);
+    - ``no photo``: no print was found on the scan (``trim.photo_not_found`` fails: an empty
+      photo box, a blank page);
+    - ``not trimmable``: a print was found but no photo came out (reason:
+      ``trim.multiple_prints``, ``trim.not_trimmable:<why>`` — e.g. ``too_close_to_edge``,
+      ``face_not_found``);
+    - ``photo rejected``: a trimmed photo that fails a rule (reason: the failing codes);
+    - ``review`` / ``accepted``: a trimmed photo with warnings (their codes) / without.
+    """
+    error = line.get("error")
+    if isinstance(error, dict):
+        return "error", str(error.get("code", ""))
+    findings = [f for f in line.get("findings") or () if isinstance(f, dict)]
+    status = {f.get("code"): f.get("status") for f in findings}
+    failing = sorted({str(f["code"]) for f in findings if f.get("status") == "fail"})
+    if status.get("trim.photo_not_found") == "fail":
+        return "no photo", "trim.photo_not_found"
+    if status.get("trim.multiple_prints") == "fail":
+        return "not trimmable", "trim.multiple_prints"
+    if status.get("trim.not_trimmable") in ("fail", "not_assessed"):
+        nt = next(f for f in findings if f.get("code") == "trim.not_trimmable")
+        why = nt.get("measured") if nt.get("status") == "fail" else nt.get("cause")
+        return "not trimmable", f"trim.not_trimmable:{why}" if why else "trim.not_trimmable"
+    verdict = str(line.get("verdict", ""))
+    if verdict == "reject":
+        return "photo rejected", ";".join(failing)
+    if verdict == "review":
+        return "review", ";".join(sorted({str(f["code"]) for f in findings
+                                          if f.get("status") in ("warn", "not_assessed")}))
+    return "accepted", ""
+
+
 def record_of(line: dict[str, Any]) -> Record:
     """The summary record of one result line."""
     codes = tuple(
         f["code"] for f in line.get("findings") or () if f.get("status") in ("fail", "warn")
     )
     error = line.get("error")
+    outcome, reason = outcome_of(line)
     return Record(
         input=str(line.get("input", line.get("source", ""))),
         sha256=line.get("sha256"),
@@ -173,6 +215,8 @@ def record_of(line: dict[str, Any]) -> Record:
         error=error.get("code") if isinstance(error, dict) else None,
         output=line.get("output"),
         stat=line.get("stat"),
+        outcome=outcome,
+        reason=reason,
     )
 
 

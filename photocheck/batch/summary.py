@@ -10,13 +10,16 @@ from pathlib import Path
 from typing import TextIO
 
 from photocheck.batch.runner import Outcome
-from photocheck.batch.store import SUMMARY, write_atomic
+from photocheck.batch.store import OUTCOMES, SUMMARY, write_atomic
 
-COLUMNS = ("input", "verdict", "failing_codes", "error", "output", "sha256", "same_as")
+COLUMNS = ("input", "outcome", "reason", "verdict", "failing_codes", "error", "output", "sha256",
+           "same_as")
 
 
 def write_summary_csv(outcome: Outcome, out: Path) -> Path:
-    """Write ``summary.csv`` atomically: input, verdict, failing codes (fail and warn,
+    """Write ``summary.csv`` atomically: input, outcome and its reason
+    (:func:`photocheck.batch.store.outcome_of`: ``accepted``, ``review``, ``photo rejected``,
+    ``not trimmable``, ``no photo`` or ``error``), verdict, failing codes (fail and warn,
     ``;``-separated), error code, output file (relative to the output folder), sha256, and
     ``same_as`` (the input with identical bytes whose result this row shares).
 
@@ -27,13 +30,21 @@ def write_summary_csv(outcome: Outcome, out: Path) -> Path:
     writer.writerow(COLUMNS)
     for path, rec, same_as in outcome.rows:
         if rec is None:
-            writer.writerow((path, "", "", "", "", "", same_as or ""))
+            writer.writerow((path, "", "", "", "", "", "", "", same_as or ""))
             continue
-        writer.writerow((path, rec.verdict, ";".join(rec.codes), rec.error or "",
-                         rec.output or "", rec.sha256 or "", same_as or ""))
+        writer.writerow((path, rec.outcome, rec.reason, rec.verdict, ";".join(rec.codes),
+                         rec.error or "", rec.output or "", rec.sha256 or "", same_as or ""))
     target = out / SUMMARY
     write_atomic(target, buf.getvalue().encode("utf-8"))
     return target
+
+
+def outcomes(outcome: Outcome) -> Counter[str]:
+    """Inputs per outcome (``no photo``, ``not trimmable``, ``photo rejected`` …) of the run."""
+    found: Counter[str] = Counter()
+    for _, rec, _ in outcome.rows:
+        found[rec.outcome if rec is not None and rec.outcome else "not processed"] += 1
+    return found
 
 
 def counts(outcome: Outcome) -> tuple[Counter[str], Counter[str], Counter[str]]:
@@ -62,6 +73,8 @@ def print_summary(outcome: Outcome, out: Path, stream: TextIO | None = None) -> 
             f"({rate:.2f} scans/s)" + (" — INTERRUPTED" if outcome.interrupted else ""))
     order = ["accept", "review", "reject", "error", "not processed"]
     verdict_rows = [(v, verdicts[v]) for v in order if verdicts[v]]
+    per_outcome = outcomes(outcome)
+    outcome_rows = [(o, per_outcome[o]) for o in (*OUTCOMES, "not processed") if per_outcome[o]]
     code_rows = sorted(codes.items(), key=lambda kv: (-kv[1], kv[0]))
     if stream.isatty():
         from rich.console import Console
@@ -75,6 +88,12 @@ def print_summary(outcome: Outcome, out: Path, stream: TextIO | None = None) -> 
         for name, n in verdict_rows:
             table.add_row(name, str(n))
         console.print(table)
+        table = Table(title="outcomes")
+        table.add_column("outcome")
+        table.add_column("inputs", justify="right")
+        for name, n in outcome_rows:
+            table.add_row(name, str(n))
+        console.print(table)
         if code_rows:
             table = Table(title="failing / warning codes")
             table.add_column("code")
@@ -86,6 +105,7 @@ def print_summary(outcome: Outcome, out: Path, stream: TextIO | None = None) -> 
         return
     print(head, file=stream)
     print("verdicts: " + ", ".join(f"{v}={n}" for v, n in verdict_rows), file=stream)
+    print("outcomes: " + ", ".join(f"{v}={n}" for v, n in outcome_rows), file=stream)
     for name, n in code_rows:
         print(f"  {name}: {n}", file=stream)
     if errors:

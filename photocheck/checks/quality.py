@@ -20,6 +20,10 @@ from photocheck.context import PhotoContext, intermediate
 from photocheck.measures import quality as qm
 from photocheck.report import Finding, Status
 
+# A trimmed output's context carries how much the trim enlarged the scan (output px per scan
+# px, photocheck.trimming): the photo is judged at the scan's own pixel grid, not the trim's.
+RESAMPLED_KEY = "quality_resampled_by"
+
 CODES = ("quality.blur", "quality.noise", "quality.compression", "quality.upscaled",
          "quality.halftone")
 
@@ -74,8 +78,15 @@ def quality_measures(ctx: PhotoContext) -> QualityMeasures:
     gray = exact.astype(np.float32)
     blur_iod = float(p["blur_iod_px"])
     scales = qm.sharpness_at_scales(gray, iod, [blur_iod, max(blur_iod, iod / 4.0)])
-    native = (qm.directional_sharpness(exact) if iod > blur_iod
-              else scales[0])  # the crop is not above the blur IOD: the same image
+    enlarged = float(ctx.peek(RESAMPLED_KEY) or 1.0)
+    if enlarged > 1.05:
+        # the trim enlarged the scan: "native" is the scan's own grid (the blur IOD at the
+        # least), where an enlargement done before the print was made still shows and the
+        # trim's own does not
+        native = qm.sharpness_at_scales(gray, iod, [max(blur_iod, iod / enlarged)])[0]
+    else:
+        native = (qm.directional_sharpness(exact) if iod > blur_iod
+                  else scales[0])  # the crop is not above the blur IOD: the same image
     period = 8 // crop.reduction
     block = qm.blockiness(exact, period) if period >= 4 else float("nan")
     replication = qm.replication_peaks(qm.diff_profiles(exact), 8.0 / crop.reduction)

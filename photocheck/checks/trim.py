@@ -28,7 +28,8 @@ def provide_stage(stage: Stage) -> None:
 
 
 def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterable[Finding]:
-    """Yield ``trim.photo_not_found``, ``trim.print_size`` and ``trim.not_trimmable``."""
+    """Yield ``trim.photo_not_found``, ``trim.multiple_prints`` (a form with a second print),
+    ``trim.print_size`` and ``trim.not_trimmable``."""
     if not _stage:
         raise NotAssessable("internal_error", "photocheck.trimming has not provided the stage")
     yield from _stage[0](ctx, params)
@@ -36,12 +37,14 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterable[Finding]:
 
 CHECK = Check(
     name="trim",
-    codes=("trim.photo_not_found", "trim.print_size", "trim.not_trimmable"),
+    codes=("trim.photo_not_found", "trim.multiple_prints", "trim.print_size",
+           "trim.not_trimmable"),
     params={
         "min_print_area_ratio": float,
         "print_size_tolerance_mm": float,
         "print_size_status": str,
         "tolerance_mm": float,
+        "conforming_margin_mm": float,
         "min_source_dpi": float,
         "jpeg_quality": int,
         "fast_crown": bool,

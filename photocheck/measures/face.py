@@ -127,12 +127,17 @@ def polygon_mask(shape: tuple[int, int], polygon: np.ndarray) -> np.ndarray:
     return mask.astype(bool)
 
 
+# Skin whose median HSV saturation is below this (of 255) is from a greyscale image.
+GREY_SKIN_SAT = 10.0
+
+
 def teeth_area(bgr: np.ndarray, lips: np.ndarray, mouth_width_px: float,
                skin_bgr: np.ndarray | None = None) -> float:
     """Area of visible teeth inside the inner-lip polygon over the mouth width squared.
 
     Teeth are bright, low-saturation pixels: HSV saturation below 0.35 (or below 60 % of the
-    skin's) and value above 0.8× the skin's median value (or above 140 when no skin reference).
+    skin's) and value above 0.8× the skin's median value (or above 140 when no skin reference;
+    above 1.05× when the skin has no colour: a greyscale image, whose lips are colourless too).
 
     Parameters
     ----------
@@ -157,6 +162,10 @@ def teeth_area(bgr: np.ndarray, lips: np.ndarray, mouth_width_px: float,
         skin = cv2.cvtColor(skin_bgr.reshape(-1, 1, 3), cv2.COLOR_BGR2HSV).reshape(-1, 3)
         max_sat = max(0.6 * float(np.median(skin[:, 1])), 0.12 * 255.0)
         min_val = 0.8 * float(np.median(skin[:, 2]))
+        if float(np.median(skin[:, 1])) < GREY_SKIN_SAT:
+            # a greyscale image (a greyscale scan): lips are as colourless as teeth, so only
+            # brightness tells them apart — teeth are brighter than the skin, lips are not
+            min_val = 1.05 * float(np.median(skin[:, 2]))
     teeth = (sat <= max_sat) & (val >= min_val)
     return float(teeth.sum() / mouth_width_px**2)
 

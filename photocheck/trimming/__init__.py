@@ -48,6 +48,8 @@ Modules, in the order a scan goes through them:
 - :mod:`~photocheck.trimming.rect`: :class:`PrintRect` and its algebra;
 - :mod:`~photocheck.trimming.finding`: :func:`find_print` on a reduced copy of the scan;
 - :mod:`~photocheck.trimming.edges`: the print's sides measured sub-pixel (small copy, full scan);
+- :mod:`~photocheck.trimming.forms`: the glued print on a scanned application form
+  (:func:`locate_on_form`: one print, several, or an empty photo box);
 - :mod:`~photocheck.trimming.scan`: the scan decoded once (:func:`decode_once`);
 - :mod:`~photocheck.trimming.early`: the second thread (:func:`early_look`) and its pool;
 - :mod:`~photocheck.trimming.face_geometry`: crown, chin, nose line (short path, full pipeline);

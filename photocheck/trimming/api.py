@@ -12,6 +12,7 @@ import numpy as np
 
 from photocheck import _validator
 from photocheck.checks.base import finding, not_assessed
+from photocheck.checks.quality import RESAMPLED_KEY
 from photocheck.context import PhotoContext
 from photocheck.exceptions import normalise
 from photocheck.report import Report, Status
@@ -128,7 +129,7 @@ def trim(
     face = crop = None
     timings = dict(scan_report.timings_ms)
     if outcome.jpeg is not None and check_output:
-        out_report = validator.check(outcome.jpeg, exceptions=declared, applied_on=applied_on)
+        out_report = _check_output(validator, outcome, declared, applied_on)
         findings += out_report.findings
         face, crop = out_report.face, out_report.crop
         timings.update({f"output.{k}": v for k, v in out_report.timings_ms.items()})
@@ -144,6 +145,19 @@ def trim(
         print_size_mm=outcome.print_size_mm, photo_quad=rect.quad if rect else None,
         crop_box=outcome.crop_quad, out_to_scan=outcome.out_to_scan, reason=outcome.reason,
         dpi=outcome.dpi)
+
+
+def _check_output(validator: Validator, outcome: TrimOutcome, declared: tuple[str, ...],
+                  applied_on: Any) -> Report:
+    """The content checks of the trimmed output, told how much the trim enlarged the scan
+    (:data:`photocheck.checks.quality.RESAMPLED_KEY`): the quality rules judge the photo as
+    scanned, not the trim's own resampling."""
+    start = time.perf_counter()
+    assert outcome.jpeg is not None
+    ctx = validator.context(outcome.jpeg, exceptions=declared, applied_on=applied_on)
+    if outcome.magnify is not None:
+        ctx.memo(RESAMPLED_KEY, lambda: outcome.magnify)
+    return validator.run(ctx, mode="check", started=start)
 
 
 def _run_scan(validator: Validator, ctx: PhotoContext, overlap_decode: bool | None,
@@ -177,6 +191,7 @@ def _trim_extra(outcome: TrimOutcome, out_dpi: float) -> dict[str, Any]:
         "rotation_deg": rect.rotation_deg if rect else None,
         "print_size_mm": list(outcome.print_size_mm) if outcome.print_size_mm else None,
         "photo_quad": rect.quad if rect else None,
+        "print_quad": outcome.print_rect.quad if outcome.print_rect else None,
         "crop_quad": outcome.crop_quad,
         "scan_dpi": outcome.dpi,
         "source_dpi": outcome.source_dpi,

@@ -36,6 +36,7 @@ from photocheck.trimming.face_geometry import (
     pipeline_geometry,
 )
 from photocheck.trimming.finding import FALLBACK_LONG_SIDE_PX, detection_factor, find_print
+from photocheck.trimming.forms import BOX_H_MM, BOX_W_MM, FORM_INSET_MM, locate_on_form
 from photocheck.trimming.options import (
     _GEOMETRY_KEY,
     _OPTIONS_KEY,
@@ -65,6 +66,8 @@ from photocheck.trimming.standard import (
     plan_crop,
 )
 
+_ON_FORM_KEY = "trim_on_form"
+
 
 @dataclass
 class TrimOutcome:
@@ -72,6 +75,7 @@ class TrimOutcome:
 
     findings: list[Finding] = field(default_factory=list)
     rect: PrintRect | None = None
+    print_rect: PrintRect | None = None
     dpi: float | None = None
     print_size_mm: tuple[float, float] | None = None
     geometry_print_px: FaceGeometry | None = None
@@ -84,6 +88,8 @@ class TrimOutcome:
     source_dpi: float | None = None
     plan: CropSolution | None = None
     face_path: str | None = None
+    magnify: float | None = None
+    on_form: bool = False
 
 
 @intermediate
@@ -101,14 +107,21 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
     scan, problem = _decoded(ctx)
     if scan is None:
         return _missing(out, problem)
-    located = _locate_print(ctx, scan, float(params["min_print_area_ratio"]))
+    out.dpi = _scan_dpi(ctx, options)
+    located = _locate_print(ctx, scan, params, out.dpi)
     if located is None:
         return _missing(out, "no print found on the scan")
+    if isinstance(located, str):
+        return _missing(out, located)
+    if isinstance(located, int):
+        return _multiple(out, located)
     rect, measured_rect, overlapped = located
     out.rect = rect
+    out.print_rect = measured_rect
+    out.on_form = bool(ctx.peek(_ON_FORM_KEY))
     out.findings.append(finding("trim.photo_not_found", Status.PASS,
                                 "whole_scan" if rect.whole_scan else "found"))
-    out.dpi = _scan_dpi(ctx, options)
+    out.findings.append(finding("trim.multiple_prints", Status.PASS, 1))
     _print_size(out, measured_rect, params)
     geom, cause, early = _find_face(ctx, out, scan.full.bgr, measured_rect, overlapped, params)
     if geom is None:
@@ -125,6 +138,16 @@ def _missing(out: TrimOutcome, detail: Any) -> TrimOutcome:
     """``out`` with ``trim.photo_not_found`` failed for ``detail`` and the rest not assessed."""
     out.findings = [finding("trim.photo_not_found", Status.FAIL, detail)]
     out.findings += [not_assessed(c, "trim.photo_not_found")
+                     for c in ("trim.print_size", "trim.not_trimmable")]
+    return out
+
+
+def _multiple(out: TrimOutcome, count: int) -> TrimOutcome:
+    """``out`` refused: the form carries ``count`` prints (which is the applicant's?)."""
+    out.reason = "multiple_prints"
+    out.findings = [finding("trim.photo_not_found", Status.PASS, "found"),
+                    finding("trim.multiple_prints", Status.FAIL, count, {"max": 1})]
+    out.findings += [not_assessed(c, "trim.multiple_prints")
                      for c in ("trim.print_size", "trim.not_trimmable")]
     return out
 
@@ -149,16 +172,21 @@ def _decoded(ctx: PhotoContext) -> tuple[ScanImages | None, str]:
     return scan, ""
 
 
-def _locate_print(ctx: PhotoContext, scan: ScanImages, min_area: float
-                  ) -> tuple[PrintRect, PrintRect, bool] | None:
+def _locate_print(ctx: PhotoContext, scan: ScanImages, params: Mapping[str, Any],
+                  dpi: float | None) -> tuple[PrintRect, PrintRect, bool] | str | int | None:
     """The print to crop from (inset), the print as measured, and whether the second thread
-    found it; None when there is no print on the scan.
+    found it; None when there is no print on the scan, a reason (str) when the scan is a form
+    whose photo box is empty, the number of prints (int) when a form carries several.
 
     The blob's sides first; each measured on the full-resolution scan, in strips along it
     (small px → full px: a small pixel's centre is its block's centre). When a side shows no
     clear step there, the print is found again with the edge tests and the side rebuilding of
-    :func:`find_print` on a finer copy (:func:`_measure_sides`).
+    :func:`find_print` on a finer copy (:func:`_measure_sides`). When that is not a print with
+    four measured sides of 35×45 mm or of another print size no photo box has — a whole page,
+    a part of one, a printed photo box, nothing — the scan is judged as an application form
+    (:func:`~photocheck.trimming.forms.locate_on_form`).
     """
+    min_area = float(params["min_print_area_ratio"])
     found = early_print(ctx)
     overlapped = False
     if found is not None and scan.small is found.small:
@@ -169,18 +197,58 @@ def _locate_print(ctx: PhotoContext, scan: ScanImages, min_area: float
             early_result(ctx)  # it stopped before the print (records a failure): collect it
         rect_small = find_print(scan.small.bgr, min_area_ratio=min_area, refine=False)
     rect_small, quad, measured = _measure_sides(scan, rect_small, min_area)
-    if rect_small is None:
-        return None
     full = scan.full.bgr
-    if rect_small.whole_scan or quad is None:
+    rect: PrintRect | None = None
+    if rect_small is not None and (rect_small.whole_scan or quad is None):
         h, w = full.shape[:2]
         rect = PrintRect(np.array([[0, 0], [w, 0], [w, h], [0, h]], float), 0.0, float(w),
                          float(h), True)
-    else:
+    elif rect_small is not None and quad is not None:
         rect = _rect_from_sides(quad, measured)
+    tol = float(params["print_size_tolerance_mm"])
+    if dpi is not None and not (rect is not None and measured.all() and (
+            _is_print_size(rect, dpi, tol) or _is_other_print(rect, dpi))):
+        # a measured rectangle of a photo box's size is a form only if a box is found
+        form = locate_on_form(full, scan.small.bgr, scan.small.scale, dpi,
+                              size_tolerance_mm=tol, box_quad=rect.quad if rect is not None
+                              and not rect.whole_scan and measured.all() else None)
+        if form is not None and form.kind == "multiple":
+            return form.count
+        if form is not None and form.kind == "empty":
+            return "the photo box on the form is empty"
+        if form is not None and form.rect is not None:
+            # measured on the de-inked scan: ~0.15 mm inside keeps the paper out
+            inside = FORM_INSET_MM * dpi / MM_PER_INCH
+            ctx.memo(_ON_FORM_KEY, lambda: True)
+            return inset(form.rect, inside), form.rect, overlapped
+    if rect is None:
+        return None
     # keep the crop ~0.25 mm inside the print's edge (as 1.5 px of the quarter-size copy the
     # print used to be found on), so it never takes in the bed or the edge's shadow
     return inset(rect, _inset_px(ctx, max(full.shape[:2]))), rect, overlapped
+
+
+def _is_other_print(rect: PrintRect, dpi: float) -> bool:
+    """Whether ``rect`` is a photo print of another size than 35×45 mm (25–45 × 30–56 mm: 30×40,
+    40×50, 2×2 in) that no photo box has — not a part of a page."""
+    ppm = dpi / MM_PER_INCH
+    short, long_ = sorted((rect.width_px / ppm, rect.height_px / ppm))
+    return 25.0 <= short <= 45.0 and 30.0 <= long_ <= 56.0 and not _is_box_size(rect, dpi)
+
+
+def _is_box_size(rect: PrintRect, dpi: float) -> bool:
+    """Whether ``rect`` could be a form's printed photo box (36.5–44 × 46.5–54 mm)."""
+    ppm = dpi / MM_PER_INCH
+    short, long_ = sorted((rect.width_px / ppm, rect.height_px / ppm))
+    return BOX_W_MM[0] <= short <= BOX_W_MM[1] and BOX_H_MM[0] <= long_ <= BOX_H_MM[1]
+
+
+def _is_print_size(rect: PrintRect, dpi: float, tolerance_mm: float) -> bool:
+    """Whether ``rect`` is 35×45 mm within ``tolerance_mm`` (upright or on its side)."""
+    ppm = dpi / MM_PER_INCH
+    short, long_ = sorted((rect.width_px / ppm, rect.height_px / ppm))
+    return (abs(short - PRINT_WIDTH_MM) <= tolerance_mm
+            and abs(long_ - PRINT_HEIGHT_MM) <= tolerance_mm)
 
 
 def _measure_sides(scan: ScanImages, rect_small: PrintRect | None, min_area: float
@@ -358,9 +426,17 @@ def _plan(out: TrimOutcome, geom: FaceGeometry, params: Mapping[str, Any]) -> Cr
     rect = out.rect
     assert rect is not None
     out.geometry_print_px = geom
+    # a print found on a form was judged 35×45 mm (±1) by what it is, before its sides were
+    # measured (a side along a shadow may be off by a millimetre)
+    standard = out.on_form or out.print_size_mm is not None and all(
+        abs(got - want) <= float(params["print_size_tolerance_mm"])
+        for got, want in zip(sorted(out.print_size_mm), (PRINT_WIDTH_MM, PRINT_HEIGHT_MM),
+                             strict=True))
     plan = plan_crop(geom, rect.width_px, rect.height_px,
                      tolerance_mm=float(params["tolerance_mm"]),
-                     min_source_dpi=float(params["min_source_dpi"]))
+                     min_source_dpi=float(params["min_source_dpi"]),
+                     conforming_margin_mm=float(params["conforming_margin_mm"])
+                     if standard else None)
     out.source_dpi = plan.px_per_mm * MM_PER_INCH
     out.plan = plan
     if not plan.trimmable:
@@ -395,7 +471,8 @@ def _cut(ctx: PhotoContext, out: TrimOutcome, plan: CropSolution, split: bool,
     start = time.perf_counter()
     # bilinear while the scale is near 1:1 (source px per output px ≥ 0.8: a 600-dpi scan of a
     # print whose face is ≤ 42 mm); bicubic when enlarging more, where it is visibly sharper
-    magnify = 1.0 / max(1e-9, float(np.sqrt(abs(np.linalg.det(out.out_to_scan[:, :2])))))
+    magnify = out.magnify = 1.0 / max(1e-9, float(np.sqrt(abs(np.linalg.det(
+        out.out_to_scan[:, :2])))))
     interpolation = cv2.INTER_CUBIC if magnify > 1.25 else cv2.INTER_LINEAR
     # the scan's chroma subsampling when the output does not minify it (its colour is then
     # no finer than the output's subsampled grid); full-resolution chroma otherwise

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 
@@ -53,7 +53,8 @@ def _scaled(g: FaceGeometry, sx: float, sy: float) -> FaceGeometry:
 
 
 def plan_crop(geom: FaceGeometry, width_px: float, height_px: float, *, tolerance_mm: float,
-              min_source_dpi: float) -> CropSolution:
+              min_source_dpi: float, conforming_margin_mm: float | None = None
+              ) -> CropSolution:
     """Solve the standard 35×45 crop from the face geometry on the upright print.
 
     The target is J-LIS's: crown to chin 34 mm, crown 4 mm below the top edge, nose line
@@ -72,6 +73,12 @@ def plan_crop(geom: FaceGeometry, width_px: float, height_px: float, *, toleranc
     min_source_dpi : float
         Least source resolution (print px per output inch): below it the face is too small
         for the output.
+    conforming_margin_mm : float, optional
+        For a print of the standard size: when no crop within ``tolerance_mm`` fits (a head
+        of 35.5 mm would need a crop wider than the print), the conforming crop nearest the
+        ideal is taken instead — J-LIS's ranges (32–36, 2–6, ±2 mm), each narrowed by this
+        for the measuring error — before the print is declared not trimmable. A print that
+        already meets the standard then comes out deskewed and cut no more than it must be.
 
     Returns
     -------
@@ -85,8 +92,26 @@ def plan_crop(geom: FaceGeometry, width_px: float, height_px: float, *, toleranc
                      top_max_mm=CROWN_TOP_MM + tolerance_mm, centre_tol_mm=tolerance_mm)
     min_w = PRINT_WIDTH_MM / MM_PER_INCH * min_source_dpi
     min_h = PRINT_HEIGHT_MM / MM_PER_INCH * min_source_dpi
-    return standard_crop((float(geom.crown[0]), float(geom.crown[1])),
-                         (float(geom.chin[0]), float(geom.chin[1])), float(geom.nose[0]),
-                         width_px, height_px, head_mm=CROWN_TO_CHIN_MM, top_mm=CROWN_TOP_MM,
-                         tolerances=tol, min_crop_w_px=min_w, min_crop_h_px=min_h,
-                         crown_at_edge=geom.crown_at_edge)
+    def solve(tolerances: Tolerances) -> CropSolution:
+        return standard_crop((float(geom.crown[0]), float(geom.crown[1])),
+                             (float(geom.chin[0]), float(geom.chin[1])), float(geom.nose[0]),
+                             width_px, height_px, head_mm=CROWN_TO_CHIN_MM,
+                             top_mm=CROWN_TOP_MM, tolerances=tolerances, min_crop_w_px=min_w,
+                             min_crop_h_px=min_h, crown_at_edge=geom.crown_at_edge)
+
+    plan = solve(tol)
+    if not plan.trimmable and plan.reason == "too_close_to_edge" and (
+            width_px < min_w or height_px < min_h):
+        # the whole print holds fewer px than the output needs (a print scanned at ~200 dpi):
+        # the scan is too coarse, whatever the crop
+        return replace(plan, reason="resolution_too_low")
+    if plan.trimmable or conforming_margin_mm is None or plan.reason not in (
+            "too_close_to_edge", "head_too_large"):
+        return plan
+    m = float(conforming_margin_mm)
+    jlis = Tolerances()
+    wide = Tolerances(head_min_mm=jlis.head_min_mm + m, head_max_mm=jlis.head_max_mm - m,
+                      top_min_mm=jlis.top_min_mm + m, top_max_mm=jlis.top_max_mm - m,
+                      centre_tol_mm=jlis.centre_tol_mm - m)
+    nearest = solve(wide)
+    return nearest if nearest.trimmable else plan

@@ -49,6 +49,20 @@ def test_teeth_area_counts_bright_grey_pixels() -> None:
     assert mf.teeth_area(img, lips, 20.0) == 0.0
 
 
+def test_teeth_area_on_a_greyscale_image_needs_pixels_brighter_than_the_skin() -> None:
+    # a greyscale scan: skin 180, lips 165 (as colourless as teeth), 100 px of teeth at 220
+    img = np.full((40, 60, 3), 165, np.uint8)
+    skin = np.full((20, 3), 180, np.uint8)
+    lips = np.array([[10, 10], [50, 10], [50, 30], [10, 30]], float)
+    assert mf.teeth_area(img, lips, 20.0, skin) == 0.0  # not every lip pixel, as in colour
+    img[15:25, 20:30] = 220
+    assert mf.teeth_area(img, lips, 20.0, skin) == pytest.approx(100 / 400)
+    # in colour the lips are told apart by their saturation, as before
+    colour = np.zeros((40, 60, 3), np.uint8)
+    colour[:] = (120, 120, 190)
+    assert mf.teeth_area(colour, lips, 20.0, np.full((20, 3), (130, 150, 200), np.uint8)) == 0.0
+
+
 def test_red_fraction() -> None:
     img = np.full((30, 30, 3), 20, np.uint8)
     yy, xx = np.mgrid[0:30, 0:30]
