@@ -370,7 +370,53 @@ def docs_tables(summary: dict[str, Any], setup: str) -> tuple[str, str]:
                             else f"{s[f'seconds_mean_{d}dpi']:.2f}" for d in (300, 600, 1200))))
     detail = "\n".join([f"{setup}:", "", "| figure | value |", "|---|---|",
                         *(f"| {k} | {v} |" for k, v in rows)])
+    if "forms" in s:
+        short_forms, detail_forms = forms_tables(s["forms"])
+        short += "\n" + short_forms
+        detail += "\n\nApplication-form scans (`benchmarks/form_eval.py`):\n\n" + detail_forms
     return short, detail
+
+
+def forms_tables(f: dict[str, Any]) -> tuple[str, str]:
+    """README rows and the detail table of the application-form evaluation (issue 21)."""
+    def frac(a: int, b: int) -> str:
+        return f"{a}/{b} ({100.0 * a / max(1, b):.0f} %)"
+
+    single = f["single_print"]
+    short = "\n".join([
+        f"| forms: print outline within 0.3 mm and 0.2° | "
+        f"{frac(f['outline_within_0.3mm_0.2deg'], single)} |",
+        f"| forms: conforming prints giving a conforming output | "
+        f"{frac(f['conforming_output'], f['conforming'])} |",
+        f"| forms: empty box → `trim.photo_not_found` fail; two prints refused | "
+        f"{f['empty_photo_not_found_fail']}/{f['empty']}; "
+        f"{f['two_refused_multiple_prints']}/{f['two_prints']} |",
+    ])
+    trimmed = f["conforming"] - sum(f["conforming_refused"].values())
+    by_dpi = "; ".join(f"{dpi} dpi {v['conforming_output']}/{v['n']}"
+                       for dpi, v in f["conforming_by_dpi"].items())
+    rows = [
+        ("forms (single print / empty box / two prints)",
+         f"{f['forms']} ({single} / {f['empty']} / {f['two_prints']})"),
+        ("print outline within 0.3 mm and 0.2°", frac(f["outline_within_0.3mm_0.2deg"], single)),
+        ("outline corner error max / rotation error max",
+         f"{f['outline_corner_mm'] or 0:.2f} mm / {f['outline_rotation_deg'] or 0:.2f}°"),
+        ("conforming prints giving a conforming output",
+         frac(f["conforming_output"], f["conforming"])),
+        ("… by scan resolution", by_dpi),
+        ("conforming prints refused, by reason",
+         ", ".join(f"{k} {v}" for k, v in f["conforming_refused"].items()) or "none"),
+        ("outputs of conforming prints rejected",
+         frac(f["conforming_outputs_rejected"], trimmed)),
+        ("… by code", ", ".join(f"{k} {v}" for k, v in f["conforming_reject_codes"].items())
+         or "none"),
+        ("empty box → `trim.photo_not_found` fail", frac(f["empty_photo_not_found_fail"],
+                                                          f["empty"])),
+        ("two prints refused with `trim.multiple_prints`",
+         frac(f["two_refused_multiple_prints"], f["two_prints"])),
+    ]
+    return short, "\n".join(["| figure | value |", "|---|---|",
+                             *(f"| {k} | {v} |" for k, v in rows)])
 
 
 def write_docs(summary: dict[str, Any], args: argparse.Namespace) -> None:
@@ -378,7 +424,8 @@ def write_docs(summary: dict[str, Any], args: argparse.Namespace) -> None:
     from benchmarks.docs_figures import BENCH_README, README, provenance, replace_block
 
     setup = (f"`python -m benchmarks.trim_eval --n {args.n} --portraits {args.portraits} "
-             f"--seed {args.seed}{' --drawn' if args.drawn else ''}`, {provenance()}")
+             f"--seed {args.seed}{' --drawn' if args.drawn else ''}"
+             f"{f' --forms {args.forms}' if getattr(args, 'forms', 0) else ''}`, {provenance()}")
     short, detail = docs_tables(summary, setup)
     replace_block(README, "trim", short)
     replace_block(BENCH_README, "trim-detail", detail)

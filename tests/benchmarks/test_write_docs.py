@@ -86,3 +86,27 @@ def test_trim_eval_write_docs(docs: tuple[Path, Path]) -> None:
     assert "| head / top / centre error max (photocheck run on the output) | — / — / — |" in detail
     assert detail[-1] == "| mean seconds per scan (300 / 600 / 1200 dpi) | 0.10 / 0.20 / — |"
     assert _block(readme, "accuracy") == "old"
+
+
+def test_forms_tables_give_the_issue_figures() -> None:
+    from collections import Counter
+
+    from benchmarks.trim_eval import forms_tables
+
+    forms = {"forms": 10, "single_print": 6, "empty": 2, "two_prints": 2, "conforming": 5,
+             "outline_within_0.3mm_0.2deg": 5, "outline_corner_mm": 0.41,
+             "outline_rotation_deg": 0.12, "conforming_output": 4,
+             "conforming_by_dpi": {"300": {"n": 2, "conforming_output": 2},
+                                   "600": {"n": 3, "conforming_output": 2}},
+             "conforming_refused": Counter({"resolution_too_low": 1}),
+             "conforming_outputs_rejected": 1,
+             "conforming_reject_codes": {"geometry.off_centre": 1},
+             "empty_photo_not_found_fail": 2, "two_refused_multiple_prints": 2}
+    short, detail = forms_tables(forms)
+    assert short.splitlines() == [
+        "| forms: print outline within 0.3 mm and 0.2° | 5/6 (83 %) |",
+        "| forms: conforming prints giving a conforming output | 4/5 (80 %) |",
+        "| forms: empty box → `trim.photo_not_found` fail; two prints refused | 2/2; 2/2 |"]
+    assert "| … by scan resolution | 300 dpi 2/2; 600 dpi 2/3 |" in detail
+    assert "| outputs of conforming prints rejected | 1/4 (25 %) |" in detail
+    assert "| conforming prints refused, by reason | resolution_too_low 1 |" in detail
