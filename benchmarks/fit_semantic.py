@@ -214,6 +214,19 @@ def synthetic_sources(rows: list[Row]) -> list[Row]:
             and not attrs(r) & {"glasses", "eyeglasses", "sunglasses"}]
 
 
+def _stack(rows: list[dict[str, str]],
+           results: list[dict[str, dict[str, Any]] | None]) -> dict[str, np.ndarray]:
+    """One array per feature over every (photo, kind) result, with their files and kinds."""
+    keep = [(i, kind) for i, r in enumerate(results) if r is not None for kind in r]
+    out: dict[str, np.ndarray] = {"files": np.array([rows[i]["file"] for i, _ in keep]),
+                                  "kind": np.array([kind for _, kind in keep])}
+    i0, kind0 = keep[0]
+    for key in results[i0][kind0]:  # type: ignore[index]
+        out[key] = np.stack([np.asarray(results[i][kind][key])  # type: ignore[index]
+                             for i, kind in keep]).astype(np.float32)
+    return out
+
+
 def extract_synthetic(photos: Path, threads: int = 2) -> dict[str, np.ndarray]:
     """Synthetic glasses, dark and clear, on bare-eyed photos (training only, never scored)."""
     os.environ.setdefault("PHOTOCHECK_ORT_THREADS", "1")
@@ -224,14 +237,7 @@ def extract_synthetic(photos: Path, threads: int = 2) -> dict[str, np.ndarray]:
     with ThreadPoolExecutor(max_workers=threads) as pool:
         results = list(pool.map(lambda ir: _synthetic_one(validator, photos / ir[1]["file"],
                                                           ir[0]), enumerate(rows)))
-    keep = [(i, kind) for i, r in enumerate(results) if r is not None for kind in r]
-    out: dict[str, np.ndarray] = {"files": np.array([rows[i]["file"] for i, _ in keep]),
-                                  "kind": np.array([kind for _, kind in keep])}
-    first = results[keep[0][0]]["dark"]  # type: ignore[index]
-    for key in first:
-        out[key] = np.stack([np.asarray(results[i][kind][key])  # type: ignore[index]
-                             for i, kind in keep]).astype(np.float32)
-    return out
+    return _stack(rows, results)
 
 
 def extract(photos: Path, threads: int = 2) -> dict[str, np.ndarray]:
@@ -246,14 +252,7 @@ def extract(photos: Path, threads: int = 2) -> dict[str, np.ndarray]:
     validator = Validator("online")
     with ThreadPoolExecutor(max_workers=threads) as pool:
         results = list(pool.map(lambda r: _extract_one(validator, photos / r["file"]), rows))
-    keep = [(i, kind) for i, r in enumerate(results) if r is not None for kind in r]
-    out: dict[str, np.ndarray] = {"files": np.array([rows[i]["file"] for i, _ in keep]),
-                                  "kind": np.array([kind for _, kind in keep])}
-    first = results[keep[0][0]]["dark"]  # type: ignore[index]
-    for key in first:
-        out[key] = np.stack([np.asarray(results[i][kind][key])  # type: ignore[index]
-                             for i, kind in keep]).astype(np.float32)
-    return out
+    return _stack(rows, results)
 
 
 def load_synthetic(photos: Path, refresh: bool = False) -> dict[str, np.ndarray]:
