@@ -216,7 +216,8 @@ def synthetic_sources(rows: list[Row]) -> list[Row]:
 
 def _stack(rows: list[dict[str, str]],
            results: list[dict[str, dict[str, Any]] | None]) -> dict[str, np.ndarray]:
-    """One array per feature over every (photo, kind) result, with their files and kinds."""
+    """One array per feature over every (photo, kind) result of the synthetic lenses, with
+    their files and kinds."""
     keep = [(i, kind) for i, r in enumerate(results) if r is not None for kind in r]
     out: dict[str, np.ndarray] = {"files": np.array([rows[i]["file"] for i, _ in keep]),
                                   "kind": np.array([kind for _, kind in keep])}
@@ -252,7 +253,12 @@ def extract(photos: Path, threads: int = 2) -> dict[str, np.ndarray]:
     validator = Validator("online")
     with ThreadPoolExecutor(max_workers=threads) as pool:
         results = list(pool.map(lambda r: _extract_one(validator, photos / r["file"]), rows))
-    return _stack(rows, results)
+    keep = [i for i, r in enumerate(results) if r is not None]
+    out: dict[str, np.ndarray] = {"files": np.array([rows[i]["file"] for i in keep])}
+    for key in results[keep[0]]:  # type: ignore[union-attr]
+        out[key] = np.stack([np.asarray(results[i][key])  # type: ignore[index]
+                             for i in keep]).astype(np.float32)
+    return out
 
 
 def load_synthetic(photos: Path, refresh: bool = False) -> dict[str, np.ndarray]:

@@ -399,8 +399,12 @@ def forms_tables(f: dict[str, Any]) -> tuple[str, str]:
         ("forms (single print / empty box / two prints)",
          f"{f['forms']} ({single} / {f['empty']} / {f['two_prints']})"),
         ("print outline within 0.3 mm and 0.2°", frac(f["outline_within_0.3mm_0.2deg"], single)),
-        ("outline corner error max / rotation error max",
-         f"{f['outline_corner_mm'] or 0:.2f} mm / {f['outline_rotation_deg'] or 0:.2f}°"),
+        ("outline corner error max / mean",
+         f"{(f['outline_corner_mm'] or {}).get('max', 0):.2f} / "
+         f"{(f['outline_corner_mm'] or {}).get('mean', 0):.2f} mm"),
+        ("outline rotation error max / mean",
+         f"{(f['outline_rotation_deg'] or {}).get('max', 0):.2f} / "
+         f"{(f['outline_rotation_deg'] or {}).get('mean', 0):.2f}°"),
         ("conforming prints giving a conforming output",
          frac(f["conforming_output"], f["conforming"])),
         ("… by scan resolution", by_dpi),

@@ -94,8 +94,10 @@ def test_forms_tables_give_the_issue_figures() -> None:
     from benchmarks.trim_eval import forms_tables
 
     forms = {"forms": 10, "single_print": 6, "empty": 2, "two_prints": 2, "conforming": 5,
-             "outline_within_0.3mm_0.2deg": 5, "outline_corner_mm": 0.41,
-             "outline_rotation_deg": 0.12, "conforming_output": 4,
+             "outline_within_0.3mm_0.2deg": 5,
+             "outline_corner_mm": {"n": 6, "mean": 0.15, "p95": 0.4, "max": 0.41},
+             "outline_rotation_deg": {"n": 6, "mean": 0.05, "p95": 0.1, "max": 0.12},
+             "conforming_output": 4,
              "conforming_by_dpi": {"300": {"n": 2, "conforming_output": 2},
                                    "600": {"n": 3, "conforming_output": 2}},
              "conforming_refused": Counter({"resolution_too_low": 1}),
@@ -110,3 +112,5 @@ def test_forms_tables_give_the_issue_figures() -> None:
     assert "| … by scan resolution | 300 dpi 2/2; 600 dpi 2/3 |" in detail
     assert "| outputs of conforming prints rejected | 1/4 (25 %) |" in detail
     assert "| conforming prints refused, by reason | resolution_too_low 1 |" in detail
+    assert "| outline corner error max / mean | 0.41 / 0.15 mm |" in detail
+    assert "| outline rotation error max / mean | 0.12 / 0.05° |" in detail
