@@ -84,6 +84,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from benchmarks import fit_semantic  # noqa: E402
+from photocheck.checks.base import grade  # noqa: E402
 from photocheck.validator import Validator  # noqa: E402
 
 DEFAULT_PHOTOS = REPO.parent / "shared" / "photos"
@@ -317,9 +318,13 @@ def _status(report: dict[str, Any], code: str, unwaived: bool = False) -> str | 
         if f["code"] != code:
             continue
         limits, value = f.get("threshold") or {}, f.get("measured")
-        if unwaived and f["status"] == "waived" and "warn" in limits and value is not None:
-            return "fail" if value >= limits["fail"] else (
-                "warn" if value >= limits["warn"] else "pass")
+        if unwaived and f["status"] == "waived" and isinstance(value, int | float):
+            # a graded finding's threshold: {"max": warn, "fail_max": fail} (checks.base.graded)
+            if "fail_max" in limits:
+                return str(grade(value, fail=limits["fail_max"], warn=limits["max"]))
+            if "fail_min" in limits:
+                return str(grade(value, fail=limits["fail_min"], warn=limits["min"],
+                                 upper=False))
         return f["status"]
     return None
 

@@ -1,0 +1,28 @@
+"""benchmarks.accuracy._status: what a waived graded finding would have said undeclared."""
+
+from __future__ import annotations
+
+import pytest
+
+from benchmarks.accuracy import _status
+
+
+def _report(measured: float, threshold: dict[str, float], status: str = "waived") -> dict:
+    return {"findings": [{"code": "headwear.hat", "status": status, "measured": measured,
+                          "threshold": threshold}]}
+
+
+@pytest.mark.parametrize(("measured", "expected"), [(0.1, "pass"), (0.188, "pass"),
+                                                    (0.3, "warn"), (0.5, "fail")])
+def test_a_waived_graded_finding_is_judged_by_its_limits(measured: float, expected: str) -> None:
+    report = _report(measured, {"max": 0.188, "fail_max": 0.354})
+    assert _status(report, "headwear.hat", unwaived=True) == expected
+    assert _status(report, "headwear.hat") == "waived"
+
+
+def test_smaller_is_worse_limits_and_unwaived_findings() -> None:
+    low = _report(0.9, {"min": 1.2, "fail_min": 1.1})
+    assert _status(low, "headwear.hat", unwaived=True) == "fail"
+    assert _status(_report(0.9, {"max": 0.5}, "fail"), "headwear.hat", unwaived=True) == "fail"
+    assert _status(_report(0.9, {"max": 0.5}), "headwear.hat", unwaived=True) == "waived"
+    assert _status(_report(0.9, {}), "eyes.closed") is None
