@@ -82,25 +82,16 @@ def print_summary(outcome: Outcome, out: Path, stream: TextIO | None = None) -> 
 
         console = Console(file=stream)
         console.print(head)
-        table = Table(title="verdicts")
-        table.add_column("verdict")
-        table.add_column("inputs", justify="right")
-        for name, n in verdict_rows:
-            table.add_row(name, str(n))
-        console.print(table)
-        table = Table(title="outcomes")
-        table.add_column("outcome")
-        table.add_column("inputs", justify="right")
-        for name, n in outcome_rows:
-            table.add_row(name, str(n))
-        console.print(table)
-        if code_rows:
-            table = Table(title="failing / warning codes")
-            table.add_column("code")
-            table.add_column("inputs", justify="right")
-            for name, n in code_rows:
-                table.add_row(name, str(n))
-            console.print(table)
+        for title, column, rows in (("verdicts", "verdict", verdict_rows),
+                                    ("outcomes", "outcome", outcome_rows),
+                                    ("failing / warning codes", "code", code_rows)):
+            if rows or column != "code":  # the verdict and outcome tables always show
+                table = Table(title=title)
+                table.add_column(column)
+                table.add_column("inputs", justify="right")
+                for name, n in rows:
+                    table.add_row(name, str(n))
+                console.print(table)
         console.print(f"results: {out / 'results.jsonl'}  summary: {out / SUMMARY}")
         return
     print(head, file=stream)
