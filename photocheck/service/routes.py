@@ -117,14 +117,10 @@ async def trim_photo(
     upload = await read_upload(request)
     params = check_params(rt, request, upload, allowed=("dpi", "out_dpi"),
                           profile_fixed="mail")
-    metrics = holder_of(request).metrics
     # trim_validator: the served models, not a second copy (None: trim's own default)
-    result = await run_in_pool(rt, metrics, rt.trimmer, upload.data, dpi=dpi, out_dpi=out_dpi,
-                               profile=params.profile, exceptions=params.exceptions,
-                               applied_on=params.applied_on, validator=rt.trim_validator)
-    metrics.observe_report("trim", result.report)
-    wants_json = "application/json" in request.headers.get("accept", "").lower()
-    return trim_response(result.report, result.jpeg, wants_json=wants_json)
+    return await _cut(request, rt, "trim", rt.trimmer, upload.data, dpi=dpi, out_dpi=out_dpi,
+                      profile=params.profile, exceptions=params.exceptions,
+                      applied_on=params.applied_on, validator=rt.trim_validator)
 
 
 @router.post(
@@ -153,11 +149,17 @@ async def crop_photo(
 
     upload = await read_upload(request)
     params = check_params(rt, request, upload)
+    return await _cut(request, rt, "crop", crop, upload.data,
+                      validator=rt.validators[params.profile], exceptions=params.exceptions,
+                      applied_on=params.applied_on)
+
+
+async def _cut(request: Request, rt: Any, endpoint: str, fn: Any, data: bytes,
+               **kwargs: Any) -> Response:
+    """Run a trim or crop on the pool, count its verdict, and answer with the JPEG or JSON."""
     metrics = holder_of(request).metrics
-    result = await run_in_pool(rt, metrics, crop, upload.data,
-                               validator=rt.validators[params.profile],
-                               exceptions=params.exceptions, applied_on=params.applied_on)
-    metrics.observe_report("crop", result.report)
+    result = await run_in_pool(rt, metrics, fn, data, **kwargs)
+    metrics.observe_report(endpoint, result.report)
     wants_json = "application/json" in request.headers.get("accept", "").lower()
     return trim_response(result.report, result.jpeg, wants_json=wants_json)
 
