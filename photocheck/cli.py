@@ -126,6 +126,18 @@ def run_check(validator: Any, photo: str, exceptions: Sequence[str],
 # --- trim ------------------------------------------------------------------------------------
 
 
+def add_report_options(p: argparse.ArgumentParser, what: str) -> None:
+    """``--exception``, ``--applied-on``, ``--json``, ``--lang`` of the subcommands that cut a
+    photo (trim, crop) and report on the result."""
+    p.add_argument("--exception", dest="exceptions", action="append", default=[],
+                   metavar="E", help="declared exception (repeatable)")
+    p.add_argument("--applied-on", type=iso_date, default=None, metavar="YYYY-MM-DD",
+                   help="application date for the 6-month rule (default: today)")
+    p.add_argument("--json", action="store_true",
+                   help=f"print JSON Lines, one report per {what} (with the output path)")
+    p.add_argument("--lang", choices=("en", "ja"), default="en")
+
+
 def add_trim(subparsers: Subparsers) -> argparse.ArgumentParser:
     """``photocheck trim SCAN… --out DIR``: trim scanned prints to 45×35 mm and check them."""
     p = subparsers.add_parser(
@@ -143,13 +155,7 @@ def add_trim(subparsers: Subparsers) -> argparse.ArgumentParser:
                    help="output resolution (default 600: 827×1063 px)")
     p.add_argument("--profile", default="mail",
                    help="profile for trimming and the content checks (default: mail)")
-    p.add_argument("--exception", dest="exceptions", action="append", default=[],
-                   metavar="E", help="declared exception (repeatable)")
-    p.add_argument("--applied-on", type=iso_date, default=None, metavar="YYYY-MM-DD",
-                   help="application date for the 6-month rule (default: today)")
-    p.add_argument("--json", action="store_true",
-                   help="print JSON Lines, one report per scan (with the output path)")
-    p.add_argument("--lang", choices=("en", "ja"), default="en")
+    add_report_options(p, "scan")
     p.set_defaults(handler=cmd_trim)
     return p
 
@@ -225,13 +231,7 @@ def add_crop(subparsers: Subparsers) -> argparse.ArgumentParser:
     p.add_argument("photos", nargs="+", metavar="PHOTO", help="photo files")
     p.add_argument("--out", required=True, metavar="DIR", help="folder for the cropped JPEGs")
     p.add_argument("--profile", default="online", help="profile of the checks (default: online)")
-    p.add_argument("--exception", dest="exceptions", action="append", default=[],
-                   metavar="E", help="declared exception (repeatable)")
-    p.add_argument("--applied-on", type=iso_date, default=None, metavar="YYYY-MM-DD",
-                   help="application date for the 6-month rule (default: today)")
-    p.add_argument("--json", action="store_true",
-                   help="print JSON Lines, one report per photo (with the output path)")
-    p.add_argument("--lang", choices=("en", "ja"), default="en")
+    add_report_options(p, "photo")
     p.set_defaults(handler=cmd_crop)
     return p
 
