@@ -202,8 +202,8 @@ def crop(
     report.source = name
     report.findings = provenance_from(checked, report)
     report.extra["cropped_from"] = {"box": [round(v, 1) for v in box_t],
-                            "out_size_px": [int(out.shape[1]), int(out.shape[0])],
-                            "out_dpi": round(dpi, 1),
-                            "source_verdict": str(checked.verdict)}
+                                    "out_size_px": [int(out.shape[1]), int(out.shape[0])],
+                                    "out_dpi": round(dpi, 1),
+                                    "source_verdict": str(checked.verdict)}
     return CropResult(report, jpeg, box_t, checked)
 
