@@ -121,10 +121,10 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
     Yields
     ------
     Finding
-        ``metadata.edited`` (fail), ``metadata.thumbnail_mismatch`` (fail; only when the file
-        has an EXIF thumbnail), ``metadata.modified_after_capture`` (warn),
-        ``metadata.capture_too_old`` (fail), ``metadata.capture_in_future`` (warn),
-        ``metadata.capture_date_missing`` (warn).
+        ``metadata.edited`` (fail), ``metadata.thumbnail_mismatch`` (fail, or warn when the
+        structure match is only doubtful; only when the file has an EXIF thumbnail),
+        ``metadata.modified_after_capture`` (warn), ``metadata.capture_too_old`` (fail),
+        ``metadata.capture_in_future`` (warn), ``metadata.capture_date_missing`` (warn).
     """
     facts = metadata_facts(ctx)
 
