@@ -24,9 +24,13 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+from PIL import Image
 
-from photocheck import decode, geometry
+from photocheck import _validator, decode, geometry
+from photocheck.exceptions import normalise
+from photocheck.metadata import parse_metadata
 from photocheck.report import Finding, Report
+from photocheck.trimming.output import encode_jpeg, warp_region
 
 MAX_OUT_WIDTH_PX = 2000  # 35 mm at ~1450 dpi: more than any print needs, under the 6000-px rule
 JPEG_QUALITY = 95
@@ -85,8 +89,6 @@ def cut(image: np.ndarray, box: tuple[float, float, float, float], quarter_turns
     ``quarter_turns``: the crop was solved on the image turned that many quarter turns
     clockwise (an infant photographed lying down); the output is turned the same way.
     """
-    from photocheck.trimming import warp_region
-
     x0, y0, x1, y1 = box
     out_w, out_h = out_size(x1 - x0, y1 - y0, quarter_turns, max_width_px)
     k = quarter_turns % 4
@@ -102,8 +104,6 @@ def with_capture_date(jpeg: bytes, when: dt.datetime | None) -> bytes:
     """``jpeg`` with an EXIF block holding only ``DateTimeOriginal`` (and its offset)."""
     if when is None or jpeg[:2] != b"\xff\xd8":
         return jpeg
-    from PIL import Image
-
     exif = Image.Exif()
     ifd = exif.get_ifd(_EXIF_IFD)
     ifd[_DATETIME_ORIGINAL] = when.strftime("%Y:%m:%d %H:%M:%S")
@@ -166,13 +166,8 @@ def crop(
         Never raises for bad input: an unreadable photo or one without a conforming crop gets
         its own report (``file.*``, ``face.*``, ``geometry.not_trimmable``) and no JPEG.
     """
-    from photocheck.exceptions import normalise
-    from photocheck.metadata import parse_metadata
-    from photocheck.trimming import encode_jpeg
 
     if validator is None:
-        from photocheck import _validator
-
         validator = _validator(profile)
     declared = normalise(exceptions)
     if isinstance(source, str | os.PathLike):
