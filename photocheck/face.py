@@ -160,8 +160,8 @@ def _iou(a: np.ndarray, b: np.ndarray) -> float:
     return float(bf.iou(a, b[None, :])[0])
 
 
-def _inside_fraction(inner: np.ndarray, outer: np.ndarray) -> float:
-    """Fraction of ``inner``'s area inside ``outer``."""
+def inside_fraction(inner: np.ndarray, outer: np.ndarray) -> float:
+    """Fraction of box ``inner``'s area inside box ``outer`` (both ``x0, y0, x1, y1``)."""
     ix = max(0.0, min(inner[2], outer[2]) - max(inner[0], outer[0]))
     iy = max(0.0, min(inner[3], outer[3]) - max(inner[1], outer[1]))
     area = max(1e-9, (inner[2] - inner[0]) * (inner[3] - inner[1]))
@@ -353,7 +353,7 @@ def is_same_face(other: np.ndarray, main: np.ndarray) -> bool:
     centre inside the applicant's box, or overlapping it (IoU > 0.2, or mostly inside)."""
     cx, cy = (other[0] + other[2]) / 2.0, (other[1] + other[3]) / 2.0
     centre_in = main[0] < cx < main[2] and main[1] < cy < main[3]
-    return centre_in or _iou(other, main) > 0.2 or _inside_fraction(other, main) > 0.5
+    return centre_in or _iou(other, main) > 0.2 or inside_fraction(other, main) > 0.5
 
 
 _MAX_OTHERS = 32  # candidates verified with FaceMesh (a crowd needs only one)
@@ -529,7 +529,7 @@ def detections(ctx: PhotoContext) -> list[Detection]:
     for f in sorted(candidates, key=lambda f: -f.score):
         if is_same_face(f.box, main_box):
             continue
-        if any(_iou(f.box, g.box) > 0.3 or _inside_fraction(f.box, g.box) > 0.5 for g in kept):
+        if any(_iou(f.box, g.box) > 0.3 or inside_fraction(f.box, g.box) > 0.5 for g in kept):
             continue
         kept.append(f)
     # BlazeFace back-256 fires at ~0.5–0.8 on some clothing and hair; FaceMesh's face-presence

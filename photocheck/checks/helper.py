@@ -75,7 +75,9 @@ def measure(ctx: PhotoContext, params: Mapping[str, Any]) -> dict[str, Any]:
     scale = image.scale / f  # working px per full-res px
     marks = np.asarray(face.landmarks(ctx), dtype=np.float64)[:, :2] * scale
     main = face.applicant(ctx)
-    others = [d for d in face.detections(ctx)[1:] if not _inside(d.box, _grow(main.box, 1.6))]
+    # faces mostly (> 60 %) inside the applicant's own head region are the applicant's
+    head = _grow(main.box, 1.6)
+    others = [d for d in face.detections(ctx)[1:] if face.inside_fraction(d.box, head) <= 0.6]
     # the infant's own person region: the one holding the face centre
     prob = segmentation.person_mask(ctx).prob
     if f > 1:
@@ -130,13 +132,6 @@ def _grow(box: np.ndarray, factor: float) -> np.ndarray:
     hw, hh = (box[2] - box[0]) * factor / 2, (box[3] - box[1]) * factor / 2
     return np.array([cx - hw, cy - hh, cx + hw, cy + hh])
 
-
-def _inside(box: np.ndarray, outer: np.ndarray) -> bool:
-    """Whether ``box`` lies mostly (> 60 %) inside ``outer`` (the applicant's own head)."""
-    ix = max(0.0, min(box[2], outer[2]) - max(box[0], outer[0]))
-    iy = max(0.0, min(box[3], outer[3]) - max(box[1], outer[1]))
-    area = max(1e-6, (box[2] - box[0]) * (box[3] - box[1]))
-    return ix * iy / area > 0.6
 
 
 def _full_box(box: tuple[int, int, int, int], scale: float) -> list[float]:
