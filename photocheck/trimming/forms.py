@@ -530,10 +530,15 @@ def measure_on_form(full: np.ndarray, quad_full: np.ndarray, px_per_mm: float,
     the printed box line 0–2 mm outside the print (a far stronger step than a light print's
     edge) is gone, so each side's innermost strong step is the print's own edge. First within
     0.5 mm of the found sides (content near the print's edge — hair, a dark shirt — stays out
-    of reach), then, for a side not placed so, within ``reach_mm``; then once more within
-    0.4 mm. A side whose stretches step but whose direction strays from the other sides' (a
-    shadow's ramp along part of it, a white shirt at the bottom edge) is placed at its
-    stretches' median edge along the direction the others agree on: a print is a rectangle.
+    of reach), then, for a side not placed so, within ``reach_mm``. A side still not placed,
+    or placed on a faint step (below :data:`WEAK_STEP`: the edge of a painted-over stroke), is
+    found again where the print departs from the paper within :data:`RELOCATE_MM`
+    (:func:`_relocate_sides`: the small copy can put a side on the box line when the line
+    merges with a light print's edge there) and measured there, if it steps more clearly
+    there. Then once more within 0.4 mm. A side whose stretches step but whose direction
+    strays from the other sides' (a shadow's ramp along part of it, a white shirt at the bottom
+    edge) is placed at its stretches' median edge along the direction the others agree on: a
+    print is a rectangle.
 
     Returns
     -------
