@@ -3,6 +3,8 @@ generated forms with known answers (benchmarks.form_synth), drawn portraits."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import cv2
 import numpy as np
 import pytest
@@ -12,7 +14,13 @@ from benchmarks.scan_synth import drawn_face_geometry, drawn_portrait
 from photocheck.report import Status
 from photocheck.trimming import trim
 from photocheck.trimming.finding import detection_factor
-from photocheck.trimming.forms import deinked_region, find_on_form, locate_on_form
+from photocheck.trimming.forms import (
+    _relocate_sides,
+    deinked_region,
+    find_on_form,
+    locate_on_form,
+    measure_on_form,
+)
 from photocheck.trimming.rect import _rect_from_quad
 from photocheck.trimming.standard import FaceGeometry, plan_crop
 
@@ -45,7 +53,8 @@ def _corner_error_mm(quad: np.ndarray, truth: np.ndarray, dpi: float) -> float:
 
 
 @pytest.mark.parametrize(("dpi", "greyscale", "over_line"), [
-    (300.0, False, False), (600.0, False, True), (400.0, True, False)])
+    (300.0, False, False), (600.0, False, True), (400.0, True, False), (200.0, False, True),
+    (200.0, True, False)])
 def test_the_glued_print_is_found_within_0_3_mm_and_0_2_deg(dpi, greyscale, over_line) -> None:
     # over_line: glued 1.6 mm right of centre and turned 3.5°, its corner over the box line
     glued = _glued(1.6, 0.9, 3.5) if over_line else _glued()
@@ -135,3 +144,63 @@ def test_deinking_paints_the_box_line_in_paper_and_keeps_the_print_edge() -> Non
     row = out[40, :, 0].astype(int)
     assert (row[: 40 - 31] == 230).all()  # the line is paper now
     assert (row[40 - 31:] == 120).all()   # the print is untouched, its edge where it was
+
+
+@pytest.mark.parametrize("dpi", [200.0, 400.0])
+def test_a_light_print_beside_a_thick_box_line_is_measured_on_its_own_edge(dpi) -> None:
+    # a light print (paper-like grey background) 0.9 mm inside a 0.6-mm box line on cloudy
+    # paper: found on the small copy, its top side can lie on the line; measured on the scan,
+    # all four corners are within 0.3 mm
+    portrait = drawn_portrait()
+    light = portrait.bgr.copy()
+    light[(light.astype(int).sum(axis=2) > 540)] = (214, 216, 218)
+    glued = GluedPrint((70.0 + 39.5 / 2 + 0.2, 15.0 + 0.6 + 0.9 + 22.5), -0.4, face_mm=34.0,
+                       crown_mm=4.0, shadow=0.03)
+    spec = FormSpec(dpi=dpi, page_mm=(125.0, 80.0), box_mm=(70.0, 15.0, 39.5, 49.5),
+                    box_line_mm=0.6, prints=(glued,), texture=5.0, seed=5, font_seed=9)
+    form = render_form([replace(portrait, bgr=light)], spec)
+    full, small, scale = _small(form.data)
+    found = locate_on_form(full, small, scale, dpi, size_tolerance_mm=1.0)
+    assert found is not None and found.rect is not None
+    truth = form.prints[0]
+    assert _corner_error_mm(found.rect.quad, truth.quad_px, dpi) <= 0.3
+    assert abs(found.rect.rotation_deg - truth.rotation_deg) <= 0.2
+    # started 1.8 mm out on the top side (on the box line), the top is found again
+    ppm = dpi / 25.4
+    start = truth.quad_px.copy()
+    t = np.deg2rad(truth.rotation_deg)
+    up = np.array([-np.sin(t), -np.cos(t)])  # the print's up on the scan
+    start[:2] += 1.8 * ppm * up
+    quad, measured = measure_on_form(full, start, ppm, np.median(full.reshape(-1, 3), axis=0))
+    assert measured.all()
+    assert _corner_error_mm(quad, truth.quad_px, dpi) <= 0.3
+
+
+def test_a_side_is_found_again_where_the_print_departs_from_the_paper() -> None:
+    # paper 232 with noise, a print (grey 150, a dark band 1 mm inside its top edge) with its
+    # top edge at y = 40.0 (10 px/mm); the quad's top side starts 1.5 mm out, at y = 25
+    rng = np.random.default_rng(0)
+    img = np.clip(rng.normal(232.0, 2.0, (200, 160, 3)), 0, 255).astype(np.uint8)
+    img[40:170, 30:130] = 150
+    img[50:56, 40:120] = 40
+    quad = np.array([[30.0, 25.0], [129.0, 25.0], [129.0, 169.0], [30.0, 169.0]]) - 0.5
+    moved = _relocate_sides(img, quad, 10.0, np.array([True, False, False, False]))
+    # the departure is the first pixel row of the print; the other sides stay where they were
+    assert moved[0, 1] == pytest.approx(39.5, abs=0.6) and moved[1, 1] == pytest.approx(39.5,
+                                                                                        abs=0.6)
+    assert np.allclose(moved[2:], quad[2:], atol=1e-6)
+    assert np.allclose(moved[:2, 0], quad[:2, 0], atol=0.6)
+
+
+def test_deinking_paints_a_stroke_in_the_paper_colour_around_it() -> None:
+    # paper whose colour drifts from 210 (left) to 250 (right), a black line at x = 60..62:
+    # painted over, it leaves no step against the paper beside it
+    ramp = np.linspace(210.0, 250.0, 120)
+    img = np.repeat(np.repeat(ramp[None, :, None], 100, axis=0), 3, axis=2).astype(np.uint8)
+    img[:, 60:63] = 20
+    quad = np.array([[90.0, 20.0], [115.0, 20.0], [115.0, 80.0], [90.0, 80.0]])
+    out, origin = deinked_region(img, quad, 4.0, 12.0, np.array([230.0, 230.0, 230.0]))
+    x = 61 - int(origin[0])
+    row = out[50, :, 0].astype(int)
+    assert abs(row[x] - int(ramp[61])) <= 2
+    assert abs(row[x - 3] - row[x]) <= 2 and abs(row[x + 3] - row[x]) <= 2
