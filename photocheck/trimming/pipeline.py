@@ -12,7 +12,7 @@ import numpy as np
 
 from photocheck import decode
 from photocheck.checks import trim as trim_check
-from photocheck.checks.base import finding, not_assessed
+from photocheck.checks.base import finding, grade, not_assessed
 from photocheck.context import NotAssessable, PhotoContext, intermediate
 from photocheck.geometry import CropSolution
 from photocheck.report import Finding, Status
@@ -126,6 +126,7 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
     geom, cause, early = _find_face(ctx, out, scan.full.bgr, measured_rect, overlapped, params)
     if geom is None:
         out.reason = "face_not_found"
+        out.findings.append(not_assessed("trim.scan_resolution", cause))
         out.findings.append(not_assessed("trim.not_trimmable", cause))
         return out
     plan = _plan(out, geom, params)
@@ -138,7 +139,7 @@ def _missing(out: TrimOutcome, detail: Any) -> TrimOutcome:
     """``out`` with ``trim.photo_not_found`` failed for ``detail`` and the rest not assessed."""
     out.findings = [finding("trim.photo_not_found", Status.FAIL, detail)]
     out.findings += [not_assessed(c, "trim.photo_not_found")
-                     for c in ("trim.print_size", "trim.not_trimmable")]
+                     for c in ("trim.print_size", "trim.scan_resolution", "trim.not_trimmable")]
     return out
 
 
@@ -148,7 +149,7 @@ def _multiple(out: TrimOutcome, count: int) -> TrimOutcome:
     out.findings = [finding("trim.photo_not_found", Status.PASS, "found"),
                     finding("trim.multiple_prints", Status.FAIL, count, {"max": 1})]
     out.findings += [not_assessed(c, "trim.multiple_prints")
-                     for c in ("trim.print_size", "trim.not_trimmable")]
+                     for c in ("trim.print_size", "trim.scan_resolution", "trim.not_trimmable")]
     return out
 
 
@@ -439,11 +440,29 @@ def _plan(out: TrimOutcome, geom: FaceGeometry, params: Mapping[str, Any]) -> Cr
                      if standard else None)
     out.source_dpi = plan.px_per_mm * MM_PER_INCH
     out.plan = plan
+    out.findings.append(_scan_resolution(out.source_dpi, plan, params))
     if not plan.trimmable:
         out.reason = plan.reason
         out.findings.append(finding("trim.not_trimmable", Status.FAIL, plan.reason,
                                     _threshold(params)))
     return out.plan
+
+
+def _scan_resolution(source_dpi: float, plan: CropSolution, params: Mapping[str, Any]
+                     ) -> Finding:
+    """``trim.scan_resolution``: print px per output inch of the cut (of the ideal cut when
+    refused) against ``[trim] warn_min_source_dpi`` (≈ 90 px between the eye centres, the ICAO
+    minimum: below it a warning to rescan at ≥ 300 dpi) and ``min_source_dpi`` (≈ 60 px: too
+    coarse to judge, refused as ``resolution_too_low``)."""
+    fail_dpi = float(params["min_source_dpi"])
+    warn_dpi = float(params["warn_min_source_dpi"])
+    status = grade(source_dpi, fail=fail_dpi, warn=warn_dpi, upper=False)
+    if plan.reason == "resolution_too_low":
+        status = Status.FAIL
+    elif plan.trimmable and status is Status.FAIL:
+        status = Status.WARN  # the cut holds min_source_dpi: only the rounding is below it
+    return finding("trim.scan_resolution", status, round(source_dpi, 1),
+                   {"min": warn_dpi, "fail_min": fail_dpi}, "dpi")
 
 
 def _threshold(params: Mapping[str, Any]) -> dict[str, float]:
