@@ -46,6 +46,7 @@ CHECK = Check(
         "print_size_status": str,
         "tolerance_mm": float,
         "conforming_margin_mm": float,
+        "max_pad_mm": float,
         "min_source_dpi": float,
         "warn_min_source_dpi": float,
         "jpeg_quality": int,
