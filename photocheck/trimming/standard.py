@@ -119,10 +119,11 @@ def plan_crop(geom: FaceGeometry, width_px: float, height_px: float, *, toleranc
         return replace(sol, box=(x0 - pad, y0 - pad, x1 - pad, y1 - pad)) if pad else sol
 
     plan = solve(tol)
-    if not plan.trimmable and plan.reason == "too_close_to_edge" and (
-            width_px < min_w or height_px < min_h):
-        # the whole print holds fewer px than the output needs (a print scanned at ~200 dpi):
-        # the scan is too coarse, whatever the crop
+    coarse = width_px < min_w or height_px < min_h or (
+        plan.px_per_mm * MM_PER_INCH < min_source_dpi)
+    if not plan.trimmable and plan.reason in ("too_close_to_edge", "head_too_large") and coarse:
+        # the whole print holds fewer px than the output needs, or the ideal cut would (a
+        # print scanned at ~150 dpi): the scan is too coarse, whatever the crop
         return replace(plan, reason="resolution_too_low")
     if plan.trimmable or conforming_margin_mm is None or plan.reason not in (
             "too_close_to_edge", "head_too_large"):
