@@ -329,7 +329,7 @@ def expected_trim(
     plan = plan_crop(geom, spec.width_mm * ppm, spec.height_mm * ppm,
                      tolerance_mm=tolerance_mm, min_source_dpi=min_source_dpi,
                      conforming_margin_mm=conforming_margin_mm if standard else None,
-                     pad_px=max_pad_mm * ppm if standard else 0.0)
+                     pad_px=max_pad_mm * ppm if standard else 0.0, print_px_per_mm=ppm)
     return plan.trimmable, plan.reason
 
 

@@ -442,7 +442,8 @@ def _plan(out: TrimOutcome, geom: FaceGeometry, params: Mapping[str, Any]) -> Cr
                      tolerance_mm=float(params["tolerance_mm"]),
                      min_source_dpi=float(params["min_source_dpi"]),
                      conforming_margin_mm=float(params["conforming_margin_mm"])
-                     if standard else None, pad_px=pad_px)
+                     if standard else None, pad_px=pad_px,
+                     print_px_per_mm=None if out.dpi is None else out.dpi / MM_PER_INCH)
     out.source_dpi = plan.px_per_mm * MM_PER_INCH
     out.plan = plan
     out.findings.append(_scan_resolution(out.source_dpi, plan, params))

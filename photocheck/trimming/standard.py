@@ -60,7 +60,7 @@ def _scaled(g: FaceGeometry, sx: float, sy: float) -> FaceGeometry:
 
 def plan_crop(geom: FaceGeometry, width_px: float, height_px: float, *, tolerance_mm: float,
               min_source_dpi: float, conforming_margin_mm: float | None = None,
-              pad_px: float = 0.0) -> CropSolution:
+              pad_px: float = 0.0, print_px_per_mm: float | None = None) -> CropSolution:
     """Solve the standard 35×45 crop from the face geometry on the upright print.
 
     The target is J-LIS's: crown to chin 34 mm, crown 4 mm below the top edge, nose line
@@ -89,7 +89,12 @@ def plan_crop(geom: FaceGeometry, width_px: float, height_px: float, *, toleranc
         How far (print px) that conforming crop may reach beyond each side of the print (the
         output's band there repeats the print's edge): a print a little short of 45×35 mm,
         or trimmed inside its edge, whose head is near 36 mm has no crop inside it with a head
-        ≤ 36 mm — at its own scale, it needs a few tenths of a millimetre more paper.
+        ≤ 36 mm — at its own scale, it needs a few tenths of a millimetre more paper. Only
+        for a print that meets those narrowed ranges as printed (at ``print_px_per_mm``;
+        default the print's height / 45 mm): padding gives a conforming print its room back,
+        it does not make room for a face the print has off-centre or too large.
+    print_px_per_mm : float, optional
+        The print's px per mm (the scan's resolution).
 
     Returns
     -------
@@ -133,8 +138,22 @@ def plan_crop(geom: FaceGeometry, width_px: float, height_px: float, *, toleranc
     wide = Tolerances(head_min_mm=jlis.head_min_mm + m, head_max_mm=jlis.head_max_mm - m,
                       top_min_mm=jlis.top_min_mm + m, top_max_mm=jlis.top_max_mm - m,
                       centre_tol_mm=jlis.centre_tol_mm - m)
-    nearest = solve(wide, max(0.0, float(pad_px)), balanced=True)
+    ppm = float(print_px_per_mm) if print_px_per_mm else height_px / PRINT_HEIGHT_MM
+    pad = max(0.0, float(pad_px)) if _conforms_as_printed(geom, width_px, ppm, wide) else 0.0
+    nearest = solve(wide, pad, balanced=True)
     return nearest if nearest.trimmable else plan
+
+
+def _conforms_as_printed(geom: FaceGeometry, width_px: float, px_per_mm: float,
+                         tol: Tolerances) -> bool:
+    """Whether the print, at its own scale, has its head, top margin and nose line within
+    ``tol`` (measured from the edges of the region analysed)."""
+    head = float(geom.chin[1] - geom.crown[1]) / px_per_mm
+    top = float(geom.crown[1]) / px_per_mm
+    centre = (float(geom.nose[0]) - width_px / 2.0) / px_per_mm
+    return (tol.head_min_mm <= head <= tol.head_max_mm
+            and tol.top_min_mm <= top <= tol.top_max_mm
+            and abs(centre) <= tol.centre_tol_mm)
 
 
 def balanced_crop(crown_y: float, head_px: float, nose_x: float, width_px: float,

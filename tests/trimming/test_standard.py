@@ -44,7 +44,7 @@ def test_a_conforming_print_short_of_45x35_is_given_its_size_back_not_refused() 
     # reaching 0.65 mm beyond each side: the print's full height at 10.13 px/mm, the head
     # 35.03 mm (worst figure 1.03 mm from its ideal, the top margin 0.59)
     padded = plan_crop(geom, 343.0, 443.0, tolerance_mm=0.5, min_source_dpi=170.0,
-                       conforming_margin_mm=0.1, pad_px=6.5)
+                       conforming_margin_mm=0.1, pad_px=6.5, print_px_per_mm=10.0)
     assert padded.trimmable
     assert padded.box == pytest.approx((-5.8333, -6.5, 348.8333, 449.5), abs=1e-3)
     assert (padded.head_mm, padded.top_margin_mm, padded.centre_offset_mm) == pytest.approx(
@@ -52,6 +52,14 @@ def test_a_conforming_print_short_of_45x35_is_given_its_size_back_not_refused() 
     # the output bands beyond the print (827 × 1063 px at 600 dpi): top, bottom, left, right
     assert pad_bands(padded.box, 343.0, 443.0, (827, 1063)) == (16, 16, 14, 14)
     assert pad_bands((0.0, 0.0, 343.0, 443.0), 343.0, 443.0, (827, 1063)) == (0, 0, 0, 0)
+    # padding gives a conforming print its room back, not room for a face printed off centre:
+    # a 33-mm head with its nose line 3.15 mm right of centre (14 mm from the right edge: it
+    # would fit with 0.65 mm more there, the head enlarged to 35.9) stays refused
+    off = FaceGeometry(crown=np.array([203.0, 40.0]), chin=np.array([203.0, 370.0]),
+                       nose=np.array([203.0, 300.0]))
+    refused = plan_crop(off, 343.0, 443.0, tolerance_mm=0.5, min_source_dpi=170.0,
+                        conforming_margin_mm=0.1, pad_px=6.5, print_px_per_mm=10.0)
+    assert not refused.trimmable and refused.reason == "too_close_to_edge"
 
 
 def test_the_fallback_crop_keeps_every_figure_away_from_its_limit() -> None:
