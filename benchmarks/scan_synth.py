@@ -306,14 +306,15 @@ def render_scan(portrait: Portrait, spec: PrintSpec) -> SynthScan:
 
 
 def expected_trim(
-    spec: PrintSpec, *, tolerance_mm: float = 0.5, min_source_dpi: float = 200.0,
-    conforming_margin_mm: float | None = None,
+    spec: PrintSpec, *, tolerance_mm: float = 0.5, min_source_dpi: float = 170.0,
+    conforming_margin_mm: float | None = None, max_pad_mm: float = 0.0,
 ) -> tuple[bool, str | None]:
     """Whether the standard crop fits the print (ground truth), and the reason when not.
 
     The same solver trimming uses (:func:`photocheck.trimming.plan_crop`), fed with the true
-    geometry in scan px instead of measured geometry; ``conforming_margin_mm`` applies to a
-    45×35 mm print whose size the trim knows (dpi recorded), as in the trim.
+    geometry in scan px instead of measured geometry; ``conforming_margin_mm`` and
+    ``max_pad_mm`` apply to a 45×35 mm print whose size the trim knows (dpi recorded), as in
+    the trim.
     """
     from photocheck.trimming import FaceGeometry, plan_crop
 
@@ -327,7 +328,8 @@ def expected_trim(
                 and abs(spec.height_mm - 45.0) <= 1.0)
     plan = plan_crop(geom, spec.width_mm * ppm, spec.height_mm * ppm,
                      tolerance_mm=tolerance_mm, min_source_dpi=min_source_dpi,
-                     conforming_margin_mm=conforming_margin_mm if standard else None)
+                     conforming_margin_mm=conforming_margin_mm if standard else None,
+                     pad_px=max_pad_mm * ppm if standard else 0.0, print_px_per_mm=ppm)
     return plan.trimmable, plan.reason
 
 

@@ -158,6 +158,7 @@ def evaluate(n: int, n_portraits: int, seed: int, drawn: bool, verbose: bool,
     params = validator.profile.section("trim")
     tol, min_dpi = float(params["tolerance_mm"]), float(params["min_source_dpi"])
     margin = float(params["conforming_margin_mm"])
+    pad = float(params["max_pad_mm"])
     portraits = load_portraits(n_portraits, drawn)
     if not portraits:
         raise SystemExit("no portraits (is ../shared/photos there? try --drawn)")
@@ -169,9 +170,9 @@ def evaluate(n: int, n_portraits: int, seed: int, drawn: bool, verbose: bool,
         spec = sample_spec(rng, i)
         scan = render_scan(portrait, spec)
         exp_ok, exp_reason = expected_trim(spec, tolerance_mm=tol, min_source_dpi=min_dpi,
-                                           conforming_margin_mm=margin)
+                                           conforming_margin_mm=margin, max_pad_mm=pad)
         amb = ambiguous(spec, tolerance_mm=tol, min_source_dpi=min_dpi,
-                        conforming_margin_mm=margin)
+                        conforming_margin_mm=margin, max_pad_mm=pad)
         start = time.perf_counter()
         result = trim(scan.data, validator=validator, check_output=False,
                       face_geometry=geometry_fn, overlap_decode=overlap)

@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from photocheck import person
-from photocheck.landmarks import CHIN_IDX, FOREHEAD_IDX
+from photocheck.landmarks import CHIN_IDX, FOREHEAD_IDX, NOSE_LINE_IDX
 from photocheck.validator import Validator
 from tests.helpers import manifest_rows, shared_photos
 
@@ -177,3 +177,12 @@ def test_hair_into_the_top_edge_on_a_plain_background(validator: Validator) -> N
     assert info.at_edge and info.source == "modnet"
     reference = _full_crop_crown(ctx)
     assert _mm(ctx, info.point[1] - reference[1]) < 0.5
+
+
+def test_nose_line_is_the_mean_of_the_nose_line_points() -> None:
+    # the one measure of "centred" the geometry check and the trim share
+    marks = np.zeros((468, 3))
+    for k, idx in enumerate(NOSE_LINE_IDX):
+        marks[idx] = (100.0 + k, 200.0 + 10.0 * k, 5.0)
+    np.testing.assert_allclose(person.nose_line(marks), [103.0, 230.0])
+    np.testing.assert_allclose(person.nose_line(marks[:, :2]), [103.0, 230.0])

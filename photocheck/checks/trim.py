@@ -29,7 +29,8 @@ def provide_stage(stage: Stage) -> None:
 
 def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterable[Finding]:
     """Yield ``trim.photo_not_found``, ``trim.multiple_prints`` (a form with a second print),
-    ``trim.print_size`` and ``trim.not_trimmable``."""
+    ``trim.print_size``, ``trim.scan_resolution`` (how many scan px the face is cut from) and
+    ``trim.not_trimmable``."""
     if not _stage:
         raise NotAssessable("internal_error", "photocheck.trimming has not provided the stage")
     yield from _stage[0](ctx, params)
@@ -38,14 +39,16 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterable[Finding]:
 CHECK = Check(
     name="trim",
     codes=("trim.photo_not_found", "trim.multiple_prints", "trim.print_size",
-           "trim.not_trimmable"),
+           "trim.scan_resolution", "trim.not_trimmable"),
     params={
         "min_print_area_ratio": float,
         "print_size_tolerance_mm": float,
         "print_size_status": str,
         "tolerance_mm": float,
         "conforming_margin_mm": float,
+        "max_pad_mm": float,
         "min_source_dpi": float,
+        "warn_min_source_dpi": float,
         "jpeg_quality": int,
         "fast_crown": bool,
     },

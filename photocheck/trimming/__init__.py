@@ -34,8 +34,10 @@ Pipeline (all on one decoded scan):
    that is unsure by the full face pipeline (``photocheck.face`` / ``photocheck.person``,
    quarter turns, the MODNet crown);
 4. measure the print (``trim.print_size``) and solve the standard crop in print pixels; when it
-   needs pixels outside the print, or the face is too small for the output resolution,
-   ``trim.not_trimmable`` with the reason and no output;
+   needs pixels outside the print (beyond ``[trim] max_pad_mm`` for a 45×35 print), or the scan
+   is too coarse (``trim.scan_resolution`` fails: fewer than ~60 px between the eyes),
+   ``trim.not_trimmable`` with the reason and no output; a coarse scan that can still be
+   judged (below ~90 px between the eyes, a 200-dpi scan) is cut with that finding warning;
 5. compose print-frame rotation + crop + scale into ONE affine from output px to scan px and
    resample only the output rectangle from the full-resolution scan, once (bilinear near 1:1,
    bicubic when enlarging by more than 1.25; an anti-alias pre-blur of the source region only

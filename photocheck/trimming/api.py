@@ -179,7 +179,7 @@ def _unreadable(validator: Validator, source: Any, declared: tuple[str, ...], ex
     name = str(source) if isinstance(source, str) else "<stream>"
     found = [finding("trim.photo_not_found", Status.FAIL, str(exc))]
     found += [not_assessed(c, "trim.photo_not_found") for c in
-              ("trim.print_size", "trim.not_trimmable")]
+              ("trim.print_size", "trim.scan_resolution", "trim.not_trimmable")]
     report = validator._report(name, list(declared), found, None, {})
     return TrimResult(report, None, None, None, None, None)
 
@@ -199,4 +199,6 @@ def _trim_extra(outcome: TrimOutcome, out_dpi: float) -> dict[str, Any]:
         "out_size_px": list(outcome.out_size_px) if outcome.out_size_px else None,
         "reason": outcome.reason,
         "face_path": outcome.face_path,
+        # output px (top, bottom, left, right) beyond the print, repeating its edge
+        "pad_px": list(outcome.pad_bands),
     }

@@ -282,7 +282,7 @@ def _early_mesh(early: EarlyLook | None, measured_rect: PrintRect
         return (None,)
     to_print = cv2.invertAffineTransform(measured_rect.print_to_scan())
     pts = np.array([_apply(to_print, p) for p in (mesh.forehead, mesh.chin, mesh.left,
-                                                   mesh.right)])
+                                                   mesh.right, mesh.nose)])
     inside = ((pts >= 0.0) & (pts <= (measured_rect.width_px, measured_rect.height_px))).all()
     return (mesh,) if inside else None
 

@@ -36,8 +36,8 @@ LEAN_ROI_SHIFT_UP = 0.063
 def pipeline_geometry(ctx: PhotoContext, *, fast_crown: bool = True) -> FaceGeometry:
     """Face geometry from photocheck's own face and person intermediates.
 
-    The crown is the top of the hair, the chin FaceMesh point 152, the nose line the face
-    centre between the face-oval sides (``person.head_frame``) — the definitions the
+    The crown is the top of the hair, the chin FaceMesh point 152, the nose line
+    :func:`photocheck.person.nose_line` (``person.head_frame``) — the definitions the
     ``geometry`` check measures a finished photo with. With ``fast_crown`` the crown is first
     sought by colour on the plain background (:func:`plain_background_crown`, ~1 ms), and the
     MODNet matte (``person.crown_info``) is used only when the background is not plain or the
@@ -55,11 +55,11 @@ def pipeline_geometry(ctx: PhotoContext, *, fast_crown: bool = True) -> FaceGeom
         coloured = person.colour_crown(ctx)
         if coloured is not None:
             return FaceGeometry(crown=np.asarray(coloured.point, float), chin=chin,
-                                nose=np.asarray(frame.centre_xy, float),
+                                nose=np.asarray(frame.nose_xy, float),
                                 crown_at_edge=coloured.at_edge)
     info = person.crown_info(ctx)
     return FaceGeometry(crown=np.asarray(info.point, float), chin=chin,
-                        nose=np.asarray(frame.centre_xy, float),
+                        nose=np.asarray(frame.nose_xy, float),
                         crown_at_edge=bool(info.at_edge))
 
 
@@ -89,17 +89,20 @@ class LeanMesh:
     ----------
     forehead, chin, left, right : numpy.ndarray
         ``(2,)`` px: points 10 and 152 and the face-oval sides 234 and 454.
+    nose : numpy.ndarray
+        ``(2,)`` px: the nose line (:func:`photocheck.person.nose_line`), the face's centre.
     """
 
     forehead: np.ndarray
     chin: np.ndarray
     left: np.ndarray
     right: np.ndarray
+    nose: np.ndarray
 
     def mapped(self, affine: np.ndarray) -> LeanMesh:
         """The same points through a ``(2, 3)`` affine."""
         return LeanMesh(*(_apply(affine, p) for p in (self.forehead, self.chin, self.left,
-                                                       self.right)))
+                                                       self.right, self.nose)))
 
 
 def lean_mesh(bgr: np.ndarray, models: Any, *, min_score: float = 0.5,
@@ -134,7 +137,7 @@ def lean_mesh(bgr: np.ndarray, models: Any, *, min_score: float = 0.5,
         return None
     pts = mesh.points[:, :2]
     return LeanMesh(pts[FOREHEAD_IDX].copy(), pts[CHIN_IDX].copy(), pts[FACE_LEFT_IDX].copy(),
-                    pts[FACE_RIGHT_IDX].copy())
+                    pts[FACE_RIGHT_IDX].copy(), person.nose_line(pts))
 
 
 def lean_crown(bgr: np.ndarray, mesh: LeanMesh) -> FaceGeometry | None:
@@ -150,7 +153,9 @@ def lean_crown(bgr: np.ndarray, mesh: LeanMesh) -> FaceGeometry | None:
                                    float(np.hypot(*(mesh.right - mesh.left))))
     if found is None:
         return None
-    return FaceGeometry(crown=found[0], chin=mesh.chin.copy(), nose=centre,
+    # the crown is read in the head's column (between the oval's sides); the cut is centred on
+    # the nose line, as the geometry check measures it
+    return FaceGeometry(crown=found[0], chin=mesh.chin.copy(), nose=mesh.nose.copy(),
                         crown_at_edge=found[1])
 
 
@@ -162,9 +167,10 @@ def lean_geometry(bgr: np.ndarray, models: Any, *, min_score: float = 0.5,
     general search of :mod:`photocheck.face` (quarter turns, small-face fall-backs, a second
     FaceMesh pass to level the crop) has nothing to add: front-128 finds the face, one
     FaceMesh pass on the crop the second pass would take (``LEAN_ROI_SCALE``,
-    ``LEAN_ROI_SHIFT_UP``) gives the chin (point 152), the forehead (10) and the face-oval
-    sides (234, 454; their middle is the nose line, as ``person.head_frame`` defines it), and
-    :func:`plain_background_crown` the crown. Same definitions as :func:`pipeline_geometry`.
+    ``LEAN_ROI_SHIFT_UP``) gives the chin (point 152), the forehead (10), the face-oval
+    sides (234, 454; the crown is read between them) and the nose line
+    (:func:`person.nose_line`), and :func:`plain_background_crown` the crown. Same definitions
+    as :func:`pipeline_geometry`.
 
     Returns
     -------

@@ -12,7 +12,7 @@ import numpy as np
 
 from photocheck import decode
 from photocheck.checks import trim as trim_check
-from photocheck.checks.base import finding, not_assessed
+from photocheck.checks.base import finding, grade, not_assessed
 from photocheck.context import NotAssessable, PhotoContext, intermediate
 from photocheck.geometry import CropSolution
 from photocheck.report import Finding, Status
@@ -63,6 +63,7 @@ from photocheck.trimming.standard import (
     FaceGeometry,
     GeometryFn,
     _scaled,
+    pad_bands,
     plan_crop,
 )
 
@@ -90,6 +91,7 @@ class TrimOutcome:
     face_path: str | None = None
     magnify: float | None = None
     on_form: bool = False
+    pad_bands: tuple[int, int, int, int] = (0, 0, 0, 0)
 
 
 @intermediate
@@ -126,6 +128,7 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
     geom, cause, early = _find_face(ctx, out, scan.full.bgr, measured_rect, overlapped, params)
     if geom is None:
         out.reason = "face_not_found"
+        out.findings.append(not_assessed("trim.scan_resolution", cause))
         out.findings.append(not_assessed("trim.not_trimmable", cause))
         return out
     plan = _plan(out, geom, params)
@@ -138,7 +141,7 @@ def _missing(out: TrimOutcome, detail: Any) -> TrimOutcome:
     """``out`` with ``trim.photo_not_found`` failed for ``detail`` and the rest not assessed."""
     out.findings = [finding("trim.photo_not_found", Status.FAIL, detail)]
     out.findings += [not_assessed(c, "trim.photo_not_found")
-                     for c in ("trim.print_size", "trim.not_trimmable")]
+                     for c in ("trim.print_size", "trim.scan_resolution", "trim.not_trimmable")]
     return out
 
 
@@ -148,7 +151,7 @@ def _multiple(out: TrimOutcome, count: int) -> TrimOutcome:
     out.findings = [finding("trim.photo_not_found", Status.PASS, "found"),
                     finding("trim.multiple_prints", Status.FAIL, count, {"max": 1})]
     out.findings += [not_assessed(c, "trim.multiple_prints")
-                     for c in ("trim.print_size", "trim.not_trimmable")]
+                     for c in ("trim.print_size", "trim.scan_resolution", "trim.not_trimmable")]
     return out
 
 
@@ -432,18 +435,40 @@ def _plan(out: TrimOutcome, geom: FaceGeometry, params: Mapping[str, Any]) -> Cr
         abs(got - want) <= float(params["print_size_tolerance_mm"])
         for got, want in zip(sorted(out.print_size_mm), (PRINT_WIDTH_MM, PRINT_HEIGHT_MM),
                              strict=True))
+    # a 45×35 print is about 1:1 with the output: its mm are the output's
+    pad_px = float(params["max_pad_mm"]) * out.dpi / MM_PER_INCH if (
+        standard and out.dpi is not None) else 0.0
     plan = plan_crop(geom, rect.width_px, rect.height_px,
                      tolerance_mm=float(params["tolerance_mm"]),
                      min_source_dpi=float(params["min_source_dpi"]),
                      conforming_margin_mm=float(params["conforming_margin_mm"])
-                     if standard else None)
+                     if standard else None, pad_px=pad_px,
+                     print_px_per_mm=None if out.dpi is None else out.dpi / MM_PER_INCH)
     out.source_dpi = plan.px_per_mm * MM_PER_INCH
     out.plan = plan
+    out.findings.append(_scan_resolution(out.source_dpi, plan, params))
     if not plan.trimmable:
         out.reason = plan.reason
         out.findings.append(finding("trim.not_trimmable", Status.FAIL, plan.reason,
                                     _threshold(params)))
     return out.plan
+
+
+def _scan_resolution(source_dpi: float, plan: CropSolution, params: Mapping[str, Any]
+                     ) -> Finding:
+    """``trim.scan_resolution``: print px per output inch of the cut (of the ideal cut when
+    refused) against ``[trim] warn_min_source_dpi`` (≈ 90 px between the eye centres, the ICAO
+    minimum: below it a warning to rescan at ≥ 300 dpi) and ``min_source_dpi`` (≈ 60 px: too
+    coarse to judge, refused as ``resolution_too_low``)."""
+    fail_dpi = float(params["min_source_dpi"])
+    warn_dpi = float(params["warn_min_source_dpi"])
+    status = grade(source_dpi, fail=fail_dpi, warn=warn_dpi, upper=False)
+    if plan.reason == "resolution_too_low":
+        status = Status.FAIL
+    elif plan.trimmable and status is Status.FAIL:
+        status = Status.WARN  # the cut holds min_source_dpi: only the rounding is below it
+    return finding("trim.scan_resolution", status, round(source_dpi, 1),
+                   {"min": warn_dpi, "fail_min": fail_dpi}, "dpi")
 
 
 def _threshold(params: Mapping[str, Any]) -> dict[str, float]:
@@ -465,6 +490,9 @@ def _cut(ctx: PhotoContext, out: TrimOutcome, plan: CropSolution, split: bool,
     out_to_print = np.array([[sx, 0, x0], [0, sy, y0], [0, 0, 1]])
     out_to_scan = np.vstack([rect.print_to_scan(), [0, 0, 1]]) @ out_to_print
     out.out_to_scan = out_to_scan[:2]
+    # a conforming print's crop may reach a few tenths of a mm beyond the print
+    # (``[trim] max_pad_mm``): those output bands repeat the print's edge, not the paper
+    bands = out.pad_bands = pad_bands(plan.box, rect.width_px, rect.height_px, (out_w, out_h))
     out.crop_quad = np.array([_apply(rect.print_to_scan(), p) for p in
                               ((x0, y0), (x1, y0), (x1, y1), (x0, y1))])
     out.out_size_px = (out_w, out_h)
@@ -478,7 +506,15 @@ def _cut(ctx: PhotoContext, out: TrimOutcome, plan: CropSolution, split: bool,
     # no finer than the output's subsampled grid); full-resolution chroma otherwise
     chroma = source_chroma(decode.header(ctx)) if magnify >= 0.95 else "444"
     quality = int(params["jpeg_quality"])
-    if split:  # a second core is ours: each resamples and encodes half the output
+    if any(bands):
+        top, bottom, left, right = bands
+        inner = out.out_to_scan.copy()
+        inner[:, 2] += inner[:, :2] @ np.array([left, top], float)
+        pixels = warp_region(_full(ctx), inner, (out_w - left - right, out_h - top - bottom),
+                             interpolation=interpolation)
+        pixels = cv2.copyMakeBorder(pixels, top, bottom, left, right, cv2.BORDER_REPLICATE)
+        out.jpeg = encode_jpeg(pixels, out_dpi, quality, chroma)
+    elif split:  # a second core is ours: each resamples and encodes half the output
         out.jpeg = warp_encode_split(_full(ctx), out.out_to_scan, (out_w, out_h),
                                      interpolation=interpolation, pool=_pool(), dpi=out_dpi,
                                      quality=quality, chroma=chroma)

@@ -50,15 +50,15 @@ def test_the_early_mesh_is_used_only_when_it_lies_on_the_print_measured() -> Non
         return lin @ np.array([x - 400.0, y - 500.0]) + (500.0, 700.0)
 
     mesh = LeanMesh(on_print(400, 250), on_print(400, 850), on_print(150, 550),
-                    on_print(650, 550))
+                    on_print(650, 550), on_print(405, 600))
     (got,) = _early_mesh(_early(mesh), rect)
     assert got is mesh
     # a chin 1 px below the print's bottom edge: not this print's face, read it again here
-    off = LeanMesh(mesh.forehead, on_print(400, 1001), mesh.left, mesh.right)
+    off = LeanMesh(mesh.forehead, on_print(400, 1001), mesh.left, mesh.right, mesh.nose)
     assert _early_mesh(_early(off), rect) is None
     # ... nor a side 1 px beyond the left edge (in the print's own, turned frame)
     assert _early_mesh(_early(LeanMesh(mesh.forehead, mesh.chin, on_print(-1, 550),
-                                       mesh.right)), rect) is None
+                                       mesh.right, mesh.nose)), rect) is None
     # the second thread ran and was unsure: straight to the full pipeline
     assert _early_mesh(_early(None), rect) == (None,)
     # it did not run (no print there, or too small at its scale): the short path here
@@ -109,7 +109,8 @@ def test_overlapped_trims_of_bad_scans_fail_cleanly(validator, real_scan_600dpi)
     for bad in (data[: len(data) // 3], data[:2000], data[:600] + bytes(5000)):
         result = trim(bad, validator=validator, check_output=False, overlap_decode=True)
         codes = {f.code for f in result.report.findings if f.check == "trim"}
-        assert codes == {"trim.photo_not_found", "trim.print_size", "trim.not_trimmable"}
+        assert codes == {"trim.photo_not_found", "trim.print_size", "trim.scan_resolution",
+                         "trim.not_trimmable"}
         assert "trim.early_failed" not in result.report.timings_ms
 
 

@@ -41,10 +41,11 @@ def test_lean_geometry_agrees_with_the_full_face_pipeline(validator) -> None:
 
 def test_lean_mesh_points_map_through_an_affine_exactly() -> None:
     mesh = LeanMesh(np.array([10.0, 20.0]), np.array([10.0, 80.0]), np.array([0.0, 50.0]),
-                    np.array([20.0, 50.0]))
+                    np.array([20.0, 50.0]), np.array([11.0, 55.0]))
     shifted = mesh.mapped(np.array([[2.0, 0.0, 5.0], [0.0, 2.0, -1.0]]))
     np.testing.assert_allclose(shifted.chin, [25.0, 159.0])
     np.testing.assert_allclose(shifted.left, [5.0, 99.0])
+    np.testing.assert_allclose(shifted.nose, [27.0, 109.0])
     # an upright image at half the print's px, print not rotated: image px × 2 + corner
     rect = PrintRect(np.array([[100.0, 200.0], [900.0, 200.0], [900.0, 1200.0],
                                [100.0, 1200.0]]), 0.0, 800.0, 1000.0)

@@ -216,7 +216,7 @@ def test_real_scans_never_crash(validator) -> None:
         # trim.multiple_prints is judged once a print is found
         found = result.report.status_of("trim.photo_not_found") is Status.PASS
         assert set(trim_codes) == {"trim.photo_not_found", "trim.print_size",
-                                   "trim.not_trimmable"} | (
+                                   "trim.scan_resolution", "trim.not_trimmable"} | (
             {"trim.multiple_prints"} if found else set()), path.name
         if result.jpeg is None:
             # a clear reason: a failing or not-assessed trim finding with its cause
