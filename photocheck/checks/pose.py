@@ -24,6 +24,7 @@ CODES = ("pose.yaw", "pose.pitch", "pose.roll")
 
 AXES = ("yaw", "pitch", "roll")
 PARAMS = {f"{level}_max_{axis}_deg": float for axis in AXES for level in ("warn", "fail")}
+PARAMS["pitch_baseline_deg"] = float  # read by photocheck.face.pose (a calibration of the measure)
 
 
 def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
