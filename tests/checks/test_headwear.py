@@ -205,13 +205,13 @@ def test_without_a_face_nothing_is_assessed(validator: Validator) -> None:
 
 
 BAND = {"warn_min_band_contrast": 80.0, "fail_min_band_contrast": 100.0,
-        "warn_min_band_height_iod": 0.15, "fail_min_band_height_iod": 0.3}
+        "warn_min_band_height_iod": 0.15, "fail_min_band_height_iod": 0.5}
 
 
 @pytest.mark.parametrize(("contrast", "height", "status"), [
     (79.9, 0.5, "pass"), (120.0, 0.149, "pass"),  # one criterion short: no band
-    (80.0, 0.15, "warn"), (110.4, 0.29, "warn"), (99.9, 0.6, "warn"),  # one fail level short
-    (100.0, 0.3, "fail"), (114.0, 0.44, "fail"),
+    (80.0, 0.15, "warn"), (101.6, 0.344, "warn"), (99.9, 0.6, "warn"),  # a fail level short
+    (100.0, 0.5, "fail"), (114.0, 0.6, "fail"),
 ])
 def test_headband_needs_both_levels(contrast: float, height: float, status: str) -> None:
     found = headwear.headband_finding(contrast, height, BAND)
