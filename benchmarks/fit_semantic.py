@@ -300,12 +300,17 @@ class Rule:
     # train also on the synthetic glasses of these kinds ("dark", "clear") with these labels,
     # each class weighted as much in total as the real positives
     synthetic: dict[str, int] | None = None
+    # kinds of positives that weigh the same in total (None: one kind)
+    positive_kind: Callable[[Row], str] | None = None
 
 
 RULES = (
     Rule("headwear", ("head.features", "head.headwear_logit"), is_headwear,
          "hat, cap, hood or head scarf (a scarf is headwear unless head_covering is declared)",
-         {"warn": 0.03, "fail": 0.01}),
+         {"warn": 0.03, "fail": 0.01},
+         # scarves are a quarter of the positives and look unlike hats (cloth around the face,
+         # often light or skin-toned): hats and head coverings weigh the same in total
+         positive_kind=lambda r: "covering" if is_head_covering(r) else "hat"),
     Rule("sunglasses", ("eye.features", "eye.sunglass_logit", "head.sunglass_logit"),
          is_sunglasses, "sunglasses or dark lenses over the eyes", {"warn": 0.01, "fail": 0.004},
          synthetic={"dark": 1, "clear": 0}),
@@ -380,6 +385,19 @@ def _with_synthetic(x: np.ndarray, y: np.ndarray, w: np.ndarray, xs: np.ndarray,
     return np.vstack([x, xs]), np.r_[y, ys], np.r_[w, ws]
 
 
+def balance_kinds(w: np.ndarray, y: np.ndarray, kinds: np.ndarray) -> np.ndarray:
+    """Weights with each kind of positive rescaled to the same total (the positives' total
+    kept); negatives unchanged."""
+    out = w.astype(np.float64).copy()
+    pos = y == 1
+    names = np.unique(kinds[pos])
+    share = out[pos].sum() / len(names)
+    for name in names:
+        rows = pos & (kinds == name)
+        out[rows] *= share / out[rows].sum()
+    return out
+
+
 def _weights(groups: np.ndarray, y: np.ndarray) -> np.ndarray:
     """1 / (rows of the same group and label): ten variants of one photo count once."""
     keys = np.array([f"{g}|{v}" for g, v in zip(groups, y, strict=True)])
@@ -407,6 +425,8 @@ def fit_rule(rule: Rule, data: dict[str, np.ndarray], rows_by_file: dict[str, Ro
     folds = np.array([folds_by_file[f] for f in files])
     groups = np.array([group_key(f, rows_by_file[f]["source"]) for f in files])
     w = _weights(groups, y)
+    if rule.positive_kind is not None:
+        w = balance_kinds(w, y, np.array([rule.positive_kind(rows_by_file[f]) for f in files]))
     sample = _Sample(x, xf, y, w, folds,
                      None if syn is None else (xs, ys, syn_folds))  # type: ignore[arg-type]
     best: tuple[float, float, np.ndarray, dict[int, Any], dict[int, float]] | None = None

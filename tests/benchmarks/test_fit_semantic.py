@@ -69,3 +69,14 @@ def test_nested_limits_never_see_the_outer_fold() -> None:
     after = nested_limits(replace(sample, x=x, xf=xf, y=y), 0.1, rates)
     assert after[2] == before[2]
     assert any(after[k] != before[k] for k in (0, 1, 3, 4))
+
+
+def test_balance_kinds_gives_each_kind_of_positive_the_same_total() -> None:
+    from benchmarks.fit_semantic import balance_kinds
+
+    w = np.array([1.0, 1.0, 1.0, 0.5, 0.5, 2.0, 3.0])
+    y = np.array([1, 1, 1, 1, 1, 0, 0])
+    kinds = np.array(["hat", "hat", "hat", "covering", "covering", "hat", "hat"])
+    out = balance_kinds(w, y, kinds)
+    # positives total 4.0 kept, 2.0 per kind; negatives untouched
+    assert out.tolist() == [2 / 3, 2 / 3, 2 / 3, 1.0, 1.0, 2.0, 3.0]
