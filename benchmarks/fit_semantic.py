@@ -300,12 +300,17 @@ class Rule:
     # train also on the synthetic glasses of these kinds ("dark", "clear") with these labels,
     # each class weighted as much in total as the real positives
     synthetic: dict[str, int] | None = None
+    # kinds of positives that weigh the same in total (None: one kind)
+    positive_kind: Callable[[Row], str] | None = None
 
 
 RULES = (
     Rule("headwear", ("head.features", "head.headwear_logit"), is_headwear,
          "hat, cap, hood or head scarf (a scarf is headwear unless head_covering is declared)",
-         {"warn": 0.03, "fail": 0.01}),
+         {"warn": 0.03, "fail": 0.01},
+         # scarves are a quarter of the positives and look unlike hats (cloth around the face,
+         # often light or skin-toned): hats and head coverings weigh the same in total
+         positive_kind=lambda r: "covering" if is_head_covering(r) else "hat"),
     Rule("sunglasses", ("eye.features", "eye.sunglass_logit", "head.sunglass_logit"),
          is_sunglasses, "sunglasses or dark lenses over the eyes", {"warn": 0.01, "fail": 0.004},
          synthetic={"dark": 1, "clear": 0}),
@@ -355,6 +360,8 @@ class Fitted:
     folds: np.ndarray
     fold_models: dict[int, Any]
     auc_by_fold: dict[int, float]
+    # per outer fold, the limits chosen on the other folds alone (nested_limits)
+    fold_limits: dict[int, dict[str, float]]
 
 
 def _fit(x: np.ndarray, y: np.ndarray, w: np.ndarray, c: float) -> Any:
@@ -376,6 +383,19 @@ def _with_synthetic(x: np.ndarray, y: np.ndarray, w: np.ndarray, xs: np.ndarray,
     for label in (0, 1):
         ws[ys == label] = w[y == 1].sum() / max(int((ys == label).sum()), 1)
     return np.vstack([x, xs]), np.r_[y, ys], np.r_[w, ws]
+
+
+def balance_kinds(w: np.ndarray, y: np.ndarray, kinds: np.ndarray) -> np.ndarray:
+    """Weights with each kind of positive rescaled to the same total (the positives' total
+    kept); negatives unchanged."""
+    out = w.astype(np.float64).copy()
+    pos = y == 1
+    names = np.unique(kinds[pos])
+    share = out[pos].sum() / len(names)
+    for name in names:
+        rows = pos & (kinds == name)
+        out[rows] *= share / out[rows].sum()
+    return out
 
 
 def _weights(groups: np.ndarray, y: np.ndarray) -> np.ndarray:
@@ -405,21 +425,15 @@ def fit_rule(rule: Rule, data: dict[str, np.ndarray], rows_by_file: dict[str, Ro
     folds = np.array([folds_by_file[f] for f in files])
     groups = np.array([group_key(f, rows_by_file[f]["source"]) for f in files])
     w = _weights(groups, y)
+    if rule.positive_kind is not None:
+        w = balance_kinds(w, y, np.array([rule.positive_kind(rows_by_file[f]) for f in files]))
+    sample = _Sample(x, xf, y, w, folds,
+                     None if syn is None else (xs, ys, syn_folds))  # type: ignore[arg-type]
     best: tuple[float, float, np.ndarray, dict[int, Any], dict[int, float]] | None = None
     for c in c_grid:
-        oof = np.zeros(len(y))
-        models: dict[int, Any] = {}
-        aucs: dict[int, float] = {}
-        for k in np.unique(folds):
-            train, test = folds != k, folds == k
-            xa, ya = np.vstack([x[train], xf[train]]), np.r_[y[train], y[train]]
-            wa = np.r_[w[train], w[train]]
-            if syn is not None:
-                xa, ya, wa = _with_synthetic(xa, ya, wa, xs[syn_folds != k], ys[syn_folds != k])
-            models[int(k)] = _fit(xa, ya, wa, c)
-            oof[test] = models[int(k)].predict_proba(x[test])[:, 1]
-            if 0 < y[test].sum() < test.sum():
-                aucs[int(k)] = float(roc_auc_score(y[test], oof[test]))
+        oof, models = _out_of_fold(sample, c, np.ones(len(y), bool))
+        aucs = {int(k): float(roc_auc_score(y[folds == k], oof[folds == k]))
+                for k in np.unique(folds) if 0 < y[folds == k].sum() < (folds == k).sum()}
         auc = float(roc_auc_score(y, oof))
         print(f"{rule.name}: C {c:g} held-out AUC {auc:.3f}", file=sys.stderr)
         if best is None or auc > best[1] + 1e-9:
@@ -430,15 +444,79 @@ def fit_rule(rule: Rule, data: dict[str, np.ndarray], rows_by_file: dict[str, Ro
     if syn is not None:
         xa, ya, wa = _with_synthetic(xa, ya, wa, xs, ys)
     model = _fit(xa, ya, wa, c) if final else None
-    return Fitted(rule, c, model, oof, usable, files, groups, y, folds, models, aucs)
+    nested = nested_limits(sample, c, rule.false_alarm)
+    return Fitted(rule, c, model, oof, usable, files, groups, y, folds, models, aucs, nested)
 
 
-def limits(fitted: Fitted) -> dict[str, dict[str, float]]:
-    """Warn and fail limits from the held-out negatives (the rule's ``false_alarm``)."""
-    neg = np.sort(fitted.oof[fitted.labels == 0])[::-1]
-    pos = fitted.oof[fitted.labels == 1]
+@dataclass(frozen=True)
+class _Sample:
+    """The rows a rule learns from: inputs, mirrored inputs, labels, weights, folds and the
+    synthetic training rows (inputs, labels, source folds) when the rule uses them."""
+
+    x: np.ndarray
+    xf: np.ndarray
+    y: np.ndarray
+    w: np.ndarray
+    folds: np.ndarray
+    synthetic: tuple[np.ndarray, np.ndarray, np.ndarray] | None = None
+
+
+def _out_of_fold(sample: _Sample, c: float, rows: np.ndarray
+                 ) -> tuple[np.ndarray, dict[int, Any]]:
+    """Among ``rows`` (a mask), each fold scored by a model fitted on the other folds of
+    ``rows`` only: (scores, nan outside ``rows``; the model of each fold)."""
+    oof = np.full(len(sample.y), np.nan)
+    models: dict[int, Any] = {}
+    for k in np.unique(sample.folds[rows]):
+        train, test = rows & (sample.folds != k), rows & (sample.folds == k)
+        xa = np.vstack([sample.x[train], sample.xf[train]])
+        ya, wa = np.r_[sample.y[train], sample.y[train]], np.r_[sample.w[train], sample.w[train]]
+        if sample.synthetic is not None:
+            xs, ys, syn_folds = sample.synthetic
+            # synthetic rows drawn on a photo of a held-out fold stay out with it
+            keep = np.isin(syn_folds, np.unique(sample.folds[train]))
+            xa, ya, wa = _with_synthetic(xa, ya, wa, xs[keep], ys[keep])
+        models[int(k)] = _fit(xa, ya, wa, c)
+        oof[test] = models[int(k)].predict_proba(sample.x[test])[:, 1]
+    return oof, models
+
+
+def nested_limits(sample: _Sample, c: float, false_alarm: dict[str, float]
+                  ) -> dict[int, dict[str, float]]:
+    """Per outer fold, the warn and fail limits chosen without it: the other folds score each
+    other (inner folds), and the limits are read from those inner held-out scores of their
+    negatives (:func:`limits_from_scores`). The outer fold's photos are never fitted on nor
+    looked at, so scoring it against these limits is an honest held-out figure."""
     out = {}
-    for level, rate in fitted.rule.false_alarm.items():
+    for k in np.unique(sample.folds):
+        inner = sample.folds != k
+        scores, _ = _out_of_fold(sample, c, inner)
+        out[int(k)] = {level: v["limit"] for level, v in limits_from_scores(
+            scores[inner], sample.y[inner], false_alarm).items()}
+    return out
+
+
+def limits(fitted: Fitted) -> dict[str, dict[str, Any]]:
+    """Warn and fail limits from the pooled held-out negatives (the rule's ``false_alarm``),
+    with the recall by person."""
+    out = limits_from_scores(fitted.oof, fitted.labels, fitted.rule.false_alarm)
+    for v in out.values():
+        # each person counts once (Pillow's ten copies of one hat photo are one person)
+        v["held_out_recall_by_person"] = round(float(np.mean([
+            np.mean(fitted.oof[(fitted.groups == g) & (fitted.labels == 1)] >= v["limit"])
+            for g in np.unique(fitted.groups[fitted.labels == 1])])), 4)
+    return out
+
+
+def limits_from_scores(scores: np.ndarray, labels: np.ndarray, false_alarm: dict[str, float]
+                       ) -> dict[str, dict[str, Any]]:
+    """Per level, the limit above which at most ``false_alarm[level]`` of the negatives'
+    ``scores`` lie: halfway (in logit) between the last allowed negative and the next; with
+    the false alarms, the recall, the numbers of positives and negatives and the margin."""
+    neg = np.sort(scores[labels == 0])[::-1]
+    pos = scores[labels == 1]
+    out: dict[str, dict[str, Any]] = {}
+    for level, rate in false_alarm.items():
         allowed = int(np.floor(rate * len(neg)))  # negatives allowed above the limit
         # the limit sits halfway (in logit) between the allowed-th and the next negative
         hi, lo = neg[max(allowed - 1, 0)], neg[allowed]
@@ -449,10 +527,7 @@ def limits(fitted: Fitted) -> dict[str, dict[str, float]]:
             "limit": round(value, 3),
             "held_out_false_alarm": round(float((neg >= value).mean()), 4),
             "held_out_recall": round(float((pos >= value).mean()), 4),
-            # each person counts once (Pillow's ten copies of one hat photo are one person)
-            "held_out_recall_by_person": round(float(np.mean([
-                np.mean(fitted.oof[(fitted.groups == g) & (fitted.labels == 1)] >= value)
-                for g in np.unique(fitted.groups[fitted.labels == 1])])), 4),
+            "positives": int(len(pos)), "negatives": int(len(neg)),
             "margin_logit": round(float(abs(np.log(hi / (1 - hi)) - np.log(lo / (1 - lo))) / 2),
                                   3),
         }

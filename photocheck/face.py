@@ -49,9 +49,6 @@ DEFAULTS: dict[str, float] = {
 _PAIRS = np.array([(33, 263), (133, 362), (234, 454), (61, 291), (78, 308), (127, 356),
                    (93, 323), (132, 361), (58, 288), (172, 397), (70, 300), (105, 334)])
 _IRIS_MIN_EYE_PX = 28.0  # eye width below which the analysis image is too coarse for Iris
-# The mesh's chin→forehead line leans back by about this much on frontal faces (mean over the
-# 110 plain-background compliant portraits of ../shared/photos): subtracted so 0 = level.
-_PITCH_BASELINE_DEG = -2.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -634,11 +631,14 @@ def eye_line_deg(points: np.ndarray) -> float:
     return math.degrees(math.atan2(d[1], d[0]))
 
 
-def pose_from_mesh(points: np.ndarray, roll_deg: float | None = None) -> tuple[float, float]:
+def pose_from_mesh(points: np.ndarray, roll_deg: float | None = None,
+                   pitch_baseline_deg: float = 0.0) -> tuple[float, float]:
     """Yaw and pitch (degrees) from the 3-D mesh, after removing the in-plane roll.
 
     Yaw is the angle of the mean left→right vector of symmetric landmark pairs out of the image
-    plane; pitch the angle of the chin→forehead mid-line out of the image plane.
+    plane; pitch the angle of the chin→forehead mid-line out of the image plane, less
+    ``pitch_baseline_deg`` (the mesh's lean on level faces: the profile's
+    ``[pose] pitch_baseline_deg``).
     """
     roll = math.radians(eye_line_deg(points) if roll_deg is None else roll_deg)
     c, s = math.cos(-roll), math.sin(-roll)
@@ -649,7 +649,7 @@ def pose_from_mesh(points: np.ndarray, roll_deg: float | None = None) -> tuple[f
                         (z[_PAIRS[:, 1]] - z[_PAIRS[:, 0]])[:, None]]).sum(axis=0)
     yaw = math.degrees(math.atan2(across[2], across[0]))
     up = np.array([*(xy[FOREHEAD_IDX] - xy[CHIN_IDX]), z[FOREHEAD_IDX] - z[CHIN_IDX]])
-    pitch = math.degrees(math.atan2(up[2], -up[1])) - _PITCH_BASELINE_DEG
+    pitch = math.degrees(math.atan2(up[2], -up[1])) - pitch_baseline_deg
     return yaw, pitch
 
 
@@ -677,7 +677,7 @@ def pose(ctx: PhotoContext) -> Pose:
     pts = landmarks(ctx)
     line = eye_line_deg(pts)
     roll = _wrap_deg(line - upright_rotation_deg(ctx))
-    yaw, pitch = pose_from_mesh(pts, line)
+    yaw, pitch = pose_from_mesh(pts, line, float(ctx.params("pose")["pitch_baseline_deg"]))
     result = Pose(float(yaw), float(pitch), float(roll))
     info = ctx.face_info if ctx.face_info is not None else {}
     info["pose_deg"] = {"yaw": round(result.yaw_deg, 2), "pitch": round(result.pitch_deg, 2),

@@ -254,3 +254,13 @@ def test_confirming_mesh_is_the_first_pass(validator: Validator,
     second = run(session, bgr, face._mesh_roi_affine(first.points))
     best = second if second.presence >= first.presence * 0.9 else first
     assert np.allclose(points, best.points / scale, atol=1e-6)
+
+
+def test_pitch_baseline_comes_from_the_profile() -> None:
+    from photocheck.profiles import load_profile
+
+    pts = np.random.default_rng(3).normal(0, 50, (478, 3))
+    yaw0, pitch0 = face.pose_from_mesh(pts, 0.0)
+    yaw, pitch = face.pose_from_mesh(pts, 0.0, -2.0)
+    assert (yaw, pitch) == (yaw0, pitch0 + 2.0)
+    assert load_profile("online").section("pose")["pitch_baseline_deg"] == -2.0

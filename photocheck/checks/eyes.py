@@ -1,10 +1,11 @@
 """Eyes (J-LIS: eyes closed, red eye; ICAO: eyes open, looking at the camera, no red eye).
 
-- ``eyes.closed``: an eye is closed when its aspect ratio (Iris-model lid gap over eye width)
-  is below ``closed_eye_openness``, or below ``min_eye_openness`` with no dark iris between
-  the lids (iris contrast below ``min_iris_contrast``: a squint still shows the iris, a closed
-  eye shows skin or an even lash line); fails when either eye is closed. ``measured`` gives the
-  openness and iris contrast of the deciding eye (the closed one, else the less open one).
+- ``eyes.closed``: an eye's aspect ratio (Iris-model lid gap over eye width) below
+  ``fail_min_eye_openness`` is a closed eye (fails: the lids meet); below
+  ``warn_min_eye_openness`` with no dark iris between the lids (iris contrast below
+  ``min_iris_contrast``: a squint still shows the iris, a closed eye shows skin or an even lash
+  line) it is nearly closed (warns). The worse eye decides. ``measured`` gives the openness and
+  iris contrast of the deciding eye (the closed one, else the less open one).
 - ``eyes.red_eye``: the larger fraction of red-dominated pixels in either pupil disc.
 - ``eyes.gaze``: the iris centres' mean offset from the eye centres, as a fraction of the eye
   width (horizontal and vertical; the larger counts).
@@ -27,14 +28,14 @@ from photocheck import face
 from photocheck.checks.base import Check, finding, graded
 from photocheck.context import NotAssessable, PhotoContext
 from photocheck.measures import face as mf
-from photocheck.report import Finding
+from photocheck.report import Finding, Status
 
 CODES = ("eyes.closed", "eyes.red_eye", "eyes.gaze")
 
 PARAMS = {
     "min_eye_width_px": float,
-    "min_eye_openness": float,
-    "closed_eye_openness": float,
+    "warn_min_eye_openness": float,
+    "fail_min_eye_openness": float,
     "min_iris_contrast": float,
     "warn_max_red_fraction": float,
     "fail_max_red_fraction": float,
@@ -53,12 +54,14 @@ def gaze(eyes: face.EyeLandmarks) -> float:
     return float(max(abs(mean[0]), abs(mean[1])))
 
 
-def eye_closed(openness: float, contrast: float, params: Mapping[str, Any]) -> bool:
-    """One eye's verdict: too narrow outright, or narrow with no visible iris (a nan contrast
-    is no evidence of an iris)."""
-    if openness < params["closed_eye_openness"]:
-        return True
-    return openness < params["min_eye_openness"] and not contrast >= params["min_iris_contrast"]
+def eye_closed(openness: float, contrast: float, params: Mapping[str, Any]) -> Status:
+    """One eye's verdict: closed (FAIL) when the lids meet, nearly closed (WARN) when narrow
+    with no visible iris (a nan contrast is no evidence of an iris), else PASS."""
+    if openness < params["fail_min_eye_openness"]:
+        return Status.FAIL
+    if openness < params["warn_min_eye_openness"] and not contrast >= params["min_iris_contrast"]:
+        return Status.WARN
+    return Status.PASS
 
 
 def closed_finding(bgr: np.ndarray, scale: float, both: tuple[face.Eye, face.Eye],
@@ -70,14 +73,15 @@ def closed_finding(bgr: np.ndarray, scale: float, both: tuple[face.Eye, face.Eye
         openness = mf.eye_openness(e.contour)
         # the contrast only decides narrow eyes: skip its crop on wide-open ones
         contrast = (mf.iris_contrast(bgr, e.contour * scale, e.iris * scale)
-                    if openness < params["min_eye_openness"] else math.nan)
+                    if openness < params["warn_min_eye_openness"] else math.nan)
         eyes.append((eye_closed(openness, contrast, params), openness, contrast))
-    closed, openness, contrast = min(eyes, key=lambda t: (not t[0], t[1]))
+    severity = {Status.FAIL: 0, Status.WARN: 1, Status.PASS: 2}
+    status, openness, contrast = min(eyes, key=lambda t: (severity[t[0]], t[1]))
     measured = {"openness": round(openness, 4),
                 "iris_contrast": None if math.isnan(contrast) else round(contrast, 4)}
-    threshold = {k: params[k] for k in ("min_eye_openness", "closed_eye_openness",
+    threshold = {k: params[k] for k in ("warn_min_eye_openness", "fail_min_eye_openness",
                                         "min_iris_contrast")}
-    return finding("eyes.closed", "fail" if closed else "pass", measured, threshold, "ratio")
+    return finding("eyes.closed", status, measured, threshold, "ratio")
 
 
 def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:

@@ -15,7 +15,8 @@ hiding the eyes).
   horizontal edge right across the nose bridge, at least ``min_frame_evidence``): without
   glasses, brows, lashes, shadows and shiny skin make the same dark lines and bright spots.
   Each has a warn and a fail limit.
-- ``eyes.hidden``: the luminance spread inside an eye opening is too low to show the eye.
+- ``eyes.hidden``: the luminance spread inside an eye opening is too low to show the eye
+  (warn below ``warn_min_eye_contrast``, fail below ``fail_min_eye_contrast``).
 
 The ``eyes.hidden`` code carries the ``eyes`` prefix (docs/report.md) but is measured here, with
 its threshold in the ``[eyewear]`` profile section, because it shares the eye canvas and the
@@ -31,7 +32,7 @@ from typing import Any
 import numpy as np
 
 from photocheck import classifiers, face, semantic
-from photocheck.checks.base import Check, finding, grade, graded, limit
+from photocheck.checks.base import Check, finding, grade, graded
 from photocheck.context import PhotoContext, intermediate
 from photocheck.measures import eyewear as me
 from photocheck.report import Finding, Status
@@ -50,7 +51,8 @@ PARAMS = {
     "fail_max_rim_thickness_iod": float,
     "warn_max_glare_fraction": float,
     "fail_max_glare_fraction": float,
-    "min_eye_contrast": float,
+    "warn_min_eye_contrast": float,
+    "fail_min_eye_contrast": float,
 }
 
 
@@ -97,8 +99,8 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
                       {"max": warn, "fail_max": fail,
                        "min_glasses_probability": params["min_glasses_probability"],
                        "min_frame_evidence": params["min_frame_evidence"]}, unit)
-    yield limit("eyes.hidden", round(m.eye_contrast, 3), min=params["min_eye_contrast"],
-                unit="ratio")
+    yield graded("eyes.hidden", round(m.eye_contrast, 3), fail=params["fail_min_eye_contrast"],
+                 warn=params["warn_min_eye_contrast"], upper=False, unit="ratio")
 
 
 CHECK = Check(name="eyewear", codes=CODES, params=PARAMS, run=run)

@@ -8,9 +8,11 @@ from the chin to the forehead and both face edges clearly visible).
   fail at the profile's ``fail_hat_probability``, warn (review) at ``warn_hat_probability``.
   A head scarf is headwear: only a declared ``head_covering`` waives it.
 - ``headwear.headband``: a band of another colour across the top of the head with hair above
-  and below it, of at least the profile height.
+  and below it: warns at the ``warn_`` contrast and height, fails when it is both more
+  contrasted and higher (the ``fail_`` limits).
 - ``headwear.covering_hides_face``: the smallest fraction of face (skin or beard) along the
-  face-oval segments (forehead above the brows, either cheek outline, chin) below the minimum.
+  face-oval segments (forehead above the brows, either cheek outline, chin): warn below
+  ``warn_min_oval_visibility``, fail below ``fail_min_oval_visibility``.
 
 With the ``head_covering`` exception the validator waives ``hat`` and ``headband`` (still
 measured and reported); ``covering_hides_face`` is never waived.
@@ -30,7 +32,7 @@ import cv2
 import numpy as np
 
 from photocheck import classifiers, decode, face, person, semantic
-from photocheck.checks.base import Check, finding, graded, limit
+from photocheck.checks.base import Check, finding, grade, graded
 from photocheck.context import PhotoContext, intermediate
 from photocheck.measures import headwear as mh
 from photocheck.report import Finding, Status
@@ -40,9 +42,12 @@ CODES = ("headwear.hat", "headwear.headband", "headwear.covering_hides_face")
 PARAMS = {
     "warn_hat_probability": float,
     "fail_hat_probability": float,
-    "min_band_contrast": float,
-    "min_band_height_iod": float,
-    "min_oval_visibility": float,
+    "warn_min_band_contrast": float,
+    "fail_min_band_contrast": float,
+    "warn_min_band_height_iod": float,
+    "fail_min_band_height_iod": float,
+    "warn_min_oval_visibility": float,
+    "fail_min_oval_visibility": float,
 }
 
 
@@ -81,22 +86,31 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
     """
     yield hat_finding(ctx, params)
     m = headwear_measures(ctx)
-    band = (m.band_contrast >= params["min_band_contrast"]
-            and m.band_height_iod >= params["min_band_height_iod"])
-    yield finding("headwear.headband", Status.FAIL if band else Status.PASS,
-                  {"contrast": round(m.band_contrast, 1),
-                   "height_iod": round(m.band_height_iod, 3)},
-                  {"min_contrast": params["min_band_contrast"],
-                   "min_height_iod": params["min_band_height_iod"]}, "delta_e")
+    yield headband_finding(m.band_contrast, m.band_height_iod, params)
     worst = min(m.oval_visibility, key=lambda k: m.oval_visibility[k])
-    visible = m.oval_visibility[worst]
-    found = limit("headwear.covering_hides_face", round(visible, 3),
-                  min=params["min_oval_visibility"], unit="ratio")
+    visible = round(m.oval_visibility[worst], 3)
+    warn, fail = params["warn_min_oval_visibility"], params["fail_min_oval_visibility"]
     # name the hidden part of the outline in the measured value
-    yield finding(found.code, found.status,
-                  {"visible": round(visible, 3), "segment": worst,
+    yield finding("headwear.covering_hides_face",
+                  grade(visible, fail=fail, warn=warn, upper=False),
+                  {"visible": visible, "segment": worst,
                    "segments": {k: round(v, 3) for k, v in m.oval_visibility.items()}},
-                  {"min": params["min_oval_visibility"]}, "ratio")
+                  {"min": warn, "fail_min": fail}, "ratio")
+
+
+def headband_finding(contrast: float, height_iod: float, params: Mapping[str, Any]) -> Finding:
+    """``headwear.headband``: a band at least as contrasted and as high as the ``fail_``
+    limits fails, at least the ``warn_`` limits warns."""
+    def band(level: str) -> bool:
+        return (contrast >= params[f"{level}_min_band_contrast"]
+                and height_iod >= params[f"{level}_min_band_height_iod"])
+
+    status = Status.FAIL if band("fail") else Status.WARN if band("warn") else Status.PASS
+    return finding("headwear.headband", status,
+                   {"contrast": round(contrast, 1), "height_iod": round(height_iod, 3)},
+                   {k: params[k] for k in ("warn_min_band_contrast", "warn_min_band_height_iod",
+                                           "fail_min_band_contrast",
+                                           "fail_min_band_height_iod")}, "delta_e")
 
 
 CHECK = Check(name="headwear", codes=CODES, params=PARAMS, run=run)

@@ -1,7 +1,7 @@
 """Head pose (J-LIS: face turned sideways, head tilted; ICAO / ISO 39794-5 default limits:
 |yaw|, |pitch| ≤ 5° ideal, |roll| ≤ 8°). Yaw and pitch come from the FaceMesh 3-D landmarks
-and carry a few degrees of model noise, so the fail limits are tuned on labelled photos (see
-``profiles/online.toml``).
+and carry a few degrees of model noise: each angle has a warn limit (review) and a fail limit
+a few noise standard deviations further out (see ``profiles/online.toml``).
 
 When the mesh rejects the face (a profile view), the detector keypoints still give a rough yaw
 and the roll; the face is then reported as turned (``pose.yaw`` fails) rather than passed.
@@ -15,14 +15,16 @@ from collections.abc import Iterator, Mapping
 from typing import Any
 
 from photocheck import face
-from photocheck.checks.base import Check, finding, limit
+from photocheck.checks.base import Check, finding, grade
 from photocheck.context import NotAssessable, PhotoContext
 from photocheck.measures.face import keypoint_yaw_deg
 from photocheck.report import Finding, Status
 
 CODES = ("pose.yaw", "pose.pitch", "pose.roll")
 
-PARAMS = {"max_yaw_deg": float, "max_pitch_deg": float, "max_roll_deg": float}
+AXES = ("yaw", "pitch", "roll")
+PARAMS = {f"{level}_max_{axis}_deg": float for axis in AXES for level in ("warn", "fail")}
+PARAMS["pitch_baseline_deg"] = float  # read by photocheck.face.pose (a calibration of the measure)
 
 
 def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
@@ -36,20 +38,24 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
         yaw = keypoint_yaw_deg(det.keypoints)
         d = det.keypoints[1] - det.keypoints[0]
         roll = math.degrees(math.atan2(d[1], d[0]))
-        m = float(params["max_yaw_deg"])
-        yield finding("pose.yaw", Status.FAIL, round(yaw, 1), {"min": -m, "max": m}, "deg")
+        # a face the mesh rejects is turned too far to read: strong evidence, it fails
+        found = signed("pose.yaw", yaw, params)
+        yield finding("pose.yaw", Status.FAIL, round(yaw, 1), found.threshold, "deg")
         yield finding("pose.pitch", Status.NOT_ASSESSED, cause="pose.yaw")
-        yield _signed("pose.roll", roll, params["max_roll_deg"])
+        yield signed("pose.roll", roll, params)
         return
-    yield _signed("pose.yaw", pose.yaw_deg, params["max_yaw_deg"])
-    yield _signed("pose.pitch", pose.pitch_deg, params["max_pitch_deg"])
-    yield _signed("pose.roll", pose.roll_deg, params["max_roll_deg"])
+    yield signed("pose.yaw", pose.yaw_deg, params)
+    yield signed("pose.pitch", pose.pitch_deg, params)
+    yield signed("pose.roll", pose.roll_deg, params)
 
 
-def _signed(code: str, angle_deg: float, max_abs_deg: float) -> Finding:
-    """A signed angle against the symmetric limit ±``max_abs_deg``."""
-    m = float(max_abs_deg)
-    return limit(code, round(float(angle_deg), 2), min=-m, max=m, unit="deg")
+def signed(code: str, angle_deg: float, params: Mapping[str, Any]) -> Finding:
+    """A signed angle against the symmetric limits: beyond ±warn warns, beyond ±fail fails."""
+    axis = code.split(".", 1)[1]
+    warn, fail = float(params[f"warn_max_{axis}_deg"]), float(params[f"fail_max_{axis}_deg"])
+    angle = round(float(angle_deg), 2)
+    return finding(code, grade(abs(angle), fail=fail, warn=warn), angle,
+                   {"min": -warn, "max": warn, "fail_min": -fail, "fail_max": fail}, "deg")
 
 
 CHECK = Check(name="pose", codes=CODES, params=PARAMS, run=run)

@@ -165,3 +165,15 @@ def test_medical_eyewear_waives_the_eyewear_findings(validator: Validator) -> No
 def test_without_a_face_nothing_is_assessed(validator: Validator) -> None:
     statuses = run_check(validator, eyewear.CHECK, make_jpeg(640, 800, noise=False))
     assert set(statuses.values()) == {"not_assessed"}
+
+
+def test_eyes_hidden_levels_in_the_profile(validator: Validator) -> None:
+    from photocheck.checks.base import grade
+
+    p = validator.profile.section("eyewear")
+    warn, fail = p["warn_min_eye_contrast"], p["fail_min_eye_contrast"]
+    assert (warn, fail) == (0.08, 0.05)
+    # clean compliant ≥ 0.111 pass; sunglasses 0.009–0.037 fail; between: review
+    assert [str(grade(v, fail=fail, warn=warn, upper=False))
+            for v in (0.111, 0.08, 0.073, 0.05, 0.037)] == ["pass", "pass", "warn", "warn",
+                                                           "fail"]

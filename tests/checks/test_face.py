@@ -14,12 +14,14 @@ def test_compliant_single_face(models) -> None:
     assert {c: s for c, (s, _) in out.items()} == {
         "face.not_found": "pass", "face.multiple": "pass", "face.too_small": "pass",
         "face.cut_off": "pass"}
-    assert out["face.multiple"][1] == 1
+    assert out["face.multiple"][1] == {"faces": 1, "other_score": 0.0}
 
 
 def test_other_people_found(models) -> None:
     out = run_check(face.CHECK, models, "h_multi_person/facerec_two_people.jpg")
-    assert out["face.multiple"] == ("fail", 2.0)
+    status, measured = out["face.multiple"]
+    assert (status, measured["faces"]) == ("fail", 2)
+    assert measured["other_score"] > 0.9
     # two people cheek to cheek: the second face is not taken for the applicant's own
     out = run_check(face.CHECK, models, "h_multi_person/azure_detection6.jpg")
     assert out["face.multiple"][0] == "fail"
@@ -50,3 +52,36 @@ def test_head_cut_off_at_the_top(models) -> None:
                 for f in face.run(validator.context(cut.tobytes()), params)}
     assert statuses["face.cut_off"][0] == "fail"
     assert statuses["face.cut_off"][1] > 0.1
+
+
+PARAMS = {"other_min_score": 0.5, "fail_other_min_score": 0.75,
+          "warn_min_face_height_ratio": 0.12, "fail_min_face_height_ratio": 0.08,
+          "warn_min_face_height_px": 120.0, "fail_min_face_height_px": 80.0}
+
+
+def test_multiple_graded_on_the_best_other_face() -> None:
+    def verdict(scores: list[float]) -> tuple[str, object]:
+        found = face.multiple_finding(scores, PARAMS)
+        return str(found.status), found.measured
+
+    assert verdict([]) == ("pass", {"faces": 1, "other_score": 0.0})
+    assert verdict([0.5]) == ("warn", {"faces": 2, "other_score": 0.5})  # a weak find
+    assert verdict([0.66, 0.52]) == ("warn", {"faces": 3, "other_score": 0.66})
+    assert verdict([0.6, 0.75]) == ("fail", {"faces": 3, "other_score": 0.75})
+    assert verdict([0.84]) == ("fail", {"faces": 2, "other_score": 0.84})
+
+
+def test_too_small_worse_of_ratio_and_px() -> None:
+    def status(ratio: float, px: float) -> str:
+        return str(face.too_small_finding(ratio, px, PARAMS).status)
+
+    assert status(0.3, 400.0) == "pass"
+    assert status(0.12, 120.0) == "pass"  # at both warn limits
+    assert status(0.11, 400.0) == "warn"
+    assert status(0.3, 100.0) == "warn"
+    assert status(0.079, 400.0) == "fail"
+    assert status(0.3, 79.0) == "fail"
+    assert status(0.1, 79.0) == "fail"
+    found = face.too_small_finding(0.1, 100.0, PARAMS)
+    assert found.threshold == {"min": 0.12, "fail_min": 0.08, "min_px": 120.0,
+                               "fail_min_px": 80.0}

@@ -202,3 +202,18 @@ def test_a_detected_face_without_landmarks_and_no_hat_passes_the_hat_only(
 def test_without_a_face_nothing_is_assessed(validator: Validator) -> None:
     statuses = run_check(validator, headwear.CHECK, make_jpeg(640, 800, noise=False))
     assert set(statuses.values()) == {"not_assessed"}
+
+
+BAND = {"warn_min_band_contrast": 80.0, "fail_min_band_contrast": 100.0,
+        "warn_min_band_height_iod": 0.15, "fail_min_band_height_iod": 0.5}
+
+
+@pytest.mark.parametrize(("contrast", "height", "status"), [
+    (79.9, 0.5, "pass"), (120.0, 0.149, "pass"),  # one criterion short: no band
+    (80.0, 0.15, "warn"), (101.6, 0.344, "warn"), (99.9, 0.6, "warn"),  # a fail level short
+    (100.0, 0.5, "fail"), (114.0, 0.6, "fail"),
+])
+def test_headband_needs_both_levels(contrast: float, height: float, status: str) -> None:
+    found = headwear.headband_finding(contrast, height, BAND)
+    assert str(found.status) == status
+    assert found.measured == {"contrast": round(contrast, 1), "height_iod": round(height, 3)}

@@ -43,3 +43,20 @@ def test_no_mesh_reports_turned_from_keypoints(models) -> None:
     assert out["pose.yaw"][1] < -11.0  # the same side as the mesh says
     assert out["pose.pitch"] == ("not_assessed", None, "pose.yaw")
     assert out["pose.roll"][0] == "pass"
+
+
+POSE = {"warn_max_yaw_deg": 11.0, "fail_max_yaw_deg": 16.0, "warn_max_pitch_deg": 14.0,
+        "fail_max_pitch_deg": 20.0, "warn_max_roll_deg": 8.0, "fail_max_roll_deg": 12.0}
+
+
+@pytest.mark.parametrize(("code", "angle", "status"), [
+    ("pose.yaw", 11.0, "pass"), ("pose.yaw", -11.01, "warn"), ("pose.yaw", 16.0, "warn"),
+    ("pose.yaw", -16.01, "fail"), ("pose.pitch", 14.5, "warn"), ("pose.pitch", -20.5, "fail"),
+    ("pose.roll", 7.99, "pass"), ("pose.roll", -8.5, "warn"), ("pose.roll", 12.01, "fail"),
+])
+def test_signed_angle_is_graded_on_its_magnitude(code: str, angle: float, status: str) -> None:
+    found = pose.signed(code, angle, POSE)
+    assert (str(found.status), found.measured) == (status, angle)
+    axis = code.split(".")[1]
+    warn, fail = POSE[f"warn_max_{axis}_deg"], POSE[f"fail_max_{axis}_deg"]
+    assert found.threshold == {"min": -warn, "max": warn, "fail_min": -fail, "fail_max": fail}
