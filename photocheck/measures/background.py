@@ -265,7 +265,8 @@ def shadow(luminance: np.ndarray, prob: np.ndarray, near_px: tuple[float, float]
     outside : numpy.ndarray, optional
         Precomputed outside distance (see :func:`distances`).
     slab_px : float, optional
-        Row run for :attr:`Shadow.slab_left` / ``slab_right`` (e.g. a face height).
+        Row run for :attr:`Shadow.slab_left` / ``slab_right`` (e.g. a face height); a run
+        counts when its band holds a quarter of ``slab_px`` × the band's width.
     """
     h, w = luminance.shape
     if outside is None:
@@ -291,9 +292,12 @@ def shadow(luminance: np.ndarray, prob: np.ndarray, near_px: tuple[float, float]
         ratio = ratio_map[n_mask]
         fractions.append(float(np.count_nonzero(ratio < dark_ratio)) / ratio.size)
         depths.append(float(1.0 - median(ratio)))
+        # a slab counts only where the band is there over a quarter of its full size: beside
+        # hair the mask leaves out, a few band pixels are all "dark"
         slabs.append(0.0 if slab_px is None else worst_slab_fraction(
             n_mask.sum(axis=1), (n_mask & (ratio_map < dark_ratio)).sum(axis=1),
-            int(round(slab_px))))
+            int(round(slab_px)),
+            min_pixels=max(20, int(0.25 * slab_px * (near_px[1] - near_px[0])))))
     return Shadow(fractions[0], fractions[1], depths[0], depths[1], slabs[0], slabs[1])
 
 
