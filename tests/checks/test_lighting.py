@@ -15,6 +15,20 @@ from tests.synthetic import Prepared, degrade, prepare, run_check
 class TestLighting(SceneCases):
     check = lighting
 
+    def test_mild_degradation_passes(self, validator: Validator, photos: list[Prepared],
+                                     name: str) -> None:
+        if name != "half_shadow":
+            super().test_mild_degradation_passes(validator, photos, name)
+            return
+        # the side light shades the half the photo already leaves darker: canada_095m reads
+        # 0.61 stops untouched, just under the 0.65 review limit, and 0.76 with a mild side
+        # light deepening it (a review); the balanced photos stay well under (0.17, 0.46)
+        for i, photo in enumerate(photos):
+            statuses = run_check(validator, lighting.CHECK, degrade(photo, name, "mild", i))
+            expected = "warn" if photo.name.endswith("canada_095m.jpg") else "pass"
+            assert statuses.pop("lighting.face_shadow") == expected, photo.name
+            assert set(statuses.values()) == {"pass"}, (photo.name, statuses)
+
     def test_without_a_face_nothing_is_assessed(self, validator: Validator) -> None:
         statuses = run_check(validator, lighting.CHECK, make_jpeg(640, 800, noise=False))
         assert set(statuses.values()) == {"not_assessed"}
