@@ -21,7 +21,10 @@ half, only scored. The held-out half is reported first.
 Usage::
 
     python benchmarks/synthetic_degradations.py [--photos ../shared/photos] [--split all]
-        [--every N] [--only blur,noise] [--workers 2] [--json out.json]
+        [--every N] [--only blur,noise] [--workers 2] [--json out.json] [--write-docs]
+
+``--write-docs`` writes the table (held-out split first, with the commit and the command) into
+the ``synthetic`` figures block of benchmarks/README.md.
 """
 
 from __future__ import annotations
@@ -152,6 +155,7 @@ def summarise(results: list[dict[str, Any]], names: list[str]) -> dict[str, Any]
     for dname in names:
         deg = DEGRADATIONS[dname]
         clear: dict[str, list[bool]] = defaultdict(list)
+        mild: dict[str, list[bool]] = defaultdict(list)
         missed, flagged, n_mild = [], [], 0
         for r in done:
             for run in r["runs"]:
@@ -168,6 +172,7 @@ def summarise(results: list[dict[str, Any]], names: list[str]) -> dict[str, Any]
                     before = r["baseline"][run["framing"]]
                     new = [c for c, s in st.items()
                            if s in FLAGGED and before.get(c) not in FLAGGED]
+                    mild[run["framing"]].append(bool(new))
                     if new:
                         flagged.append(f"{tag} ({', '.join(new)})")
         hits = [h for v in clear.values() for h in v]
@@ -175,6 +180,8 @@ def summarise(results: list[dict[str, Any]], names: list[str]) -> dict[str, Any]
             "code": " or ".join(deg.codes),
             "caught": (sum(hits) / len(hits)) if hits else None, "n_clear": len(hits),
             "caught_by_framing": {f: sum(v) / len(v) for f, v in clear.items() if v},
+            "caught_counts": {f: [sum(v), len(v)] for f, v in clear.items()},
+            "flagged_counts": {f: [sum(v), len(v)] for f, v in mild.items()},
             "missed": missed,
             "flagged": len(flagged) / max(1, n_mild), "n_mild": n_mild, "flagged_runs": flagged,
         }
@@ -209,6 +216,57 @@ def report(title: str, summary: dict[str, Any], names: list[str]) -> None:
             print(f"  {d} flagged: " + "; ".join(row["flagged_runs"][:12]))
 
 
+FRAMING_TITLES = {"tight": "tight", "head_and_shoulders": "head & shoulders",
+                  "half_body": "half-body"}
+
+
+def _count(pair: list[int] | None) -> str:
+    """``k/n (p %)`` of a ``[k, n]`` count, ``–`` when nothing ran."""
+    if not pair or not pair[1]:
+        return "–"
+    k, n = pair
+    return f"{k}/{n} ({100 * k / n:.0f} %)"
+
+
+def docs_table(summaries: dict[str, dict[str, Any]], names: list[str], setup: str) -> str:
+    """Markdown of the per-split summaries, held-out split first: per degradation and framing,
+    caught at the clear strength (goal ≥ 95 %) and false-flagged at the mild one (≤ 5 %)."""
+    frs = list(FRAMINGS)
+    heads = " | ".join(FRAMING_TITLES[f] for f in frs)
+    lines = [f"{setup}. Caught: one of the degradation's codes fails or warns at the clear "
+             "strength (goal ≥ 95 %); false-flagged: any background, lighting or quality code "
+             "newly fails or warns at the mild strength (goal ≤ 5 %)."]
+    for split in ("heldout", "dev"):
+        summary = summaries.get(split)
+        if summary is None:
+            continue
+        title = "Held out (only scored)" if split == "heldout" else "Dev (looked at while tuning)"
+        lines += ["", f"{title}: {summary['photos']} photos × {len(frs)} framings", "",
+                  f"| degradation | code | caught: {heads} | false-flagged: {heads} |",
+                  "|---|---|" + "---|" * (2 * len(frs))]
+        for d in names:
+            row = summary[d]
+            caught = " | ".join(_count(row.get("caught_counts", {}).get(f)) for f in frs)
+            flagged = " | ".join(_count(row.get("flagged_counts", {}).get(f)) for f in frs)
+            code = " or ".join(f"`{c}`" for c in row["code"].split(" or "))
+            lines.append(f"| {d} | {code} | {caught} | {flagged} |")
+    return "\n".join(lines)
+
+
+def write_docs(summaries: dict[str, dict[str, Any]], names: list[str],
+               args: argparse.Namespace) -> None:
+    """The table into benchmarks/README.md (block ``synthetic``), via
+    :mod:`benchmarks.docs_figures`."""
+    from benchmarks.docs_figures import BENCH_README, provenance, replace_block
+
+    options = "".join(
+        f" --{flag} {value}" for flag, value in (("split", args.split), ("every", args.every),
+                                                 ("only", args.only))
+        if value and value != 1)
+    setup = f"`python benchmarks/synthetic_degradations.py{options}`, {provenance()}"
+    replace_block(BENCH_README, "synthetic", docs_table(summaries, names, setup))
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--photos", type=Path, default=REPO.parent / "shared" / "photos")
@@ -217,6 +275,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", default="", help="comma-separated degradation names")
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--json", type=Path, help="write raw results and the summary here")
+    parser.add_argument("--write-docs", action="store_true",
+                        help="write the table into benchmarks/README.md (block synthetic)")
     args = parser.parse_args(argv)
     if not (args.photos / "MANIFEST.csv").is_file():
         print(f"no photos at {args.photos}")
@@ -240,6 +300,8 @@ def main(argv: list[str] | None = None) -> int:
             report(split, summaries[split], names)
     if args.json:
         args.json.write_text(json.dumps({"summary": summaries, "results": results}, default=str))
+    if args.write_docs:
+        write_docs(summaries, names, args)
     return 0
 
 

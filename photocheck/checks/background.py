@@ -79,7 +79,8 @@ def background_measures(ctx: PhotoContext) -> BackgroundMeasures:
     sh = bgm.shadow(linear_luminance(bgr), prob,
                     (p["shadow_near_from"] * long_side, p["shadow_near_to"] * long_side),
                     p["shadow_light_sigma"] * long_side,
-                    bottom_y=bottom, dark_ratio=float(p["shadow_dark_ratio"]), outside=outside)
+                    bottom_y=bottom, dark_ratio=float(p["shadow_dark_ratio"]), outside=outside,
+                    slab_px=face_h)
     band = (1.0, max(2.0, p["contrast_band"] * long_side))
     window = max(3, int(round(p["contrast_window"] * long_side)) | 1)
     head: np.ndarray | None = None
@@ -113,9 +114,19 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
     busy = max(scores.values()) if t.area_fraction >= params["min_area_fraction"] else 0.0
     yield graded("background.not_plain", round(busy, 3), fail=params["fail_not_plain_ratio"],
                  warn=params["warn_not_plain_ratio"], unit="ratio")
-    yield graded("background.shadow", round(m.shadow.worst, 3),
-                 fail=params["fail_max_shadow_fraction"],
-                 warn=params["warn_max_shadow_fraction"], unit="ratio")
+    # the whole side's band, or its worst face-height stretch (a shadow beside the head of a
+    # half-body framing, where the band runs far down the body)
+    sh = m.shadow
+    status = worst(grade(sh.worst, fail=params["fail_max_shadow_fraction"],
+                         warn=params["warn_max_shadow_fraction"]),
+                   grade(sh.worst_slab, fail=params["fail_max_shadow_slab_fraction"],
+                         warn=params["warn_max_shadow_slab_fraction"]))
+    yield finding("background.shadow", status,
+                  {"side": round(sh.worst, 3), "slab": round(sh.worst_slab, 3)},
+                  {"max_side": params["warn_max_shadow_fraction"],
+                   "fail_max_side": params["fail_max_shadow_fraction"],
+                   "max_slab": params["warn_max_shadow_slab_fraction"],
+                   "fail_max_slab": params["fail_max_shadow_slab_fraction"]}, "ratio")
     low = max(m.low_contrast_head / params["max_low_contrast_head"],
               m.low_contrast_all / params["max_low_contrast_all"])
     yield graded("background.low_contrast", round(low, 3),
@@ -153,6 +164,8 @@ CHECK = Check(
         "shadow_dark_ratio": float,
         "warn_max_shadow_fraction": float,
         "fail_max_shadow_fraction": float,
+        "warn_max_shadow_slab_fraction": float,
+        "fail_max_shadow_slab_fraction": float,
         "contrast_band": float,
         "contrast_window": float,
         "min_delta_e": float,

@@ -166,17 +166,46 @@ class Shadow:
         than ``dark_ratio`` × the illumination expected from the background further away.
     depth_left, depth_right : float
         ``1 − median(Y_near / Y_expected)`` per side (0 = no darkening).
+    slab_left, slab_right : float
+        The same dark fraction in the worst run of ``slab_px`` rows of each side's band (0
+        without a slab): a cast shadow beside the head darkens most of the band there however
+        much of the frame the body fills below, where the whole-side fraction thins out.
     """
 
     left: float
     right: float
     depth_left: float
     depth_right: float
+    slab_left: float = 0.0
+    slab_right: float = 0.0
 
     @property
     def worst(self) -> float:
         """The larger of the two side fractions."""
         return max(self.left, self.right)
+
+    @property
+    def worst_slab(self) -> float:
+        """The larger of the two worst-slab fractions."""
+        return max(self.slab_left, self.slab_right)
+
+
+def worst_slab_fraction(band_rows: np.ndarray, dark_rows: np.ndarray, slab_px: int,
+                        min_pixels: int = 20) -> float:
+    """Largest ``dark / band`` pixel ratio over every run of ``slab_px`` consecutive rows that
+    holds at least ``min_pixels`` band pixels (0 when none does).
+
+    Parameters
+    ----------
+    band_rows, dark_rows : numpy.ndarray
+        Per-row counts of band pixels and of the dark ones among them.
+    """
+    k = int(max(1, min(slab_px, band_rows.size)))
+    band = np.concatenate([[0], np.cumsum(band_rows, dtype=np.int64)])
+    dark = np.concatenate([[0], np.cumsum(dark_rows, dtype=np.int64)])
+    n_band, n_dark = band[k:] - band[:-k], dark[k:] - dark[:-k]
+    usable = n_band >= min_pixels
+    return float((n_dark[usable] / n_band[usable]).max()) if usable.any() else 0.0
 
 
 def smooth_light(lum: np.ndarray, wall: np.ndarray, sigma_px: float,
@@ -213,7 +242,8 @@ def smooth_light(lum: np.ndarray, wall: np.ndarray, sigma_px: float,
 
 def shadow(luminance: np.ndarray, prob: np.ndarray, near_px: tuple[float, float],
            light_sigma_px: float, bottom_y: float | None = None,
-           dark_ratio: float = 0.8, outside: np.ndarray | None = None) -> Shadow:
+           dark_ratio: float = 0.8, outside: np.ndarray | None = None,
+           slab_px: float | None = None) -> Shadow:
     """Compare luminance beside the silhouette with the background further out, per side.
 
     Illumination expected at each near-band pixel is the smooth light of the wall
@@ -234,6 +264,9 @@ def shadow(luminance: np.ndarray, prob: np.ndarray, near_px: tuple[float, float]
         Blur (Gaussian sigma, px) of the wall's smooth light.
     outside : numpy.ndarray, optional
         Precomputed outside distance (see :func:`distances`).
+    slab_px : float, optional
+        Row run for :attr:`Shadow.slab_left` / ``slab_right`` (e.g. a face height); a run
+        counts when its band holds a quarter of ``slab_px`` × the band's width.
     """
     h, w = luminance.shape
     if outside is None:
@@ -247,17 +280,25 @@ def shadow(luminance: np.ndarray, prob: np.ndarray, near_px: tuple[float, float]
     out = outside[:rows]
     lum = luminance[:rows]
     expected = smooth_light(lum, out >= near_px[0], light_sigma_px)
-    fractions, depths = [], []
+    fractions, depths, slabs = [], [], []
     for x0, x1 in ((0, split), (split, w)):
         n_mask = (out[:, x0:x1] >= near_px[0]) & (out[:, x0:x1] < near_px[1])
         if np.count_nonzero(n_mask) < 20:
             fractions.append(0.0)
             depths.append(0.0)
+            slabs.append(0.0)
             continue
-        ratio = lum[:, x0:x1][n_mask] / np.maximum(expected[:, x0:x1][n_mask], 1e-4)
+        ratio_map = lum[:, x0:x1] / np.maximum(expected[:, x0:x1], 1e-4)
+        ratio = ratio_map[n_mask]
         fractions.append(float(np.count_nonzero(ratio < dark_ratio)) / ratio.size)
         depths.append(float(1.0 - median(ratio)))
-    return Shadow(fractions[0], fractions[1], depths[0], depths[1])
+        # a slab counts only where the band is there over a quarter of its full size: beside
+        # hair the mask leaves out, a few band pixels are all "dark"
+        slabs.append(0.0 if slab_px is None else worst_slab_fraction(
+            n_mask.sum(axis=1), (n_mask & (ratio_map < dark_ratio)).sum(axis=1),
+            int(round(slab_px)),
+            min_pixels=max(20, int(0.25 * slab_px * (near_px[1] - near_px[0])))))
+    return Shadow(fractions[0], fractions[1], depths[0], depths[1], slabs[0], slabs[1])
 
 
 def silhouette_contrast(lab: np.ndarray, prob: np.ndarray, band_px: tuple[float, float],

@@ -36,6 +36,28 @@ SIDE_PAIRS: dict[str, tuple[float, float, float]] = {
     "nose_side": (0.22, 0.45, 0.08),
 }
 
+# Patches for the top/bottom balance (same units as PATCHES). Upper: forehead, below the eyes,
+# nose bridge; lower: lower cheeks, beside the lips, jaw, chin. A light from above shades the
+# whole lower face, so the *brightest* lower patch falls with it; a beard, a moustache or dark
+# lips darken some lower patches only, and a fringe some upper ones only (hence maxima).
+UPPER_PATCHES: dict[str, tuple[float, float, float]] = {
+    "up_forehead_l": (-0.3, -0.45, 0.12),
+    "up_forehead_c": (0.0, -0.4, 0.12),
+    "up_forehead_r": (0.3, -0.45, 0.12),
+    "up_under_eye_l": (-0.45, 0.25, 0.12),
+    "up_under_eye_r": (0.45, 0.25, 0.12),
+    "up_bridge": (0.0, -0.05, 0.08),
+}
+LOWER_PATCHES: dict[str, tuple[float, float, float]] = {
+    "lo_cheek_l": (-0.55, 0.85, 0.12),
+    "lo_cheek_r": (0.55, 0.85, 0.12),
+    "lo_lip_l": (-0.3, 0.75, 0.08),
+    "lo_lip_r": (0.3, 0.75, 0.08),
+    "lo_jaw_l": (-0.4, 1.2, 0.1),
+    "lo_jaw_r": (0.4, 1.2, 0.1),
+    "lo_chin": (0.0, 1.4, 0.12),
+}
+
 
 def srgb_to_linear(values: np.ndarray) -> np.ndarray:
     """sRGB-encoded values in [0, 255] → linear light in [0, 1] (IEC 61966-2-1)."""
@@ -141,8 +163,8 @@ class FaceLight:
     scene_highlight : float
         98th percentile L* of the whole image (whites of eyes, background, clothes).
     lr_stops, tb_stops : float
-        ``|log2|`` of the luminance ratio image-left vs image-right half, and forehead vs
-        cheeks.
+        ``|log2|`` of the luminance ratio image-left vs image-right half, and upper vs lower
+        face (:func:`imbalance_stops`).
     clipped_high, clipped_low : float
         Fraction of face-oval pixels with grey level ≥ 248 or ≤ 5.
     """
@@ -171,25 +193,32 @@ def imbalance_stops(lum: np.ndarray, patches: dict[str, np.ndarray]) -> tuple[fl
     (else the two cheeks), of each pair's log ratio: a side light darkens every pair of one
     half alike, while a strand of hair, a mole or a turned cheek moves one pair only. It is
     measured on the face's own landmarks, so it does not depend on how much of the frame the
-    face fills. Top/bottom compares the brightest forehead patch with the cheeks: a fringe may
-    cover part of the forehead, and it is hair, not a shadow.
+    face fills. Top/bottom compares the brightest :data:`UPPER_PATCHES` patch with the
+    brightest :data:`LOWER_PATCHES` one when those are present (a light from above shades every
+    lower patch; a beard, dark lips or a fringe only some), else the brightest forehead patch
+    with the cheeks.
     """
     def mean(name: str) -> float:
         m = patches.get(name)
         return robust_mean(lum[m]) if m is not None and m.any() else float("nan")
+
+    def brightest(names: list[str]) -> float:
+        values = [v for v in (mean(n) for n in names) if np.isfinite(v)]
+        return max(values) if values else float("nan")
 
     eps = 1e-4
     pairs = [float(np.log2((mean(f"{n}_l") + eps) / (mean(f"{n}_r") + eps))) for n in SIDE_PAIRS
              if f"{n}_l" in patches]
     pairs = [p for p in pairs if np.isfinite(p)]
     left, right = mean("cheek_left"), mean("cheek_right")
-    tops = [mean(n) for n in ("forehead_left", "forehead_centre", "forehead_right")]
-    tops = [t for t in tops if np.isfinite(t)]
-    cheeks = [c for c in (left, right) if np.isfinite(c)]
-    top = max(tops) if tops else float("nan")
-    bottom = float(np.mean(cheeks)) if cheeks else float("nan")
     lr = (abs(float(np.median(pairs))) if pairs
           else abs(float(np.log2((left + eps) / (right + eps)))))
+    if any(n in patches for n in LOWER_PATCHES):
+        top, bottom = brightest(list(UPPER_PATCHES)), brightest(list(LOWER_PATCHES))
+    else:
+        cheeks = [c for c in (left, right) if np.isfinite(c)]
+        top = brightest(["forehead_left", "forehead_centre", "forehead_right"])
+        bottom = float(np.mean(cheeks)) if cheeks else float("nan")
     tb = abs(float(np.log2((top + eps) / (bottom + eps))))
     return (lr if np.isfinite(lr) else 0.0), (tb if np.isfinite(tb) else 0.0)
 
@@ -234,8 +263,10 @@ def face_light(bgr: np.ndarray, frame: FaceFrame, oval: np.ndarray) -> FaceLight
     skin = np.zeros(box.shape[:2], bool)
     for m in masks.values():
         skin |= m
-    # the side pairs only feed the balance (the skin's L* stays on the main patches)
-    masks.update(patch_masks(box.shape[:2], local, side_patches()))
+    # the side pairs and the upper/lower patches only feed the balances (the skin's L* stays
+    # on the main patches)
+    masks.update(patch_masks(box.shape[:2], local,
+                             {**side_patches(), **UPPER_PATCHES, **LOWER_PATCHES}))
     sampled = np.zeros(box.shape[:2], bool)
     for m in masks.values():
         sampled |= m

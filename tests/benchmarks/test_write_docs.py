@@ -1,4 +1,5 @@
-"""The --write-docs hooks of accuracy.py and trim_eval.py: exact blocks in the right files."""
+"""The --write-docs hooks of accuracy.py, trim_eval.py and synthetic_degradations.py: exact
+blocks in the right files."""
 
 from __future__ import annotations
 
@@ -7,13 +8,13 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks import accuracy, docs_figures, trim_eval
+from benchmarks import accuracy, docs_figures, synthetic_degradations, trim_eval
 
 
 @pytest.fixture
 def docs(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> tuple[Path, Path]:
     readme, bench = tmp_path / "README.md", tmp_path / "BENCH.md"
-    names = ("accuracy", "trim", "accuracy-detail", "trim-detail")
+    names = ("accuracy", "trim", "accuracy-detail", "trim-detail", "synthetic")
     text = "".join(f"<!-- figures:{n}:begin -->\nold\n<!-- figures:{n}:end -->\n" for n in names)
     readme.write_text(text, "utf-8")
     bench.write_text(text, "utf-8")
@@ -114,3 +115,28 @@ def test_forms_tables_give_the_issue_figures() -> None:
     assert "| conforming prints refused, by reason | resolution_too_low 1 |" in detail
     assert "| outline corner error max / mean | 0.41 / 0.15 mm |" in detail
     assert "| outline rotation error max / mean | 0.12 / 0.05° |" in detail
+
+
+def _syn_row(caught: dict[str, list[int]], flagged: dict[str, list[int]]) -> dict[str, object]:
+    return {"code": "lighting.face_shadow", "caught_counts": caught, "flagged_counts": flagged}
+
+
+def test_synthetic_write_docs(docs: tuple[Path, Path]) -> None:
+    readme, bench = docs
+    held = {"photos": 2, "top_shadow": _syn_row(
+        {"tight": [2, 2], "head_and_shoulders": [1, 2], "half_body": [2, 2]},
+        {"tight": [0, 2], "head_and_shoulders": [0, 2], "half_body": [1, 2]})}
+    dev = {"photos": 1, "top_shadow": _syn_row({"tight": [1, 1]}, {"tight": [0, 1]})}
+    args = argparse.Namespace(split="all", every=1, only="top_shadow")
+    synthetic_degradations.write_docs({"dev": dev, "heldout": held}, ["top_shadow"], args)
+    lines = _block(bench, "synthetic").splitlines()
+    assert lines[0].startswith("`python benchmarks/synthetic_degradations.py --split all "
+                               "--only top_shadow`, commit abc, 2026-12-06. Caught: ")
+    # held out first, counts per framing, "–" where a framing did not run
+    assert lines[2] == "Held out (only scored): 2 photos × 3 framings"
+    assert lines[6] == ("| top_shadow | `lighting.face_shadow` | 2/2 (100 %) | 1/2 (50 %) | "
+                        "2/2 (100 %) | 0/2 (0 %) | 0/2 (0 %) | 1/2 (50 %) |")
+    assert lines[8] == "Dev (looked at while tuning): 1 photos × 3 framings"
+    assert lines[-1] == ("| top_shadow | `lighting.face_shadow` | 1/1 (100 %) | – | – | "
+                         "0/1 (0 %) | – | – |")
+    assert _block(readme, "synthetic") == "old"  # only benchmarks/README.md is written

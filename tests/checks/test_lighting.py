@@ -15,6 +15,20 @@ from tests.synthetic import Prepared, degrade, prepare, run_check
 class TestLighting(SceneCases):
     check = lighting
 
+    def test_mild_degradation_passes(self, validator: Validator, photos: list[Prepared],
+                                     name: str) -> None:
+        if name != "half_shadow":
+            super().test_mild_degradation_passes(validator, photos, name)
+            return
+        # the side light shades the half the photo already leaves darker: canada_095m reads
+        # 0.61 stops untouched, just under the 0.65 review limit, and 0.76 with a mild side
+        # light deepening it (a review); the balanced photos stay well under (0.17, 0.46)
+        for i, photo in enumerate(photos):
+            statuses = run_check(validator, lighting.CHECK, degrade(photo, name, "mild", i))
+            expected = "warn" if photo.name.endswith("canada_095m.jpg") else "pass"
+            assert statuses.pop("lighting.face_shadow") == expected, photo.name
+            assert set(statuses.values()) == {"pass"}, (photo.name, statuses)
+
     def test_without_a_face_nothing_is_assessed(self, validator: Validator) -> None:
         statuses = run_check(validator, lighting.CHECK, make_jpeg(640, 800, noise=False))
         assert set(statuses.values()) == {"not_assessed"}
@@ -57,6 +71,29 @@ class TestLighting(SceneCases):
             ctx = validator.context(encode(half_shadow(framed.bgr, 0.5, framed.face_box,
                                                       framed.mask)))
             m = lighting.lighting_measures(ctx)
-            assert 0.85 < m.lr_stops < 1.2, (framing, m.lr_stops)
+            assert 0.9 < m.lr_stops < 1.1, (framing, m.lr_stops)  # 0.98–0.99 measured
+            # caught (past the fail limit, 0.9 stops) on the half-body framing as on the tight
+            assert run_check(validator, lighting.CHECK, ctx.data)["lighting.face_shadow"] == (
+                "fail"), framing
             statuses = run_check(validator, lighting.CHECK, framed.data)
             assert statuses["lighting.face_shadow"] == "pass", framing
+
+    def test_a_top_light_is_caught_on_every_framing(
+        self, validator: Validator, photos: list[Prepared]
+    ) -> None:
+        from tests.synthetic import FRAMINGS, encode, reframe, top_shadow
+
+        # london_041_03 reads 0.13–0.19 stops upper over lower face untouched; the face below
+        # the cheekbones at a quarter of the brows' light reads 1.82–1.90 (fail beyond 1.75),
+        # at 85 % of it 0.36–0.42 (pass) — whatever the framing
+        photo = photos[0]
+        for framing in FRAMINGS:
+            framed = reframe(photo, framing)
+            for strength, low, high, status in ((0.75, 1.76, 2.0, "fail"),
+                                                (0.15, 0.3, 0.5, "pass")):
+                ctx = validator.context(encode(top_shadow(framed.bgr, strength,
+                                                          framed.face_box, framed.mask)))
+                m = lighting.lighting_measures(ctx)
+                assert low < m.tb_stops < high, (framing, strength, m.tb_stops)
+                statuses = run_check(validator, lighting.CHECK, ctx.data)
+                assert statuses["lighting.face_shadow"] == status, (framing, strength)

@@ -177,3 +177,30 @@ def test_a_dark_blob_beside_the_head_is_a_shadow_even_on_a_gradient() -> None:
     on_flat = bgm.shadow(flat, prob, near_px=(1, 8), light_sigma_px=20)
     assert 0.2 < sh.right < 0.3
     assert sh.right == pytest.approx(on_flat.right, abs=0.01)
+
+
+def test_worst_slab_fraction_is_the_darkest_run_of_rows() -> None:
+    band = np.array([10, 10, 10, 10, 10, 0, 0], np.int64)
+    dark = np.array([0, 0, 8, 10, 2, 0, 0], np.int64)
+    # rows 2–3: 18 of 20; a run over empty rows needs min_pixels band pixels
+    assert bgm.worst_slab_fraction(band, dark, 2, min_pixels=20) == pytest.approx(0.9)
+    assert bgm.worst_slab_fraction(band, dark, 7, min_pixels=20) == pytest.approx(0.4)
+    assert bgm.worst_slab_fraction(band, dark, 2, min_pixels=25) == 0.0
+
+
+def test_a_shadow_beside_the_head_only_fills_its_slab() -> None:
+    bgr, prob = _scene()
+    lum = np.full(prob.shape, 0.5, np.float32)
+    outside, _ = bgm.distances(prob)
+    xx = np.arange(prob.shape[1])[None, :]
+    yy = np.arange(prob.shape[0])[:, None]
+    rows = np.nonzero(prob.max(axis=1) >= 0.5)[0]
+    top = int(rows[0])
+    # a cast shadow on the right, over the 20 rows from the top of the person only
+    lum[(outside > 0) & (outside < 10) & (xx > prob.shape[1] // 2) & (yy < top + 20)] = 0.2
+    sh = bgm.shadow(lum, prob, near_px=(1, 8), light_sigma_px=20, slab_px=20)
+    assert sh.slab_left == 0.0
+    assert sh.slab_right > 0.8  # the whole band beside the head
+    assert sh.right < 0.5 * sh.slab_right  # thinned out over the whole side
+    assert sh.worst_slab == sh.slab_right
+    assert bgm.shadow(lum, prob, near_px=(1, 8), light_sigma_px=20).worst_slab == 0.0

@@ -41,6 +41,25 @@ def test_imbalance_is_the_log2_ratio_of_the_cheeks() -> None:
     assert tb == pytest.approx(np.log2(0.6 / 0.3), abs=1e-3)
 
 
+def test_top_light_reads_as_the_upper_over_the_lower_face() -> None:
+    # eyes at y 90, mouth at y 130 (IOD 40 px): the upper patches (forehead, below the eyes,
+    # bridge) end above y 106, the lower ones (lips, lower cheeks, jaw, chin) start below 116
+    frame = lm.FaceFrame.from_points(np.array([80.0, 90.0]), np.array([120.0, 90.0]),
+                                     np.array([100.0, 130.0]))
+    oval = np.zeros((200, 200), bool)
+    oval[60:160, 60:140] = True
+    top_lit = np.full((200, 200, 3), 180, np.uint8)
+    top_lit[110:] = 90  # the face below the cheekbones in the shade of an overhead light
+    light = lm.face_light(top_lit, frame, oval)
+    expected = np.log2(lm.srgb_to_linear(np.array(180.0)) / lm.srgb_to_linear(np.array(90.0)))
+    assert light.tb_stops == pytest.approx(float(expected), abs=5e-3)  # 2.34 stops
+    assert light.lr_stops == pytest.approx(0.0, abs=1e-6)
+    # a dark beard on jaw and chin only: the lips' sides and the lower cheeks stay lit
+    bearded = np.full((200, 200, 3), 180, np.uint8)
+    bearded[132:] = 40
+    assert lm.face_light(bearded, frame, oval).tb_stops == pytest.approx(0.0, abs=1e-6)
+
+
 def test_clipped_fractions_count_grey_levels() -> None:
     bgr = np.zeros((2, 5, 3), np.uint8)
     bgr[0, :2] = 255          # blown
