@@ -231,6 +231,14 @@ def crown_from_matte(
     # border row, which the resampled `valid` may count in): the hair runs into the border
     above = valid[max(0, vi - 3): vi, max(0, ui - 1): ui + 2]
     at_edge = above.size > 0 and not above.all()
+    if not at_edge and 0 < vi < h:
+        # the matte fades below the threshold over a few border rows (more with the int8
+        # model): a top within 6 rows of the border whose column stays at least half the
+        # threshold up to the border runs into it too
+        outside = np.flatnonzero(~valid[:vi, ui])
+        first = int(outside[-1]) + 1 if outside.size else None
+        at_edge = first is not None and vi - first <= 6 and bool(
+            (alpha[first:vi, ui] >= 0.5 * threshold).all())
     return (u, v), bool(at_edge), vi <= 0
 
 

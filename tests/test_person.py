@@ -61,6 +61,22 @@ def test_crown_where_the_matte_fades_over_the_border_row_is_flagged() -> None:
     assert v == 14.0 and not at_edge
 
 
+def test_crown_where_the_matte_fades_over_several_border_rows_is_flagged() -> None:
+    # the int8 matte fades over three rows (0.36, 0.41, 0.46 under the 0.5 threshold): the
+    # column stays at least half the threshold up to the border, so the hair runs into it
+    alpha = _head_alpha(top=0)
+    valid = np.ones_like(alpha, bool)
+    valid[:10] = False
+    alpha *= valid
+    alpha[10:13] = np.array([0.36, 0.41, 0.46])[:, None]
+    (_, v), at_edge, _ = person.crown_from_matte(alpha, valid, (40, 50), (30, 50))
+    assert v == 13.0 and at_edge
+    # the same top with background (alpha 0.1) between it and the border is inside the image
+    alpha[10:13] = 0.1
+    (_, v), at_edge, _ = person.crown_from_matte(alpha, valid, (40, 50), (30, 50))
+    assert v == 13.0 and not at_edge
+
+
 def test_no_person_at_the_seed() -> None:
     alpha = np.zeros((50, 50), np.float32)
     assert person.crown_from_matte(alpha, np.ones_like(alpha, bool), (25, 25), (20, 30)) is None
