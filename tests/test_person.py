@@ -193,3 +193,19 @@ def test_hair_into_the_top_edge_on_a_plain_background(validator: Validator) -> N
     assert info.at_edge and info.source == "modnet"
     reference = _full_crop_crown(ctx)
     assert _mm(ctx, info.point[1] - reference[1]) < 0.5
+
+
+def test_the_short_crop_runs_the_int8_matte_and_the_full_crop_fp32(validator: Validator,
+                                                                    monkeypatch) -> None:
+    path = shared_photos() / "a_compliant_plain_bg" / "london_002_03.jpg"
+    if not path.is_file():
+        pytest.skip("london_002_03 is not in ../shared/photos")
+    ctx = validator.context(path)
+    person.head_frame(ctx)  # the face models first
+    names: list[str] = []
+    session = validator.models.session
+    monkeypatch.setattr(validator.models, "session", lambda n: names.append(n) or session(n))
+    short = person._matte(ctx, 0.5, down_factor=person.PLAIN_DOWN_FACTOR)
+    full = person._matte(ctx, 1.1)
+    assert names == ["modnet", "modnet_fp32"]
+    assert short.alpha.shape[0] < full.alpha.shape[0]  # the short crop stops near the eyes
