@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -40,7 +41,10 @@ class PhotoContext:
 
     Intermediates are functions of the context decorated with :func:`intermediate`; each is
     computed at most once per photo, its wall time is recorded in ``timings_ms`` and an exception
-    it raised is re-raised on every later request instead of recomputing.
+    it raised is re-raised on every later request instead of recomputing. Two threads may work
+    on one context (a check overlaps its model calls with its measures): a thread asking for an
+    intermediate another thread is computing waits for that result instead of computing it
+    again (no deadlock: intermediates depend on each other without cycles).
     """
 
     data: bytes
@@ -55,24 +59,48 @@ class PhotoContext:
     # classifier name → a classifier to use instead of the packaged one (held-out evaluation)
     classifiers: dict[str, Any] | None = None
     _memo: dict[str, tuple[bool, Any]] = field(default_factory=dict, repr=False)
+    _inflight: dict[str, threading.Event] = field(default_factory=dict, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:
-        """Return the memoised value of ``key``, computing it once with ``compute``."""
+        """Return the memoised value of ``key``, computing it once with ``compute`` (a thread
+        asking while another computes it waits for that answer)."""
         hit = self._memo.get(key)
         if hit is None:
-            start = time.perf_counter()
-            try:
-                hit = (True, compute())
-            except Exception as exc:  # memoise the failure: later callers get the same answer
-                hit = (False, exc)
-            self.timings_ms[key] = self.timings_ms.get(key, 0.0) + (
-                time.perf_counter() - start
-            ) * 1000.0
-            self._memo[key] = hit
+            with self._lock:
+                hit = self._memo.get(key)
+                event = self._inflight.get(key)
+                owner = hit is None and event is None
+                if owner:
+                    event = self._inflight[key] = threading.Event()
+            if owner:
+                try:
+                    hit = self._compute(key, compute)
+                finally:  # also on KeyboardInterrupt: a waiting thread must not hang
+                    with self._lock:
+                        del self._inflight[key]
+                    event.set()
+            elif hit is None:
+                event.wait()
+                hit = self._memo.get(key)
+                if hit is None:  # the computing thread was interrupted: try again here
+                    return self.memo(key, compute)
         ok, value = hit
         if not ok:
             raise value
         return value
+
+    def _compute(self, key: str, compute: Callable[[], T]) -> tuple[bool, Any]:
+        start = time.perf_counter()
+        try:
+            hit: tuple[bool, Any] = (True, compute())
+        except Exception as exc:  # memoise the failure: later callers get the same answer
+            hit = (False, exc)
+        self.timings_ms[key] = self.timings_ms.get(key, 0.0) + (
+            time.perf_counter() - start
+        ) * 1000.0
+        self._memo[key] = hit
+        return hit
 
     def has(self, key: str) -> bool:
         """Whether ``key`` has been computed (successfully or not)."""

@@ -49,6 +49,12 @@ PLAIN_AGREE_FRACTION = 0.03
 PLAIN_TOP_MARGIN = 0.25
 # hair into the top edge: the background is read beside ±this many face widths of the centre
 PLAIN_SIDE_HALF_WIDTH = 1.0
+# The short (plain-background) crop runs the int8 MODNet (~35 ms against ~60 ms: crowns p90
+# 0.09 mm from fp32's on held-out photos); the full crop (busy background, hair into the top
+# edge off a plain background, small in-the-wild heads) keeps fp32: there the int8 matte lost
+# hair running into the top edge (crowns 55-75 px lower on aflw_image03004 / 03932)
+SHORT_CROP_MODEL = "modnet"
+FULL_CROP_MODEL = "modnet_fp32"
 
 
 @dataclass(frozen=True)
@@ -231,6 +237,14 @@ def crown_from_matte(
     # border row, which the resampled `valid` may count in): the hair runs into the border
     above = valid[max(0, vi - 3): vi, max(0, ui - 1): ui + 2]
     at_edge = above.size > 0 and not above.all()
+    if not at_edge and 0 < vi < h:
+        # the matte fades below the threshold over a few border rows (more with the int8
+        # model): a top within 6 rows of the border whose column stays at least half the
+        # threshold up to the border runs into it too
+        outside = np.flatnonzero(~valid[:vi, ui])
+        first = int(outside[-1]) + 1 if outside.size else None
+        at_edge = first is not None and vi - first <= 6 and bool(
+            (alpha[first:vi, ui] >= 0.5 * threshold).all())
     return (u, v), bool(at_edge), vi <= 0
 
 
@@ -302,7 +316,8 @@ def _matte(ctx: PhotoContext, up_factor: float, *, down_factor: float = FULL_DOW
     crop = _warp(image.bgr, aff_a, size, cv2.BORDER_REPLICATE)
     valid = _warp(np.ones(image.bgr.shape[:2], np.uint8), aff_a, size,
                   cv2.BORDER_CONSTANT).astype(bool)
-    alpha = modnet_alpha(ctx.models, crop, long_side_px) * valid
+    model = SHORT_CROP_MODEL if down_factor < FULL_DOWN_FACTOR else FULL_CROP_MODEL
+    alpha = modnet_alpha(ctx.models, crop, long_side_px, model) * valid
     inv = cv2.invertAffineTransform(affine)
     scale = float(np.hypot(affine[0, 0], affine[0, 1]))
     return HeadMatte(alpha=alpha.astype(np.float32), origin_xy=(float(inv[0, 2]),

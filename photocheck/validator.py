@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import logging
 import os
@@ -144,6 +145,7 @@ class Validator:
         exceptions: Iterable[str] | str | None = (),
         applied_on: dt.date | str | None = None,
         mode: str = "check",
+        overlap: bool | None = None,
     ) -> Report:
         """Check one photo and explain the verdict.
 
@@ -156,6 +158,9 @@ class Validator:
             ``eyes_cannot_open``, ``gaze_unfixed``).
         applied_on : date or ISO string, optional
             Application date for the 6-month rule (default: today).
+        overlap : bool, optional
+            Run the model chain on a second thread while this one runs the measures
+            (:func:`overlap_default`: when the process may use two cores or more).
 
         Returns
         -------
@@ -170,22 +175,35 @@ class Validator:
             name = str(source) if isinstance(source, str | os.PathLike) else "<stream>"
             found = finding("file.unreadable", Status.FAIL, str(exc), unit="name")
             return self._report(name, declared, [found], None, {})
-        return self.run(ctx, mode=mode, started=start)
+        return self.run(ctx, mode=mode, started=start, overlap=overlap)
 
     def run(
         self, ctx: PhotoContext, *, mode: str = "check", started: float | None = None,
-        only: Collection[str] | None = None,
+        only: Collection[str] | None = None, overlap: bool | None = None,
     ) -> Report:
         """Run every enabled check of the profile (or those named in ``only``) on a prepared
-        context; intermediates already computed on it are reused."""
+        context; intermediates already computed on it are reused.
+
+        With ``overlap`` (default :func:`overlap_default`; only for a whole ``check``) a second
+        thread computes the model chain (:data:`PREFETCH`: decode, face, mesh, matte, crown,
+        semantic cues, irises) while this thread runs the checks, the model-free measures
+        first (:data:`LATE_CHECKS` last); the findings keep the order of ``CHECKS``.
+        """
         started = time.perf_counter() if started is None else started
-        findings: list[Finding] = []
-        for check in CHECKS:
-            if mode not in check.modes or not self.profile.enabled(check.name):
-                continue
-            if only is not None and check.name not in only:
-                continue
-            findings.extend(self._run_check(check, ctx))
+        checks = [c for c in CHECKS if mode in c.modes and self.profile.enabled(c.name)
+                  and (only is None or c.name in only)]
+        overlap = (overlap_default() if overlap is None else overlap) and (
+            mode == "check" and only is None and ctx.models is not None)
+        helper = None
+        if overlap:
+            helper = threading.Thread(target=_prefetch, args=(ctx,), name="photocheck-overlap",
+                                      daemon=True)
+            helper.start()
+            checks.sort(key=lambda c: c.name in LATE_CHECKS)  # stable: else CHECKS order
+        emitted = {check.name: self._run_check(check, ctx) for check in checks}
+        if helper is not None:
+            helper.join()  # nothing of this photo outlives its check
+        findings = [f for check in CHECKS for f in emitted.get(check.name, [])]
         findings = [self._apply_waiver(f, ctx.exceptions) for f in findings]
         timings = dict(ctx.timings_ms)
         timings["total"] = (time.perf_counter() - started) * 1000.0
@@ -217,7 +235,8 @@ class Validator:
             with ThreadPoolExecutor(max_workers=workers) as pool:
                 return list(
                     pool.map(
-                        lambda s: worker.check(s, exceptions=declared, applied_on=applied_on),
+                        lambda s: worker.check(s, exceptions=declared, applied_on=applied_on,
+                                               overlap=False),
                         sources,
                     )
                 )
@@ -293,6 +312,35 @@ class Validator:
             "photocheck": __version__,
             "models": models.versions() if models is not None else {},
         }
+
+
+# checks that wait for the model chain: with overlap they run after the model-free measures
+LATE_CHECKS = frozenset({"eyes", "geometry", "helper", "headwear", "eyewear"})
+
+
+def overlap_default() -> bool:
+    """Whether one check overlaps its model chain with its measures: ``PHOTOCHECK_OVERLAP``
+    (``0`` / ``1``), else when this process may run on two cores or more (batch workers set
+    ``0``: their parallelism is one photo per core)."""
+    env = os.environ.get("PHOTOCHECK_OVERLAP", "")
+    if env in ("0", "1"):
+        return env == "1"
+    try:
+        cores = len(os.sched_getaffinity(0))
+    except AttributeError:  # not on Linux
+        cores = os.cpu_count() or 1
+    return cores >= 2
+
+
+def _prefetch(ctx: PhotoContext) -> None:
+    """The model chain of a check, in the order the late checks need it (on the helper
+    thread); each result is memoised on ``ctx`` (failures too) for the checks to read."""
+    from photocheck import face, person, semantic
+
+    for intermediate in (person.crown_info, semantic.semantic_cues, face.eye_landmarks):
+        # a failure is memoised: the check that needs the intermediate reports it
+        with contextlib.suppress(Exception):
+            intermediate(ctx)
 
 
 def _order(name: str) -> int:

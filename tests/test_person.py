@@ -61,6 +61,22 @@ def test_crown_where_the_matte_fades_over_the_border_row_is_flagged() -> None:
     assert v == 14.0 and not at_edge
 
 
+def test_crown_where_the_matte_fades_over_several_border_rows_is_flagged() -> None:
+    # the int8 matte fades over three rows (0.36, 0.41, 0.46 under the 0.5 threshold): the
+    # column stays at least half the threshold up to the border, so the hair runs into it
+    alpha = _head_alpha(top=0)
+    valid = np.ones_like(alpha, bool)
+    valid[:10] = False
+    alpha *= valid
+    alpha[10:13] = np.array([0.36, 0.41, 0.46])[:, None]
+    (_, v), at_edge, _ = person.crown_from_matte(alpha, valid, (40, 50), (30, 50))
+    assert v == 13.0 and at_edge
+    # the same top with background (alpha 0.1) between it and the border is inside the image
+    alpha[10:13] = 0.1
+    (_, v), at_edge, _ = person.crown_from_matte(alpha, valid, (40, 50), (30, 50))
+    assert v == 13.0 and not at_edge
+
+
 def test_no_person_at_the_seed() -> None:
     alpha = np.zeros((50, 50), np.float32)
     assert person.crown_from_matte(alpha, np.ones_like(alpha, bool), (25, 25), (20, 30)) is None
@@ -186,3 +202,19 @@ def test_nose_line_is_the_mean_of_the_nose_line_points() -> None:
         marks[idx] = (100.0 + k, 200.0 + 10.0 * k, 5.0)
     np.testing.assert_allclose(person.nose_line(marks), [103.0, 230.0])
     np.testing.assert_allclose(person.nose_line(marks[:, :2]), [103.0, 230.0])
+
+
+def test_the_short_crop_runs_the_int8_matte_and_the_full_crop_fp32(validator: Validator,
+                                                                    monkeypatch) -> None:
+    path = shared_photos() / "a_compliant_plain_bg" / "london_002_03.jpg"
+    if not path.is_file():
+        pytest.skip("london_002_03 is not in ../shared/photos")
+    ctx = validator.context(path)
+    person.head_frame(ctx)  # the face models first
+    names: list[str] = []
+    session = validator.models.session
+    monkeypatch.setattr(validator.models, "session", lambda n: names.append(n) or session(n))
+    short = person._matte(ctx, 0.5, down_factor=person.PLAIN_DOWN_FACTOR)
+    full = person._matte(ctx, 1.1)
+    assert names == ["modnet", "modnet_fp32"]
+    assert short.alpha.shape[0] < full.alpha.shape[0]  # the short crop stops near the eyes

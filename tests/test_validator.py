@@ -1,11 +1,14 @@
-"""Validator.check_many: single-threaded sessions and OpenCV while the pool runs (issue 9)."""
+"""Validator.check_many: single-threaded sessions and OpenCV while the pool runs (issue 9);
+one check overlapping its model chain with its measures (issue 20)."""
 
 from __future__ import annotations
 
 import cv2
+import pytest
 
 from photocheck.inference import Models
 from photocheck.validator import Validator
+from tests.helpers import shared_photos
 
 
 def test_parallel_worker_uses_single_threaded_sessions_once() -> None:
@@ -32,3 +35,36 @@ def test_check_many_on_two_threads_keeps_order_and_restores_opencv_threads() -> 
                 for r in reports]
     assert measured[:2] == ["html", "png"]
     assert cv2.getNumThreads() == before
+
+
+def test_overlap_gives_the_same_report_and_runs_the_models_once(online, monkeypatch) -> None:
+    path = shared_photos() / "a_compliant_plain_bg" / "london_002_03.jpg"
+    if not path.is_file():
+        pytest.skip("london_002_03 is not in ../shared/photos")
+    runs: list[str] = []
+    session = online.models.session
+
+    def counting(name: str):
+        runs.append(name)
+        return session(name)
+
+    monkeypatch.setattr(online.models, "session", counting)
+    plain = online.check(path, applied_on="2026-11-21", overlap=False)
+    alone = sorted(runs)
+    runs.clear()
+    overlapped = online.check(path, applied_on="2026-11-21", overlap=True)
+    assert {"facemesh_468", "efficientnet_lite0"} <= set(alone)
+    assert {"modnet", "modnet_fp32"} & set(alone)
+    assert sorted(runs) == alone  # every model call once, whichever thread made it
+    assert [(f.code, f.status, f.measured) for f in overlapped.findings] == [
+        (f.code, f.status, f.measured) for f in plain.findings]
+    assert overlapped.face == plain.face
+
+
+def test_overlap_default_follows_the_environment(monkeypatch) -> None:
+    from photocheck.validator import overlap_default
+
+    monkeypatch.setenv("PHOTOCHECK_OVERLAP", "0")
+    assert overlap_default() is False
+    monkeypatch.setenv("PHOTOCHECK_OVERLAP", "1")
+    assert overlap_default() is True

@@ -144,9 +144,11 @@ def limit_threads() -> None:
 
     Sets the OpenMP/BLAS variables (for libraries loaded later), OpenCV's pool, and
     ``PHOTOCHECK_ORT_THREADS=1`` which makes :meth:`photocheck.inference.Models.load` create
-    single-threaded onnxruntime sessions.
+    single-threaded onnxruntime sessions, and ``PHOTOCHECK_OVERLAP=0``: a check does not
+    overlap its models with its measures on a second thread here.
     """
     os.environ.update(dict.fromkeys(THREAD_VARS, "1"))
+    os.environ["PHOTOCHECK_OVERLAP"] = "0"
     import cv2
 
     cv2.setNumThreads(1)

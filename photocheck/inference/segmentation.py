@@ -83,7 +83,8 @@ def modnet_output(raw: np.ndarray, height_px: int, width_px: int) -> np.ndarray:
     return np.clip(out, 0.0, 1.0)
 
 
-def modnet_alpha(models: Any, bgr: np.ndarray, long_side_px: int = 320) -> np.ndarray:
+def modnet_alpha(models: Any, bgr: np.ndarray, long_side_px: int = 320,
+                 name: str = "modnet") -> np.ndarray:
     """Alpha matte (person = 1) of a head crop, at the crop's own size.
 
     Parameters
@@ -94,8 +95,10 @@ def modnet_alpha(models: Any, bgr: np.ndarray, long_side_px: int = 320) -> np.nd
         uint8 ``(h, w, 3)`` BGR crop around the head (MODNet is slow: never the whole frame).
     long_side_px : int
         Inference size of the long side (rounded to a multiple of 32); 256–384 is plenty.
+    name : str
+        ``modnet`` (int8) or ``modnet_fp32``.
     """
-    session = models.session("modnet")
+    session = models.session(name)
     name = session.get_inputs()[0].name
     raw = session.run(None, {name: modnet_input(bgr, long_side_px)})[0]
     return modnet_output(raw, bgr.shape[0], bgr.shape[1])

@@ -3,7 +3,7 @@
 J-LIS asks for a plain background (無背景) and ICAO 9303-3 a uniform light one, so on a
 compliant photo the head is simply the region connected to the face that differs in colour
 from the background right above it. This costs about 1 ms on the analysis image against
-~100 ms for a MODNet matte of the head; the matte (``photocheck.person``) stays the fall-back
+~35 ms for the int8 MODNet matte of the head; the matte (``photocheck.person``) stays the fall-back
 when the background is busy or the hair does not stand out from it. Pure numpy / OpenCV:
 numbers out, no thresholds from a profile.
 """

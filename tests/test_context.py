@@ -1,0 +1,54 @@
+"""PhotoContext memo: computed once, failures memoised, shared safely by two threads."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+import pytest
+
+from photocheck.context import NotAssessable, PhotoContext
+from photocheck.profiles import load_profile
+
+
+def _ctx() -> PhotoContext:
+    return PhotoContext(data=b"", source="<test>", profile=load_profile("online"))
+
+
+def test_a_value_is_computed_once_and_timed() -> None:
+    ctx, calls = _ctx(), []
+    assert ctx.memo("k", lambda: calls.append(1) or 7) == 7
+    assert ctx.memo("k", lambda: calls.append(1) or 8) == 7
+    assert calls == [1] and ctx.has("k") and ctx.peek("k") == 7 and "k" in ctx.timings_ms
+
+
+def test_a_failure_is_memoised_and_raised_again() -> None:
+    ctx, calls = _ctx(), []
+
+    def fail() -> None:
+        calls.append(1)
+        raise NotAssessable("face.not_found", "none")
+
+    for _ in range(2):
+        with pytest.raises(NotAssessable, match="face.not_found"):
+            ctx.memo("k", fail)
+    assert calls == [1] and ctx.peek("k") is None
+
+
+def test_a_second_thread_waits_for_the_value_being_computed() -> None:
+    ctx, calls = _ctx(), []
+    started = threading.Event()
+
+    def slow() -> int:
+        calls.append(threading.current_thread().name)
+        started.set()
+        time.sleep(0.05)
+        return 42
+
+    got: list[int] = []
+    helper = threading.Thread(target=lambda: got.append(ctx.memo("k", slow)), name="helper")
+    helper.start()
+    started.wait()
+    assert ctx.memo("k", slow) == 42  # asked while the helper computes it: waits, no rerun
+    helper.join()
+    assert got == [42] and calls == ["helper"] and not ctx._inflight
