@@ -227,7 +227,10 @@ class Validator:
         declared = normalise(exceptions)
         workers = threads or min(len(sources), os.cpu_count() or 1) or 1
         if workers == 1:
-            return [self.check(s, exceptions=declared, applied_on=applied_on) for s in sources]
+            # one core per photo here too: a batch's throughput comes from its photos in
+            # parallel, not from one check's overlap
+            return [self.check(s, exceptions=declared, applied_on=applied_on, overlap=False)
+                    for s in sources]
         worker = self._parallel_worker()
         cv_threads = cv2.getNumThreads()
         cv2.setNumThreads(1)

@@ -37,6 +37,25 @@ def test_check_many_on_two_threads_keeps_order_and_restores_opencv_threads() -> 
     assert cv2.getNumThreads() == before
 
 
+def test_check_many_never_overlaps_one_check_even_on_one_thread(monkeypatch) -> None:
+    # one core per photo: with overlap the 1-thread baseline used both cores (scaling 1.18x)
+    validator = Validator("online", models=Models.load(threads=1))
+    seen: list[object] = []
+    real = Validator.check
+
+    def spy(self: Validator, source: object, **kwargs: object):  # noqa: ANN202
+        seen.append(kwargs.get("overlap"))
+        return real(self, source, **kwargs)
+
+    monkeypatch.setattr(Validator, "check", spy)
+    monkeypatch.setenv("PHOTOCHECK_OVERLAP", "1")
+    sources = [b"<html>not a photo</html>", b""]
+    for threads in (1, 2):
+        seen.clear()
+        validator.check_many(sources, threads=threads)
+        assert seen == [False, False]
+
+
 def test_overlap_gives_the_same_report_and_runs_the_models_once(online, monkeypatch) -> None:
     path = shared_photos() / "a_compliant_plain_bg" / "london_002_03.jpg"
     if not path.is_file():
