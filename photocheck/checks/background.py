@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from photocheck import decode, scene, segmentation
-from photocheck.checks.base import Check, finding, grade, graded, worst
+from photocheck.checks.base import Check, finding, grade, graded, graded_parts, worst
 from photocheck.context import PhotoContext, intermediate
 from photocheck.measures import background as bgm
 from photocheck.measures.colour import to_lab
@@ -117,16 +117,11 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
     # the whole side's band, or its worst face-height stretch (a shadow beside the head of a
     # half-body framing, where the band runs far down the body)
     sh = m.shadow
-    status = worst(grade(sh.worst, fail=params["fail_max_shadow_fraction"],
-                         warn=params["warn_max_shadow_fraction"]),
-                   grade(sh.worst_slab, fail=params["fail_max_shadow_slab_fraction"],
-                         warn=params["warn_max_shadow_slab_fraction"]))
-    yield finding("background.shadow", status,
-                  {"side": round(sh.worst, 3), "slab": round(sh.worst_slab, 3)},
-                  {"max_side": params["warn_max_shadow_fraction"],
-                   "fail_max_side": params["fail_max_shadow_fraction"],
-                   "max_slab": params["warn_max_shadow_slab_fraction"],
-                   "fail_max_slab": params["fail_max_shadow_slab_fraction"]}, "ratio")
+    yield graded_parts("background.shadow", {
+        "side": (sh.worst, params["warn_max_shadow_fraction"],
+                 params["fail_max_shadow_fraction"]),
+        "slab": (sh.worst_slab, params["warn_max_shadow_slab_fraction"],
+                 params["fail_max_shadow_slab_fraction"])}, digits=3, unit="ratio")
     low = max(m.low_contrast_head / params["max_low_contrast_head"],
               m.low_contrast_all / params["max_low_contrast_all"])
     yield graded("background.low_contrast", round(low, 3),

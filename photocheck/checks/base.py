@@ -97,6 +97,21 @@ def graded(
     return finding(code, status, float(value), {key: warn, f"fail_{key}": fail}, unit)
 
 
+def graded_parts(code: str, parts: Mapping[str, tuple[float, float, float]], *, digits: int,
+                 unit: str | None = None) -> Finding:
+    """One rule judged on several measures where larger is worse: the worst part's verdict.
+
+    ``parts``: name → ``(value, warn, fail)``. Measured reads ``{name: value}`` (rounded to
+    ``digits``), the threshold ``{"max_NAME": warn, "fail_max_NAME": fail, …}``.
+    """
+    status = worst(*(grade(v, fail=f, warn=w) for v, w, f in parts.values()))
+    limits: dict[str, float] = {}
+    for name, (_, w, f) in parts.items():
+        limits[f"max_{name}"], limits[f"fail_max_{name}"] = w, f
+    return finding(code, status, {k: round(v[0], digits) for k, v in parts.items()}, limits,
+                   unit)
+
+
 def grade(value: float, *, fail: float, warn: float, upper: bool = True) -> Status:
     """FAIL beyond ``fail``, WARN beyond ``warn``, else PASS (``upper``: larger is worse)."""
     sign = 1.0 if upper else -1.0

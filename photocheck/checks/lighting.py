@@ -14,7 +14,7 @@ from typing import Any
 import numpy as np
 
 from photocheck import scene
-from photocheck.checks.base import Check, finding, grade, graded, worst
+from photocheck.checks.base import Check, finding, graded, graded_parts
 from photocheck.context import NotAssessable, PhotoContext, intermediate
 from photocheck.measures.lighting import FaceLight, face_light
 from photocheck.report import Finding, Status
@@ -56,26 +56,15 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
     # highlights (forehead, nose, eye whites) blowing out, while exposed skin on compliant
     # photos has practically none (≤ 0.03 % of the oval); crushed shadows (beard, nostrils)
     # keep the wider limit
-    status = worst(grade(m.clipped_high, fail=params["fail_max_blown_fraction"],
-                         warn=params["warn_max_blown_fraction"]),
-                   grade(m.clipped_low, fail=params["fail_max_clipped_fraction"],
-                         warn=params["warn_max_clipped_fraction"]))
-    yield finding("lighting.clipped", status,
-                  {"blown": round(m.clipped_high, 4), "crushed": round(m.clipped_low, 4)},
-                  {"max_blown": params["warn_max_blown_fraction"],
-                   "fail_max_blown": params["fail_max_blown_fraction"],
-                   "max_crushed": params["warn_max_clipped_fraction"],
-                   "fail_max_crushed": params["fail_max_clipped_fraction"]}, "ratio")
-    status = worst(grade(m.lr_stops, fail=params["fail_max_lr_stops"],
-                         warn=params["warn_max_lr_stops"]),
-                   grade(m.tb_stops, fail=params["fail_max_tb_stops"],
-                         warn=params["warn_max_tb_stops"]))
-    yield finding("lighting.face_shadow", status,
-                  {"left_right": round(m.lr_stops, 2), "top_bottom": round(m.tb_stops, 2)},
-                  {"max_left_right": params["warn_max_lr_stops"],
-                   "fail_max_left_right": params["fail_max_lr_stops"],
-                   "max_top_bottom": params["warn_max_tb_stops"],
-                   "fail_max_top_bottom": params["fail_max_tb_stops"]}, "stops")
+    yield graded_parts("lighting.clipped", {
+        "blown": (m.clipped_high, params["warn_max_blown_fraction"],
+                  params["fail_max_blown_fraction"]),
+        "crushed": (m.clipped_low, params["warn_max_clipped_fraction"],
+                    params["fail_max_clipped_fraction"])}, digits=4, unit="ratio")
+    yield graded_parts("lighting.face_shadow", {
+        "left_right": (m.lr_stops, params["warn_max_lr_stops"], params["fail_max_lr_stops"]),
+        "top_bottom": (m.tb_stops, params["warn_max_tb_stops"], params["fail_max_tb_stops"])},
+        digits=2, unit="stops")
 
 
 CHECK = Check(
