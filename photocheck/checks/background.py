@@ -69,16 +69,19 @@ def background_measures(ctx: PhotoContext) -> BackgroundMeasures:
     # below the chin the frame usually cuts through the shoulders: shadows are judged beside
     # the head and shoulders only
     chin_y: float | None = None
+    near_from = p["shadow_near_from"] * long_side
+    near_to = p["shadow_near_to"] * long_side
     try:
         view = scene.face_view(ctx)
         chin_y = view.chin_y * (scale / view.scale)
-        face_h = (view.frame.iod_px * (scale / view.scale)) * 2.5
+        iod_px = view.frame.iod_px * (scale / view.scale)
+        face_h = 2.5 * iod_px
+        near_to = max(near_from + 2.0, min(near_to, p["shadow_near_to_iod"] * iod_px))
     except Exception:  # no face: judge the whole silhouette
         face_h = 0.3 * h
     bottom = None if chin_y is None else min(float(h), chin_y + 1.5 * face_h)
-    sh = bgm.shadow(linear_luminance(bgr), prob,
-                    (p["shadow_near_from"] * long_side, p["shadow_near_to"] * long_side),
-                    p["shadow_light_sigma"] * long_side,
+    sh = bgm.shadow(linear_luminance(bgr), prob, (near_from, near_to),
+                    (p["shadow_light_sigma"] * long_side, p["shadow_light_sigma_y"] * long_side),
                     bottom_y=bottom, dark_ratio=float(p["shadow_dark_ratio"]), outside=outside,
                     slab_px=face_h)
     band = (1.0, max(2.0, p["contrast_band"] * long_side))
@@ -155,7 +158,9 @@ CHECK = Check(
         "max_colour_std": float,
         "shadow_near_from": float,
         "shadow_near_to": float,
+        "shadow_near_to_iod": float,
         "shadow_light_sigma": float,
+        "shadow_light_sigma_y": float,
         "shadow_dark_ratio": float,
         "warn_max_shadow_fraction": float,
         "fail_max_shadow_fraction": float,

@@ -208,29 +208,33 @@ def worst_slab_fraction(band_rows: np.ndarray, dark_rows: np.ndarray, slab_px: i
     return float((n_dark[usable] / n_band[usable]).max()) if usable.any() else 0.0
 
 
-def smooth_light(lum: np.ndarray, wall: np.ndarray, sigma_px: float,
+def smooth_light(lum: np.ndarray, wall: np.ndarray, sigma_px: float | tuple[float, float],
                  keep_ratio: float = 0.9, passes: int = 3) -> np.ndarray:
-    """The wall's light at every pixel: a heavily blurred (Gaussian ``sigma_px``) average of
-    the ``wall`` pixels only (normalised convolution), computed ``passes`` times, each without
-    the pixels below ``keep_ratio`` × the previous estimate, so a cast shadow reaching into the
-    wall does not dim its own reference.
+    """The wall's light at every pixel: a heavily blurred (Gaussian ``sigma_px``, one value or
+    ``(along x, along y)``) average of the ``wall`` pixels only (normalised convolution),
+    computed ``passes`` times, each without the pixels below ``keep_ratio`` × the previous
+    estimate, so a cast shadow reaching into the wall does not dim its own reference.
 
     Any smooth falloff — a gradient, vignetting, a spot behind the head, a tint — is followed
-    by the model, so only a darkening narrower than ``sigma_px`` stands out. Computed at a
-    quarter of the resolution (the model is smooth) and resized back.
+    by the model, so only a darkening narrower than ``sigma_px`` stands out. A shorter blur
+    along y follows a level edge of the backdrop (where a paper roll or a wall ends) that runs
+    from the person out to the frame: the wall beside the person in the same rows is as dark
+    as the person's side of it, so it is no shadow. Computed at a quarter of the resolution
+    (the model is smooth) and resized back.
     """
     h, w = lum.shape
     factor = 4 if min(h, w) >= 64 else 1
     size = (max(1, w // factor), max(1, h // factor))
-    sigma = max(1.0, sigma_px / factor)
+    sigma_x, sigma_y = (sigma_px, sigma_px) if np.isscalar(sigma_px) else sigma_px
+    sigma_x, sigma_y = max(1.0, float(sigma_x) / factor), max(1.0, float(sigma_y) / factor)
     weight = np.asarray(wall, np.float32)
     values = np.asarray(lum, np.float32)
     model = None
     for _ in range(passes):
         wsmall = cv2.resize(weight, size, interpolation=cv2.INTER_AREA)
         vsmall = cv2.resize(values * weight, size, interpolation=cv2.INTER_AREA)
-        num = cv2.GaussianBlur(vsmall, (0, 0), sigma)
-        den = cv2.GaussianBlur(wsmall, (0, 0), sigma)
+        num = cv2.GaussianBlur(vsmall, (0, 0), sigma_x, sigmaY=sigma_y)
+        den = cv2.GaussianBlur(wsmall, (0, 0), sigma_x, sigmaY=sigma_y)
         small = num / np.maximum(den, 1e-6)
         # where no wall is near, the mean of the wall
         small[den < 1e-3] = float((values * weight).sum() / max(float(weight.sum()), 1e-6))
@@ -241,7 +245,7 @@ def smooth_light(lum: np.ndarray, wall: np.ndarray, sigma_px: float,
 
 
 def shadow(luminance: np.ndarray, prob: np.ndarray, near_px: tuple[float, float],
-           light_sigma_px: float, bottom_y: float | None = None,
+           light_sigma_px: float | tuple[float, float], bottom_y: float | None = None,
            dark_ratio: float = 0.8, outside: np.ndarray | None = None,
            slab_px: float | None = None) -> Shadow:
     """Compare luminance beside the silhouette with the background further out, per side.
@@ -260,8 +264,9 @@ def shadow(luminance: np.ndarray, prob: np.ndarray, near_px: tuple[float, float]
         Person probability ``(H, W)``.
     near_px : tuple of float
         Distance band from the silhouette (px) for "beside".
-    light_sigma_px : float
-        Blur (Gaussian sigma, px) of the wall's smooth light.
+    light_sigma_px : float or tuple of float
+        Blur (Gaussian sigma, px; one value or ``(along x, along y)``) of the wall's smooth
+        light.
     outside : numpy.ndarray, optional
         Precomputed outside distance (see :func:`distances`).
     slab_px : float, optional

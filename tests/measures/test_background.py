@@ -204,3 +204,34 @@ def test_a_shadow_beside_the_head_only_fills_its_slab() -> None:
     assert sh.right < 0.5 * sh.slab_right  # thinned out over the whole side
     assert sh.worst_slab == sh.slab_right
     assert bgm.shadow(lum, prob, near_px=(1, 8), light_sigma_px=20).worst_slab == 0.0
+
+
+def test_a_level_edge_of_the_backdrop_is_no_shadow_with_a_short_vertical_blur() -> None:
+    # a backdrop that ends at row 150 (a paper roll above a darker wall), from the person out
+    # to both frame edges, with the person's outline crossing it (head rows 76–124)
+    _, prob = _scene(200, 160)
+    lum = np.full(prob.shape, 0.6, np.float32)
+    lum[150:] = 0.3
+    iso = bgm.shadow(lum, prob, near_px=(1, 8), light_sigma_px=20, slab_px=30)
+    aniso = bgm.shadow(lum, prob, near_px=(1, 8), light_sigma_px=(20, 3), slab_px=30)
+    # the round blur carries the bright wall over the edge: the rows below it read dark
+    assert iso.worst_slab >= 0.8 and iso.worst > 0.1
+    # the short vertical blur follows the edge (to the model's quarter-resolution smear of a
+    # few rows): the wall beside the person is as dark as at the frame
+    assert aniso.worst_slab < 0.3 and aniso.worst < 0.05
+    # a real cast shadow beside the head is still found with the short vertical blur
+    outside, _ = bgm.distances(prob)
+    xx = np.arange(prob.shape[1])[None, :]
+    yy = np.arange(prob.shape[0])[:, None]
+    cast = (outside > 0) & (outside < 10) & (xx > prob.shape[1] // 2) & (yy > 70) & (yy < 110)
+    lum[cast] = 0.15
+    shadowed = bgm.shadow(lum, prob, near_px=(1, 8), light_sigma_px=(20, 3), slab_px=30)
+    assert shadowed.slab_right == 1.0 and shadowed.slab_left < 0.3
+
+
+def test_smooth_light_takes_one_sigma_or_one_per_axis() -> None:
+    lum = np.random.default_rng(0).uniform(0.2, 0.8, (64, 96)).astype(np.float32)
+    wall = np.ones(lum.shape, bool)
+    same = bgm.smooth_light(lum, wall, 12.0)
+    np.testing.assert_array_equal(same, bgm.smooth_light(lum, wall, (12.0, 12.0)))
+    assert not np.array_equal(same, bgm.smooth_light(lum, wall, (12.0, 4.0)))
