@@ -37,9 +37,10 @@ class QualityMeasures:
     sharpness : numpy.ndarray
         ``(4,)`` directional sharpness at the blur IOD.
     native : numpy.ndarray
-        ``(4,)`` directional sharpness at the crop's own resolution.
+        ``(4,)`` directional sharpness at the crop's own resolution (the pixel grid).
     coarse : numpy.ndarray
-        ``(4,)`` directional sharpness at a quarter of the crop's IOD (capped at the blur IOD).
+        ``(4,)`` directional sharpness at a quarter of the pixel grid's IOD (at least the
+        profile's ``upscale_min_coarse_iod_px``).
     iod_px : float
         IOD of the crop (px), and ``reduction`` of its decode.
     noise_sigma : float
@@ -77,22 +78,25 @@ def quality_measures(ctx: PhotoContext) -> QualityMeasures:
     # uint8 crop (a quarter of the memory, same sums); resampling and noise work in float32
     gray = exact.astype(np.float32)
     blur_iod = float(p["blur_iod_px"])
-    scales = qm.sharpness_at_scales(gray, iod, [blur_iod, max(blur_iod, iod / 4.0)])
     enlarged = float(ctx.peek(RESAMPLED_KEY) or 1.0)
-    if enlarged > 1.05:
-        # the trim enlarged the scan: "native" is the scan's own grid (the blur IOD at the
-        # least), where an enlargement done before the print was made still shows and the
-        # trim's own does not
-        native = qm.sharpness_at_scales(gray, iod, [max(blur_iod, iod / enlarged)])[0]
+    # the trim enlarged the scan: the pixel grid is the scan's own (the blur IOD at the least),
+    # where an enlargement done before the print was made still shows and the trim's own does not
+    grid_iod = max(blur_iod, iod / enlarged) if enlarged > 1.05 else iod
+    # an enlargement by k leaves no detail finer than k px: a 4× one shows at a quarter of the
+    # grid's IOD, which may lie below the blur IOD (a 120-px face enlarged from a 30-px one)
+    coarse_iod = max(float(p["upscale_min_coarse_iod_px"]), grid_iod / 4.0)
+    blur, coarse = qm.sharpness_at_scales(gray, iod, [blur_iod, coarse_iod])
+    if grid_iod < iod:
+        native = qm.sharpness_at_scales(gray, iod, [grid_iod])[0]
     else:
         native = (qm.directional_sharpness(exact) if iod > blur_iod
-                  else scales[0])  # the crop is not above the blur IOD: the same image
+                  else blur)  # the crop is not above the blur IOD: the same image
     period = 8 // crop.reduction
     block = qm.blockiness(exact, period) if period >= 4 else float("nan")
     replication = qm.replication_peaks(qm.diff_profiles(exact), 8.0 / crop.reduction)
     head = decode.header(ctx)
     jq = qm.jpeg_quality(head.jpeg.quant_tables) if head.jpeg is not None else None
-    return QualityMeasures(sharpness=scales[0], native=native, coarse=scales[1], iod_px=iod,
+    return QualityMeasures(sharpness=blur, native=native, coarse=coarse, iod_px=iod,
                            reduction=crop.reduction, noise_sigma=qm.noise_sigma(gray),
                            blockiness=block, jpeg_quality=jq, halftone=qm.halftone_peak(exact),
                            replication=replication)
@@ -172,6 +176,7 @@ CHECK = Check(
         "fail_min_jpeg_quality": float,
         "max_native_sharpness": float,
         "min_upscale_gain": float,
+        "upscale_min_coarse_iod_px": (int, float),
         "warn_max_replication_peak": float,
         "fail_max_replication_peak": float,
         "warn_max_grid_replication_peak": float,

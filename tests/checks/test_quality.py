@@ -4,6 +4,7 @@ degradations with known answers: each clear degradation is detected, each mild o
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
 from photocheck.checks import quality
 from photocheck.validator import Validator
@@ -50,3 +51,34 @@ def test_a_trims_own_enlargement_is_not_judged_as_an_upscaled_photo(models) -> N
     assert upscaled(by_trim, None) == "fail"
     assert upscaled(by_trim, 3.0) == "pass"
     assert upscaled(encode(enlarged(4.0, bgr)), 1.0) == "fail"
+
+
+def _small_face(models, scale: float, degrade) -> dict[str, object]:  # noqa: ANN001
+    """Quality findings of the compliant photo shrunk by ``scale`` and then degraded."""
+    import cv2
+
+    from tests.helpers import shared_photos
+    from tests.synthetic import encode
+
+    validator = Validator("online", models=models)
+    bgr = cv2.imread(str(shared_photos() / PHOTO))
+    small = cv2.resize(bgr, None, fx=scale, fy=scale, interpolation=cv2.INTER_AREA)
+    ctx = validator.context(encode(degrade(small)))
+    return {f.code: f for f in validator._run_check(quality.CHECK, ctx)}  # noqa: SLF001
+
+
+def test_a_small_face_enlarged_4x_is_upscaled(models) -> None:  # noqa: ANN001
+    """A 120-px face enlarged 4× from a 30-px one: smooth at its grid (1.08) and sharp again at
+    a quarter of it (gain 1.25), below the blur IOD (at 64 px the gain is only 1.08)."""
+    from tests.synthetic import upscale
+
+    found = _small_face(models, 0.6, lambda img: upscale(img, 4.0))
+    up = found["quality.upscaled"]
+    assert str(up.status) == "fail"
+    assert up.measured["native_sharpness"] == pytest.approx(1.08, abs=0.03)
+    assert up.measured["gain"] == pytest.approx(1.25, abs=0.05)
+    # the same face enlarged 1.3× (acceptable) keeps its detail at the grid
+    mild = _small_face(models, 0.6, lambda img: upscale(img, 1.3))
+    assert str(mild["quality.upscaled"].status) == "pass"
+    assert mild["quality.upscaled"].measured["native_sharpness"] > 1.25
+
