@@ -17,7 +17,7 @@ from photocheck.context import PhotoContext
 from photocheck.exceptions import normalise
 from photocheck.report import Report, Status
 from photocheck.trimming.early import early_result, overlap_available, start_early_look
-from photocheck.trimming.options import _GEOMETRY_KEY, _OPTIONS_KEY
+from photocheck.trimming.options import GEOMETRY_KEY, OPTIONS_KEY
 from photocheck.trimming.pipeline import TrimOutcome
 from photocheck.trimming.scan import decode_once
 from photocheck.trimming.standard import GeometryFn
@@ -120,9 +120,9 @@ def trim(
         ctx = validator.context(source, exceptions=declared, applied_on=applied_on)
     except SourceError as exc:
         return _unreadable(validator, source, declared, exc)
-    ctx.memo(_OPTIONS_KEY, lambda: {"dpi": dpi, "out_dpi": out_dpi})
+    ctx.memo(OPTIONS_KEY, lambda: {"dpi": dpi, "out_dpi": out_dpi})
     if face_geometry is not None:
-        ctx.memo(_GEOMETRY_KEY, lambda: face_geometry)
+        ctx.memo(GEOMETRY_KEY, lambda: face_geometry)
     scan_report = _run_scan(validator, ctx, overlap_decode, started)
     outcome = ctx.peek("trim_outcome") or TrimOutcome()
     findings = list(scan_report.findings)

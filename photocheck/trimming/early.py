@@ -18,14 +18,14 @@ from photocheck.context import NotAssessable, PhotoContext
 from photocheck.trimming.face_geometry import LEAN_LONG_SIDE_PX, LeanMesh, lean_mesh
 from photocheck.trimming.finding import detection_factor, find_print
 from photocheck.trimming.options import (
-    _GEOMETRY_KEY,
-    _OPTIONS_KEY,
-    _face_params,
-    _models,
-    _scan_dpi,
+    GEOMETRY_KEY,
+    OPTIONS_KEY,
+    face_params,
+    option_scan_dpi,
+    trim_models,
 )
-from photocheck.trimming.output import _upright_size, upright_print
-from photocheck.trimming.rect import PrintRect, _apply, _rect_from_quad
+from photocheck.trimming.output import upright_print, upright_size
+from photocheck.trimming.rect import PrintRect, apply_affine, rect_from_quad
 from photocheck.trimming.standard import MM_PER_INCH, PRINT_HEIGHT_MM
 
 # While the full decode runs, a second thread finds the print and runs BlazeFace and FaceMesh
@@ -157,7 +157,7 @@ def early_look(data: bytes, head: decode.ImageHeader, reduction: int, models: An
         rect = PrintRect(np.array([[0, 0], [w, 0], [w, h], [0, h]], float), 0.0, float(w),
                          float(h), True)
     else:
-        rect = _rect_from_quad((_to_full(rect_small.quad, factor) + 0.5) / reduction - 0.5)
+        rect = rect_from_quad((_to_full(rect_small.quad, factor) + 0.5) / reduction - 0.5)
     if max(rect.width_px, rect.height_px) < EARLY_MIN_PRINT_PX:
         return done()  # a small print: the full scan reads it better
     img = upright_print(reduced, rect, LEAN_LONG_SIDE_PX)
@@ -167,11 +167,11 @@ def early_look(data: bytes, head: decode.ImageHeader, reduction: int, models: An
     # upright image px → reduced px → full px (a reduced pixel's centre is its block's)
     to_full = np.array([[reduction, 0.0, 0.5 * reduction - 0.5],
                         [0.0, reduction, 0.5 * reduction - 0.5], [0.0, 0.0, 1.0]])
-    to_scan = to_full @ np.vstack([_image_to_scan(rect, img), [0.0, 0.0, 1.0]])
+    to_scan = to_full @ np.vstack([image_to_scan(rect, img), [0.0, 0.0, 1.0]])
     return done(mesh.mapped(to_scan[:2]), True)
 
 
-def _image_to_scan(rect: PrintRect, img: np.ndarray) -> np.ndarray:
+def image_to_scan(rect: PrintRect, img: np.ndarray) -> np.ndarray:
     """``(2, 3)`` affine from the px of ``upright_print(…, rect, …)`` to the scan's px."""
     scale = np.diag([rect.width_px / img.shape[1], rect.height_px / img.shape[0], 1.0])
     return (np.vstack([rect.print_to_scan(), [0.0, 0.0, 1.0]]) @ scale)[:2]
@@ -210,7 +210,7 @@ def overlap_available() -> bool:
 def start_early_look(ctx: PhotoContext) -> bool:
     """Start :func:`early_look` on a second thread when the scan allows it (see
     :func:`early_reduction`); its result is read by :func:`decode_once` and the trim."""
-    if ctx.has(_EARLY_KEY) or ctx.peek(_GEOMETRY_KEY) is not None:
+    if ctx.has(_EARLY_KEY) or ctx.peek(GEOMETRY_KEY) is not None:
         return False
     try:
         head = decode.header(ctx)
@@ -220,16 +220,16 @@ def start_early_look(ctx: PhotoContext) -> bool:
         return False
     if not params["fast_crown"]:
         return False
-    options: Mapping[str, Any] = ctx.peek(_OPTIONS_KEY) or {}
-    reduction = early_reduction(head, _scan_dpi(ctx, options))
+    options: Mapping[str, Any] = ctx.peek(OPTIONS_KEY) or {}
+    reduction = early_reduction(head, option_scan_dpi(ctx, options))
     if reduction < 2:
         return False
-    min_score, min_presence = _face_params(ctx)
+    min_score, min_presence = face_params(ctx)
     found: Future[EarlyPrint | None] = Future()
 
     def job() -> EarlyLook | None:
         try:
-            return early_look(ctx.data, head, reduction, _models(ctx),
+            return early_look(ctx.data, head, reduction, trim_models(ctx),
                               min_area_ratio=float(params["min_print_area_ratio"]),
                               min_score=min_score,
                               min_presence=min_presence, found=found)
@@ -281,7 +281,7 @@ def _early_mesh(early: EarlyLook | None, measured_rect: PrintRect
     if mesh is None:
         return (None,)
     to_print = cv2.invertAffineTransform(measured_rect.print_to_scan())
-    pts = np.array([_apply(to_print, p) for p in (mesh.forehead, mesh.chin, mesh.left,
+    pts = np.array([apply_affine(to_print, p) for p in (mesh.forehead, mesh.chin, mesh.left,
                                                    mesh.right, mesh.nose)])
     inside = ((pts >= 0.0) & (pts <= (measured_rect.width_px, measured_rect.height_px))).all()
     return (mesh,) if inside else None
@@ -297,7 +297,7 @@ def _crown_rows(ctx: PhotoContext, rect: PrintRect, measured_rect: PrintRect) ->
     usable = _early_mesh(early_result(ctx), measured_rect)
     if usable is None or usable[0] is None:
         return None
-    _, out_h = _upright_size(rect, LEAN_LONG_SIDE_PX)
-    forehead = _apply(cv2.invertAffineTransform(rect.print_to_scan()), usable[0].forehead)
+    _, out_h = upright_size(rect, LEAN_LONG_SIDE_PX)
+    forehead = apply_affine(cv2.invertAffineTransform(rect.print_to_scan()), usable[0].forehead)
     # the crown reads rows up to round(forehead) + 1, and at least rows 0–1
     return max(8, int(np.ceil(forehead[1] * out_h / rect.height_px)) + 8)

@@ -9,10 +9,10 @@ import cv2
 import numpy as np
 
 from photocheck.measures.colour import channel_norm
-from photocheck.trimming.rect import _intersect
+from photocheck.trimming.rect import intersect_lines
 
 
-def _refine_edges(small: np.ndarray, quad: np.ndarray, reach_px: float = 4.0,
+def refine_edges(small: np.ndarray, quad: np.ndarray, reach_px: float = 4.0,
                   step_min: float = 4.0) -> tuple[np.ndarray, float]:
     """Move each side of ``quad`` to the strongest colour step within ``reach_px`` of it.
 
@@ -68,7 +68,7 @@ def _refine_edges(small: np.ndarray, quad: np.ndarray, reach_px: float = 4.0,
             supports[weak[0]] = 1.0
     out = []
     for i in range(4):
-        p = _intersect(lines[i - 1], lines[i])
+        p = intersect_lines(lines[i - 1], lines[i])
         if p is None:
             return quad + origin, min(supports)
         out.append(p)
@@ -79,7 +79,7 @@ def _measure_side(img: np.ndarray, centre: np.ndarray, offsets: np.ndarray, step
                   a: np.ndarray, b: np.ndarray, fit_tilt: bool
                   ) -> tuple[tuple[np.ndarray, np.ndarray], np.ndarray, float]:
     """The side ``a`` → ``b`` moved to the strongest colour step across it (see
-    :func:`_refine_edges`): its line (point, unit direction), outward normal and support."""
+    :func:`refine_edges`): its line (point, unit direction), outward normal and support."""
     d = b - a
     length = float(np.hypot(*d))
     u = d / length
@@ -206,8 +206,8 @@ def _rebuild_side(img: np.ndarray, lines: list[tuple[np.ndarray, np.ndarray]],
         p0, u = lines[j]
         # the unit vector along side j that points toward the weak side
         toward = u if u @ n_weak > 0 else -u
-        corner = _intersect(lines[j], lines[weak])
-        base = _intersect(lines[j], opposite)
+        corner = intersect_lines(lines[j], lines[weak])
+        base = intersect_lines(lines[j], opposite)
         if corner is None or base is None:
             continue
         length = float(np.hypot(*(corner - base)))
@@ -320,7 +320,7 @@ def refine_sides_full(full: np.ndarray, quad: np.ndarray, *, reach_px: float,
     lines, measured = _agreeing_sides(lines, measured, strips)
     out = []
     for i in range(4):
-        p = _intersect(lines[i - 1], lines[i])
+        p = intersect_lines(lines[i - 1], lines[i])
         if p is None:
             return quad, none
         out.append(p)

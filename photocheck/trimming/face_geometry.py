@@ -14,7 +14,7 @@ from photocheck.inference import blazeface as bf
 from photocheck.inference import facemesh as fm
 from photocheck.measures.crown import plain_background_crown
 from photocheck.person import CHIN_IDX, FACE_LEFT_IDX, FACE_RIGHT_IDX, FOREHEAD_IDX
-from photocheck.trimming.rect import _apply
+from photocheck.trimming.rect import apply_affine
 from photocheck.trimming.standard import FaceGeometry
 
 # The short face path (:func:`lean_geometry`) sees the upright print at about this long side
@@ -101,7 +101,7 @@ class LeanMesh:
 
     def mapped(self, affine: np.ndarray) -> LeanMesh:
         """The same points through a ``(2, 3)`` affine."""
-        return LeanMesh(*(_apply(affine, p) for p in (self.forehead, self.chin, self.left,
+        return LeanMesh(*(apply_affine(affine, p) for p in (self.forehead, self.chin, self.left,
                                                        self.right, self.nose)))
 
 

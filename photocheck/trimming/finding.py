@@ -6,8 +6,8 @@ import cv2
 import numpy as np
 
 from photocheck.measures.colour import channel_norm
-from photocheck.trimming.edges import _refine_edges
-from photocheck.trimming.rect import PrintRect, _intersect, _rect_from_quad
+from photocheck.trimming.edges import refine_edges
+from photocheck.trimming.rect import PrintRect, intersect_lines, rect_from_quad
 
 # The print is found on a copy of the scan reduced by a power of two to a long side of at least
 # this (an A6 bed: the print is then ≥ ~100 px), and its sides measured on the full scan.
@@ -103,13 +103,13 @@ def find_print(small: np.ndarray, *, min_area_ratio: float = 0.03,
     if corners is None:
         return None
     if not refine:
-        return _rect_from_quad(np.array(corners, float))
-    quad, support = _refine_edges(small, np.array(corners, float), step_min=max(2.5, noise))
+        return rect_from_quad(np.array(corners, float))
+    quad, support = refine_edges(small, np.array(corners, float), step_min=max(2.5, noise))
     if support < 0.5:
         # a side without a colour step along most of its length is not a print's edge (a print
         # whose background matches the bed): no crop rather than a skewed one
         return None
-    return _rect_from_quad(quad)
+    return rect_from_quad(quad)
 
 
 def _blob_mask(blurred: np.ndarray, bed: np.ndarray, ring: int, dist_border: np.ndarray
@@ -155,7 +155,7 @@ def _box_corners(contour: np.ndarray, box: np.ndarray) -> list[np.ndarray] | Non
     corners = []
     if all(s is not None for s in sides):
         for i in range(4):
-            p = _intersect(sides[i - 1], sides[i])  # type: ignore[arg-type]
+            p = intersect_lines(sides[i - 1], sides[i])  # type: ignore[arg-type]
             corners.append(p)
     if any(c is None for c in corners) or len(corners) != 4:
         corners = [b.astype(float) for b in box]

@@ -33,7 +33,7 @@ from photocheck.trimming.edges import (
     _side_strips,
     _stretch_edges,
 )
-from photocheck.trimming.rect import PrintRect, _intersect, _rect_from_quad, _rect_from_sides
+from photocheck.trimming.rect import PrintRect, intersect_lines, rect_from_quad, rect_from_sides
 
 PRINT_W_MM, PRINT_H_MM = 35.0, 45.0
 # Printed strokes are erased by an opening this wide: the widest form line measured on the
@@ -624,7 +624,7 @@ def _relocate_sides(img: np.ndarray, quad: np.ndarray, ppm: float, which: np.nda
                 d = strips.u[i] + slope * strips.normal[i]
                 line = (strips.mid[i] + t0 * strips.normal[i], d / float(np.hypot(*d)))
         lines.append(line)
-    out = [_intersect(lines[i - 1], lines[i]) for i in range(4)]
+    out = [intersect_lines(lines[i - 1], lines[i]) for i in range(4)]
     if any(p is None for p in out):
         return quad
     return np.array(out, float)
@@ -658,7 +658,7 @@ def _rect_sides(img: np.ndarray, quad: np.ndarray, reach_px: float, step_min: fl
             agree[i] = True
     out = []
     for i in range(4):
-        p = _intersect(lines[i - 1], lines[i])
+        p = intersect_lines(lines[i - 1], lines[i])
         if p is None:
             return quad, np.zeros(4, bool), strength
         out.append(p)
@@ -701,7 +701,7 @@ def _mix_sides(a: np.ndarray, b: np.ndarray, take_b: np.ndarray) -> np.ndarray:
         lines.append((p0, d / max(1e-9, float(np.hypot(*d)))))
     out = []
     for i in range(4):
-        p = _intersect(lines[i - 1], lines[i])
+        p = intersect_lines(lines[i - 1], lines[i])
         out.append(a[i] if p is None else p)
     return np.array(out, float)
 
@@ -755,9 +755,9 @@ def locate_on_form(full: np.ndarray, small: np.ndarray, small_scale: float, dpi:
         return FormResult("multiple", count=len(search.prints))
     if search.prints:
         quad = (search.prints[0].quad + 0.5) / small_scale - 0.5
-        quad, measured = measure_on_form(full, _rect_from_quad(quad).quad, ppm_full,
+        quad, measured = measure_on_form(full, rect_from_quad(quad).quad, ppm_full,
                                          search.paper)
-        return FormResult("print", _rect_from_sides(quad, measured))
+        return FormResult("print", rect_from_sides(quad, measured))
     if search.empty_box:
         return FormResult("empty")
     return None

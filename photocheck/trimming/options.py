@@ -12,11 +12,13 @@ from photocheck.context import PhotoContext
 from photocheck.face import DEFAULTS
 from photocheck.inference import Models
 
-_GEOMETRY_KEY = "trim_geometry_fn"
-_OPTIONS_KEY = "trim_options"
+# context keys: the face geometry a caller hands the trim, and the trim's own options
+GEOMETRY_KEY = "trim_geometry_fn"
+OPTIONS_KEY = "trim_options"
 
 
-def _scan_dpi(ctx: PhotoContext, options: Mapping[str, Any]) -> float | None:
+def option_scan_dpi(ctx: PhotoContext, options: Mapping[str, Any]) -> float | None:
+    """The scan's resolution: the caller's ``dpi`` option, else the file's (None: unknown)."""
     if options.get("dpi"):
         return float(options["dpi"])
     head = decode.header(ctx)
@@ -25,7 +27,7 @@ def _scan_dpi(ctx: PhotoContext, options: Mapping[str, Any]) -> float | None:
     return None
 
 
-def _inset_px(ctx: PhotoContext, long_side_px: int) -> float:
+def edge_inset_px(ctx: PhotoContext, long_side_px: int) -> float:
     """How far (full px) the crop keeps inside the print's measured edge: 1.5 px of the
     analysis-size copy the print used to be found on (~0.25 mm), clear of the bed and the
     edge's shadow."""
@@ -33,14 +35,16 @@ def _inset_px(ctx: PhotoContext, long_side_px: int) -> float:
     return 1.5 * decode.reduction_for(long_side_px, analysis_px)
 
 
-def _models(ctx: PhotoContext) -> Any:
+def trim_models(ctx: PhotoContext) -> Any:
     """The context's models, loaded (once, shared) when a trim runs without a validator's."""
     if ctx.models is None:
         ctx.models = Models.load()
     return ctx.models
 
 
-def _face_params(ctx: PhotoContext) -> tuple[float, float]:
+def face_params(ctx: PhotoContext) -> tuple[float, float]:
+    """The profile's face-detector and FaceMesh-presence minimums (the face defaults without
+    a ``[face]`` section)."""
     try:
         section = dict(ctx.params("face"))
     except (KeyError, AttributeError):
@@ -49,6 +53,6 @@ def _face_params(ctx: PhotoContext) -> tuple[float, float]:
             float(section.get("min_mesh_presence", DEFAULTS["min_mesh_presence"])))
 
 
-def _full(ctx: PhotoContext) -> np.ndarray:
+def full_pixels(ctx: PhotoContext) -> np.ndarray:
     """The scan at full resolution (decoded once; the analysis decode already succeeded)."""
     return decode.full_image(ctx).bgr

@@ -64,7 +64,7 @@ def warp_region(src: np.ndarray, dst_to_src: np.ndarray, size: tuple[int, int], 
     return cv2.cvtColor(out, cv2.COLOR_BGRA2BGR) if bgr else out
 
 
-def _upright_size(rect: PrintRect, long_side_px: int) -> tuple[int, int]:
+def upright_size(rect: PrintRect, long_side_px: int) -> tuple[int, int]:
     """Width and height (px) of :func:`upright_print` of ``rect``."""
     f = min(1.0, long_side_px / max(rect.width_px, rect.height_px))
     return max(1, round(rect.width_px * f)), max(1, round(rect.height_px * f))
@@ -83,7 +83,7 @@ def upright_print(full: np.ndarray, rect: PrintRect, long_side_px: int, *,
     """
     w, h = rect.width_px, rect.height_px
     f = min(1.0, long_side_px / max(w, h))
-    out_w, out_h = _upright_size(rect, long_side_px)
+    out_w, out_h = upright_size(rect, long_side_px)
     made = out_h if rows is None else int(np.clip(rows, 1, out_h))
     img_to_scan = np.vstack([rect.print_to_scan(), [0, 0, 1]]) @ np.array(
         [[w / out_w, 0, 0], [0, h / out_h, 0], [0, 0, 1]])

@@ -20,10 +20,10 @@ from photocheck.trimming.early import (
     EarlyLook,
     _crown_rows,
     _early_mesh,
-    _image_to_scan,
     _pool,
     early_print,
     early_result,
+    image_to_scan,
 )
 from photocheck.trimming.edges import refine_sides_full
 from photocheck.trimming.face_geometry import (
@@ -38,13 +38,13 @@ from photocheck.trimming.face_geometry import (
 from photocheck.trimming.finding import FALLBACK_LONG_SIDE_PX, detection_factor, find_print
 from photocheck.trimming.forms import BOX_H_MM, BOX_W_MM, FORM_INSET_MM, locate_on_form
 from photocheck.trimming.options import (
-    _GEOMETRY_KEY,
-    _OPTIONS_KEY,
-    _face_params,
-    _full,
-    _inset_px,
-    _models,
-    _scan_dpi,
+    GEOMETRY_KEY,
+    OPTIONS_KEY,
+    edge_inset_px,
+    face_params,
+    full_pixels,
+    option_scan_dpi,
+    trim_models,
 )
 from photocheck.trimming.output import (
     encode_jpeg,
@@ -53,7 +53,7 @@ from photocheck.trimming.output import (
     warp_encode_split,
     warp_region,
 )
-from photocheck.trimming.rect import PrintRect, _apply, _rect_from_sides, _turn_rect, inset
+from photocheck.trimming.rect import PrintRect, apply_affine, inset, rect_from_sides, turn_rect
 from photocheck.trimming.scan import ScanImages, decode_once
 from photocheck.trimming.standard import (
     CROWN_TO_CHIN_MM,
@@ -103,13 +103,13 @@ def trim_outcome(ctx: PhotoContext) -> TrimOutcome:
     it upright (:func:`_find_face`), the standard crop (:func:`_plan`) and the one resampling
     and encode (:func:`_cut`).
     """
-    options: Mapping[str, Any] = ctx.peek(_OPTIONS_KEY) or {}
+    options: Mapping[str, Any] = ctx.peek(OPTIONS_KEY) or {}
     params = ctx.params("trim")
     out = TrimOutcome(out_dpi=float(options.get("out_dpi", 600.0)))
     scan, problem = _decoded(ctx)
     if scan is None:
         return _missing(out, problem)
-    out.dpi = _scan_dpi(ctx, options)
+    out.dpi = option_scan_dpi(ctx, options)
     located = _locate_print(ctx, scan, params, out.dpi)
     if located is None:
         return _missing(out, "no print found on the scan")
@@ -207,7 +207,7 @@ def _locate_print(ctx: PhotoContext, scan: ScanImages, params: Mapping[str, Any]
         rect = PrintRect(np.array([[0, 0], [w, 0], [w, h], [0, h]], float), 0.0, float(w),
                          float(h), True)
     elif rect_small is not None and quad is not None:
-        rect = _rect_from_sides(quad, measured)
+        rect = rect_from_sides(quad, measured)
     tol = float(params["print_size_tolerance_mm"])
     if dpi is not None and not (rect is not None and measured.all() and (
             _is_print_size(rect, dpi, tol) or _is_other_print(rect, dpi))):
@@ -228,7 +228,7 @@ def _locate_print(ctx: PhotoContext, scan: ScanImages, params: Mapping[str, Any]
         return None
     # keep the crop ~0.25 mm inside the print's edge (as 1.5 px of the quarter-size copy the
     # print used to be found on), so it never takes in the bed or the edge's shadow
-    return inset(rect, _inset_px(ctx, max(full.shape[:2]))), rect, overlapped
+    return inset(rect, edge_inset_px(ctx, max(full.shape[:2]))), rect, overlapped
 
 
 def _is_other_print(rect: PrintRect, dpi: float) -> bool:
@@ -315,7 +315,7 @@ class _FaceSearch:
 
 def _geometry_fn(ctx: PhotoContext, params: Mapping[str, Any]) -> tuple[GeometryFn, bool]:
     """The full pipeline's geometry provider, and whether the short path is tried first."""
-    geometry_fn: GeometryFn | None = ctx.peek(_GEOMETRY_KEY)
+    geometry_fn: GeometryFn | None = ctx.peek(GEOMETRY_KEY)
     lean = geometry_fn is None and bool(params["fast_crown"])
     if geometry_fn is None:
         fast = bool(params["fast_crown"])
@@ -342,8 +342,8 @@ def _find_face(ctx: PhotoContext, out: TrimOutcome, full: np.ndarray, measured_r
     geometry_fn, lean = _geometry_fn(ctx, params)
     turns = (0, 1, 3, 2) if rect.width_px > rect.height_px else (0, 2)
     cause = "face.not_found"
-    min_score, min_presence = _face_params(ctx)
-    models = _models(ctx) if lean else ctx.models
+    min_score, min_presence = face_params(ctx)
+    models = trim_models(ctx) if lean else ctx.models
     passes = ((True, LEAN_LONG_SIDE_PX, (0,)), (False, FACE_LONG_SIDE_PX, turns)) if lean else (
         (False, FACE_LONG_SIDE_PX, turns),)
     # the second thread ran the short path's mesh on the print as found at its reduced scale
@@ -362,7 +362,7 @@ def _find_face(ctx: PhotoContext, out: TrimOutcome, full: np.ndarray, measured_r
                          _early_mesh(early, measured_rect) if lean else None)
     for short_path, long_side_px, pass_turns in passes:
         for turn in pass_turns:
-            candidate = _turn_rect(rect, turn)
+            candidate = turn_rect(rect, turn)
             path = "early" if short_path and search.early_mesh is not None else (
                 "lean" if short_path else "pipeline")
             if path == "early" and search.early_mesh[0] is None:  # type: ignore[index]
@@ -392,7 +392,7 @@ def _face_on(ctx: PhotoContext, path: str, img: np.ndarray, candidate: PrintRect
     if path == "early":
         mesh = search.early_mesh[0]  # type: ignore[index]
         assert mesh is not None
-        to_img = cv2.invertAffineTransform(_image_to_scan(candidate, img))
+        to_img = cv2.invertAffineTransform(image_to_scan(candidate, img))
         return lean_crown(img, mesh.mapped(to_img)), None
     if path == "lean":
         start = time.perf_counter()
@@ -493,7 +493,7 @@ def _cut(ctx: PhotoContext, out: TrimOutcome, plan: CropSolution, split: bool,
     # a conforming print's crop may reach a few tenths of a mm beyond the print
     # (``[trim] max_pad_mm``): those output bands repeat the print's edge, not the paper
     bands = out.pad_bands = pad_bands(plan.box, rect.width_px, rect.height_px, (out_w, out_h))
-    out.crop_quad = np.array([_apply(rect.print_to_scan(), p) for p in
+    out.crop_quad = np.array([apply_affine(rect.print_to_scan(), p) for p in
                               ((x0, y0), (x1, y0), (x1, y1), (x0, y1))])
     out.out_size_px = (out_w, out_h)
     start = time.perf_counter()
@@ -510,16 +510,16 @@ def _cut(ctx: PhotoContext, out: TrimOutcome, plan: CropSolution, split: bool,
         top, bottom, left, right = bands
         inner = out.out_to_scan.copy()
         inner[:, 2] += inner[:, :2] @ np.array([left, top], float)
-        pixels = warp_region(_full(ctx), inner, (out_w - left - right, out_h - top - bottom),
+        pixels = warp_region(full_pixels(ctx), inner, (out_w - left - right, out_h - top - bottom),
                              interpolation=interpolation)
         pixels = cv2.copyMakeBorder(pixels, top, bottom, left, right, cv2.BORDER_REPLICATE)
         out.jpeg = encode_jpeg(pixels, out_dpi, quality, chroma)
     elif split:  # a second core is ours: each resamples and encodes half the output
-        out.jpeg = warp_encode_split(_full(ctx), out.out_to_scan, (out_w, out_h),
+        out.jpeg = warp_encode_split(full_pixels(ctx), out.out_to_scan, (out_w, out_h),
                                      interpolation=interpolation, pool=_pool(), dpi=out_dpi,
                                      quality=quality, chroma=chroma)
     else:
-        pixels = warp_region(_full(ctx), out.out_to_scan, (out_w, out_h),
+        pixels = warp_region(full_pixels(ctx), out.out_to_scan, (out_w, out_h),
                              interpolation=interpolation)
         out.jpeg = encode_jpeg(pixels, out_dpi, quality, chroma)
     ctx.timings_ms["trim.resample_encode"] = (time.perf_counter() - start) * 1000.0

@@ -39,12 +39,14 @@ class PrintRect:
         return np.column_stack([lin, origin])
 
 
-def _apply(m: np.ndarray, p: np.ndarray) -> np.ndarray:
+def apply_affine(m: np.ndarray, p: np.ndarray) -> np.ndarray:
+    """The point ``p`` (x, y) moved by the ``(2, 3)`` affine ``m``."""
     return m[:, :2] @ np.asarray(p, float) + m[:, 2]
 
 
-def _intersect(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]
-               ) -> np.ndarray | None:
+def intersect_lines(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray]
+                    ) -> np.ndarray | None:
+    """Where two lines, each ``(point, direction)``, cross (None when they are parallel)."""
     (p, d), (q, e) = a, b
     m = np.array([d, -e]).T
     if abs(np.linalg.det(m)) < 1e-9:
@@ -53,7 +55,7 @@ def _intersect(a: tuple[np.ndarray, np.ndarray], b: tuple[np.ndarray, np.ndarray
     return p + t[0] * d
 
 
-def _rect_from_quad(quad: np.ndarray) -> PrintRect:
+def rect_from_quad(quad: np.ndarray) -> PrintRect:
     """Order a quad upright (portrait or landscape as found) and measure it as a rectangle."""
     centre = quad.mean(axis=0)
     # order by angle around the centre, starting at top-left (screen coordinates)
@@ -74,13 +76,13 @@ def _rect_from_quad(quad: np.ndarray) -> PrintRect:
     return PrintRect(q, rot, width, height)
 
 
-def _rect_from_sides(quad: np.ndarray, measured: np.ndarray) -> PrintRect:
-    """:func:`_rect_from_quad` of a TL, TR, BR, BL quad, its rotation from the measured sides.
+def rect_from_sides(quad: np.ndarray, measured: np.ndarray) -> PrintRect:
+    """:func:`rect_from_quad` of a TL, TR, BR, BL quad, its rotation from the measured sides.
 
     A side kept from the small copy (no clear step at full resolution) is less straight than
     one measured on the full scan: it does not vote on the rotation unless none was measured.
     """
-    rect = _rect_from_quad(quad)
+    rect = rect_from_quad(quad)
     if measured.all() or not measured.any() or not np.allclose(rect.quad, quad):
         return rect
     v = np.roll(quad, -1, axis=0) - quad  # top, right, bottom, left (clockwise)
@@ -102,7 +104,7 @@ def inset(rect: PrintRect, by_px: float) -> PrintRect:
     return PrintRect(local @ lin.T + centre, rect.rotation_deg, w, h, False)
 
 
-def _turn_rect(rect: PrintRect, turn: int) -> PrintRect:
+def turn_rect(rect: PrintRect, turn: int) -> PrintRect:
     """The same physical rectangle with its upright frame turned by ``turn``×90° clockwise."""
     # +90° makes the old left side (bottom → top) the new top side: TL' = BL
     q = np.roll(rect.quad, turn, axis=0) if turn else rect.quad

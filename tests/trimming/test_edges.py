@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 
 from photocheck.trimming.edges import refine_sides_full
-from photocheck.trimming.rect import _rect_from_quad
+from photocheck.trimming.rect import rect_from_quad
 from tests.trimming.helpers import scan_with_known_print
 
 
@@ -23,7 +23,7 @@ def test_refine_sides_full_puts_a_coarse_quad_on_the_edges(rotation_deg, shadow)
     # outside the rendered quad: the anti-aliased polygon fill covers that much more); rotation
     # within 0.02°
     assert np.abs(quad - truth).max() < 1.0
-    assert abs(_rect_from_quad(quad).rotation_deg - rotation_deg) < 0.02
+    assert abs(rect_from_quad(quad).rotation_deg - rotation_deg) < 0.02
 
 
 def test_refine_sides_full_keeps_sides_without_an_edge() -> None:

@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 
 from photocheck.measures.crown import plain_background_crown
-from photocheck.trimming.early import _image_to_scan
+from photocheck.trimming.early import image_to_scan
 from photocheck.trimming.face_geometry import (
     LeanMesh,
     context_from_pixels,
@@ -49,7 +49,7 @@ def test_lean_mesh_points_map_through_an_affine_exactly() -> None:
     # an upright image at half the print's px, print not rotated: image px × 2 + corner
     rect = PrintRect(np.array([[100.0, 200.0], [900.0, 200.0], [900.0, 1200.0],
                                [100.0, 1200.0]]), 0.0, 800.0, 1000.0)
-    to_scan = _image_to_scan(rect, np.zeros((500, 400, 3), np.uint8))
+    to_scan = image_to_scan(rect, np.zeros((500, 400, 3), np.uint8))
     np.testing.assert_allclose(to_scan, [[2.0, 0.0, 100.0], [0.0, 2.0, 200.0]], atol=1e-9)
 
 

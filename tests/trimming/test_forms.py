@@ -21,7 +21,7 @@ from photocheck.trimming.forms import (
     locate_on_form,
     measure_on_form,
 )
-from photocheck.trimming.rect import _rect_from_quad
+from photocheck.trimming.rect import rect_from_quad
 from photocheck.trimming.standard import FaceGeometry, plan_crop
 
 PORTRAITS = [drawn_portrait(), drawn_portrait(740, 920, seed=1)]
@@ -48,7 +48,7 @@ def _small(data: bytes) -> tuple[np.ndarray, np.ndarray, float]:
 
 
 def _corner_error_mm(quad: np.ndarray, truth: np.ndarray, dpi: float) -> float:
-    ordered = _rect_from_quad(np.asarray(quad, float)).quad
+    ordered = rect_from_quad(np.asarray(quad, float)).quad
     return float(np.max(np.hypot(*(ordered - truth).T))) / (dpi / 25.4)
 
 

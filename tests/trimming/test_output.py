@@ -20,7 +20,7 @@ from photocheck.trimming.output import (
     warp_encode_split,
     warp_region,
 )
-from photocheck.trimming.rect import _rect_from_quad
+from photocheck.trimming.rect import rect_from_quad
 from tests.trimming.helpers import scan_with_known_print
 
 
@@ -53,7 +53,7 @@ def test_warp_region_of_the_top_rows_has_the_whole_outputs_values(scale: float) 
 
 def test_upright_print_undoes_the_rotation() -> None:
     scan, full = scan_with_known_print(3.1)
-    rect = _rect_from_quad(np.asarray(scan.quad_px, float))
+    rect = rect_from_quad(np.asarray(scan.quad_px, float))
     img = upright_print(full, rect, 512)
     assert max(img.shape[:2]) == 512
     # the drawing's geometry, measured on the upright print, lands where the truth maps it
@@ -67,7 +67,7 @@ def test_upright_print_undoes_the_rotation() -> None:
 def test_upright_print_of_the_top_rows_only_has_the_whole_prints_values(
         rotation_deg: float) -> None:
     scan, full = scan_with_known_print(rotation_deg)
-    rect = _rect_from_quad(np.asarray(scan.quad_px, float))
+    rect = rect_from_quad(np.asarray(scan.quad_px, float))
     whole = upright_print(full, rect, 512)
     for rows in (1, 97, 200, whole.shape[0] - 1):
         part = upright_print(full, rect, 512, rows=rows)
