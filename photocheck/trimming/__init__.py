@@ -58,14 +58,14 @@ Modules, in the order a scan goes through them:
 - :mod:`~photocheck.trimming.output`: the one resampling and the JPEG (:func:`warp_region`);
 - :mod:`~photocheck.trimming.options`: what a trim is asked to do, on the scan's context;
 - :mod:`~photocheck.trimming.pipeline`: :func:`trim_outcome`, the ``trim`` check's stage;
-- :mod:`~photocheck.trimming.api`: :func:`trim`, the public entry point.
+- :mod:`~photocheck.trimming.entry`: :func:`trim`, the public entry point.
 
 The command line (``photocheck trim``) is in :mod:`photocheck.cli`.
 """
 
 from __future__ import annotations
 
-from photocheck.trimming.api import TrimResult, trim
+from photocheck.trimming.entry import TrimResult, trim
 from photocheck.trimming.early import (
     EARLY_MIN_PRINT_PX,
     EarlyLook,
