@@ -211,10 +211,23 @@ def test_the_short_crop_runs_the_int8_matte_and_the_full_crop_fp32(validator: Va
         pytest.skip("london_002_03 is not in ../shared/photos")
     ctx = validator.context(path)
     person.head_frame(ctx)  # the face models first
-    names: list[str] = []
+    calls: list[tuple[str, tuple[int, ...]]] = []
     session = validator.models.session
-    monkeypatch.setattr(validator.models, "session", lambda n: names.append(n) or session(n))
+
+    class Recorder:
+        def __init__(self, name: str) -> None:
+            self.name, self.inner = name, session(name)
+
+        def run(self, outputs, feed):  # noqa: ANN001, ANN201 - onnxruntime's signature
+            calls.append((self.name, next(iter(feed.values())).shape))
+            return self.inner.run(outputs, feed)
+
+        def get_inputs(self):  # noqa: ANN201
+            return self.inner.get_inputs()
+
+    monkeypatch.setattr(validator.models, "session", Recorder)
     short = person._matte(ctx, 0.5, down_factor=person.PLAIN_DOWN_FACTOR)
     full = person._matte(ctx, 1.1)
-    assert names == ["modnet", "modnet_fp32"]
+    # the short crop (wider than high) at long side 224, the full crop at 256
+    assert calls == [("modnet", (1, 3, 96, 224)), ("modnet_fp32", (1, 3, 256, 224))]
     assert short.alpha.shape[0] < full.alpha.shape[0]  # the short crop stops near the eyes
