@@ -12,7 +12,7 @@ All points exchanged are ORIGINAL full-resolution, EXIF-oriented pixel coordinat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -83,6 +83,10 @@ class HeadMatte:
         bool ``(h, w)``: crop pixels that come from inside the image.
     down_factor : float
         How far below the forehead point the crop reaches (forehead-to-chin lengths).
+    crown_read : bool
+        Whether :func:`head_matte` already read the crown on this matte (to choose the crop).
+    crown_found : tuple or None
+        That reading (:func:`_crown_on`'s answer) when ``crown_read``.
     """
 
     alpha: np.ndarray
@@ -92,6 +96,8 @@ class HeadMatte:
     angle_deg: float
     valid: np.ndarray
     down_factor: float = FULL_DOWN_FACTOR
+    crown_read: bool = False
+    crown_found: tuple[np.ndarray, bool, bool] | None = None
 
     def to_full(self, points_uv: np.ndarray) -> np.ndarray:
         """Crop px ``(N, 2)`` → full-res px ``(N, 2)``."""
@@ -359,7 +365,7 @@ def head_matte(ctx: PhotoContext) -> HeadMatte:
             # heights only: along a flat top the crown's column is ill-defined
             head_px = float(frame.chin_xy[1] - coloured.point[1])
             if abs(found[0][1] - coloured.point[1]) <= PLAIN_AGREE_FRACTION * head_px:
-                return short
+                return replace(short, crown_read=True, crown_found=found)
     elif _hair_into_top_edge(ctx, frame):
         # hair into the top edge on a plain background: the short crop when it says so too;
         # its top 8 analysis px above the image (enough outside rows to see the border)
@@ -368,7 +374,7 @@ def head_matte(ctx: PhotoContext) -> HeadMatte:
         short = _matte(ctx, float(np.clip(up, 0.3, 1.1)), down_factor=PLAIN_DOWN_FACTOR)
         found = _crown_on(ctx, short, short.alpha, frame)
         if found is not None and found[1] and found[0][1] * sc <= 3.0:
-            return short
+            return replace(short, crown_read=True, crown_found=found)
     return _matte(ctx, 1.1)
 
 
@@ -434,7 +440,8 @@ def crown_info(ctx: PhotoContext) -> Crown:
     """
     frame = head_frame(ctx)
     matte = head_matte(ctx)
-    found = _crown_on(ctx, matte, matte.alpha, frame)
+    # the short crop's crown was read when it was chosen: not searched twice
+    found = matte.crown_found if matte.crown_read else _crown_on(ctx, matte, matte.alpha, frame)
     source = "modnet"
     if found is not None and found[2] and not found[1]:
         # the hair fills the crop up to its first row: look again with a taller crop
