@@ -69,6 +69,7 @@ import cv2
 import numpy as np
 import pytest
 
+from benchmarks.conftest import cpu_timed
 from benchmarks.scan_synth import PrintSpec, drawn_portrait, portrait_from_photo, render_scan
 from photocheck.inference import Models
 from photocheck.profiles import load_profile
@@ -100,7 +101,7 @@ def scan(validator: Validator) -> bytes:
 def test_decode_full(benchmark, scan: bytes) -> None:
     benchmark.group = "trim_a6_600dpi"
     buf = np.frombuffer(scan, np.uint8)
-    image = benchmark(cv2.imdecode, buf, cv2.IMREAD_COLOR)
+    image = cpu_timed(benchmark, cv2.imdecode, buf, cv2.IMREAD_COLOR)
     assert image.shape[:2] == (3496, 2480)
 
 
@@ -110,7 +111,7 @@ def test_decode_full_simplejpeg(benchmark, scan: bytes) -> None:
     import simplejpeg
 
     benchmark.group = "trim_a6_600dpi"
-    image = benchmark(simplejpeg.decode_jpeg, scan, "BGR", strict=True)
+    image = cpu_timed(benchmark, simplejpeg.decode_jpeg, scan, "BGR", strict=True)
     assert image.shape[:2] == (3496, 2480)
 
 
@@ -118,7 +119,8 @@ def test_trim(benchmark, validator: Validator, scan: bytes) -> None:
     from photocheck.trimming import trim
 
     benchmark.group = "trim_a6_600dpi"
-    result = benchmark(trim, scan, validator=validator, check_output=False, overlap_decode=True)
+    result = cpu_timed(benchmark, trim, scan, validator=validator, check_output=False,
+                       overlap_decode=True)
     assert result.jpeg is not None
     assert abs(result.rotation_deg - SPEC.rotation_deg) < 0.5
     assert result.report.extra["trim"]["face_path"] == "early"
@@ -163,7 +165,8 @@ def test_trim_sequential(benchmark, validator: Validator, scan: bytes) -> None:
     from photocheck.trimming import trim
 
     benchmark.group = "trim_a6_600dpi"
-    result = benchmark(trim, scan, validator=validator, check_output=False, overlap_decode=False)
+    result = cpu_timed(benchmark, trim, scan, validator=validator, check_output=False,
+                       overlap_decode=False)
     assert result.jpeg is not None
     assert result.report.extra["trim"]["face_path"] == "lean"
 
@@ -178,7 +181,7 @@ def test_trim_matte_crown(benchmark, validator: Validator, scan: bytes) -> None:
                                     sections, profile.digest + "-matte"),
                       models=validator.models)
     benchmark.group = "trim_a6_600dpi"
-    result = benchmark(trim, scan, validator=matte, check_output=False)
+    result = cpu_timed(benchmark, trim, scan, validator=matte, check_output=False)
     assert result.jpeg is not None
 
 
@@ -186,6 +189,6 @@ def test_trim_and_check(benchmark, validator: Validator, scan: bytes) -> None:
     from photocheck.trimming import trim
 
     benchmark.group = "trim_a6_600dpi"
-    result = benchmark(trim, scan, validator=validator, applied_on="2026-11-21")
+    result = cpu_timed(benchmark, trim, scan, validator=validator, applied_on="2026-11-21")
     assert result.jpeg is not None
     assert result.report.status_of("geometry.head_height") is not None

@@ -4,12 +4,55 @@
 from __future__ import annotations
 
 import json
+import statistics
+import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 RESULTS = Path(__file__).resolve().parent / "results"
+
+
+class CpuTimed:
+    """A benchmarked callable that also records the process CPU time of every call (all
+    threads: a check's overlap thread counts), so one run gives both wall and CPU medians.
+
+    Parameters
+    ----------
+    benchmark : pytest-benchmark fixture
+        Its ``extra_info["cpu_median_s"]`` gets the median after :meth:`record`.
+    fn : callable
+        What is timed.
+    """
+
+    def __init__(self, benchmark: Any, fn: Callable[..., Any]) -> None:
+        self.benchmark = benchmark
+        self.fn = fn
+        self.samples_s: list[float] = []
+
+    def __call__(self, *args: Any, **kwargs: Any) -> Any:
+        start = time.process_time()
+        try:
+            return self.fn(*args, **kwargs)
+        finally:
+            self.samples_s.append(time.process_time() - start)
+
+    def record(self) -> float:
+        """Store the median CPU seconds per call in the benchmark's ``extra_info``."""
+        median = statistics.median(self.samples_s)
+        self.benchmark.extra_info["cpu_median_s"] = median
+        return median
+
+
+def cpu_timed(benchmark: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
+    """``benchmark(fn, *args, **kwargs)`` that also records the median process CPU time per
+    call (``extra_info["cpu_median_s"]``); returns what ``fn`` returned."""
+    timed = CpuTimed(benchmark, fn)
+    result = benchmark(timed, *args, **kwargs)
+    timed.record()
+    return result
 
 
 def pytest_configure(config: pytest.Config) -> None:
@@ -31,22 +74,43 @@ def _medians(config: pytest.Config) -> dict[str, dict[str, float]]:
     return out
 
 
+def _cpu_medians(config: pytest.Config) -> dict[str, dict[str, float]]:
+    """Median process CPU seconds per call of the benchmarks that recorded it
+    (:func:`cpu_timed`)."""
+    session = getattr(config, "_benchmarksession", None)
+    out: dict[str, dict[str, float]] = {}
+    for bench in getattr(session, "benchmarks", []) or []:
+        cpu = (getattr(bench, "extra_info", None) or {}).get("cpu_median_s")
+        if cpu is not None:
+            out.setdefault(bench.group or "default", {})[bench.name.split("[")[0]] = float(cpu)
+    return out
+
+
 def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> None:
     medians = _medians(config)
     if not medians:
         return
     tr = terminalreporter
-    tr.section("ratios against a plain full-resolution cv2.imdecode of the same file")
+    cpu = _cpu_medians(config)
+    tr.section("ratios against a plain full-resolution cv2.imdecode of the same file "
+               "(wall, then process CPU)")
     table: dict[str, dict[str, float]] = {}
+    cpu_table: dict[str, dict[str, float]] = {}
     for group, entries in sorted(medians.items()):
         decode = entries.get("test_decode_full")
         if not decode:
             continue
         table[group] = {}
+        cpu_decode = cpu.get(group, {}).get("test_decode_full")
         for name, median in sorted(entries.items()):
             ratio = median / decode
             table[group][name] = ratio
-            tr.write_line(f"{group:28s} {name:32s} {median * 1000:8.1f} ms  {ratio:5.2f}×")
+            line = f"{group:28s} {name:32s} {median * 1000:8.1f} ms  {ratio:5.2f}×"
+            cpu_s = cpu.get(group, {}).get(name)
+            if cpu_s is not None and cpu_decode:
+                cpu_table.setdefault(group, {})[name] = cpu_s / cpu_decode
+                line += f"   CPU {cpu_s * 1000:8.1f} ms  {cpu_s / cpu_decode:5.2f}×"
+            tr.write_line(line)
     # ratios a benchmark measured itself, round by round (e.g. bench_trim's interleaved test)
     session = getattr(config, "_benchmarksession", None)
     own: dict[str, dict[str, Any]] = {}
@@ -59,4 +123,5 @@ def pytest_terminal_summary(terminalreporter: Any, config: pytest.Config) -> Non
                 tr.write_line(f"{bench.group or 'default':28s} {key:32s} {'':8s}    {value:5.2f}×")
     RESULTS.mkdir(exist_ok=True)
     (RESULTS / "ratios.json").write_text(json.dumps(
-        {"medians_s": medians, "ratios": table, "interleaved": own}, indent=1))
+        {"medians_s": medians, "ratios": table, "cpu_medians_s": cpu, "cpu_ratios": cpu_table,
+         "interleaved": own}, indent=1))

@@ -108,34 +108,48 @@ def provenance() -> str:
 
 def speed_table(ratios: dict[str, Any], setup: str,
                 only: tuple[str, ...] | None = None) -> str:
-    """Markdown of ``benchmarks/results/ratios.json`` (written by the pytest benchmark runs).
+    """Markdown of ``benchmarks/results/ratios.json`` (written by the pytest benchmark runs):
+    wall and process CPU medians, each as a ratio to the same run's ``cv2.imdecode``.
 
     Parameters
     ----------
     ratios : dict
         ``{"medians_s": {group: {test: s}}, "ratios": {group: {test: ×decode}},
-        "interleaved": {test: {name_over_name: ratio, …}}}``.
+        "cpu_medians_s": {…}, "cpu_ratios": {…}, "interleaved": {test: {name_over_name: ratio,
+        …}}}``; CPU entries missing from older runs show as "—".
     setup : str
         How and where the figures were measured (first line of the block).
     only : tuple of str, optional
         Keep only these tests (the README's short version); the interleaved ratios are kept.
     """
-    lines = [f"{setup}:", "", "| input | test | median ms | × `cv2.imdecode` |",
-             "|---|---|---|---|"]
+    lines = [f"{setup}:", "",
+             "| input | test | median ms | × `cv2.imdecode` | CPU ms | CPU × `cv2.imdecode` |",
+             "|---|---|---|---|---|---|"]
     for group, entries in ratios.get("ratios", {}).items():
         medians = ratios.get("medians_s", {}).get(group, {})
+        cpu = ratios.get("cpu_medians_s", {}).get(group, {})
+        cpu_ratios = ratios.get("cpu_ratios", {}).get(group, {})
         for name, ratio in entries.items():
             if only is not None and name not in only:
                 continue
-            ms = medians.get(name)
+            ms, cpu_s, cpu_ratio = medians.get(name), cpu.get(name), cpu_ratios.get(name)
             shown = "—" if ms is None else f"{1000 * ms:.1f}"
-            lines.append(f"| {group} | `{name}` | {shown} | {ratio:.2f}× |")
+            cpu_shown = "—" if cpu_s is None else f"{1000 * cpu_s:.1f}"
+            cpu_x = "—" if cpu_ratio is None else f"{cpu_ratio:.2f}×"
+            lines.append(f"| {group} | `{name}` | {shown} | {ratio:.2f}× | {cpu_shown} | "
+                         f"{cpu_x} |")
     for name, info in ratios.get("interleaved", {}).items():
         for key, value in info.items():
             if "_over_" in key:
                 lines.append(f"| interleaved | `{name}`: {key.replace('_', ' ')} | — | "
-                             f"{value:.2f}× |")
+                             f"{value:.2f}× | — | — |")
     return "\n".join(lines)
+
+
+def print_speed(ratios: dict[str, Any]) -> None:
+    """Print the last run's wall and CPU ratios (what ``speed`` would write), e.g. on a shared
+    machine where only the CPU ratios mean much."""
+    print(speed_table(ratios, "last run (benchmarks/results/ratios.json)"))
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -146,12 +160,17 @@ def main(argv: list[str] | None = None) -> int:
 
     parser = argparse.ArgumentParser(description="write benchmark figures into the docs")
     parser.add_argument("what", choices=("speed",))
+    parser.add_argument("--print-only", action="store_true",
+                        help="print the table (wall and CPU) instead of writing the docs")
     parser.add_argument("--results", type=Path, default=REPO / "benchmarks" / "results")
     args = parser.parse_args(argv)
     path = args.results / "ratios.json"
     if not path.is_file():
         parser.error(f"no {path}: run the pytest benchmarks first")
     ratios = json.loads(path.read_text("utf-8"))
+    print_speed(ratios)
+    if args.print_only:
+        return 0
     setup = f"`pytest benchmarks/` run, {provenance()}"
     replace_block(README, "speed", speed_table(ratios, setup, only=("test_check", "test_trim")))
     replace_block(BENCH_README, "speed", speed_table(ratios, setup))

@@ -12,7 +12,7 @@ All points exchanged are ORIGINAL full-resolution, EXIF-oriented pixel coordinat
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import cv2
 import numpy as np
@@ -55,6 +55,12 @@ PLAIN_SIDE_HALF_WIDTH = 1.0
 # hair running into the top edge (crowns 55-75 px lower on aflw_image03004 / 03932)
 SHORT_CROP_MODEL = "modnet"
 FULL_CROP_MODEL = "modnet_fp32"
+# The short crop's MODNet input long side: 224 (e.g. 128×224 instead of 160×256, 0.67 of the
+# int8 cost) moves the crown by p90 0.1 mm, max 0.8 mm (of a 34-mm head) from 256's on the 132
+# compliant, hat and head-covering photos (none switched to the full crop), p90 0 mm, max
+# 0.4 mm on the 390 others (8 switched to the full crop); accuracy.py: no status of the 556
+# photos changed. 192 switched a compliant photo to the full crop and changed its top edge.
+SHORT_CROP_LONG_SIDE_PX = 224
 
 
 @dataclass(frozen=True)
@@ -77,6 +83,10 @@ class HeadMatte:
         bool ``(h, w)``: crop pixels that come from inside the image.
     down_factor : float
         How far below the forehead point the crop reaches (forehead-to-chin lengths).
+    crown_read : bool
+        Whether :func:`head_matte` already read the crown on this matte (to choose the crop).
+    crown_found : tuple or None
+        That reading (:func:`_crown_on`'s answer) when ``crown_read``.
     """
 
     alpha: np.ndarray
@@ -86,6 +96,8 @@ class HeadMatte:
     angle_deg: float
     valid: np.ndarray
     down_factor: float = FULL_DOWN_FACTOR
+    crown_read: bool = False
+    crown_found: tuple[np.ndarray, bool, bool] | None = None
 
     def to_full(self, points_uv: np.ndarray) -> np.ndarray:
         """Crop px ``(N, 2)`` → full-res px ``(N, 2)``."""
@@ -295,7 +307,10 @@ def _warp(image: np.ndarray, affine_analysis: np.ndarray, size: tuple[int, int],
 
 
 def _matte(ctx: PhotoContext, up_factor: float, *, down_factor: float = FULL_DOWN_FACTOR,
-           long_side_px: int = MODNET_LONG_SIDE_PX) -> HeadMatte:
+           long_side_px: int | None = None) -> HeadMatte:
+    short = down_factor < FULL_DOWN_FACTOR
+    if long_side_px is None:
+        long_side_px = SHORT_CROP_LONG_SIDE_PX if short else MODNET_LONG_SIDE_PX
     frame = head_frame(ctx)
     image = decode.analysis_image(ctx)
     h_full = image.bgr.shape[0] / image.scale
@@ -305,7 +320,7 @@ def _matte(ctx: PhotoContext, up_factor: float, *, down_factor: float = FULL_DOW
     # the short crop is wider than high, so its cap is its width
     fh = float(np.hypot(*(frame.chin_xy - frame.forehead_xy)))
     long_full = (up_factor + down_factor) * fh
-    if down_factor < FULL_DOWN_FACTOR:
+    if short:
         long_full = max(long_full, 2.8 * max(frame.face_width_px, 0.5 * fh))
     cap = max(64.0, long_full * image.scale)
     affine, size = head_affine(frame, int(w_full), int(h_full), up_factor=up_factor,
@@ -316,7 +331,7 @@ def _matte(ctx: PhotoContext, up_factor: float, *, down_factor: float = FULL_DOW
     crop = _warp(image.bgr, aff_a, size, cv2.BORDER_REPLICATE)
     valid = _warp(np.ones(image.bgr.shape[:2], np.uint8), aff_a, size,
                   cv2.BORDER_CONSTANT).astype(bool)
-    model = SHORT_CROP_MODEL if down_factor < FULL_DOWN_FACTOR else FULL_CROP_MODEL
+    model = SHORT_CROP_MODEL if short else FULL_CROP_MODEL
     alpha = modnet_alpha(ctx.models, crop, long_side_px, model) * valid
     inv = cv2.invertAffineTransform(affine)
     scale = float(np.hypot(affine[0, 0], affine[0, 1]))
@@ -350,7 +365,7 @@ def head_matte(ctx: PhotoContext) -> HeadMatte:
             # heights only: along a flat top the crown's column is ill-defined
             head_px = float(frame.chin_xy[1] - coloured.point[1])
             if abs(found[0][1] - coloured.point[1]) <= PLAIN_AGREE_FRACTION * head_px:
-                return short
+                return replace(short, crown_read=True, crown_found=found)
     elif _hair_into_top_edge(ctx, frame):
         # hair into the top edge on a plain background: the short crop when it says so too;
         # its top 8 analysis px above the image (enough outside rows to see the border)
@@ -359,7 +374,7 @@ def head_matte(ctx: PhotoContext) -> HeadMatte:
         short = _matte(ctx, float(np.clip(up, 0.3, 1.1)), down_factor=PLAIN_DOWN_FACTOR)
         found = _crown_on(ctx, short, short.alpha, frame)
         if found is not None and found[1] and found[0][1] * sc <= 3.0:
-            return short
+            return replace(short, crown_read=True, crown_found=found)
     return _matte(ctx, 1.1)
 
 
@@ -425,7 +440,8 @@ def crown_info(ctx: PhotoContext) -> Crown:
     """
     frame = head_frame(ctx)
     matte = head_matte(ctx)
-    found = _crown_on(ctx, matte, matte.alpha, frame)
+    # the short crop's crown was read when it was chosen: not searched twice
+    found = matte.crown_found if matte.crown_read else _crown_on(ctx, matte, matte.alpha, frame)
     source = "modnet"
     if found is not None and found[2] and not found[1]:
         # the hair fills the crop up to its first row: look again with a taller crop

@@ -234,9 +234,10 @@ def test_parse_jpeg_gives_the_frame_header_and_scan_data_offsets() -> None:
     assert seg.scan_data_offset == sos + 2 + int.from_bytes(data[sos + 2:sos + 4], "big")
 
 
-def _cv2_full(data: bytes) -> np.ndarray:
-    image = cv2.imdecode(np.frombuffer(data, np.uint8),
-                         cv2.IMREAD_COLOR | cv2.IMREAD_IGNORE_ORIENTATION)
+def _cv2_full(data: bytes, reduction: int = 1) -> np.ndarray:
+    flag = {1: cv2.IMREAD_COLOR, 2: cv2.IMREAD_REDUCED_COLOR_2, 4: cv2.IMREAD_REDUCED_COLOR_4,
+            8: cv2.IMREAD_REDUCED_COLOR_8}[reduction]
+    image = cv2.imdecode(np.frombuffer(data, np.uint8), flag | cv2.IMREAD_IGNORE_ORIENTATION)
     return cv2.cvtColor(image, cv2.COLOR_GRAY2BGR) if image.ndim == 2 else image
 
 
@@ -250,15 +251,20 @@ def _cv2_full(data: bytes) -> np.ndarray:
     cv2.imencode(".jpg", np.full((40, 56, 3), 90, np.uint8),
                  [cv2.IMWRITE_JPEG_RST_INTERVAL, 2])[1].tobytes(),
 ], ids=["420", "444", "422", "progressive", "grey", "cmyk", "restart"])
-def test_full_decode_takes_the_fast_path_with_opencvs_pixels(data: bytes, monkeypatch) -> None:
-    expected = _cv2_full(data)
+@pytest.mark.parametrize("reduction", [1, 2, 4, 8])
+def test_jpeg_decode_takes_the_fast_path_with_opencvs_pixels(data: bytes, reduction: int,
+                                                             monkeypatch) -> None:
+    expected = _cv2_full(data, reduction)
+    # odd sizes: each side is ceil(side / reduction), as OpenCV's DCT scaling gives
+    assert expected.shape[:2] == (-(-151 // reduction), -(-203 // reduction)) or (
+        expected.shape[:2] == (-(-40 // reduction), -(-56 // reduction)))
     head = decode.read_header(data)
 
-    def no_full_imdecode(buf: np.ndarray, flags: int) -> None:
-        raise AssertionError("the full decode went to cv2.imdecode")
+    def no_imdecode(buf: np.ndarray, flags: int) -> None:
+        raise AssertionError("the decode went to cv2.imdecode")
 
-    monkeypatch.setattr(decode.cv2, "imdecode", no_full_imdecode)
-    image = decode.decode(data, head, 1).bgr
+    monkeypatch.setattr(decode.cv2, "imdecode", no_imdecode)
+    image = decode.decode(data, head, reduction).bgr
     assert image.dtype == np.uint8 and image.shape == expected.shape
     assert np.array_equal(image, expected)  # bit for bit
 
@@ -269,12 +275,15 @@ def test_full_decode_of_a_damaged_jpeg_is_opencvs() -> None:
     # decode falls back on OpenCV, which returns its (damaged) image as before
     flipped = bytearray(good)
     flipped[len(flipped) // 2] ^= 0xFF
-    assert decode._decode_full_jpeg(bytes(flipped)) is None
+    assert decode._decode_jpeg_turbo(bytes(flipped)) is None
+    assert decode._decode_jpeg_turbo(bytes(flipped), 2) is None
+    half = decode.decode(bytes(flipped), decode.read_header(good), 2).bgr
+    assert np.array_equal(half, _cv2_full(bytes(flipped), 2))
     image = decode.decode(bytes(flipped), decode.read_header(good), 1).bgr
     assert np.array_equal(image, _cv2_full(bytes(flipped)))
     # truncated: neither decodes it, as before
     truncated = good[: len(good) * 6 // 10]
-    assert decode._decode_full_jpeg(truncated) is None
+    assert decode._decode_jpeg_turbo(truncated) is None
     with pytest.raises(NotAssessable) as err:
         decode.decode(truncated, decode.read_header(good), 1)
     assert err.value.cause == "file.corrupt"

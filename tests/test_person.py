@@ -211,10 +211,40 @@ def test_the_short_crop_runs_the_int8_matte_and_the_full_crop_fp32(validator: Va
         pytest.skip("london_002_03 is not in ../shared/photos")
     ctx = validator.context(path)
     person.head_frame(ctx)  # the face models first
-    names: list[str] = []
+    calls: list[tuple[str, tuple[int, ...]]] = []
     session = validator.models.session
-    monkeypatch.setattr(validator.models, "session", lambda n: names.append(n) or session(n))
+
+    class Recorder:
+        def __init__(self, name: str) -> None:
+            self.name, self.inner = name, session(name)
+
+        def run(self, outputs, feed):  # noqa: ANN001, ANN201 - onnxruntime's signature
+            calls.append((self.name, next(iter(feed.values())).shape))
+            return self.inner.run(outputs, feed)
+
+        def get_inputs(self):  # noqa: ANN201
+            return self.inner.get_inputs()
+
+    monkeypatch.setattr(validator.models, "session", Recorder)
     short = person._matte(ctx, 0.5, down_factor=person.PLAIN_DOWN_FACTOR)
     full = person._matte(ctx, 1.1)
-    assert names == ["modnet", "modnet_fp32"]
+    # the short crop (wider than high) at long side 224, the full crop at 256
+    assert calls == [("modnet", (1, 3, 96, 224)), ("modnet_fp32", (1, 3, 256, 224))]
     assert short.alpha.shape[0] < full.alpha.shape[0]  # the short crop stops near the eyes
+
+
+def test_the_short_crops_crown_is_read_once(validator: Validator, monkeypatch) -> None:
+    ctx = _ctx(validator, "canada_003f")
+    person.head_frame(ctx)
+    calls: list[int] = []
+    real = person.crown_from_matte
+    monkeypatch.setattr(person, "crown_from_matte",
+                        lambda *a, **k: calls.append(1) or real(*a, **k))
+    info = person.crown_info(ctx)
+    matte = person.head_matte(ctx)
+    assert matte.down_factor == person.PLAIN_DOWN_FACTOR and matte.crown_read
+    assert len(calls) == 1  # read when head_matte chose the crop, reused by crown_info
+    again = person._crown_on(ctx, matte, matte.alpha, person.head_frame(ctx))
+    assert again is not None
+    np.testing.assert_array_equal(info.point, again[0])
+    assert info.at_edge == again[1]

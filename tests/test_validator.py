@@ -87,3 +87,44 @@ def test_overlap_default_follows_the_environment(monkeypatch) -> None:
     assert overlap_default() is False
     monkeypatch.setenv("PHOTOCHECK_OVERLAP", "1")
     assert overlap_default() is True
+
+
+def test_prefetch_chain_takes_the_late_measures_of_the_checks_the_profile_runs() -> None:
+    from photocheck import face, person, semantic
+    from photocheck.checks import eyewear, headwear
+    from photocheck.profiles import Profile, load_profile
+    from photocheck.validator import prefetch_chain
+
+    online = load_profile("online")
+    assert prefetch_chain(online) == [
+        person.crown_info, semantic.semantic_cues, headwear.headwear_measures,
+        face.eye_landmarks, eyewear.eyewear_measures]
+    sections = {k: dict(v) for k, v in online.sections.items()}
+    sections["headwear"]["enabled"] = sections["eyewear"]["enabled"] = False
+    bare = Profile(online.name, online.description, online.upload_rules, sections,
+                   online.digest + "-bare")
+    # a check the profile does not run costs the helper thread nothing
+    assert prefetch_chain(bare) == [person.crown_info, semantic.semantic_cues,
+                                    face.eye_landmarks]
+
+
+def test_overlap_computes_the_late_measures_once(online, monkeypatch) -> None:
+    path = shared_photos() / "a_compliant_plain_bg" / "london_002_03.jpg"
+    if not path.is_file():
+        pytest.skip("london_002_03 is not in ../shared/photos")
+    from photocheck.checks import eyewear, headwear
+    from photocheck.measures import eyewear as me
+    from photocheck.measures import headwear as mh
+
+    calls: list[str] = []
+    for module, name in ((mh, "measure_headwear"), (me, "measure_eyewear")):
+        real = getattr(module, name)
+        monkeypatch.setattr(module, name,
+                            lambda *a, _real=real, _name=name: calls.append(_name) or _real(*a))
+    ctx = online.context(path, applied_on="2026-11-21")
+    report = online.run(ctx, overlap=True)
+    assert sorted(calls) == ["measure_eyewear", "measure_headwear"]
+    assert ctx.has("headwear_measures") and ctx.has("eyewear_measures")
+    assert report.status_of("headwear.hat") == "pass"
+    assert headwear.headwear_measures(ctx) is ctx.peek("headwear_measures")
+    assert eyewear.eyewear_measures(ctx) is ctx.peek("eyewear_measures")

@@ -74,20 +74,46 @@ def test_speed_table_exact() -> None:
     ratios = {
         "medians_s": {"2mp": {"test_check": 0.17, "test_decode_full": 0.01}},
         "ratios": {"2mp": {"test_check": 17.0, "test_decode_full": 1.0}},
+        "cpu_medians_s": {"2mp": {"test_check": 0.08, "test_decode_full": 0.005}},
+        "cpu_ratios": {"2mp": {"test_check": 16.0, "test_decode_full": 1.0}},
         "interleaved": {"test_trim_interleaved": {"trim_over_decode": 1.153, "rounds": 30}},
     }
     assert speed_table(ratios, "run X") == (
         "run X:\n"
         "\n"
-        "| input | test | median ms | × `cv2.imdecode` |\n"
-        "|---|---|---|---|\n"
-        "| 2mp | `test_check` | 170.0 | 17.00× |\n"
-        "| 2mp | `test_decode_full` | 10.0 | 1.00× |\n"
-        "| interleaved | `test_trim_interleaved`: trim over decode | — | 1.15× |"
+        "| input | test | median ms | × `cv2.imdecode` | CPU ms | CPU × `cv2.imdecode` |\n"
+        "|---|---|---|---|---|---|\n"
+        "| 2mp | `test_check` | 170.0 | 17.00× | 80.0 | 16.00× |\n"
+        "| 2mp | `test_decode_full` | 10.0 | 1.00× | 5.0 | 1.00× |\n"
+        "| interleaved | `test_trim_interleaved`: trim over decode | — | 1.15× | — | — |"
     )
+
+
+def test_speed_table_without_cpu_figures_shows_dashes() -> None:
+    ratios = {"medians_s": {"2mp": {"test_check": 0.17}}, "ratios": {"2mp": {"test_check": 17.0}}}
+    assert speed_table(ratios, "r").splitlines()[-1] == (
+        "| 2mp | `test_check` | 170.0 | 17.00× | — | — |")
 
 
 def test_speed_table_short_version_keeps_only_named_tests() -> None:
     ratios = {"medians_s": {}, "ratios": {"2mp": {"test_check": 17.0, "test_decode_full": 1.0}}}
     assert speed_table(ratios, "r", only=("test_check",)).splitlines()[-1] == (
-        "| 2mp | `test_check` | — | 17.00× |")
+        "| 2mp | `test_check` | — | 17.00× | — | — |")
+
+
+def test_cpu_timed_records_the_median_process_cpu_time_per_call() -> None:
+    from benchmarks.conftest import cpu_timed
+
+    class FakeBenchmark:  # calls the target three times, as pytest-benchmark's rounds would
+        extra_info: dict[str, float] = {}
+
+        def __call__(self, fn, *args):  # noqa: ANN001, ANN204 - the fixture's signature
+            return [fn(*args) for _ in range(3)][-1]
+
+    def burn(n: int) -> int:
+        return sum(i * i for i in range(n))
+
+    bench = FakeBenchmark()
+    assert cpu_timed(bench, burn, 200_000) == sum(i * i for i in range(200_000))
+    # 200k Python iterations cost milliseconds of CPU, far above the clock's resolution
+    assert 1e-4 < bench.extra_info["cpu_median_s"] < 1.0
