@@ -327,10 +327,8 @@ def passed(report: Report) -> int:
 
 
 def _message(found: Finding, lang: str) -> str:
-    text = found.message.get(lang) or found.message.get("en", "")
-    if found.measured is not None and isinstance(found.measured, list | dict):
-        text += f" [{found.measured}]"
-    return text
+    # the message carries the numbers (photocheck.messages), several-part rules too
+    return found.message.get(lang) or found.message.get("en", "")
 
 
 def _summary(report: Report) -> str:

@@ -51,6 +51,47 @@ def format_limit(threshold: Mapping[str, Any] | None) -> str:
     return ", ".join(f"{k} {_num(v)}" for k, v in threshold.items())
 
 
+def _limit_part(key: str, value: Any) -> str:
+    """One review limit of a several-part rule: ``max_side`` 0.25 → ``side ≤ 0.25``."""
+    name = key.removeprefix("warn_")
+    for prefix, sign in (("max_", "≤"), ("min_", "≥")):
+        if name.startswith(prefix):
+            return f"{name.removeprefix(prefix)} {sign} {_num(value)}"
+    return f"{name} {_num(value)}"
+
+
+def format_parts(measured: Mapping[str, Any], threshold: Mapping[str, Any] | None,
+                 unit: str | None = None) -> tuple[str, str]:
+    """Measured and limit text of a rule judged on several figures (a dict ``measured``).
+
+    Scalar parts only (nested figures stay in the report's JSON); the review limits only, as
+    for a single figure (the ``fail_`` limits are in the report). A bare ``min``/``max``
+    belongs to the first part: ``{"chroma": 3.9, "lightness": 30.2}`` with ``{"max": 30,
+    "min_lightness": 35}`` reads ``chroma 3.9, lightness 30.2`` and ``chroma ≤ 30,
+    lightness ≥ 35``.
+    """
+    parts = [(k, v) for k, v in measured.items()
+             if v is not None and isinstance(v, int | float | str)]
+    texts = []
+    for k, v in parts:
+        if isinstance(v, bool):
+            texts.append(f"{k} {'yes' if v else 'no'}")
+        elif k == unit:  # the rule's own figure in its unit, e.g. {"mm": 34.1}
+            texts.append(f"{_num(v)} {unit}")
+        else:
+            texts.append(f"{k} {_num(v)}")
+    review = {k: v for k, v in (threshold or {}).items() if not k.startswith("fail_")}
+    first = parts[0][0] if parts and parts[0][0] != unit else ""
+    limits = []
+    if "min" in review and "max" in review:
+        limits.append(f"{first} {_num(review.pop('min'))}–{_num(review.pop('max'))}".strip())
+    for key, sign in (("max", "≤"), ("min", "≥")):
+        if key in review:
+            limits.append(f"{first} {sign} {_num(review.pop(key))}".strip())
+    limits += [_limit_part(k, v) for k, v in review.items()]
+    return ", ".join(texts), ", ".join(limits) or "-"
+
+
 def _num(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"
@@ -93,7 +134,12 @@ def compose(
         text = templates.get(key) or templates["fail"]
         if status == "waived":
             text = templates["fail"] + " " + _WAIVED[lang].format(exception=exception)
-        if measured is not None and not isinstance(measured, dict | list):
+        if isinstance(measured, dict):
+            figures, limits = format_parts(measured, threshold, unit)
+            if figures:
+                template = _NUMBERS[lang] if threshold else _MEASURED_ONLY[lang]
+                text += template.format(measured=figures, unit="", limit=limits)
+        elif measured is not None and not isinstance(measured, list):
             plain = ("ratio", "name", "bool", "probability")
             unit_text = f" {unit}" if unit and unit not in plain else ""
             template = _NUMBERS[lang] if threshold else _MEASURED_ONLY[lang]

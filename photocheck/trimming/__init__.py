@@ -65,7 +65,6 @@ The command line (``photocheck trim``) is in :mod:`photocheck.cli`.
 
 from __future__ import annotations
 
-from photocheck.trimming.entry import TrimResult, trim
 from photocheck.trimming.early import (
     EARLY_MIN_PRINT_PX,
     EarlyLook,
@@ -78,6 +77,7 @@ from photocheck.trimming.early import (
     start_early_look,
 )
 from photocheck.trimming.edges import refine_sides_full
+from photocheck.trimming.entry import TrimResult, trim
 from photocheck.trimming.face_geometry import (
     FACE_LONG_SIDE_PX,
     LEAN_LONG_SIDE_PX,
