@@ -26,6 +26,7 @@ import pytest
 from PIL import Image
 
 from benchmarks.scan_synth import PrintSpec, drawn_portrait, render_scan
+from photocheck.profiles import load_profile
 from tests.helpers import shared_photos
 
 REPO = Path(__file__).resolve().parents[2]
@@ -350,6 +351,14 @@ def test_real_photos_compliant_and_hat(server: str, browser: Any, downloads: Pat
         raise
     _picture(browser)
     assert [r for r in _rules(browser) if r[2] == "headwear.hat"][0][1] == "fail"
+    # a rule on several figures: each figure with its review limit, as the message gives it
+    shadow = [row for row in browser.find_elements(By.CSS_SELECTOR, "#rules tbody tr")
+              if "lighting.face_shadow" in row.text]
+    assert shadow, "the side-lit hat photo fails lighting.face_shadow"
+    limit = shadow[0].find_element(By.CSS_SELECTOR, "td[data-col=col_limit]").text
+    light = load_profile("online").section("lighting")
+    assert limit == (f"left_right ≤ {light['warn_max_lr_stops']:g}, "
+                     f"top_bottom ≤ {light['warn_max_tb_stops']:g}")
     _shot(browser, "hat-en")
     browser.find_element(By.ID, "lang-ja").click()
 
