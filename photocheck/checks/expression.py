@@ -3,7 +3,7 @@ ICAO: neutral expression, mouth closed).
 
 - ``expression.mouth_open``: inner-lip gap over the inner mouth width (FaceMesh 13/14, 78/308).
 - ``expression.teeth``: bright, low-saturation pixel area inside the inner-lip polygon over the
-  mouth width squared (skin of both cheeks as the brightness reference).
+  mouth width squared (skin of the cheeks and beside the nostrils as the reference).
 
 Mouths narrower than ``min_mouth_width_px`` (full-resolution px) are not assessed (cause
 ``face.too_small``).
@@ -29,7 +29,13 @@ PARAMS = {"min_mouth_width_px": float,
           "warn_max_mouth_opening": float, "fail_max_mouth_opening": float,
           "warn_max_teeth_area": float, "fail_max_teeth_area": float}
 
-_CHEEKS = (50, 280)  # FaceMesh cheek points, skin reference for the teeth measure
+# Skin reference of the teeth measure: FaceMesh points on both cheeks (50, 280) and beside the
+# nostrils (203, 423). One area alone can be atypical (a smiling cheek lifted into the light,
+# stubble): with the cheeks only, three bearded smiles read as no teeth. Chosen among seven
+# patch sets through 5 person-and-source folds of ../shared/photos (benchmarks/
+# teeth_reference.py: every fold chose it, tied with the nostril patches alone, the larger
+# sample kept): held-out 28/29 smiles over 0.02, 2/109 neutral mouths (cheeks 26/29, 3/109).
+_SKIN_POINTS = (50, 280, 203, 423)
 
 
 def teeth(ctx: PhotoContext) -> float:
@@ -40,7 +46,7 @@ def teeth(ctx: PhotoContext) -> float:
     h, w = image.bgr.shape[:2]
     r = max(1, int(round(mouth_w * 0.06)))
     patches = []
-    for i in _CHEEKS:
+    for i in _SKIN_POINTS:
         x, y = int(round(p[i, 0])), int(round(p[i, 1]))
         patch = image.bgr[max(0, y - r) : min(h, y + r + 1), max(0, x - r) : min(w, x + r + 1)]
         patches.append(patch.reshape(-1, 3))

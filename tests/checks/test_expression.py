@@ -28,3 +28,18 @@ def test_tiny_mouth_not_assessed(models) -> None:
     out = run_check(expression.CHECK, models,
                     "small/j_format_edge/pillow_hopper_orientation_6.jpg")
     assert out == {"cause": ("not_assessed", "face.too_small")}
+
+
+@pytest.mark.parametrize("path", ["f_busy_background/interfaces_022.jpg",
+                                  "f_busy_background/interfaces_071.jpg"])
+def test_bearded_smiles_show_teeth_against_cheek_and_nostril_skin(models, path: str) -> None:
+    # against the cheeks alone (a smiling cheek lifted into the light) 0.0029 and 0.0069
+    out = run_check(expression.CHECK, models, path)
+    assert out["expression.teeth"][0] in ("warn", "fail")
+    assert out["expression.teeth"][1] >= 0.02
+
+
+def test_the_skin_points_are_the_ones_the_fold_choice_keeps() -> None:
+    from benchmarks.teeth_reference import CANDIDATES
+
+    assert next(iter(CANDIDATES.values())) == expression._SKIN_POINTS  # noqa: SLF001
