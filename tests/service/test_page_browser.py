@@ -204,11 +204,18 @@ def _download_crop(driver: Any, downloads: Path, name: str) -> Path:
         "const i = document.getElementById('crop-preview'); return i.complete && i.naturalWidth"))
     _shot(driver, f"{name}-crop")
     driver.find_element(By.ID, "crop-link").click()
+    # Chromium may show the final name before the bytes are all there: wait for no partial
+    # download and a non-empty file whose size holds over one poll
     deadline = time.monotonic() + 30
+    last_size = -1
     while time.monotonic() < deadline:
+        partial = [p for p in downloads.iterdir() if p.suffix == ".crdownload"]
         done = [p for p in downloads.iterdir() if p.suffix == ".jpg"]
-        if done:
-            return done[0]
+        if done and not partial:
+            size = done[0].stat().st_size
+            if size > 0 and size == last_size:
+                return done[0]
+            last_size = size
         time.sleep(0.2)
     raise AssertionError("the crop was not downloaded")
 
