@@ -83,10 +83,9 @@ class HeadMatte:
         bool ``(h, w)``: crop pixels that come from inside the image.
     down_factor : float
         How far below the forehead point the crop reaches (forehead-to-chin lengths).
-    crown_read : bool
-        Whether :func:`head_matte` already read the crown on this matte (to choose the crop).
     crown_found : tuple or None
-        That reading (:func:`_crown_on`'s answer) when ``crown_read``.
+        The crown :func:`head_matte` already read on this matte to choose the crop
+        (:func:`_crown_on`'s answer), else None.
     """
 
     alpha: np.ndarray
@@ -96,8 +95,12 @@ class HeadMatte:
     angle_deg: float
     valid: np.ndarray
     down_factor: float = FULL_DOWN_FACTOR
-    crown_read: bool = False
     crown_found: tuple[np.ndarray, bool, bool] | None = None
+
+    @property
+    def crown_read(self) -> bool:
+        """Whether the crown was already read on this matte (:attr:`crown_found`)."""
+        return self.crown_found is not None
 
     def to_full(self, points_uv: np.ndarray) -> np.ndarray:
         """Crop px ``(N, 2)`` → full-res px ``(N, 2)``."""
@@ -365,7 +368,7 @@ def head_matte(ctx: PhotoContext) -> HeadMatte:
             # heights only: along a flat top the crown's column is ill-defined
             head_px = float(frame.chin_xy[1] - coloured.point[1])
             if abs(found[0][1] - coloured.point[1]) <= PLAIN_AGREE_FRACTION * head_px:
-                return replace(short, crown_read=True, crown_found=found)
+                return replace(short, crown_found=found)
     elif _hair_into_top_edge(ctx, frame):
         # hair into the top edge on a plain background: the short crop when it says so too;
         # its top 8 analysis px above the image (enough outside rows to see the border)
@@ -374,7 +377,7 @@ def head_matte(ctx: PhotoContext) -> HeadMatte:
         short = _matte(ctx, float(np.clip(up, 0.3, 1.1)), down_factor=PLAIN_DOWN_FACTOR)
         found = _crown_on(ctx, short, short.alpha, frame)
         if found is not None and found[1] and found[0][1] * sc <= 3.0:
-            return replace(short, crown_read=True, crown_found=found)
+            return replace(short, crown_found=found)
     return _matte(ctx, 1.1)
 
 
