@@ -26,9 +26,7 @@ if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
 from benchmarks.fit_semantic import folds_for, load_rows  # noqa: E402
-from photocheck import decode, face  # noqa: E402
-from photocheck.landmarks import INNER_LIPS_IDX  # noqa: E402
-from photocheck.measures import face as mf  # noqa: E402
+from photocheck.checks import expression  # noqa: E402
 from photocheck.validator import Validator  # noqa: E402
 
 # candidate skin points (FaceMesh indices, mirrored pairs); ties go to the earlier entry
@@ -44,23 +42,9 @@ CANDIDATES: dict[str, tuple[int, ...]] = {
 
 
 def areas(validator: Validator, data: bytes) -> dict[str, float]:
-    """Teeth area of one photo with each candidate skin reference."""
+    """Teeth area of one photo with each candidate skin reference (the check's own measure)."""
     ctx = validator.context(data)
-    image = decode.analysis_image(ctx)
-    p = face.landmarks(ctx)[:, :2] * image.scale
-    mouth_w = float(np.hypot(*(p[308] - p[78])))
-    h, w = image.bgr.shape[:2]
-    r = max(1, int(round(mouth_w * 0.06)))
-    out = {}
-    for name, points in CANDIDATES.items():
-        patches = []
-        for i in points:
-            x, y = int(round(p[i, 0])), int(round(p[i, 1]))
-            patches.append(image.bgr[max(0, y - r):min(h, y + r + 1),
-                                     max(0, x - r):min(w, x + r + 1)].reshape(-1, 3))
-        out[name] = mf.teeth_area(image.bgr, p[list(INNER_LIPS_IDX)], mouth_w,
-                                  np.concatenate(patches))
-    return out
+    return {name: expression.teeth(ctx, points) for name, points in CANDIDATES.items()}
 
 
 def main(argv: list[str] | None = None) -> int:

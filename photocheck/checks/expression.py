@@ -38,15 +38,16 @@ PARAMS = {"min_mouth_width_px": float,
 _SKIN_POINTS = (50, 280, 203, 423)
 
 
-def teeth(ctx: PhotoContext) -> float:
-    """Teeth area of the applicant (see :func:`photocheck.measures.face.teeth_area`)."""
+def teeth(ctx: PhotoContext, skin_points: tuple[int, ...] = _SKIN_POINTS) -> float:
+    """Teeth area of the applicant (see :func:`photocheck.measures.face.teeth_area`), against
+    the skin around the FaceMesh ``skin_points``."""
     image = decode.analysis_image(ctx)
     p = face.landmarks(ctx)[:, :2] * image.scale
     mouth_w = float(np.hypot(*(p[308] - p[78])))
     h, w = image.bgr.shape[:2]
     r = max(1, int(round(mouth_w * 0.06)))
     patches = []
-    for i in _SKIN_POINTS:
+    for i in skin_points:
         x, y = int(round(p[i, 0])), int(round(p[i, 1]))
         patch = image.bgr[max(0, y - r) : min(h, y + r + 1), max(0, x - r) : min(w, x + r + 1)]
         patches.append(patch.reshape(-1, 3))
