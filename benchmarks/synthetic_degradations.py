@@ -11,7 +11,10 @@ quality checks. Each degradation runs on one framing per photo, rotating through
 
 - caught: how often one of its codes fails or warns at the clear strength — done when ≥ 95 %;
 - flagged: how often any of these codes fails or warns at the mild strength where it did not
-  on the untouched photo of the same framing — done when ≤ 5 %;
+  on the untouched photo of the same framing — done when ≤ 5 %. A source whose untouched
+  framing already raises the degradation's own concern (e.g. ``lighting.too_bright`` before a
+  brighten) is not newly flagged when the mild strength moves that concern to a sister code
+  (``lighting.clipped``); such runs are listed as "same concern";
 and the baseline rate of each code on the untouched framings.
 
 This is a check of generality, not a set to tune on: the photos are split by person (a stable
@@ -156,7 +159,7 @@ def summarise(results: list[dict[str, Any]], names: list[str]) -> dict[str, Any]
         deg = DEGRADATIONS[dname]
         clear: dict[str, list[bool]] = defaultdict(list)
         mild: dict[str, list[bool]] = defaultdict(list)
-        missed, flagged, n_mild = [], [], 0
+        missed, flagged, same_concern, n_mild = [], [], [], 0
         for r in done:
             for run in r["runs"]:
                 if run["deg"] != dname:
@@ -172,6 +175,12 @@ def summarise(results: list[dict[str, Any]], names: list[str]) -> dict[str, Any]
                     before = r["baseline"][run["framing"]]
                     new = [c for c, s in st.items()
                            if s in FLAGGED and before.get(c) not in FLAGGED]
+                    if any(before.get(c) in FLAGGED for c in deg.codes):
+                        # the user was already told about this concern: a sister code is
+                        # no new false alarm
+                        if any(c in deg.codes for c in new):
+                            same_concern.append(f"{tag} ({', '.join(new)})")
+                        new = [c for c in new if c not in deg.codes]
                     mild[run["framing"]].append(bool(new))
                     if new:
                         flagged.append(f"{tag} ({', '.join(new)})")
@@ -184,6 +193,7 @@ def summarise(results: list[dict[str, Any]], names: list[str]) -> dict[str, Any]
             "flagged_counts": {f: [sum(v), len(v)] for f, v in mild.items()},
             "missed": missed,
             "flagged": len(flagged) / max(1, n_mild), "n_mild": n_mild, "flagged_runs": flagged,
+            "same_concern_runs": same_concern,
         }
     return out
 
@@ -214,6 +224,9 @@ def report(title: str, summary: dict[str, Any], names: list[str]) -> None:
             print(f"  {d} missed: " + ", ".join(row["missed"][:12]))
         if row["flagged_runs"]:
             print(f"  {d} flagged: " + "; ".join(row["flagged_runs"][:12]))
+        if row.get("same_concern_runs"):
+            print(f"  {d} same concern as untouched (not counted): "
+                  + "; ".join(row["same_concern_runs"][:12]))
 
 
 FRAMING_TITLES = {"tight": "tight", "head_and_shoulders": "head & shoulders",
@@ -235,7 +248,8 @@ def docs_table(summaries: dict[str, dict[str, Any]], names: list[str], setup: st
     heads = " | ".join(FRAMING_TITLES[f] for f in frs)
     lines = [f"{setup}. Caught: one of the degradation's codes fails or warns at the clear "
              "strength (goal ≥ 95 %); false-flagged: any background, lighting or quality code "
-             "newly fails or warns at the mild strength (goal ≤ 5 %)."]
+             "newly fails or warns at the mild strength (goal ≤ 5 %); a sister code of a "
+             "concern the untouched framing already raised is not new."]
     for split in ("heldout", "dev"):
         summary = summaries.get(split)
         if summary is None:
@@ -250,6 +264,10 @@ def docs_table(summaries: dict[str, dict[str, Any]], names: list[str], setup: st
             flagged = " | ".join(_count(row.get("flagged_counts", {}).get(f)) for f in frs)
             code = " or ".join(f"`{c}`" for c in row["code"].split(" or "))
             lines.append(f"| {d} | {code} | {caught} | {flagged} |")
+        same = [f"{d}: {run}" for d in names for run in summary[d].get("same_concern_runs", [])]
+        if same:
+            lines += ["", "Not counted as new (the untouched framing already raised the same "
+                      "concern): " + "; ".join(same) + "."]
     return "\n".join(lines)
 
 

@@ -140,3 +140,27 @@ def test_synthetic_write_docs(docs: tuple[Path, Path]) -> None:
     assert lines[-1] == ("| top_shadow | `lighting.face_shadow` | 1/1 (100 %) | – | – | "
                          "0/1 (0 %) | – | – |")
     assert _block(readme, "synthetic") == "old"  # only benchmarks/README.md is written
+
+
+def test_synthetic_same_concern_is_not_new() -> None:
+    """A mild brighten that moves an already-raised over-exposure to its sister code is not a
+    new flag; a code of another concern still is."""
+    def run(level: str, statuses: dict[str, str]) -> dict[str, object]:
+        return {"deg": "brighten", "level": level, "framing": "tight", "statuses": statuses}
+
+    results = [
+        {"file": "a.jpg", "baseline": {"tight": {"lighting.too_bright": "warn"}},
+         "runs": [run("clear", {"lighting.too_bright": "fail"}),
+                  run("mild", {"lighting.too_bright": "warn", "lighting.clipped": "fail"})]},
+        {"file": "b.jpg", "baseline": {"tight": {"lighting.too_bright": "warn"}},
+         "runs": [run("mild", {"lighting.clipped": "warn", "background.shadow": "warn"})]},
+        {"file": "c.jpg", "baseline": {"tight": {}},
+         "runs": [run("mild", {"lighting.clipped": "warn"})]},
+    ]
+    row = synthetic_degradations.summarise(results, ["brighten"])["brighten"]
+    assert row["same_concern_runs"] == ["a.jpg@tight (lighting.clipped)",
+                                        "b.jpg@tight (lighting.clipped, background.shadow)"]
+    assert row["flagged_runs"] == ["b.jpg@tight (background.shadow)",
+                                   "c.jpg@tight (lighting.clipped)"]
+    assert row["flagged_counts"] == {"tight": [2, 3]}
+    assert row["caught"] == 1.0
