@@ -153,7 +153,8 @@ class Crown:
         image and unknown (``point`` is then on the border).
     source : str
         ``modnet`` or ``selfie`` (fall-back when the matte did not hold the face);
-        ``colour`` for :func:`colour_crown`.
+        ``colour`` for :func:`colour_crown` (also :func:`crown_info`'s when
+        :func:`gated_crown` skipped MODNet).
     """
 
     point: np.ndarray
@@ -407,6 +408,43 @@ def _crown_on(ctx: PhotoContext, matte: HeadMatte, alpha: np.ndarray, frame: Hea
     return matte.to_full(np.array([[u, v]]))[0], at_edge, at_top
 
 
+# rows of "outside the image" added above the selfie mask's head matte: a crown on the top
+# border then reads as running into it (:func:`crown_from_matte`'s ``at_edge``)
+SELFIE_PAD_ROWS = 8
+
+
+@intermediate
+def selfie_matte(ctx: PhotoContext) -> HeadMatte:
+    """The selfie-segmentation person probability (:func:`photocheck.segmentation.person_mask`,
+    computed anyway for the background) as an upright head matte of the whole analysis frame,
+    with :data:`SELFIE_PAD_ROWS` outside rows above the image. No model run of its own."""
+    mask = person_mask(ctx)
+    h, w = mask.prob.shape
+    alpha = np.zeros((h + SELFIE_PAD_ROWS, w), np.float32)
+    alpha[SELFIE_PAD_ROWS:] = mask.prob
+    valid = np.zeros(alpha.shape, bool)
+    valid[SELFIE_PAD_ROWS:] = True
+    s = float(mask.scale)
+    affine = np.array([[s, 0.0, 0.0], [0.0, s, float(SELFIE_PAD_ROWS)]])
+    return HeadMatte(alpha=alpha, origin_xy=(0.0, -SELFIE_PAD_ROWS / s), scale=s, affine=affine,
+                     angle_deg=0.0, valid=valid)
+
+
+@intermediate
+def selfie_crown(ctx: PhotoContext) -> Crown | None:
+    """The crown on the selfie mask (:func:`selfie_matte`), or None when the mask does not hold
+    the face or the face was rotated upright (the mask is not)."""
+    frame = head_frame(ctx)
+    if frame.angle_deg:
+        return None
+    matte = selfie_matte(ctx)
+    found = _crown_on(ctx, matte, matte.alpha, frame)
+    if found is None:
+        return None
+    return Crown(point=np.asarray(found[0], dtype=np.float64), at_edge=bool(found[1]),
+                 source="selfie")
+
+
 @intermediate
 def colour_crown(ctx: PhotoContext) -> Crown | None:
     """The crown by colour on a plain background, or None when the colour cannot tell.
@@ -427,20 +465,69 @@ def colour_crown(ctx: PhotoContext) -> Crown | None:
                  source="colour")
 
 
+def crowns_agree(coloured: Crown | None, selfie: Crown | None, chin_y: float,
+                 tolerance: float) -> bool:
+    """Whether the colour crown can stand for MODNet's: both crowns found, neither at the image
+    edge, and their heights within ``tolerance`` crown-to-chin lengths of each other.
+
+    Examples
+    --------
+    >>> c = Crown(np.array([50.0, 100.0]), False, "colour")
+    >>> s = Crown(np.array([52.0, 104.0]), False, "selfie")
+    >>> crowns_agree(c, s, 500.0, 0.009), crowns_agree(c, s, 500.0, 0.01)
+    (False, True)
+    """
+    if coloured is None or selfie is None or coloured.at_edge or selfie.at_edge:
+        return False
+    head_px = chin_y - float(coloured.point[1])
+    return head_px > 0 and abs(float(coloured.point[1] - selfie.point[1])) <= tolerance * head_px
+
+
+@intermediate
+def gated_crown(ctx: PhotoContext) -> Crown | None:
+    """The colour crown when MODNet's answer is not needed, else None (run MODNet).
+
+    The profile's ``[crown]`` section: with ``skip_matte``, no declared infant, a background
+    that passes ``background.not_plain`` (its own measure, computed for the background check)
+    and a colour crown the selfie mask's crown confirms (:func:`crowns_agree` within
+    ``max_colour_selfie_difference``). The colour and the selfie crowns fail together (a dark
+    band above a head cropped out of a larger photo) only off a plain background.
+    """
+    params = ctx.params("crown")
+    if not params["skip_matte"] or "infant" in ctx.exceptions:
+        return None
+    frame = head_frame(ctx)
+    coloured = colour_crown(ctx)
+    if coloured is None or coloured.at_edge:
+        return None
+    if not crowns_agree(coloured, selfie_crown(ctx), float(frame.chin_xy[1]),
+                        float(params["max_colour_selfie_difference"])):
+        return None
+    from photocheck.checks import background  # the checks import this module
+
+    bg = ctx.params("background")
+    if background.busyness(background.background_measures(ctx), bg) >= bg["warn_not_plain_ratio"]:
+        return None
+    return coloured
+
+
 @intermediate
 def crown_info(ctx: PhotoContext) -> Crown:
     """The crown with how it was found and whether it is cut off by the image border.
 
-    On the MODNet matte (a taller one when the hair fills the first crop), else the selfie
-    mask. The colour crown only chooses the matte's crop (:func:`head_matte`): it differs from
-    the matte's crown by p50 0.09, p90 0.50, max 9.7 mm on the compliant photos, too much to
-    replace it.
+    The colour crown when :func:`gated_crown` trusts it (no MODNet run); else on the MODNet
+    matte (a taller one when the hair fills the first crop), else the selfie mask. Alone the
+    colour crown differs from the matte's by p50 0.09, p90 0.50, max 9.7 mm on the compliant
+    photos; behind the gate by p50 0.08, p90 0.33, max 0.69 mm (held out).
 
     Raises
     ------
     NotAssessable
         ``face.not_found`` when there is no face (or neither mask holds it).
     """
+    gated = gated_crown(ctx)
+    if gated is not None:
+        return gated
     frame = head_frame(ctx)
     matte = head_matte(ctx)
     # the short crop's crown was read when it was chosen: not searched twice

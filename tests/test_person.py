@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import dataclasses
+
 import numpy as np
 import pytest
 
@@ -134,7 +136,9 @@ def test_crown_above_the_mesh_forehead(validator: Validator, stem: str) -> None:
     forehead_y, chin_y = marks[FOREHEAD_IDX, 1], marks[CHIN_IDX, 1]
     assert top[1] < forehead_y - 0.05 * (chin_y - forehead_y)
     np.testing.assert_allclose(person.chin(ctx), marks[CHIN_IDX, :2])
-    assert person.crown_info(ctx).source == "modnet"
+    # the colour crown when the gate trusts it (MODNet not run), else MODNet's
+    expected = "colour" if person.gated_crown(ctx) is not None else "modnet"
+    assert person.crown_info(ctx).source == expected
 
 
 def test_crown_of_a_known_portrait(validator: Validator) -> None:
@@ -234,7 +238,7 @@ def test_the_short_crop_runs_the_int8_matte_and_the_full_crop_fp32(validator: Va
 
 
 def test_the_short_crops_crown_is_read_once(validator: Validator, monkeypatch) -> None:
-    ctx = _ctx(validator, "canada_003f")
+    ctx = _ctx(_matte_always(validator), "canada_003f")
     person.head_frame(ctx)
     calls: list[int] = []
     real = person.crown_from_matte
@@ -248,3 +252,66 @@ def test_the_short_crops_crown_is_read_once(validator: Validator, monkeypatch) -
     assert again is not None
     np.testing.assert_array_equal(info.point, again[0])
     assert info.at_edge == again[1]
+
+
+def _matte_always(validator: Validator) -> Validator:
+    """The validator's profile with the MODNet gate off (``[crown] skip_matte = false``)."""
+    sections = {k: dict(v) for k, v in validator.profile.sections.items()}
+    sections["crown"]["skip_matte"] = False
+    profile = dataclasses.replace(validator.profile, sections=sections)
+    return Validator(profile, models=validator.models)
+
+
+def test_crowns_agree_within_a_fraction_of_the_head() -> None:
+    c = person.Crown(np.array([50.0, 100.0]), False, "colour")
+    s = person.Crown(np.array([70.0, 105.0]), False, "selfie")
+    # 5 px apart on a 400-px crown-to-chin length: 0.0125 of it (columns do not matter)
+    assert person.crowns_agree(c, s, 500.0, 0.0125)
+    assert not person.crowns_agree(c, s, 500.0, 0.012)
+    assert not person.crowns_agree(c, None, 500.0, 0.5)
+    assert not person.crowns_agree(None, s, 500.0, 0.5)
+    edge = person.Crown(np.array([50.0, 0.0]), True, "selfie")
+    assert not person.crowns_agree(c, edge, 500.0, 1.0)  # a crown on the border: MODNet decides
+    assert not person.crowns_agree(c, s, 90.0, 1.0)  # chin above the crown: nonsense
+
+
+def test_the_gate_skips_modnet_on_a_plain_compliant_photo(validator: Validator) -> None:
+    # canada_003f: colour crown at y 134.6, selfie crown 5 px lower (0.003 of the head): MODNet
+    # is not run for the crown nor for the headwear measures; the crown is 0.2 mm from the
+    # full-crop MODNet crown
+    ctx = _ctx(validator, "canada_003f")
+    from photocheck.checks import headwear
+
+    info = person.crown_info(ctx)
+    assert info.source == "colour" and not info.at_edge
+    assert abs(info.point[1] - 134.6) < 1.0
+    selfie = person.selfie_crown(ctx)
+    assert selfie is not None and abs(selfie.point[1] - info.point[1]) < 0.0125 * (
+        person.chin(ctx)[1] - info.point[1])
+    measures = headwear.headwear_measures(ctx)
+    assert measures.band_contrast < 60.0
+    assert not ctx.has("head_matte")  # no MODNet run at all
+    assert _mm(ctx, info.point[1] - _full_crop_crown(ctx)[1]) < 0.3
+
+
+def test_the_gate_off_runs_modnet(validator: Validator) -> None:
+    ctx = _ctx(_matte_always(validator), "canada_003f")
+    assert person.gated_crown(ctx) is None
+    assert person.crown_info(ctx).source == "modnet"
+
+
+def test_the_gate_keeps_modnet_off_a_plain_background(validator: Validator) -> None:
+    # aflw_image00550: a head cropped out of a larger photo, a black band above it; the colour
+    # and the selfie crowns both stop at the band (0.07 mm apart) while the hair's top is
+    # ~4.7 mm lower: the busy background (background.not_plain) sends it to MODNet
+    path = shared_photos() / "small" / "l_in_the_wild_heads" / "aflw_image00550.jpg"
+    if not path.is_file():
+        pytest.skip("aflw_image00550 is not in ../shared/photos")
+    ctx = validator.context(path)
+    coloured, selfie = person.colour_crown(ctx), person.selfie_crown(ctx)
+    chin_y = float(person.chin(ctx)[1])
+    assert person.crowns_agree(coloured, selfie, chin_y, 0.0125)
+    assert person.gated_crown(ctx) is None
+    info = person.crown_info(ctx)
+    assert info.source == "modnet"
+    assert _mm(ctx, coloured.point[1] - info.point[1]) > 4.0
