@@ -154,7 +154,8 @@ class Crown:
     source : str
         ``modnet`` or ``selfie`` (fall-back when the matte did not hold the face);
         ``colour`` for :func:`colour_crown` (also :func:`crown_info`'s when
-        :func:`gated_crown` skipped MODNet).
+        :func:`gated_crown` skipped MODNet); ``edge`` when the gate found the hair running
+        into the top edge of a plain background.
     """
 
     point: np.ndarray
@@ -491,24 +492,38 @@ def gated_crown(ctx: PhotoContext) -> Crown | None:
     that passes ``background.not_plain`` (its own measure, computed for the background check)
     and a colour crown the selfie mask's crown confirms (:func:`crowns_agree` within
     ``max_colour_selfie_difference``). The colour and the selfie crowns fail together (a dark
-    band above a head cropped out of a larger photo) only off a plain background.
+    band above a head cropped out of a larger photo) only off a plain background. With
+    ``skip_matte_hair_at_top``, also hair running into the top edge of a plain background
+    (:func:`photocheck.measures.crown.hair_into_top_edge`) whose selfie crown is on the border:
+    a crown on the border (``source`` ``edge``).
     """
     params = ctx.params("crown")
     if not params["skip_matte"] or "infant" in ctx.exceptions:
         return None
     frame = head_frame(ctx)
     coloured = colour_crown(ctx)
-    if coloured is None or coloured.at_edge:
+    if coloured is None:
+        # hair into the top edge of a plain background, the selfie mask's crown on the border
+        # too: the crown is on the border (its height then comes from the head's proportions)
+        if not params["skip_matte_hair_at_top"] or not _hair_into_top_edge(ctx, frame):
+            return None
+        selfie = selfie_crown(ctx)
+        if selfie is None or not selfie.at_edge:
+            return None
+        found = Crown(point=np.array([float(selfie.point[0]), 0.0]), at_edge=True,
+                      source="edge")
+    elif coloured.at_edge or not crowns_agree(
+            coloured, selfie_crown(ctx), float(frame.chin_xy[1]),
+            float(params["max_colour_selfie_difference"])):
         return None
-    if not crowns_agree(coloured, selfie_crown(ctx), float(frame.chin_xy[1]),
-                        float(params["max_colour_selfie_difference"])):
-        return None
+    else:
+        found = coloured
     from photocheck.checks import background  # the checks import this module
 
     bg = ctx.params("background")
     if background.busyness(background.background_measures(ctx), bg) >= bg["warn_not_plain_ratio"]:
         return None
-    return coloured
+    return found
 
 
 @intermediate

@@ -137,8 +137,8 @@ def test_crown_above_the_mesh_forehead(validator: Validator, stem: str) -> None:
     assert top[1] < forehead_y - 0.05 * (chin_y - forehead_y)
     np.testing.assert_allclose(person.chin(ctx), marks[CHIN_IDX, :2])
     # the colour crown when the gate trusts it (MODNet not run), else MODNet's
-    expected = "colour" if person.gated_crown(ctx) is not None else "modnet"
-    assert person.crown_info(ctx).source == expected
+    gated = person.gated_crown(ctx)
+    assert person.crown_info(ctx).source == ("modnet" if gated is None else gated.source)
 
 
 def test_crown_of_a_known_portrait(validator: Validator) -> None:
@@ -190,7 +190,7 @@ def test_busy_background_keeps_the_full_crop(validator: Validator) -> None:
 def test_hair_into_the_top_edge_on_a_plain_background(validator: Validator) -> None:
     # london_001_03 (the speed benchmark's portrait): the hair runs out of the top; the short
     # crop says so too and is kept, with the same crown (on the border) as the full crop
-    ctx = _ctx(validator, "london_001_03")
+    ctx = _ctx(_matte_always(validator), "london_001_03")
     assert person.colour_crown(ctx) is None
     assert person.head_matte(ctx).down_factor == person.PLAIN_DOWN_FACTOR
     info = person.crown_info(ctx)
@@ -315,3 +315,16 @@ def test_the_gate_keeps_modnet_off_a_plain_background(validator: Validator) -> N
     info = person.crown_info(ctx)
     assert info.source == "modnet"
     assert _mm(ctx, coloured.point[1] - info.point[1]) > 4.0
+
+
+def test_the_gate_skips_modnet_for_hair_into_the_top_edge(validator: Validator) -> None:
+    # london_001_03 again, the gate on: the plain background's top rows say the hair runs out
+    # of the image and the selfie mask's crown is on the border: the crown is on the border
+    # (as MODNet's), MODNet is not run
+    ctx = _ctx(validator, "london_001_03")
+    info = person.crown_info(ctx)
+    assert info.source == "edge" and info.at_edge and info.point[1] == 0.0
+    selfie = person.selfie_crown(ctx)
+    assert selfie is not None and selfie.at_edge
+    assert abs(info.point[0] - selfie.point[0]) < 1e-9
+    assert not ctx.has("head_matte")
