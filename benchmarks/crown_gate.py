@@ -163,6 +163,48 @@ def fit(path: Path) -> None:
     low = [r["hw_modnet"]["band_contrast"] for r in records if "hw_selfie" in r
            and r["hw_selfie"]["band_contrast"] < WARN_BAND[0] - 20.0]
     print(f"selfie band contrast below warn − 20: {len(low)} photos, MODNet's max {max(low):.1f}")
+    # hair into the top edge of a plain background, the selfie crown on the border
+    edge = [r for r in records if r["colour"] is None and r["hair_into_top_edge"]
+            and r["selfie"] and r["selfie"]["at_edge"] and "infant" not in r["declared"]
+            and r["statuses"].get("background.not_plain") == "pass"]
+    disagree = [(r["file"], round(r["modnet"]["y"] * _mm_per_px(r), 2))
+                for r in edge if not r["modnet"]["at_edge"]]
+    print(f"hair into the top edge: {len(edge)} photos skipped, MODNet's crown on the border "
+          f"too on {len(edge) - len(disagree)}; not on {disagree} (mm below the top)")
+
+
+def near_limits(path: Path, shifts_mm: tuple[float, ...] = (0.25, 0.5, 0.75)) -> None:
+    """How many photos the gate skips MODNet on sit within a crown shift of a geometry limit:
+    the geometry and face checks rerun with MODNet's crown moved up and down by each shift."""
+    records = [r for r in json.loads(path.read_text()) if r.get("modnet")]
+    tol = choose([f for r in records if (f := eligible(r)) is not None])
+    gated = [r for r in records if (f := eligible(r)) is not None and f[0] <= tol]
+    profile = load_profile("online")
+    sections = {k: dict(v) for k, v in profile.sections.items()}
+    sections["crown"]["skip_matte"] = False
+    validator = Validator(dataclasses.replace(profile, sections=sections))
+    rows = {r["file"]: r for r in accuracy.load_manifest(PHOTOS)}
+    flips: dict[float, list[str]] = {d: [] for d in shifts_mm}
+    for r in gated:
+        kw = {"exceptions": accuracy._declared(rows[r["file"]]), "applied_on": APPLIED_ON}
+        ctx = validator.context(PHOTOS / r["file"], **kw)
+        base = validator.run(ctx, only={"geometry"}, overlap=False).to_dict()["findings"]
+        crown = person.crown_info(ctx)
+        for d in shifts_mm:
+            for sign in (-1.0, 1.0):
+                moved = validator.context(PHOTOS / r["file"], **kw)
+                moved._memo.update({k: v for k, v in ctx._memo.items()
+                                    if k not in ("crown_info", "crown")})
+                point = crown.point + [0.0, sign * d / _mm_per_px(r)]
+                shifted = person.Crown(point, crown.at_edge, "moved")
+                moved.memo("crown_info", lambda c=shifted: c)
+                again = validator.run(moved, only={"geometry"}, overlap=False).to_dict()
+                if [f["status"] for f in again["findings"]] != [f["status"] for f in base]:
+                    flips[d].append(r["file"])
+                    break
+    for d, files in flips.items():
+        print(f"±{d} mm: {len(files)} of {len(gated)} skipped photos change a geometry status: "
+              f"{files}")
 
 
 def _band(m: dict[str, Any]) -> bool:
@@ -171,14 +213,16 @@ def _band(m: dict[str, Any]) -> bool:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("what", choices=("dump", "fit"))
+    parser.add_argument("what", choices=("dump", "fit", "near"))
     parser.add_argument("path", type=Path)
     parser.add_argument("--threads", type=int, default=2)
     args = parser.parse_args(argv)
     if args.what == "dump":
         dump(args.path, args.threads)
-    else:
+    elif args.what == "fit":
         fit(args.path)
+    else:
+        near_limits(args.path)
     return 0
 
 
