@@ -384,6 +384,15 @@ def head_matte(ctx: PhotoContext) -> HeadMatte:
 
 
 def _hair_into_top_edge(ctx: PhotoContext, frame: HeadFrame) -> bool:
+    return hair_at_top(ctx)
+
+
+@intermediate
+def hair_at_top(ctx: PhotoContext) -> bool:
+    """Whether the hair runs into the top edge of a plain background
+    (:func:`photocheck.measures.crown.hair_into_top_edge`; False on rotated infant photos).
+    Read by both the MODNet gate and the matte's crop choice."""
+    frame = head_frame(ctx)
     if frame.angle_deg:
         return False
     image = decode.analysis_image(ctx)
@@ -494,6 +503,18 @@ def crowns_agree(coloured: Crown | None, selfie: Crown | None, chin_y: float,
     return head_px > 0 and abs(float(coloured.point[1] - selfie.point[1])) <= tolerance * head_px
 
 
+def _selfie_reaches_top(ctx: PhotoContext, frame: HeadFrame) -> bool:
+    """Whether the selfie mask may run into the top edge in the face column: a cheap necessary
+    condition of :func:`selfie_crown`'s ``at_edge`` (either way of :func:`crown_from_matte`
+    needs a probability of at least half the threshold within the first 3 rows there)."""
+    mask = person_mask(ctx)
+    s = float(mask.scale)
+    cx = 0.5 * float(frame.centre_xy[0] + frame.forehead_xy[0]) * s
+    half = 0.25 * frame.face_width_px * s + 2.0
+    top = mask.prob[:3, max(0, int(cx - half)): max(0, int(cx + half) + 1)]
+    return top.size > 0 and float(top.max()) >= 0.5 * MATTE_THRESHOLD
+
+
 @intermediate
 def gated_crown(ctx: PhotoContext) -> Crown | None:
     """The colour crown when MODNet's answer is not needed, else None (run MODNet).
@@ -515,7 +536,8 @@ def gated_crown(ctx: PhotoContext) -> Crown | None:
     if coloured is None:
         # hair into the top edge of a plain background, the selfie mask's crown on the border
         # too: the crown is on the border (its height then comes from the head's proportions)
-        if not params["skip_matte_hair_at_top"] or not _hair_into_top_edge(ctx, frame):
+        if not (params["skip_matte_hair_at_top"] and _hair_into_top_edge(ctx, frame)
+                and _selfie_reaches_top(ctx, frame)):
             return None
         selfie = selfie_crown(ctx)
         if selfie is None or not selfie.at_edge:

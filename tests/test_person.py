@@ -328,3 +328,20 @@ def test_the_gate_skips_modnet_for_hair_into_the_top_edge(validator: Validator) 
     assert selfie is not None and selfie.at_edge
     assert abs(info.point[0] - selfie.point[0]) < 1e-9
     assert not ctx.has("head_matte")
+
+
+@pytest.mark.parametrize(("stem", "reaches"), [("london_001_03", True), ("aflw_image01118", False),
+                                               ("aflw_image02792", True)])
+def test_selfie_reaches_top_is_necessary_for_a_selfie_crown_on_the_border(
+        validator: Validator, stem: str, reaches: bool) -> None:
+    # the gate's cheap pre-test (first 3 rows of the face column): london_001_03's selfie crown
+    # is on the border; aflw_image01118's is 2.25 mm below the top (refused before any region
+    # search); aflw_image02792 passes the pre-test yet its selfie crown is 0.83 mm below the
+    # top (the region search then decides: not on the border)
+    rows = [r for r in manifest_rows() if stem in r["file"]]
+    if not rows:
+        pytest.skip(f"{stem} not in the manifest")
+    ctx = validator.context(shared_photos() / rows[0]["file"])
+    assert person._selfie_reaches_top(ctx, person.head_frame(ctx)) is reaches
+    selfie = person.selfie_crown(ctx)
+    assert selfie is not None and selfie.at_edge is (stem == "london_001_03")
