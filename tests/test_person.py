@@ -345,3 +345,18 @@ def test_selfie_reaches_top_is_necessary_for_a_selfie_crown_on_the_border(
     assert person._selfie_reaches_top(ctx, person.head_frame(ctx)) is reaches
     selfie = person.selfie_crown(ctx)
     assert selfie is not None and selfie.at_edge is (stem == "london_001_03")
+
+
+def test_a_headband_near_its_limit_is_read_on_the_matte(validator: Validator) -> None:
+    # london_025_03: the gate trusts the colour crown, but the selfie mask reads a band of
+    # ΔE 102 (within the margin of the warn level 80): the headband is read on MODNet (101.6)
+    from photocheck.checks import headwear
+    from photocheck.measures import headwear as mh
+
+    ctx = _ctx(validator, "london_025_03")
+    assert person.crown_info(ctx).source == "colour"
+    on_selfie = mh.measure_headwear(headwear.canvas_on(ctx, person.selfie_matte(ctx)))
+    assert abs(on_selfie.band_contrast - 102.0) < 1.0
+    measured = headwear.headwear_measures(ctx)
+    assert ctx.has("head_matte")
+    assert abs(measured.band_contrast - 101.6) < 1.0
