@@ -338,7 +338,9 @@ def overlap_default() -> bool:
 
 def prefetch_chain(profile: Profile) -> list[Any]:
     """The intermediates the overlap thread computes, in order: the model chain the late checks
-    need (crown: face search, mesh, matte; semantic cues), then the late checks' measures when
+    need (crown: face search, mesh, then the MODNet gate — colour and selfie crowns and the
+    background measures it reads, which the background check reuses — and the matte only when
+    the gate asks for it; semantic cues), then the late checks' measures when
     the profile runs those checks (head, eye landmarks, eyes), so that both threads carry work
     to the end (12 MP, CPU ms after the decode: the chain ~45, the main thread's measures
     before the late checks ~55, the late checks' ~22). The head measures come before the eye

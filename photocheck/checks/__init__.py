@@ -42,6 +42,13 @@ STAGES: dict[str, ParamSchema] = {
         "max_decode_megapixels": (int, float),
         "analysis_long_side_px": int,
     },
+    # the crown without MODNet when the colour and selfie crowns agree (photocheck.person)
+    "crown": {
+        "skip_matte": bool,
+        "skip_matte_hair_at_top": bool,
+        "max_colour_selfie_difference": float,
+        "band_contrast_margin": float,
+    },
 }
 
 

@@ -103,18 +103,20 @@ def background_measures(ctx: PhotoContext) -> BackgroundMeasures:
                               low_contrast_all=low(all_de), colour=bgm.colour(lab, bg))
 
 
+def busyness(m: BackgroundMeasures, params: Mapping[str, Any]) -> float:
+    """``background.not_plain``'s measure: the worst of edge density, lightness texture and
+    colour blobs, each relative to its limit (1.0 = at the limit); 0 when there is too little
+    background to judge."""
+    t = m.texture
+    scores = (t.edge_density / params["max_edge_density"],
+              t.residual_std / params["max_residual_std"], t.colour_std / params["max_colour_std"])
+    return max(scores) if t.area_fraction >= params["min_area_fraction"] else 0.0
+
+
 def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
     """Emit the four background findings."""
     m = background_measures(ctx)
-    t = m.texture
-    # busyness: the worst of edge density, lightness texture and colour blobs, each relative
-    # to its limit (1.0 = at the limit)
-    scores = {
-        "edges": t.edge_density / params["max_edge_density"],
-        "texture": t.residual_std / params["max_residual_std"],
-        "colour": t.colour_std / params["max_colour_std"],
-    }
-    busy = max(scores.values()) if t.area_fraction >= params["min_area_fraction"] else 0.0
+    busy = busyness(m, params)
     yield graded("background.not_plain", round(busy, 3), fail=params["fail_not_plain_ratio"],
                  warn=params["warn_not_plain_ratio"], unit="ratio")
     # the whole side's band, or its worst face-height stretch (a shadow beside the head of a

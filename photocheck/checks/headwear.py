@@ -54,9 +54,13 @@ PARAMS = {
 @intermediate
 def head_canvas(ctx: PhotoContext) -> mh.HeadCanvas:
     """The analysis image and the MODNet head matte warped into the face-aligned head canvas."""
+    return canvas_on(ctx, person.head_matte(ctx))
+
+
+def canvas_on(ctx: PhotoContext, matte: person.HeadMatte) -> mh.HeadCanvas:
+    """The analysis image and ``matte`` warped into the face-aligned head canvas."""
     points = np.asarray(face.landmarks(ctx), dtype=np.float64)[:, :2]
     image = decode.analysis_image(ctx)
-    matte = person.head_matte(ctx)
     to_canvas = mh.canvas_affine(points)
     from_analysis = np.array([[1.0 / image.scale, 0.0, 0.0], [0.0, 1.0 / image.scale, 0.0]])
     image_to_canvas = mh.compose(to_canvas, from_analysis)
@@ -67,7 +71,19 @@ def head_canvas(ctx: PhotoContext) -> mh.HeadCanvas:
 
 @intermediate
 def headwear_measures(ctx: PhotoContext) -> mh.HeadwearMeasures:
-    """Every headwear measure of the applicant's head."""
+    """Every headwear measure of the applicant's head.
+
+    When the crown was found without MODNet (:func:`photocheck.person.gated_crown`) the
+    headband is read on the selfie mask, unless its contrast comes within the profile's
+    ``[crown] band_contrast_margin`` of the warn level: then on the MODNet matte. The face
+    outline's visibility reads no matte at all.
+    """
+    if person.gated_crown(ctx) is not None:
+        measured = mh.measure_headwear(canvas_on(ctx, person.selfie_matte(ctx)))
+        limit = (ctx.params("headwear")["warn_min_band_contrast"]
+                 - ctx.params("crown")["band_contrast_margin"])
+        if measured.band_contrast < limit:
+            return measured
     return mh.measure_headwear(head_canvas(ctx))
 
 
