@@ -21,6 +21,7 @@ from photocheck.context import PhotoContext, intermediate
 from photocheck.measures import background as bgm
 from photocheck.measures.colour import to_lab
 from photocheck.measures.lighting import linear_luminance
+from photocheck.measures.resize import area_u8
 from photocheck.report import Finding, Status
 
 CODES = ("background.not_plain", "background.shadow", "background.low_contrast",
@@ -45,7 +46,7 @@ def _working(ctx: PhotoContext, long_side_px: int) -> tuple[np.ndarray, np.ndarr
     h, w = image.bgr.shape[:2]
     factor = min(1.0, long_side_px / max(h, w))
     size = (max(1, round(w * factor)), max(1, round(h * factor)))
-    bgr = cv2.resize(image.bgr, size, interpolation=cv2.INTER_AREA)
+    bgr = area_u8(image.bgr, size)
     prob_small = cv2.resize(np.asarray(prob, np.float32), size, interpolation=cv2.INTER_AREA)
     return bgr, prob_small, image.scale * factor
 

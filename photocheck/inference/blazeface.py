@@ -17,6 +17,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from photocheck.measures.resize import area_u8
+
 FRONT = "blazeface_front_128"
 BACK = "blazeface_back_256"
 
@@ -105,16 +107,15 @@ def letterbox(bgr: np.ndarray, size: int) -> tuple[np.ndarray, Letterbox]:
         # multiple of the factor): area-averaging the image alone gives exactly the pixels of
         # the padded square (same weights), without averaging the black band
         ox, oy = pad_x * size // side, pad_y * size // side
-        inner = cv2.resize(bgr, (w * size // side, h * size // side),
-                           interpolation=cv2.INTER_AREA)
+        inner = area_u8(bgr, (w * size // side, h * size // side))
         out = np.full((size, size, 3), -1.0, np.float32)
         rgb = cv2.cvtColor(inner, cv2.COLOR_BGR2RGB).astype(np.float32)
         out[oy : oy + inner.shape[0], ox : ox + inner.shape[1]] = rgb / 127.5 - 1.0
         return out, mapping
     square = cv2.copyMakeBorder(bgr, pad_y, side - h - pad_y, pad_x, side - w - pad_x,
                                 cv2.BORDER_CONSTANT, value=(0, 0, 0))
-    interp = cv2.INTER_AREA if side > size else cv2.INTER_LINEAR
-    small = cv2.resize(square, (size, size), interpolation=interp)
+    small = (area_u8(square, (size, size)) if side > size
+             else cv2.resize(square, (size, size), interpolation=cv2.INTER_LINEAR))
     rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB).astype(np.float32)
     return rgb / 127.5 - 1.0, mapping
 

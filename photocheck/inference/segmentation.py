@@ -11,6 +11,8 @@ from typing import Any
 import cv2
 import numpy as np
 
+from photocheck.measures.resize import area_u8
+
 SELFIE_SIZE_PX = 256
 MODNET_STRIDE_PX = 32
 
@@ -21,7 +23,7 @@ def selfie_input(bgr: np.ndarray) -> np.ndarray:
     The frame is stretched (not letterboxed), as MediaPipe's own graph does, so the output maps
     back to the frame by a plain resize.
     """
-    small = cv2.resize(bgr, (SELFIE_SIZE_PX, SELFIE_SIZE_PX), interpolation=cv2.INTER_AREA)
+    small = area_u8(bgr, (SELFIE_SIZE_PX, SELFIE_SIZE_PX))
     rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0
     return rgb[None]
 
@@ -71,7 +73,7 @@ def modnet_size(height_px: int, width_px: int, long_side_px: int = 320) -> tuple
 def modnet_input(bgr: np.ndarray, long_side_px: int = 320) -> np.ndarray:
     """MODNet input: ``bgr`` resized to multiples of 32, NCHW RGB in [-1, 1]."""
     h, w = modnet_size(bgr.shape[0], bgr.shape[1], long_side_px)
-    small = cv2.resize(bgr, (w, h), interpolation=cv2.INTER_AREA)
+    small = area_u8(bgr, (w, h))
     rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB).astype(np.float32)
     return ((rgb - 127.5) / 127.5).transpose(2, 0, 1)[None]
 

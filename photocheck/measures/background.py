@@ -17,16 +17,30 @@ import numpy as np
 
 
 def median(values: np.ndarray) -> float:
-    """Median of finite values (as ``np.median``), by one partition.
+    """Median of finite values (as ``np.median``), by one partition, or by two counts when one
+    value fills the middle.
 
     ``np.median`` partitions at two ranks plus a NaN probe, several times the cost of one
-    selection; the lower middle value of an even count is the largest of the lower part.
+    selection; the lower middle value of an even count is the largest of the lower part. A
+    plain background's a* or b* is often one value over much of the wall, and introselect
+    slows down 5–10× on such a run of equal values (2 ms against 0.2 ms for 37 000 values,
+    half of them equal): when a sample of the values repeats its own median, that value is
+    the median if the values below it and equal to it straddle the middle rank(s), which two
+    counts tell.
     """
     v = np.asarray(values).ravel()
     n = v.size
     if n == 0:
         return float("nan")
     k = n // 2
+    if n >= 4096:
+        sample = v[:: n // 255]
+        guess = np.partition(sample, sample.size // 2)[sample.size // 2]
+        if np.count_nonzero(sample == guess) * 8 >= sample.size:  # ≥ 1/8 of the sample
+            below = int(np.count_nonzero(v < guess))
+            equal = int(np.count_nonzero(v == guess))
+            if below <= k - (1 - n % 2) and k < below + equal:
+                return float(guess)  # the middle value(s) are all ``guess``
     part = np.partition(v, k)
     if n % 2:
         return float(part[k])

@@ -153,9 +153,14 @@ def teeth_area(bgr: np.ndarray, lips: np.ndarray, mouth_width_px: float,
     if mouth_width_px <= 1e-6:
         return 0.0
     inside = polygon_mask(bgr.shape[:2], lips)
-    if not inside.any():
+    rows, cols = np.flatnonzero(inside.any(axis=1)), np.flatnonzero(inside.any(axis=0))
+    if not rows.size:
         return 0.0
-    hsv = cv2.cvtColor(bgr, cv2.COLOR_BGR2HSV)
+    # HSV of the polygon's bounding box only (a per-pixel conversion): the same pixels, read
+    # in the same row-major order
+    box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
+    inside = inside[box]
+    hsv = cv2.cvtColor(np.ascontiguousarray(bgr[box]), cv2.COLOR_BGR2HSV)
     sat, val = hsv[..., 1][inside].astype(np.float64), hsv[..., 2][inside].astype(np.float64)
     max_sat, min_val = 0.35 * 255.0, 140.0
     if skin_bgr is not None and skin_bgr.size:

@@ -98,6 +98,31 @@ def test_median_by_one_partition_equals_numpy(n: int) -> None:
     assert np.isnan(bgm.median(np.zeros(0, np.float32)))
 
 
+@pytest.mark.parametrize(("n", "equal_share"), [(4096, 0.5), (4097, 0.9), (37000, 0.3),
+                                                (37001, 0.14), (20000, 0.0), (9000, 0.6)])
+def test_median_of_runs_of_equal_values_equals_numpy(n: int, equal_share: float) -> None:
+    # a plain wall's a*: one value over much of it (counted, not partitioned), or a run of
+    # equal values beside the middle rank rather than over it (partitioned)
+    rng = np.random.default_rng(n)
+    values = rng.normal(0.3, 1.0, n).astype(np.float32)
+    values[rng.random(n) < equal_share] = np.float32(0.25)
+    assert bgm.median(values) == float(np.median(values))
+    shifted = values.copy()
+    shifted[shifted == np.float32(0.25)] = np.float32(-3.0)  # the run below the middle
+    assert bgm.median(shifted) == float(np.median(shifted))
+
+
+def test_median_of_a_run_is_that_value_exactly() -> None:
+    values = np.full(5000, 0.125, np.float32)
+    values[:1000] = -1.0
+    values[-1000:] = 7.0
+    assert bgm.median(values) == 0.125
+    values[:2500] = -1.0  # even count: the mean of ranks 2499 (-1.0) and 2500 (0.125)
+    assert bgm.median(values) == float(np.median(values)) == -0.4375
+    values[:2600] = -1.0  # the run no longer holds the middle ranks 2499 and 2500
+    assert bgm.median(values) == -1.0
+
+
 def test_residual_at_the_mask_pixels_removes_the_surface_per_channel() -> None:
     rng = np.random.default_rng(3)
     yy, xx = np.mgrid[0:40, 0:50].astype(np.float32)

@@ -127,3 +127,20 @@ def test_iris_contrast_rotated_and_degenerate() -> None:
     ir2 = move([ir, np.ones((5, 1))]) @ rot.T
     assert mf.iris_contrast(turned, c2, ir2) == pytest.approx(1.0, abs=0.05)
     assert math.isnan(mf.iris_contrast(img, np.zeros((71, 2)), ir))  # zero-width eye
+
+
+def test_teeth_area_reads_the_polygon_box_as_the_whole_image() -> None:
+    # HSV of the polygon's bounding box only: the figure of the whole image's conversion
+    rng = np.random.default_rng(5)
+    img = rng.integers(0, 256, (120, 160, 3), dtype=np.uint8)
+    img[40:80, 50:110] = rng.integers(150, 256, (40, 60, 1), dtype=np.uint8)  # grey, bright
+    lips = np.array([[48.3, 60.0], [80.0, 37.6], [112.5, 60.2], [80.0, 83.1]])
+    skin = rng.integers(90, 200, (30, 3), dtype=np.uint8)
+    inside = mf.polygon_mask(img.shape[:2], lips)
+    hsv = cv2.cvtColor(img, cv2.COLOR_BGR2HSV)
+    sky = cv2.cvtColor(skin.reshape(-1, 1, 3), cv2.COLOR_BGR2HSV).reshape(-1, 3)
+    max_sat = max(0.6 * float(np.median(sky[:, 1])), 0.12 * 255.0)
+    min_val = 0.8 * float(np.median(sky[:, 2]))
+    count = int(((hsv[..., 1][inside] <= max_sat) & (hsv[..., 2][inside] >= min_val)).sum())
+    assert count > 100
+    assert mf.teeth_area(img, lips, 30.0, skin) == count / 900.0

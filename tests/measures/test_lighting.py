@@ -98,3 +98,42 @@ def test_table_luminance_of_uint8_equals_the_formula() -> None:
     assert by_table.shape == (30, 40)
     np.testing.assert_allclose(by_table, by_formula, rtol=0, atol=1e-6)
     assert lm.linear_luminance(np.zeros((0, 4, 3), np.uint8)).shape == (0, 4)
+
+
+def test_robust_mean_exact_on_a_tiny_array() -> None:
+    # 10 values: the 20th percentile 1.8 and the 80th 7.2 (ranks 1.8 and 7.2 of 0…9) keep
+    # 2…7, mean 4.5; the outliers 0, 1, 8 and 900 do not count
+    values = np.array([900.0, 3, 7, 0, 5, 2, 8, 6, 1, 4])
+    assert lm.robust_mean(values) == 4.5
+    assert lm.robust_mean(np.array([2.0])) == 2.0
+    assert np.isnan(lm.robust_mean(np.array([])))
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_robust_mean_is_the_percentile_definition(seed: int) -> None:
+    # numpy's percentiles (method linear) and the mean between them, to the last bit
+    rng = np.random.default_rng(seed)
+    for n in [1, 2, 3, 4, 5, 7, 10, 11, *rng.integers(12, 4000, 40).tolist()]:
+        values = rng.random(n).astype(np.float32)
+        if seed % 2:  # many ties, as a flat patch of a few grey levels has
+            values = (rng.integers(0, 4, n) / 7).astype(np.float32)
+        v = values.astype(np.float64)
+        lo, hi = np.percentile(v, [20, 80])
+        mid = v[(v >= lo) & (v <= hi)]  # none of two distinct values: their median
+        expected = float(mid.mean()) if mid.size else float(np.median(v))
+        assert lm.robust_mean(values) == expected, n
+
+
+def test_patches_at_one_place_share_a_mask() -> None:
+    frame = lm.FaceFrame.from_points(np.array([80.0, 90.0]), np.array([120.0, 90.0]),
+                                     np.array([100.0, 130.0]))
+    masks = lm.patch_masks((200, 200), frame, {**lm.PATCHES, **lm.side_patches(),
+                                               **lm.UPPER_PATCHES})
+    assert masks["cheek_left"] is masks["cheek_l"]
+    assert masks["forehead_left"] is masks["forehead_l"] is masks["up_forehead_l"]
+    assert masks["midcheek_r"] is masks["up_under_eye_r"]
+    assert masks["nose"] is not masks["nose_side_l"]
+    # a cheek: radius 0.18 IOD = 7 px around (100 − 0.55·40, 90 + 0.55·40) = (78, 112)
+    cheek = masks["cheek_left"]
+    assert cheek.dtype == bool and cheek[112, 78] and cheek[112, 85] and not cheek[112, 86]
+    assert int(cheek.sum()) == 149
