@@ -72,7 +72,7 @@ def record(validator: Validator, row: dict[str, Any], fold: int) -> dict[str, An
     out["face_width_px"] = frame.face_width_px
     out["colour"] = _crown(person.colour_crown(ctx))
     out["selfie"] = _crown(person.selfie_crown(ctx))
-    out["hair_into_top_edge"] = bool(person._hair_into_top_edge(ctx, frame))
+    out["hair_into_top_edge"] = bool(person.hair_at_top(ctx))
     try:
         out["hw_modnet"] = _hw(headwear.headwear_measures(ctx))
         out["hw_selfie"] = _hw(mh.measure_headwear(headwear.canvas_on(

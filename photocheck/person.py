@@ -371,7 +371,7 @@ def head_matte(ctx: PhotoContext) -> HeadMatte:
             head_px = float(frame.chin_xy[1] - coloured.point[1])
             if abs(found[0][1] - coloured.point[1]) <= PLAIN_AGREE_FRACTION * head_px:
                 return replace(short, crown_found=found)
-    elif _hair_into_top_edge(ctx, frame):
+    elif hair_at_top(ctx):
         # hair into the top edge on a plain background: the short crop when it says so too;
         # its top 8 analysis px above the image (enough outside rows to see the border)
         sc = decode.analysis_image(ctx).scale
@@ -381,10 +381,6 @@ def head_matte(ctx: PhotoContext) -> HeadMatte:
         if found is not None and found[1] and found[0][1] * sc <= 3.0:
             return replace(short, crown_found=found)
     return _matte(ctx, 1.1)
-
-
-def _hair_into_top_edge(ctx: PhotoContext, frame: HeadFrame) -> bool:
-    return hair_at_top(ctx)
 
 
 @intermediate
@@ -536,7 +532,7 @@ def gated_crown(ctx: PhotoContext) -> Crown | None:
     if coloured is None:
         # hair into the top edge of a plain background, the selfie mask's crown on the border
         # too: the crown is on the border (its height then comes from the head's proportions)
-        if not (params["skip_matte_hair_at_top"] and _hair_into_top_edge(ctx, frame)
+        if not (params["skip_matte_hair_at_top"] and hair_at_top(ctx)
                 and _selfie_reaches_top(ctx, frame)):
             return None
         selfie = selfie_crown(ctx)
