@@ -41,14 +41,19 @@ def format_limit(threshold: Mapping[str, Any] | None) -> str:
     """Render a threshold dict such as ``{"min": 32, "max": 36}`` as ``32–36``."""
     if not threshold:
         return "-"
-    lo, hi = threshold.get("min"), threshold.get("max")
+    bounds = _bounds(threshold.get("min"), threshold.get("max"))
+    if bounds:
+        return bounds
+    return ", ".join(f"{k} {_num(v)}" for k, v in threshold.items())
+
+
+def _bounds(lo: Any, hi: Any) -> str:
+    """``lo–hi``, ``≤ hi`` or ``≥ lo`` of a bare ``min``/``max`` pair ("" when neither)."""
     if lo is not None and hi is not None:
         return f"{_num(lo)}–{_num(hi)}"
     if hi is not None:
         return f"≤ {_num(hi)}"
-    if lo is not None:
-        return f"≥ {_num(lo)}"
-    return ", ".join(f"{k} {_num(v)}" for k, v in threshold.items())
+    return f"≥ {_num(lo)}" if lo is not None else ""
 
 
 def _limit_part(key: str, value: Any) -> str:
@@ -82,12 +87,8 @@ def format_parts(measured: Mapping[str, Any], threshold: Mapping[str, Any] | Non
             texts.append(f"{k} {_num(v)}")
     review = {k: v for k, v in (threshold or {}).items() if not k.startswith("fail_")}
     first = parts[0][0] if parts and parts[0][0] != unit else ""
-    limits = []
-    if "min" in review and "max" in review:
-        limits.append(f"{first} {_num(review.pop('min'))}–{_num(review.pop('max'))}".strip())
-    for key, sign in (("max", "≤"), ("min", "≥")):
-        if key in review:
-            limits.append(f"{first} {sign} {_num(review.pop(key))}".strip())
+    bounds = _bounds(review.pop("min", None), review.pop("max", None))
+    limits = [f"{first} {bounds}".strip()] if bounds else []
     limits += [_limit_part(k, v) for k, v in review.items()]
     return ", ".join(texts), ", ".join(limits) or "-"
 
