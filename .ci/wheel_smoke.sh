@@ -10,13 +10,15 @@ trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
 
 python -m pip wheel --quiet --disable-pip-version-check --no-deps -w "$work/dist" "$repo"
 wheel="$(ls "$work"/dist/photocheck-*.whl)"
-python - "$wheel" <<'PY'
-import sys, zipfile
+python - "$wheel" "$repo/photocheck/models/manifest.json" <<'PY'
+import json, sys, zipfile
 names = zipfile.ZipFile(sys.argv[1]).namelist()
 top = {n.split("/")[0] for n in names if not n.split("/")[0].endswith((".dist-info", ".data"))}
 assert top == {"photocheck"}, f"top-level entries other than photocheck: {sorted(top)}"
-for need in ("photocheck/models/manifest.json", "photocheck/models/facemesh_468.onnx",
-             "photocheck/profiles/online.toml", "photocheck/messages/ja.toml",
+shipped = json.loads(open(sys.argv[2], encoding="utf-8").read())
+models = tuple(f"photocheck/models/{entry['file']}" for entry in shipped.values())
+for need in ("photocheck/models/manifest.json", *models, "photocheck/profiles/online.toml",
+             "photocheck/messages/ja.toml",
              "photocheck/report_schema.json", "photocheck/static/index.html",
              "photocheck/static/app.js", "photocheck/static/style.css"):
     assert need in names, f"{need} missing from the wheel"
