@@ -13,6 +13,11 @@ which is the same number for every float: for ``x > 0`` it is ``x + slope · 0 =
 then see bit-identical landmarks (``--check`` verifies it on every input a check of the
 photos feeds the models), at about half the model's time.
 
+Rejected: writing it with operators the blocked layout also runs (``Relu(x)`` plus depthwise
+1×1 convolutions by −1 and −slope, fused) saved another ~0.4 ms per call, but the convolutions
+after it then sum in another order; landmarks moved by ≤ 3e-5 px, and that alone changed 5
+statuses of 556 photos in ``benchmarks/accuracy.py``, both ways.
+
 The shipped ``photocheck/models/<name>_relu.onnx`` files (:data:`SPECS`) are made here, and
 only here, from the originals of ``../shared/models`` (sha256 checked against the recorded one);
 ``--write`` also records their sha256 and provenance in ``photocheck/models/manifest.json``.
