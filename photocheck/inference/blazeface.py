@@ -17,6 +17,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from photocheck.inference.pixels import SIGNED, rgb_float
 from photocheck.measures.resize import area_u8
 
 FRONT = "blazeface_front_128"
@@ -109,15 +110,13 @@ def letterbox(bgr: np.ndarray, size: int) -> tuple[np.ndarray, Letterbox]:
         ox, oy = pad_x * size // side, pad_y * size // side
         inner = area_u8(bgr, (w * size // side, h * size // side))
         out = np.full((size, size, 3), -1.0, np.float32)
-        rgb = cv2.cvtColor(inner, cv2.COLOR_BGR2RGB).astype(np.float32)
-        out[oy : oy + inner.shape[0], ox : ox + inner.shape[1]] = rgb / 127.5 - 1.0
+        out[oy : oy + inner.shape[0], ox : ox + inner.shape[1]] = rgb_float(inner, SIGNED)
         return out, mapping
     square = cv2.copyMakeBorder(bgr, pad_y, side - h - pad_y, pad_x, side - w - pad_x,
                                 cv2.BORDER_CONSTANT, value=(0, 0, 0))
     small = (area_u8(square, (size, size)) if side > size
              else cv2.resize(square, (size, size), interpolation=cv2.INTER_LINEAR))
-    rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB).astype(np.float32)
-    return rgb / 127.5 - 1.0, mapping
+    return rgb_float(small, SIGNED), mapping
 
 
 def _aligned(side: int, size: int, pad: int, length: int) -> bool:

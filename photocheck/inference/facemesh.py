@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from photocheck.inference.blazeface import run_batched, sigmoid
+from photocheck.inference.pixels import UNIT, rgb_float
 
 NAME = "facemesh_468"
 INPUT_PX = 192
@@ -83,7 +84,7 @@ def prepare(bgr: np.ndarray, affine: np.ndarray, out_px: int = INPUT_PX) -> np.n
     """The warped crop as float32 RGB in [0, 1], ``(out_px, out_px, 3)``."""
     crop = cv2.warpAffine(bgr, affine, (out_px, out_px), flags=cv2.INTER_LINEAR,
                           borderMode=cv2.BORDER_CONSTANT, borderValue=(0, 0, 0))
-    return cv2.cvtColor(crop, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0
+    return rgb_float(crop, UNIT)
 
 
 def run_batch(session: Any, bgrs: Sequence[np.ndarray], affines: Sequence[np.ndarray]

@@ -11,6 +11,7 @@ from typing import Any
 import cv2
 import numpy as np
 
+from photocheck.inference.pixels import CENTRED, UNIT, rgb_float
 from photocheck.measures.resize import area_u8
 
 SELFIE_SIZE_PX = 256
@@ -24,8 +25,7 @@ def selfie_input(bgr: np.ndarray) -> np.ndarray:
     back to the frame by a plain resize.
     """
     small = area_u8(bgr, (SELFIE_SIZE_PX, SELFIE_SIZE_PX))
-    rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB).astype(np.float32) / 255.0
-    return rgb[None]
+    return rgb_float(small, UNIT)[None]
 
 
 def selfie_output(raw: np.ndarray, height_px: int, width_px: int) -> np.ndarray:
@@ -74,8 +74,7 @@ def modnet_input(bgr: np.ndarray, long_side_px: int = 320) -> np.ndarray:
     """MODNet input: ``bgr`` resized to multiples of 32, NCHW RGB in [-1, 1]."""
     h, w = modnet_size(bgr.shape[0], bgr.shape[1], long_side_px)
     small = area_u8(bgr, (w, h))
-    rgb = cv2.cvtColor(small, cv2.COLOR_BGR2RGB).astype(np.float32)
-    return ((rgb - 127.5) / 127.5).transpose(2, 0, 1)[None]
+    return rgb_float(small, CENTRED).transpose(2, 0, 1)[None]
 
 
 def modnet_output(raw: np.ndarray, height_px: int, width_px: int) -> np.ndarray:

@@ -16,6 +16,7 @@ import cv2
 import numpy as np
 
 from photocheck.inference.blazeface import run_batched
+from photocheck.inference.pixels import HALF, rgb_float
 
 NAME = "efficientnet_lite0"
 INPUT_PX = 224
@@ -67,8 +68,7 @@ def warp_crop(bgr: np.ndarray, affine: np.ndarray) -> np.ndarray:
 
 def preprocess(bgrs: Sequence[np.ndarray]) -> np.ndarray:
     """``(N, 3, 224, 224)`` float32 model input from ``INPUT_PX`` square BGR uint8 crops."""
-    batch = np.stack([np.asarray(b)[:, :, ::-1] for b in bgrs]).astype(np.float32)
-    batch = (batch / 255.0 - 0.5) / 0.5
+    batch = np.stack([rgb_float(b, HALF) for b in bgrs])  # (x / 255 − 0.5) / 0.5
     return np.ascontiguousarray(batch.transpose(0, 3, 1, 2))
 
 
