@@ -4,6 +4,7 @@ one check overlapping its model chain with its measures (issue 20)."""
 from __future__ import annotations
 
 import cv2
+import numpy as np
 import pytest
 
 from photocheck.inference import Models
@@ -84,9 +85,44 @@ def test_overlap_default_follows_the_environment(monkeypatch) -> None:
     from photocheck.validator import overlap_default
 
     monkeypatch.setenv("PHOTOCHECK_OVERLAP", "0")
-    assert overlap_default() is False
+    assert overlap_default(12.2) is False
     monkeypatch.setenv("PHOTOCHECK_OVERLAP", "1")
-    assert overlap_default() is True
+    assert overlap_default() is True and overlap_default(2.0) is True
+
+
+def test_overlap_default_takes_large_photos_on_two_cores_only(monkeypatch) -> None:
+    from photocheck import validator
+
+    monkeypatch.delenv("PHOTOCHECK_OVERLAP", raising=False)
+    monkeypatch.setattr(validator.os, "sched_getaffinity", lambda pid: {0, 1})
+    assert validator.overlap_default(4032 * 3024 / 1e6) is True  # 12.2 MP
+    assert validator.overlap_default(validator.OVERLAP_MIN_MEGAPIXELS) is True
+    assert validator.overlap_default(1200 * 1600 / 1e6) is False  # 1.9 MP
+    assert validator.overlap_default(None) is False  # unreadable header
+    monkeypatch.setattr(validator.os, "sched_getaffinity", lambda pid: {0})
+    assert validator.overlap_default(12.2) is False
+
+
+def test_a_check_overlaps_by_the_photos_size(online, monkeypatch) -> None:
+    from photocheck import validator
+
+    monkeypatch.delenv("PHOTOCHECK_OVERLAP", raising=False)
+    monkeypatch.setattr(validator.os, "sched_getaffinity", lambda pid: {0, 1})
+    started: list[str] = []
+    real = validator.threading.Thread
+
+    def spy(*args: object, **kwargs: object):  # noqa: ANN202
+        started.append(str(kwargs.get("name")))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(validator.threading, "Thread", spy)
+    small = cv2.imencode(".jpg", np.full((640, 480, 3), 200, np.uint8))[1].tobytes()
+    online.check(small, applied_on="2026-11-21")
+    online.check(b"garbage", applied_on="2026-11-21")
+    assert started == []
+    monkeypatch.setattr(validator, "OVERLAP_MIN_MEGAPIXELS", 0.3)  # 640×480 = 0.31 MP
+    online.check(small, applied_on="2026-11-21")
+    assert started == ["photocheck-overlap"]
 
 
 def test_prefetch_chain_takes_the_late_measures_of_the_checks_the_profile_runs() -> None:
