@@ -112,3 +112,40 @@ def test_headband_finds_a_band_of_another_colour_between_hair() -> None:
     assert mh.headband(plain, alpha, skin, 0.0, pts)[0] == pytest.approx(0.0, abs=1e-4)
 
 
+
+
+def test_skin_mask_of_uint8_lab_looks_up_the_same_float_test() -> None:
+    # limits (2.5 sd, 1.2 × that in L): L 24, a 5, b 5 around mu; a level exactly at the limit
+    # is out (strict), one just inside is in
+    mu, sd = np.array([100.0, 130.0, 140.5]), np.array([8.0, 2.0, 2.0])
+    lab = np.zeros((5, 5, 3), np.uint8)
+    lab[...] = (100, 130, 140)
+    lab[0, :] = (124, 130, 140)  # L at mu + 24: out
+    lab[4, :] = (123, 134, 136)  # every channel just inside
+    lab[:, 4] = (100, 130, 146)  # b 5.5 off: out
+    # the 3×3 opening keeps the 4×4 block of skin (rows 1–4, columns 0–3) whole
+    want = np.zeros((5, 5), bool)
+    want[1:5, 0:4] = True
+    for image in (lab, lab.astype(np.float32)):
+        assert np.array_equal(mh.skin_mask(image, mu, sd), want)
+
+
+def test_skin_mask_lookup_equals_the_float_formula_on_random_and_real_lab() -> None:
+    from tests.helpers import PHOTOS
+
+    rng = np.random.default_rng(3)
+    images = [rng.integers(0, 256, (64, 48, 3), dtype=np.uint8),
+              rng.integers(120, 140, (64, 48, 3), dtype=np.uint8)]
+    real = PHOTOS / "a_compliant_plain_bg" / "london_001_03.jpg"
+    if real.is_file():
+        import cv2
+
+        bgr = cv2.imread(str(real))
+        h, w = bgr.shape[:2]
+        images.append(mh.to_lab_u8(bgr[h // 4 : h // 4 + 448, w // 4 : w // 4 + 384]))
+    for lab in images:
+        centre = lab[16:48, 12:36].reshape(-1, 3).astype(np.float32)
+        mu, sd = np.median(centre, axis=0).astype(np.float64), centre.std(axis=0) + 0.37
+        for z in (1.0, 2.5):
+            assert np.array_equal(mh.skin_mask(lab, mu, sd, z),
+                                  mh.skin_mask(lab.astype(np.float32), mu, sd, z))
