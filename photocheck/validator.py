@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import contextlib
+import ctypes
 import datetime as dt
 import logging
 import os
+import platform
+import sys
 import threading
 import time
 from collections.abc import Collection, Iterable, Sequence
@@ -48,6 +51,44 @@ def limit_blas_threads() -> None:
         from threadpoolctl import threadpool_limits
 
         threadpool_limits(limits=limit, user_api="blas")
+
+
+_allocator_tuned = False
+# glibc mallopt parameters (malloc.h)
+_M_TRIM_THRESHOLD, _M_MMAP_THRESHOLD = -1, -3
+MMAP_THRESHOLD_BYTES = 32 << 20  # glibc's largest on 64-bit systems
+TRIM_THRESHOLD_BYTES = 128 << 20
+
+
+def keep_freed_buffers() -> bool:
+    """Let glibc's malloc reuse freed image-sized buffers instead of handing them back to the
+    system, once per process; True when it did.
+
+    A check makes and frees arrays of 0.1–40 MB (decoded images, float copies of the face
+    crop, filter outputs). By default glibc maps large blocks fresh and, with its sliding
+    threshold, trims a freed heap top, so at every photo the same arrays' pages are faulted in
+    and zero-filled again: 3 000–3 800 page faults per check, measured 11 ms of a 2 MP check's
+    CPU (95 → 84 ms) and 26 ms of a 12 MP one's (167 → 141 ms), peak RSS unchanged (freed
+    blocks are reused by the next photo, not added to). Blocks up to
+    :data:`MMAP_THRESHOLD_BYTES` come from the heap and up to :data:`TRIM_THRESHOLD_BYTES` of
+    free heap stay mapped. Allocation only: no number changes. glibc only; glibc's own
+    ``MALLOC_MMAP_THRESHOLD_`` / ``MALLOC_TRIM_THRESHOLD_`` or ``PHOTOCHECK_KEEP_BUFFERS=0``
+    leave the allocator alone.
+    """
+    global _allocator_tuned
+    if _allocator_tuned:
+        return False
+    _allocator_tuned = True
+    if (os.environ.get("PHOTOCHECK_KEEP_BUFFERS", "1") == "0"
+            or "MALLOC_MMAP_THRESHOLD_" in os.environ or "MALLOC_TRIM_THRESHOLD_" in os.environ
+            or not sys.platform.startswith("linux") or platform.libc_ver()[0] != "glibc"):
+        return False
+    try:
+        libc = ctypes.CDLL("libc.so.6")
+    except OSError:
+        return False
+    return bool(libc.mallopt(_M_MMAP_THRESHOLD, MMAP_THRESHOLD_BYTES)
+                and libc.mallopt(_M_TRIM_THRESHOLD, TRIM_THRESHOLD_BYTES))
 
 Source = str | os.PathLike[str] | bytes | bytearray | memoryview | IO[bytes]
 
@@ -106,6 +147,7 @@ class Validator:
     def __init__(self, profile: str | Profile = "online", *, models: Any | None = None) -> None:
         self.profile = profile if isinstance(profile, Profile) else load_profile(profile)
         limit_blas_threads()
+        keep_freed_buffers()
         self._models = models
         self._models_lock = threading.Lock()
         self._twin: Validator | None = None
