@@ -259,27 +259,30 @@ def headband(lab: np.ndarray, alpha: np.ndarray, skin: np.ndarray, crown_y: floa
     ccount = np.concatenate([[0.0], np.cumsum(valid.astype(np.float64))])
     n = len(rows)
     margin = max(2, int(0.1 * IOD_PX))
-    best, best_h = 0.0, 0.0
-    for height in range(2 * max(1, int(0.04 * IOD_PX)), int(0.6 * IOD_PX) + 1, 2):
-        tops = np.arange(2 * margin, n - height - 2 * margin + 1)
-        if len(tops) == 0:
-            continue
+    # every band height × every top row at once (a top too low for a height is masked out)
+    heights = np.arange(2 * max(1, int(0.04 * IOD_PX)), int(0.6 * IOD_PX) + 1, 2)[:, None]
+    tops = np.arange(2 * margin, n - 2 * margin + 1)[None, :]
+    if tops.size == 0:
+        return 0.0, 0.0
 
-        def window(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-            cnt = ccount[hi] - ccount[lo]
-            return (csum[hi] - csum[lo]) / np.maximum(cnt, 1.0)[:, None], cnt
+    def window(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        lo, hi = np.minimum(lo, n), np.minimum(hi, n)  # masked positions only
+        cnt = ccount[hi] - ccount[lo]
+        return (csum[hi] - csum[lo]) / np.maximum(cnt, 1.0)[..., None], cnt
 
-        band, n_band = window(tops, tops + height)
-        above, n_above = window(tops - 2 * margin, tops)
-        below, n_below = window(tops + height, tops + height + 2 * margin)
-        ok = (n_band >= 0.7 * height) & (n_above >= margin) & (n_below >= margin)
-        contrast = np.minimum(np.linalg.norm(band - above, axis=1),
-                              np.linalg.norm(band - below, axis=1))
-        contrast = np.where(ok, contrast, 0.0)
-        i = int(np.argmax(contrast))
-        if contrast[i] > best:
-            best, best_h = float(contrast[i]), height / IOD_PX
-    return best, best_h
+    band, n_band = window(tops, tops + heights)
+    above, n_above = window(tops - 2 * margin, tops)
+    below, n_below = window(tops + heights, tops + heights + 2 * margin)
+    ok = ((tops <= n - heights - 2 * margin) & (n_band >= 0.7 * heights)
+          & (n_above >= margin) & (n_below >= margin))
+    contrast = np.minimum(np.linalg.norm(band - above, axis=-1),
+                          np.linalg.norm(band - below, axis=-1))
+    per_height = np.where(ok, contrast, 0.0).max(axis=1)
+    # the first height reaching the largest contrast (none when no band differs at all)
+    i = int(np.argmax(per_height))
+    if per_height[i] <= 0.0:
+        return 0.0, 0.0
+    return float(per_height[i]), float(heights[i, 0]) / IOD_PX
 
 
 def face_like(bgr: np.ndarray, points: np.ndarray, z: float = 3.0,
