@@ -20,6 +20,8 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from photocheck.measures.silhouette import component_at
+
 IOD_PX = 64.0
 CANVAS_W, CANVAS_H = 384, 448
 EYE_X, EYE_Y = CANVAS_W / 2.0, 4.0 * IOD_PX
@@ -221,8 +223,7 @@ def head_component(alpha: np.ndarray, points: np.ndarray, threshold: float = 0.5
     sy = int(np.clip(round(seed[1]), 0, alpha.shape[0] - 1))
     if not binary[sy, sx]:
         return binary.astype(bool)
-    _, labels = cv2.connectedComponents(binary, connectivity=4)
-    return labels == labels[sy, sx]
+    return component_at(binary, sx, sy)
 
 
 def headband(lab: np.ndarray, alpha: np.ndarray, skin: np.ndarray, crown_y: float,

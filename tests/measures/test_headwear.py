@@ -223,6 +223,8 @@ def test_headband_equals_the_height_by_height_search_exactly() -> None:
 
 
 def test_headwear_measures_of_a_real_head_canvas_equal_the_former_formulas(online) -> None:
+    import cv2
+
     from photocheck.checks.headwear import head_canvas
     from tests.helpers import shared_photos
 
@@ -234,7 +236,11 @@ def test_headwear_measures_of_a_real_head_canvas_equal_the_former_formulas(onlin
     skin = mh.skin_mask(canvas.lab_u8, mu, sd)
     assert np.array_equal(skin, mh.skin_mask(canvas.lab, mu, sd))
     assert 0.05 < skin.mean() < 0.6  # the face's skin, not the hair or the wall
-    crown_y = mh.crown_row(mh.head_component(canvas.alpha, canvas.points).astype(np.float32),
-                           canvas.points)
+    head = mh.head_component(canvas.alpha, canvas.points)
+    binary = (canvas.alpha > 0.5).astype(np.uint8)
+    _, labels = cv2.connectedComponents(binary, connectivity=4)
+    assert np.array_equal(head, labels == labels[220, 192])  # the seed, in the forehead
+    assert 0.1 < head.mean() < 0.8  # the head (the matte holds no body below the canvas)
+    crown_y = mh.crown_row(head.astype(np.float32), canvas.points)
     args = (canvas.lab, canvas.alpha, skin, crown_y, canvas.points)
     assert mh.headband(*args) == _headband_height_by_height(*args)
