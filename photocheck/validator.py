@@ -75,9 +75,9 @@ def keep_freed_buffers() -> bool:
     free heap stay mapped, and threads share the main heap (one arena: a thread's own arena is
     made of 64 MB heaps that glibc unmaps whenever one empties, faulting them in again; with
     ``check_many`` on two threads the shared heap cost nothing measurable; arenas threads made
-    before this call stay in glibc's rotation). Allocation only: no number changes. glibc only; glibc's own ``MALLOC_MMAP_THRESHOLD_`` /
-    ``MALLOC_TRIM_THRESHOLD_`` / ``MALLOC_ARENA_MAX`` or ``PHOTOCHECK_KEEP_BUFFERS=0`` leave the
-    allocator alone.
+    before this call stay in glibc's rotation). Allocation only: no number changes. glibc only;
+    glibc's own ``MALLOC_MMAP_THRESHOLD_`` / ``MALLOC_TRIM_THRESHOLD_`` / ``MALLOC_ARENA_MAX`` or
+    ``PHOTOCHECK_KEEP_BUFFERS=0`` leave the allocator alone.
     """
     global _allocator_tuned
     if _allocator_tuned:
