@@ -28,7 +28,7 @@ from photocheck.landmarks import (
     NOSE_LINE_IDX,
 )
 from photocheck.measures.crown import hair_into_top_edge, plain_background_crown
-from photocheck.measures.silhouette import top_edge_profile
+from photocheck.measures.silhouette import component_at, top_edge_profile
 from photocheck.segmentation import person_mask
 
 MATTE_THRESHOLD = 0.5  # alpha above this is the person (hair included)
@@ -231,16 +231,17 @@ def crown_from_matte(
     h, w = alpha.shape
     binary = ((alpha > threshold) & valid).astype(np.uint8)
     su, sv = int(np.clip(round(seed_uv[0]), 0, w - 1)), int(np.clip(round(seed_uv[1]), 0, h - 1))
-    _, labels = cv2.connectedComponents(binary, connectivity=4)
-    label = labels[sv, su]
-    if label == 0:
-        # seed may sit on a dark eyebrow gap in a poor matte: look in a small window
+    if binary[sv, su]:
+        region = component_at(binary, su, sv)
+    else:
+        # seed may sit on a dark eyebrow gap in a poor matte: the most common region in a
+        # small window
+        _, labels = cv2.connectedComponents(binary, connectivity=4)
         win = labels[max(0, sv - 3): sv + 4, max(0, su - 3): su + 4]
         found = win[win > 0]
         if found.size == 0:
             return None
-        label = int(np.bincount(found).argmax())
-    region = labels == label
+        region = labels == int(np.bincount(found).argmax())
     u0 = int(np.clip(np.floor(column_u[0]), 0, w - 1))
     u1 = int(np.clip(np.ceil(column_u[1]), u0 + 1, w))
     tops = top_edge_profile(region[:, u0:u1], h)

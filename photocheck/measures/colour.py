@@ -54,3 +54,28 @@ def channel_norm(x: np.ndarray) -> np.ndarray:
     total = sq[..., 0] + sq[..., 1]
     total += sq[..., 2]
     return np.sqrt(total, out=total)
+
+
+def distance_u8(lab_u8: np.ndarray, ref: np.ndarray) -> np.ndarray:
+    """``channel_norm(lab_u8.astype(np.float32) − ref)`` of a uint8 3-channel image (e.g. Lab
+    in OpenCV's 8-bit scaling) from a float32 colour ``ref``: the same values, the squared
+    float32 difference of each of the 256 levels per channel taken from a table (about half
+    the time: no float pass to subtract and square).
+
+    Parameters
+    ----------
+    lab_u8 : numpy.ndarray
+        uint8 ``(..., 3)``.
+    ref : numpy.ndarray
+        ``(3,)``, as float32.
+
+    Returns
+    -------
+    numpy.ndarray
+        float32, ``lab_u8.shape[:-1]``.
+    """
+    diff = np.arange(256, dtype=np.float32)[:, None] - np.asarray(ref, dtype=np.float32)
+    sq = cv2.LUT(np.asarray(lab_u8, dtype=np.uint8), (diff * diff).reshape(256, 1, 3))
+    total = sq[..., 0] + sq[..., 1]
+    total += sq[..., 2]
+    return np.sqrt(total, out=total)

@@ -13,7 +13,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from photocheck.measures.colour import channel_norm, to_lab
+from photocheck.measures.colour import distance_u8, to_lab
 from photocheck.measures.silhouette import top_edge_profile
 
 
@@ -65,12 +65,13 @@ def plain_background_crown(
         if fy - 0.2 * face_width_px < bg_rows:
             return None  # no room above the head to read the background
     off = max(0, u0 - 8)
-    region = _smoothed_lab(bgr, fy, fy + 1, off, min(w, u1 + 8))  # the face column
-    background = _background_colour(bgr, fy, region[:bg_rows, u0 - off:u1 - off], near_top)
+    region = _smoothed_lab_u8(bgr, fy, fy + 1, off, min(w, u1 + 8))  # the face column
+    background = _background_colour(
+        bgr, fy, region[:bg_rows, u0 - off:u1 - off].astype(np.float32), near_top)
     if background is None:
         return None
     bg, noise = background
-    dist = channel_norm(region - bg)
+    dist = distance_u8(region, bg)
     # the forehead seed's columns start 8 px into the block (the face column when u0 ≥ 8)
     top = _head_region_top(dist, fy, (u0 - off, u1 - off), 8, face_width_px, noise,
                            min_contrast)
@@ -100,9 +101,14 @@ def _smoothed_lab(bgr: np.ndarray, fy: int, rows: int, c0: int, c1: int) -> np.n
     """Lab (8-bit scaling) of the image smoothed by a 1-px Gaussian, rows ``[0, rows)`` and
     columns ``[c0, c1)``: computed on that block plus the blur's reach only (the same values
     as on the whole image; no row below ``fy`` is read)."""
+    return _smoothed_lab_u8(bgr, fy, rows, c0, c1).astype(np.float32)
+
+
+def _smoothed_lab_u8(bgr: np.ndarray, fy: int, rows: int, c0: int, c1: int) -> np.ndarray:
+    """:func:`_smoothed_lab` as the uint8 OpenCV converts to."""
     p0, p1 = max(0, c0 - 4), min(bgr.shape[1], c1 + 4)
     block = cv2.GaussianBlur(bgr[: min(fy + 1, rows + 4), p0:p1], (0, 0), 1.0)
-    return to_lab(block, scaling="uint8")[:rows, c0 - p0:c1 - p0]
+    return cv2.cvtColor(block, cv2.COLOR_BGR2LAB)[:rows, c0 - p0:c1 - p0]
 
 
 def _background_colour(bgr: np.ndarray, fy: int, above_head: np.ndarray,

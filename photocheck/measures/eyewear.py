@@ -167,10 +167,10 @@ def frame_crossing(lum: np.ndarray, opening: np.ndarray, step_px: int = 3,
     one row where most columns are on such a line; the iris is dark over many rows (not a
     line) and the lids and lashes lie outside the middle band.
     """
-    ys, _ = np.nonzero(opening)
-    if len(ys) < 20:
+    if np.count_nonzero(opening) < 20:
         return 0.0
-    y0, y1 = ys.min(), ys.max()
+    rows_in = np.flatnonzero(opening.any(axis=1))  # its first and last rows
+    y0, y1 = rows_in[0], rows_in[-1]
     height = y1 - y0
     r0 = max(int(y0 + 0.3 * height), step_px)
     r1 = min(int(y1 - 0.3 * height), lum.shape[0] - step_px - 1)
@@ -228,7 +228,10 @@ def glare_fraction(lum: np.ndarray, bgr: np.ndarray, centre: np.ndarray, iris: n
     """
     rows, cols = box(centre, LENS_BOX, lum.shape)
     sub = lum[rows, cols]
-    clipped = (np.asarray(bgr[rows, cols]).max(axis=-1) >= 250) & (cheek_lum < 0.6)
+    lens = np.asarray(bgr[rows, cols])
+    # a channel at 250 or more (numpy's max over a 3-long last axis is slow)
+    clipped = ((lens[..., 0] >= 250) | (lens[..., 1] >= 250) | (lens[..., 2] >= 250)) & (
+        cheek_lum < 0.6)
     bright = clipped | ((sub > 1.6 * cheek_lum) & (sub > 0.6))
     yy, xx = np.ogrid[rows, cols]
     radius = float(np.hypot(*(iris[1:] - iris[0]).T).mean()) if len(iris) > 1 else 0.0

@@ -1,8 +1,28 @@
-"""Silhouette profiles (pure numpy): where a region's top edge lies, column by column."""
+"""Silhouette regions and profiles: the region holding a seed, where its top edge lies column
+by column."""
 
 from __future__ import annotations
 
+import cv2
 import numpy as np
+
+
+def component_at(binary: np.ndarray, x: int, y: int) -> np.ndarray:
+    """The 4-connected region of a 0/1 ``binary``'s 1-pixels holding ``(x, y)``, as a bool mask
+    (all False when that pixel is 0).
+
+    The same pixels as ``labels == labels[y, x]`` of ``cv2.connectedComponents(binary,
+    connectivity=4)`` (when that label is not the background's 0), by a flood fill from the seed:
+    it visits that region only instead of labelling the whole image (a fifth of the time on a
+    head canvas).
+    """
+    image = np.asarray(binary, np.uint8)
+    h, w = image.shape
+    mask = np.zeros((h + 2, w + 2), np.uint8)
+    if image[y, x]:
+        cv2.floodFill(image, mask, (int(x), int(y)), 0, 0, 0,
+                      flags=4 | cv2.FLOODFILL_MASK_ONLY | (1 << 8))
+    return mask[1:-1, 1:-1].view(bool)
 
 
 def top_edge_profile(columns: np.ndarray, missing_row: float, window: int = 5) -> np.ndarray | None:

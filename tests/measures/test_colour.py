@@ -1,9 +1,11 @@
 from __future__ import annotations
 
+import cv2
 import numpy as np
 import pytest
 
-from photocheck.measures.colour import channel_norm, to_lab
+from photocheck.measures.colour import channel_norm, distance_u8, to_lab
+from tests.helpers import PHOTOS
 
 
 @pytest.mark.parametrize("dtype", [np.float32, np.float64])
@@ -46,3 +48,23 @@ def test_to_lab_uint8_scaling_is_opencvs_rounded_8_bit_encoding() -> None:
 def test_to_lab_names_its_scaling() -> None:
     with pytest.raises(ValueError, match="scaling"):
         to_lab(_PIXELS, scaling="lab")  # type: ignore[arg-type]
+
+
+def test_distance_u8_is_the_float_norm_of_the_difference() -> None:
+    lab = np.array([[[128, 128, 128], [131, 132, 128]], [[0, 255, 128], [128, 128, 140]]],
+                   np.uint8)
+    ref = np.array([128.0, 128.0, 128.0], np.float32)
+    assert distance_u8(lab, ref).tolist() == [[0.0, 5.0], [float(np.float32(np.sqrt(
+        np.float32(128.0**2 + 127.0**2)))), 12.0]]
+    rng = np.random.default_rng(4)
+    images = [rng.integers(0, 256, (33, 21, 3), dtype=np.uint8)]
+    real = PHOTOS / "a_compliant_plain_bg" / "london_001_03.jpg"
+    if real.is_file():
+        bgr = cv2.imread(str(real))
+        images.append(cv2.cvtColor(bgr[:300, 100:400], cv2.COLOR_BGR2LAB)[:, 7:290])  # a view
+    for lab in images:
+        refs = (np.float32([128.0, 128.0, 128.0]), rng.normal(128.0, 50.0, 3).astype(np.float32),
+                np.median(lab[:20].reshape(-1, 3).astype(np.float32), axis=0))
+        for ref in refs:
+            assert np.array_equal(distance_u8(lab, ref),
+                                  channel_norm(lab.astype(np.float32) - ref))

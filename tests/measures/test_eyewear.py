@@ -186,3 +186,64 @@ def test_bridge_coherence_of_a_bar_across_the_nose_and_of_bare_skin() -> None:
     mark = skin.copy()
     mark[y : y + 4, int(me.CANVAS_W / 2) - 3 : int(me.CANVAS_W / 2) + 3] = 0.05
     assert me.bridge_coherence(mark) < 0.5
+
+
+def test_glare_counts_a_lens_clipped_in_one_channel_only() -> None:
+    bgr = face_canvas()
+    centre = np.array([me.EYE_LEFT_X, me.EYE_Y])
+    iris = fake_irises()[0]
+    opening = me.polygon_mask(bgr.shape, fake_points()[list(EYE_CONTOUR_LEFT_IDX)])
+    rows, cols = me.box(centre, me.LENS_BOX, bgr.shape)
+    area = (rows.stop - rows.start) * (cols.stop - cols.start)
+    patch = (slice(int(me.EYE_Y + 10), int(me.EYE_Y + 20)),
+             slice(int(centre[0] + 10), int(centre[0] + 30)))
+    for channel in range(3):
+        # a dark colour (green at 249: luminance 0.68, under 1.6 × the cheek): only clipping counts
+        for level, counted in ((250, 200), (249, 0)):
+            lens = bgr.copy()
+            lens[patch] = 0
+            lens[patch + (channel,)] = level
+            frac = me.glare_fraction(me.luminance(lens), lens, centre, iris, 0.5, opening)
+            assert frac == counted / area
+
+
+def _frame_crossing_former(lum: np.ndarray, opening: np.ndarray, step_px: int = 3,
+                           min_depth: float = 0.12) -> float:
+    """:func:`photocheck.measures.eyewear.frame_crossing` as it was (rows from np.nonzero)."""
+    ys, _ = np.nonzero(opening)
+    if len(ys) < 20:
+        return 0.0
+    y0, y1 = ys.min(), ys.max()
+    height = y1 - y0
+    r0 = max(int(y0 + 0.3 * height), step_px)
+    r1 = min(int(y1 - 0.3 * height), lum.shape[0] - step_px - 1)
+    if r1 < r0:
+        return 0.0
+    smooth = cv2.GaussianBlur(lum, (0, 0), 1.0)
+    ref = float(np.percentile(smooth[opening], 90)) + 1e-3
+    mid = smooth[r0 : r1 + 1]
+    above = (smooth[r0 - step_px : r1 + 1 - step_px] - mid) / ref
+    below = (smooth[r0 + step_px : r1 + 1 + step_px] - mid) / ref
+    cols = opening[r0 : r1 + 1]
+    width = np.count_nonzero(cols, axis=1)
+    on_line = np.count_nonzero((np.minimum(above, below) > min_depth) & cols, axis=1)
+    rows = width >= 6
+    if not rows.any():
+        return 0.0
+    return float(max(0.0, (on_line[rows] / width[rows]).max()))
+
+
+def test_frame_crossing_equals_its_former_formula() -> None:
+    rng = np.random.default_rng(8)
+    found = 0
+    for _ in range(200):
+        lum = rng.uniform(0.3, 0.7, (me.CANVAS_H, me.CANVAS_W)).astype(np.float32)
+        y0, y1 = sorted(int(v) for v in rng.integers(0, me.CANVAS_H, 2))
+        x0, x1 = sorted(int(v) for v in rng.integers(0, me.CANVAS_W, 2))
+        opening = np.zeros(lum.shape, bool)
+        opening[y0:y1, x0:x1] = rng.random((y1 - y0, x1 - x0)) < rng.uniform(0.3, 1.0)
+        lum[int(rng.integers(0, me.CANVAS_H)), x0:x1] = 0.05  # a dark line somewhere
+        want = _frame_crossing_former(lum, opening)
+        assert me.frame_crossing(lum, opening) == want
+        found += want > 0
+    assert found > 20

@@ -112,3 +112,135 @@ def test_headband_finds_a_band_of_another_colour_between_hair() -> None:
     assert mh.headband(plain, alpha, skin, 0.0, pts)[0] == pytest.approx(0.0, abs=1e-4)
 
 
+def test_skin_mask_of_uint8_lab_looks_up_the_same_float_test() -> None:
+    # limits (2.5 sd, 1.2 × that in L): L 24, a 5, b 5 around mu; a level exactly at the limit
+    # is out (strict), one just inside is in
+    mu, sd = np.array([100.0, 130.0, 140.5]), np.array([8.0, 2.0, 2.0])
+    lab = np.zeros((5, 5, 3), np.uint8)
+    lab[...] = (100, 130, 140)
+    lab[0, :] = (124, 130, 140)  # L at mu + 24: out
+    lab[4, :] = (123, 134, 136)  # every channel just inside
+    lab[:, 4] = (100, 130, 146)  # b 5.5 off: out
+    # the 3×3 opening keeps the 4×4 block of skin (rows 1–4, columns 0–3) whole
+    want = np.zeros((5, 5), bool)
+    want[1:5, 0:4] = True
+    for image in (lab, lab.astype(np.float32)):
+        assert np.array_equal(mh.skin_mask(image, mu, sd), want)
+
+
+def test_skin_mask_lookup_equals_the_float_formula_on_random_and_real_lab() -> None:
+    from tests.helpers import PHOTOS
+
+    rng = np.random.default_rng(3)
+    images = [rng.integers(0, 256, (64, 48, 3), dtype=np.uint8),
+              rng.integers(120, 140, (64, 48, 3), dtype=np.uint8)]
+    real = PHOTOS / "a_compliant_plain_bg" / "london_001_03.jpg"
+    if real.is_file():
+        import cv2
+
+        bgr = cv2.imread(str(real))
+        h, w = bgr.shape[:2]
+        images.append(mh.to_lab_u8(bgr[h // 4 : h // 4 + 448, w // 4 : w // 4 + 384]))
+    for lab in images:
+        centre = lab[16:48, 12:36].reshape(-1, 3).astype(np.float32)
+        mu, sd = np.median(centre, axis=0).astype(np.float64), centre.std(axis=0) + 0.37
+        for z in (1.0, 2.5):
+            assert np.array_equal(mh.skin_mask(lab, mu, sd, z),
+                                  mh.skin_mask(lab.astype(np.float32), mu, sd, z))
+
+
+def _headband_height_by_height(lab: np.ndarray, alpha: np.ndarray, skin: np.ndarray,
+                               crown_y: float, points: np.ndarray) -> tuple[float, float]:
+    """The former :func:`~photocheck.measures.headwear.headband`, one band height at a time."""
+    x0, x1 = points[mh.OVAL_LEFT, 0], points[mh.OVAL_RIGHT, 0]
+    cx, fw = (x0 + x1) / 2.0, abs(x1 - x0)
+    c0, c1 = int(max(cx - 0.3 * fw, 0)), int(min(cx + 0.3 * fw, lab.shape[1]))
+    r0 = int(max(crown_y, 0))
+    r1 = int(min(points[list(mh.BROWS), 1].min(), lab.shape[0]))
+    if r1 - r0 < 8 or c1 - c0 < 4:
+        return 0.0, 0.0
+    sub = lab[r0:r1, c0:c1]
+    keep = (alpha[r0:r1, c0:c1] > 0.5) & ~skin[r0:r1, c0:c1]
+    counts = keep.sum(axis=1)
+    valid = counts >= 0.3 * (c1 - c0)
+    if valid.sum() < 8:
+        return 0.0, 0.0
+    sums = (sub * keep[..., None]).sum(axis=1)
+    rows = np.where(valid[:, None], sums / np.maximum(counts, 1)[:, None], 0.0)
+    csum = np.vstack([np.zeros((1, 3)), np.cumsum(rows, axis=0)])
+    ccount = np.concatenate([[0.0], np.cumsum(valid.astype(np.float64))])
+    n = len(rows)
+    margin = max(2, int(0.1 * mh.IOD_PX))
+    best, best_h = 0.0, 0.0
+    for height in range(2 * max(1, int(0.04 * mh.IOD_PX)), int(0.6 * mh.IOD_PX) + 1, 2):
+        tops = np.arange(2 * margin, n - height - 2 * margin + 1)
+        if len(tops) == 0:
+            continue
+
+        def window(lo: np.ndarray, hi: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+            cnt = ccount[hi] - ccount[lo]
+            return (csum[hi] - csum[lo]) / np.maximum(cnt, 1.0)[:, None], cnt
+
+        band, n_band = window(tops, tops + height)
+        above, n_above = window(tops - 2 * margin, tops)
+        below, n_below = window(tops + height, tops + height + 2 * margin)
+        ok = (n_band >= 0.7 * height) & (n_above >= margin) & (n_below >= margin)
+        contrast = np.minimum(np.linalg.norm(band - above, axis=1),
+                              np.linalg.norm(band - below, axis=1))
+        contrast = np.where(ok, contrast, 0.0)
+        i = int(np.argmax(contrast))
+        if contrast[i] > best:
+            best, best_h = float(contrast[i]), height / mh.IOD_PX
+    return best, best_h
+
+
+def test_headband_equals_the_height_by_height_search_exactly() -> None:
+    rng = np.random.default_rng(5)
+    pts = fake_points()
+    shape = (mh.CANVAS_H, mh.CANVAS_W)
+    found = 0
+    for trial in range(120):
+        lab = np.full(shape + (3,), (40.0, 130.0, 135.0), np.float32)
+        lab += rng.normal(0.0, 3.0, lab.shape).astype(np.float32)
+        top, high = int(rng.integers(60, 220)), int(rng.integers(1, 45))
+        lab[top:top + high] = rng.integers(0, 256, 3)  # a band (or a hat's brim) of any colour
+        alpha = (rng.random(shape) < rng.uniform(0.5, 1.0)).astype(np.float32)
+        skin = rng.random(shape) < rng.uniform(0.0, 0.4)
+        crown_y = float(rng.uniform(-5.0, 200.0)) if trial % 4 else 0.0
+        want = _headband_height_by_height(lab, alpha, skin, crown_y, pts)
+        assert mh.headband(lab, alpha, skin, crown_y, pts) == want
+        found += want[0] > 0
+    assert found > 60  # most trials have a band to find
+    # the known band of the test above, exactly: its ΔE at 16 px (0.25 IOD)
+    lab = np.full(shape + (3,), (40.0, 130.0, 135.0), np.float32)
+    band_top = int(mh.EYE_Y - 1.6 * D)
+    lab[band_top:band_top + 16] = (60.0, 170.0, 80.0)
+    ones, none = np.ones(shape, np.float32), np.zeros(shape, bool)
+    assert mh.headband(lab, ones, none, 0.0, pts) == (float(np.sqrt(20.0**2 + 40.0**2 + 55.0**2)),
+                                                      0.25)
+    assert mh.headband(lab, ones, none, 0.0, pts) == _headband_height_by_height(
+        lab, ones, none, 0.0, pts)
+
+
+def test_headwear_measures_of_a_real_head_canvas_equal_the_former_formulas(online) -> None:
+    import cv2
+
+    from photocheck.checks.headwear import head_canvas
+    from tests.helpers import shared_photos
+
+    ctx = online.context(shared_photos() / "a_compliant_plain_bg" / "london_001_03.jpg")
+    canvas = head_canvas(ctx)
+    assert canvas.lab_u8 is not None
+    assert np.array_equal(canvas.lab_u8.astype(np.float32), canvas.lab)
+    mu, sd = mh.skin_stats(canvas.lab, canvas.points)
+    skin = mh.skin_mask(canvas.lab_u8, mu, sd)
+    assert np.array_equal(skin, mh.skin_mask(canvas.lab, mu, sd))
+    assert 0.05 < skin.mean() < 0.6  # the face's skin, not the hair or the wall
+    head = mh.head_component(canvas.alpha, canvas.points)
+    binary = (canvas.alpha > 0.5).astype(np.uint8)
+    _, labels = cv2.connectedComponents(binary, connectivity=4)
+    assert np.array_equal(head, labels == labels[220, 192])  # the seed, in the forehead
+    assert 0.1 < head.mean() < 0.8  # the head (the matte holds no body below the canvas)
+    crown_y = mh.crown_row(head.astype(np.float32), canvas.points)
+    args = (canvas.lab, canvas.alpha, skin, crown_y, canvas.points)
+    assert mh.headband(*args) == _headband_height_by_height(*args)
