@@ -226,6 +226,31 @@ def head_component(alpha: np.ndarray, points: np.ndarray, threshold: float = 0.5
     return component_at(binary, sx, sy)
 
 
+def band_rows(lab: np.ndarray, alpha: np.ndarray, skin: np.ndarray, crown_y: float,
+              points: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
+    """The row profile :func:`headband` searches: cumulative sums of the row-mean colours of
+    the non-skin head pixels in the central columns between the crown and the brows (a row
+    counts when at least 30 % of its columns do), and of the counted rows; ``(n + 1, 3)`` and
+    ``(n + 1,)``, or None when there is no room."""
+    x0, x1 = points[OVAL_LEFT, 0], points[OVAL_RIGHT, 0]
+    cx, fw = (x0 + x1) / 2.0, abs(x1 - x0)
+    c0, c1 = int(max(cx - 0.3 * fw, 0)), int(min(cx + 0.3 * fw, lab.shape[1]))
+    r0 = int(max(crown_y, 0))
+    r1 = int(min(points[list(BROWS), 1].min(), lab.shape[0]))
+    if r1 - r0 < 8 or c1 - c0 < 4:
+        return None
+    sub = lab[r0:r1, c0:c1]
+    keep = (alpha[r0:r1, c0:c1] > 0.5) & ~skin[r0:r1, c0:c1]
+    counts = keep.sum(axis=1)
+    valid = counts >= 0.3 * (c1 - c0)
+    if valid.sum() < 8:
+        return None
+    sums = (sub * keep[..., None]).sum(axis=1)
+    rows = np.where(valid[:, None], sums / np.maximum(counts, 1)[:, None], 0.0)
+    return (np.vstack([np.zeros((1, 3)), np.cumsum(rows, axis=0)]),
+            np.concatenate([[0.0], np.cumsum(valid.astype(np.float64))]))
+
+
 def headband(lab: np.ndarray, alpha: np.ndarray, skin: np.ndarray, crown_y: float,
              points: np.ndarray) -> tuple[float, float]:
     """A horizontal band of another colour across the top of the head, with hair above it.
@@ -240,25 +265,11 @@ def headband(lab: np.ndarray, alpha: np.ndarray, skin: np.ndarray, crown_y: floa
     (contrast, height_iod) : tuple of float
         ΔE of the best band (8-bit Lab) and its height; ``(0, 0)`` when there is no room.
     """
-    x0, x1 = points[OVAL_LEFT, 0], points[OVAL_RIGHT, 0]
-    cx, fw = (x0 + x1) / 2.0, abs(x1 - x0)
-    c0, c1 = int(max(cx - 0.3 * fw, 0)), int(min(cx + 0.3 * fw, lab.shape[1]))
-    r0 = int(max(crown_y, 0))
-    r1 = int(min(points[list(BROWS), 1].min(), lab.shape[0]))
-    if r1 - r0 < 8 or c1 - c0 < 4:
+    profile = band_rows(lab, alpha, skin, crown_y, points)
+    if profile is None:
         return 0.0, 0.0
-    sub = lab[r0:r1, c0:c1]
-    keep = (alpha[r0:r1, c0:c1] > 0.5) & ~skin[r0:r1, c0:c1]
-    counts = keep.sum(axis=1)
-    valid = counts >= 0.3 * (c1 - c0)
-    if valid.sum() < 8:
-        return 0.0, 0.0
-    sums = (sub * keep[..., None]).sum(axis=1)
-    rows = np.where(valid[:, None], sums / np.maximum(counts, 1)[:, None], 0.0)
-    # window means from cumulative sums over valid rows (vectorised over window positions)
-    csum = np.vstack([np.zeros((1, 3)), np.cumsum(rows, axis=0)])
-    ccount = np.concatenate([[0.0], np.cumsum(valid.astype(np.float64))])
-    n = len(rows)
+    csum, ccount = profile
+    n = len(csum) - 1
     margin = max(2, int(0.1 * IOD_PX))
     # every band height × every top row at once (a top too low for a height is masked out)
     heights = np.arange(2 * max(1, int(0.04 * IOD_PX)), int(0.6 * IOD_PX) + 1, 2)[:, None]

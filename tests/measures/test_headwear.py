@@ -151,25 +151,13 @@ def test_skin_mask_lookup_equals_the_float_formula_on_random_and_real_lab() -> N
 
 def _headband_height_by_height(lab: np.ndarray, alpha: np.ndarray, skin: np.ndarray,
                                crown_y: float, points: np.ndarray) -> tuple[float, float]:
-    """The former :func:`~photocheck.measures.headwear.headband`, one band height at a time."""
-    x0, x1 = points[mh.OVAL_LEFT, 0], points[mh.OVAL_RIGHT, 0]
-    cx, fw = (x0 + x1) / 2.0, abs(x1 - x0)
-    c0, c1 = int(max(cx - 0.3 * fw, 0)), int(min(cx + 0.3 * fw, lab.shape[1]))
-    r0 = int(max(crown_y, 0))
-    r1 = int(min(points[list(mh.BROWS), 1].min(), lab.shape[0]))
-    if r1 - r0 < 8 or c1 - c0 < 4:
+    """The former search of :func:`~photocheck.measures.headwear.headband`, one band height at a
+    time, on the same row profile."""
+    profile = mh.band_rows(lab, alpha, skin, crown_y, points)
+    if profile is None:
         return 0.0, 0.0
-    sub = lab[r0:r1, c0:c1]
-    keep = (alpha[r0:r1, c0:c1] > 0.5) & ~skin[r0:r1, c0:c1]
-    counts = keep.sum(axis=1)
-    valid = counts >= 0.3 * (c1 - c0)
-    if valid.sum() < 8:
-        return 0.0, 0.0
-    sums = (sub * keep[..., None]).sum(axis=1)
-    rows = np.where(valid[:, None], sums / np.maximum(counts, 1)[:, None], 0.0)
-    csum = np.vstack([np.zeros((1, 3)), np.cumsum(rows, axis=0)])
-    ccount = np.concatenate([[0.0], np.cumsum(valid.astype(np.float64))])
-    n = len(rows)
+    csum, ccount = profile
+    n = len(csum) - 1
     margin = max(2, int(0.1 * mh.IOD_PX))
     best, best_h = 0.0, 0.0
     for height in range(2 * max(1, int(0.04 * mh.IOD_PX)), int(0.6 * mh.IOD_PX) + 1, 2):
