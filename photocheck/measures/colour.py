@@ -29,8 +29,14 @@ def to_lab(bgr: np.ndarray, *, scaling: Literal["cie", "uint8"]) -> np.ndarray:
     if scaling == "cie":
         return cv2.cvtColor(np.asarray(bgr, dtype=np.float32) / 255.0, cv2.COLOR_BGR2LAB)
     if scaling == "uint8":
-        return cv2.cvtColor(np.asarray(bgr, dtype=np.uint8), cv2.COLOR_BGR2LAB).astype(np.float32)
+        return lab_u8(bgr).astype(np.float32)
     raise ValueError(f"unknown Lab scaling {scaling!r}: 'cie' or 'uint8'")
+
+
+def lab_u8(bgr: np.ndarray) -> np.ndarray:
+    """uint8 BGR → uint8 Lab in OpenCV's 8-bit encoding (``to_lab(…, scaling="uint8")`` before
+    its float conversion), for per-level look-up tables."""
+    return cv2.cvtColor(np.asarray(bgr, dtype=np.uint8), cv2.COLOR_BGR2LAB)
 
 
 def channel_norm(x: np.ndarray) -> np.ndarray:

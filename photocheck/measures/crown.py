@@ -13,7 +13,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from photocheck.measures.colour import distance_u8, to_lab
+from photocheck.measures.colour import distance_u8, lab_u8, to_lab
 from photocheck.measures.silhouette import top_edge_profile
 
 
@@ -108,7 +108,7 @@ def _smoothed_lab_u8(bgr: np.ndarray, fy: int, rows: int, c0: int, c1: int) -> n
     """:func:`_smoothed_lab` as the uint8 OpenCV converts to."""
     p0, p1 = max(0, c0 - 4), min(bgr.shape[1], c1 + 4)
     block = cv2.GaussianBlur(bgr[: min(fy + 1, rows + 4), p0:p1], (0, 0), 1.0)
-    return cv2.cvtColor(block, cv2.COLOR_BGR2LAB)[:rows, c0 - p0:c1 - p0]
+    return lab_u8(block)[:rows, c0 - p0:c1 - p0]
 
 
 def _background_colour(bgr: np.ndarray, fy: int, above_head: np.ndarray,

@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from photocheck.measures.colour import lab_u8
 from photocheck.measures.silhouette import component_at
 
 IOD_PX = 64.0
@@ -118,16 +119,6 @@ def compose(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
     return (o @ i)[:2]
 
 
-def to_lab(bgr: np.ndarray) -> np.ndarray:
-    """uint8 BGR → float32 Lab (OpenCV 8-bit scaling)."""
-    return to_lab_u8(bgr).astype(np.float32)
-
-
-def to_lab_u8(bgr: np.ndarray) -> np.ndarray:
-    """uint8 BGR → uint8 Lab (OpenCV 8-bit scaling)."""
-    return cv2.cvtColor(np.asarray(bgr, dtype=np.uint8), cv2.COLOR_BGR2LAB)
-
-
 def head_canvas(bgr: np.ndarray, image_to_canvas: np.ndarray, alpha: np.ndarray,
                 alpha_to_canvas: np.ndarray, points_canvas: np.ndarray) -> HeadCanvas:
     """Warp an image and a matte into the head canvas.
@@ -148,9 +139,9 @@ def head_canvas(bgr: np.ndarray, image_to_canvas: np.ndarray, alpha: np.ndarray,
                          flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
     al = cv2.warpAffine(np.asarray(alpha, dtype=np.float32), alpha_to_canvas, size,
                         flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    lab_u8 = to_lab_u8(img)
-    return HeadCanvas(bgr=img, lab=lab_u8.astype(np.float32), alpha=np.clip(al, 0.0, 1.0),
-                      points=np.asarray(points_canvas, dtype=np.float64)[:, :2], lab_u8=lab_u8)
+    lab = lab_u8(img)
+    return HeadCanvas(bgr=img, lab=lab.astype(np.float32), alpha=np.clip(al, 0.0, 1.0),
+                      points=np.asarray(points_canvas, dtype=np.float64)[:, :2], lab_u8=lab)
 
 
 def skin_stats(lab: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -6,6 +6,7 @@ import numpy as np
 import pytest
 
 from photocheck.measures import headwear as mh
+from photocheck.measures.colour import lab_u8
 
 D = mh.IOD_PX
 
@@ -140,7 +141,7 @@ def test_skin_mask_lookup_equals_the_float_formula_on_random_and_real_lab() -> N
 
         bgr = cv2.imread(str(real))
         h, w = bgr.shape[:2]
-        images.append(mh.to_lab_u8(bgr[h // 4 : h // 4 + 448, w // 4 : w // 4 + 384]))
+        images.append(lab_u8(bgr[h // 4 : h // 4 + 448, w // 4 : w // 4 + 384]))
     for lab in images:
         centre = lab[16:48, 12:36].reshape(-1, 3).astype(np.float32)
         mu, sd = np.median(centre, axis=0).astype(np.float64), centre.std(axis=0) + 0.37
