@@ -17,7 +17,7 @@ from dataclasses import dataclass, replace
 import cv2
 import numpy as np
 
-from photocheck import decode, face
+from photocheck import decode, face, scene
 from photocheck.context import NotAssessable, PhotoContext, intermediate
 from photocheck.inference.segmentation import modnet_alpha
 from photocheck.landmarks import (
@@ -547,10 +547,8 @@ def gated_crown(ctx: PhotoContext) -> Crown | None:
         return None
     else:
         found = coloured
-    from photocheck.checks import background  # the checks import this module
-
     bg = ctx.params("background")
-    if background.busyness(background.background_measures(ctx), bg) >= bg["warn_not_plain_ratio"]:
+    if scene.busyness(scene.background_measures(ctx), bg) >= bg["warn_not_plain_ratio"]:
         return None
     return found
 

@@ -1,22 +1,28 @@
-"""Intermediates shared by the background, lighting and quality checks.
+"""Intermediates shared by the background, lighting and quality checks (and the MODNet gate of
+:mod:`photocheck.person`, which reads the background's busyness).
 
 The face frame and face oval come from the FaceMesh landmarks (:mod:`photocheck.face`); the
-background from the person mask (:mod:`photocheck.person`). Coordinates exchanged are original
+background measures from the person mask (:mod:`photocheck.segmentation`). Coordinates exchanged are original
 full-resolution pixels; images here are the analysis image or a face crop decoded only as large
 as the quality measures need.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
 import cv2
 import numpy as np
 
-from photocheck import decode, face
+from photocheck import decode, face, segmentation
 from photocheck.context import NotAssessable, PhotoContext, intermediate
 from photocheck.landmarks import CHIN_IDX, EYE_LEFT_IDX, EYE_RIGHT_IDX, FACE_OVAL_IDX, MOUTH_IDX
-from photocheck.measures.lighting import FaceFrame
+from photocheck.measures import background as bgm
+from photocheck.measures.colour import to_lab
+from photocheck.measures.lighting import FaceFrame, linear_luminance
+from photocheck.measures.resize import area_u8
 
 
 def frame_from_landmarks(points: np.ndarray) -> FaceFrame:
@@ -139,3 +145,89 @@ def face_crop(ctx: PhotoContext) -> FaceCrop:
     gray = cv2.cvtColor(bgr, cv2.COLOR_BGR2GRAY)
     return FaceCrop(gray=gray, iod_px=frame.iod_px,
                     reduction=max(1, int(round(1.0 / max(image.scale, 1e-6)))))
+
+
+@dataclass(frozen=True)
+class BackgroundMeasures:
+    """Every background figure of one photo (at the working resolution)."""
+
+    texture: bgm.Texture
+    shadow: bgm.Shadow
+    low_contrast_head: float
+    low_contrast_all: float
+    colour: bgm.Colour
+
+
+def _working(ctx: PhotoContext, long_side_px: int) -> tuple[np.ndarray, np.ndarray, float]:
+    """Analysis image and person probability resized to the working long side."""
+    image = decode.analysis_image(ctx)
+    prob = segmentation.person_mask(ctx).prob
+    h, w = image.bgr.shape[:2]
+    factor = min(1.0, long_side_px / max(h, w))
+    size = (max(1, round(w * factor)), max(1, round(h * factor)))
+    bgr = area_u8(image.bgr, size)
+    prob_small = cv2.resize(np.asarray(prob, np.float32), size, interpolation=cv2.INTER_AREA)
+    return bgr, prob_small, image.scale * factor
+
+
+@intermediate
+def background_measures(ctx: PhotoContext) -> BackgroundMeasures:
+    """Background figures from the analysis image and the person mask (profile ``[background]``).
+
+    The background is the complement of the person mask, eroded ``edge_margin`` away from the
+    silhouette so hair wisps and the mask's soft edge do not count as texture.
+    """
+    p = ctx.params("background")
+    bgr, prob, scale = _working(ctx, int(p["working_long_side_px"]))
+    h, w = prob.shape
+    long_side = max(h, w)
+    lab = to_lab(bgr, scaling="cie")
+    dist = bgm.distances(prob)
+    outside = dist[0]
+    bg = outside >= p["edge_margin"] * long_side
+    tex = bgm.texture(lab, bg, float(p["edge_level"]))
+    # below the chin the frame usually cuts through the shoulders: shadows are judged beside
+    # the head and shoulders only
+    chin_y: float | None = None
+    near_from = p["shadow_near_from"] * long_side
+    near_to = p["shadow_near_to"] * long_side
+    try:
+        view = face_view(ctx)
+        chin_y = view.chin_y * (scale / view.scale)
+        iod_px = view.frame.iod_px * (scale / view.scale)
+        face_h = 2.5 * iod_px
+        near_to = max(near_from + 2.0, min(near_to, p["shadow_near_to_iod"] * iod_px))
+    except Exception:  # no face: judge the whole silhouette
+        face_h = 0.3 * h
+    bottom = None if chin_y is None else min(float(h), chin_y + 1.5 * face_h)
+    sh = bgm.shadow(linear_luminance(bgr), prob, (near_from, near_to),
+                    (p["shadow_light_sigma"] * long_side, p["shadow_light_sigma_y"] * long_side),
+                    bottom_y=bottom, dark_ratio=float(p["shadow_dark_ratio"]), outside=outside,
+                    slab_px=face_h)
+    band = (1.0, max(2.0, p["contrast_band"] * long_side))
+    window = max(3, int(round(p["contrast_window"] * long_side)) | 1)
+    head: np.ndarray | None = None
+    if chin_y is not None and int(max(0, min(h, chin_y))) > 0:
+        head = np.zeros((h, w), bool)
+        head[: int(max(0, min(h, chin_y)))] = True
+    # the whole outline and the head outline share one set of window means
+    regions = [None] if head is None else [None, head]
+    contrasts = bgm.silhouette_contrasts(lab, prob, band, window, regions, dist)
+    all_de, head_de = contrasts[0], contrasts[-1]
+    min_de = float(p["min_delta_e"])
+
+    def low(values: np.ndarray) -> float:
+        return float((values < min_de).mean()) if values.size else 0.0
+
+    return BackgroundMeasures(texture=tex, shadow=sh, low_contrast_head=low(head_de),
+                              low_contrast_all=low(all_de), colour=bgm.colour(lab, bg))
+
+
+def busyness(m: BackgroundMeasures, params: Mapping[str, Any]) -> float:
+    """``background.not_plain``'s measure: the worst of edge density, lightness texture and
+    colour blobs, each relative to its limit (1.0 = at the limit); 0 when there is too little
+    background to judge."""
+    t = m.texture
+    scores = (t.edge_density / params["max_edge_density"],
+              t.residual_std / params["max_residual_std"], t.colour_std / params["max_colour_std"])
+    return max(scores) if t.area_fraction >= params["min_area_fraction"] else 0.0

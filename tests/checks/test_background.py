@@ -3,6 +3,7 @@ degradations with known answers: each clear degradation is detected, each mild o
 
 from __future__ import annotations
 
+from photocheck import scene
 from photocheck.checks import background
 from photocheck.validator import Validator
 from tests.checks.scene_cases import SceneCases, pytest_generate_tests  # noqa: F401
@@ -27,7 +28,7 @@ class TestBackground(SceneCases):
         for name in ("canada_045f.jpg", "canada_053f.jpg"):
             path = shared_photos() / "a_compliant_plain_bg" / name
             ctx = validator.context(path.read_bytes())
-            worst = background.background_measures(ctx).shadow.worst
+            worst = scene.background_measures(ctx).shadow.worst
             assert worst < 0.24, (name, worst)
             assert run_check(validator, background.CHECK, ctx.data)["background.shadow"] == "pass"
 
