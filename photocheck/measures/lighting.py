@@ -313,11 +313,12 @@ def face_light(bgr: np.ndarray, frame: FaceFrame, oval: np.ndarray) -> FaceLight
     lum = linear_luminance(box[patch_box])
     cut = {id(m): m[patch_box] for m in masks.values()}  # a shared mask stays shared
     patch_masks_box = {name: cut[id(m)] for name, m in masks.items()}
-    # L* of the skin pixels only (an (N, 1, 3) image): the conversion is per pixel
-    face_l = (float(np.median(lightness(box[skin][:, None, :]))) if skin.any()
-              else float("nan"))
+    # L* of the skin pixels only (an (N, 1, 3) image): the conversion is per pixel; the pixels
+    # read by flat index (numpy's 2-D boolean read of a colour image is several times slower)
+    skin_px = box.reshape(-1, 3)[np.flatnonzero(skin)]
+    face_l = float(np.median(lightness(skin_px[:, None, :]))) if len(skin_px) else float("nan")
     step = max(1, max(h, w) // 320)
-    scene_l = lightness(np.ascontiguousarray(bgr[::step, ::step]))
+    scene_l = lightness(bgr[::step, ::step])  # the float conversion makes it contiguous
     lr, tb = imbalance_stops(lum, patch_masks_box)
     hi, lo = clipped_fractions(box, np.asarray(oval, bool)[y0:y1, x0:x1])
     return FaceLight(lightness=face_l, scene_highlight=float(np.percentile(scene_l, 98)),

@@ -233,3 +233,39 @@ def test_headwear_measures_of_a_real_head_canvas_equal_the_former_formulas(onlin
     crown_y = mh.crown_row(head.astype(np.float32), canvas.points)
     args = (canvas.lab, canvas.alpha, skin, crown_y, canvas.points)
     assert mh.headband(*args) == _headband_height_by_height(*args)
+
+
+def test_cheek_pixels_are_the_two_cheek_patches_in_row_major_order() -> None:
+    # eyes at row 256, face centre at column 192: rows 278.4 < y < 313.6 and 16 < |x − 192| <
+    # 51.2 (0.35–0.9 and 0.25–0.8 IOD)
+    pts = fake_points()
+    index = np.arange(mh.CANVAS_H * mh.CANVAS_W).reshape(mh.CANVAS_H, mh.CANVAS_W)
+    cols = np.r_[141:176, 209:244]
+    want = (np.arange(279, 314)[:, None] * mh.CANVAS_W + cols[None, :]).ravel()
+    assert np.array_equal(mh.cheek_pixels(index, pts), want)
+    colour = np.dstack([index, -index, 2 * index])
+    assert np.array_equal(mh.cheek_pixels(colour, pts), np.column_stack([want, -want, 2 * want]))
+
+
+def test_oval_visibility_of_a_checkerboard_is_its_exact_share_per_segment() -> None:
+    yy, xx = np.mgrid[0:mh.CANVAS_H, 0:mh.CANVAS_W]
+    face = (yy // 2 + xx // 3) % 2 == 0
+    vis = mh.oval_visibility(face, fake_points())
+    assert vis == {"cheek_left": 0.504, "cheek_right": 0.504, "chin": 0.5018181818181818,
+                   "forehead": 0.4997043169722058}
+    assert all(type(v) is float for v in vis.values())
+
+
+def test_headwear_figures_of_a_real_head_canvas_are_the_known_values(online) -> None:
+    from photocheck.checks.headwear import head_canvas
+    from tests.helpers import shared_photos
+
+    ctx = online.context(shared_photos() / "a_compliant_plain_bg" / "london_001_03.jpg")
+    canvas = head_canvas(ctx)
+    mu, sd = mh.skin_stats(canvas.lab, canvas.points)
+    assert mu.tolist() == [179.0, 137.0, 145.0]
+    assert sd.tolist() == [17.999113082885742, 3.0, 3.0]
+    m = mh.measure_headwear(canvas)
+    assert (m.band_contrast, m.band_height_iod) == (29.869936916402168, 0.28125)
+    assert m.oval_visibility == {"cheek_left": 1.0, "cheek_right": 1.0, "chin": 1.0,
+                                 "forehead": 1.0}

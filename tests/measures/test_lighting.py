@@ -137,3 +137,21 @@ def test_patches_at_one_place_share_a_mask() -> None:
     cheek = masks["cheek_left"]
     assert cheek.dtype == bool and cheek[112, 78] and cheek[112, 85] and not cheek[112, 86]
     assert int(cheek.sum()) == 149
+
+
+def test_face_light_of_a_real_photo_is_the_known_figures(online) -> None:
+    from photocheck import scene
+    from tests.helpers import shared_photos
+
+    ctx = online.context(shared_photos() / "a_compliant_plain_bg" / "london_001_03.jpg")
+    view = scene.face_view(ctx)
+    assert lm.face_light(view.bgr, view.frame, view.oval) == lm.FaceLight(
+        lightness=74.267578125, scene_highlight=98.10791015625, lr_stops=0.06588791004337656,
+        tb_stops=0.20745737121442315, clipped_high=4.8448438749061314e-05, clipped_low=0.0)
+
+
+def test_face_light_outside_the_image_has_no_skin_lightness() -> None:
+    frame = lm.FaceFrame.from_points(np.array([480.0, 90.0]), np.array([520.0, 90.0]),
+                                     np.array([500.0, 130.0]))
+    light = lm.face_light(np.full((200, 200, 3), 180, np.uint8), frame, np.ones((200, 200), bool))
+    assert np.isnan(light.lightness)
