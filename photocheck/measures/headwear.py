@@ -161,13 +161,29 @@ def skin_stats(lab: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndar
     return mu.astype(np.float64), sd.astype(np.float64)
 
 
-def skin_mask(lab: np.ndarray, mu: np.ndarray, sd: np.ndarray, z: float = 2.5) -> np.ndarray:
+def skin_mask(lab: np.ndarray, mu: np.ndarray, sd: np.ndarray, z: float = 2.5,
+              window: tuple[int, int, int, int] | None = None) -> np.ndarray:
     """Pixels whose colour is within ``z`` spreads of the skin in a, b (and 1.2 z in L).
 
     Small specks are removed with a 3×3 opening. A uint8 ``lab`` has 256 levels per channel:
     the float32 test ``|level − mu| < limit`` is made once per level and looked up per pixel
     (the same comparisons, a third of the time of a float pass over the canvas).
+
+    ``window`` ``(r0, r1, c0, c1)`` limits the mask to those rows and columns (False
+    elsewhere), the only part a caller reads: computed there with a 2-px margin, the reach of
+    the opening, so its pixels there are those of the whole mask.
     """
+    if window is not None:
+        full = np.asarray(lab)
+        h, w = full.shape[:2]
+        r0, r1 = min(max(window[0], 0), h), min(max(window[1], 0), h)
+        c0, c1 = min(max(window[2], 0), w), min(max(window[3], 0), w)
+        out = np.zeros((h, w), bool)
+        if r1 > r0 and c1 > c0:
+            y0, x0 = max(r0 - 2, 0), max(c0 - 2, 0)
+            part = skin_mask(full[y0 : min(r1 + 2, h), x0 : min(c1 + 2, w)], mu, sd, z)
+            out[r0:r1, c0:c1] = part[r0 - y0 : r1 - y0, c0 - x0 : c1 - x0]
+        return out
     lim = (np.asarray(sd, dtype=np.float32) * np.float32(z)) * np.array([1.2, 1.0, 1.0],
                                                                          np.float32)
     mu32 = np.asarray(mu, dtype=np.float32)
@@ -217,17 +233,25 @@ def head_component(alpha: np.ndarray, points: np.ndarray, threshold: float = 0.5
     return component_at(binary, sx, sy)
 
 
+def band_box(shape: tuple[int, ...], crown_y: float,
+             points: np.ndarray) -> tuple[int, int, int, int]:
+    """Rows ``r0:r1`` (crown to brows) and columns ``c0:c1`` (the middle 60 % of the face
+    width) that :func:`band_rows` reads."""
+    x0, x1 = points[OVAL_LEFT, 0], points[OVAL_RIGHT, 0]
+    cx, fw = (x0 + x1) / 2.0, abs(x1 - x0)
+    c0, c1 = int(max(cx - 0.3 * fw, 0)), int(min(cx + 0.3 * fw, shape[1]))
+    r0 = int(max(crown_y, 0))
+    r1 = int(min(points[list(BROWS), 1].min(), shape[0]))
+    return r0, r1, c0, c1
+
+
 def band_rows(lab: np.ndarray, alpha: np.ndarray, skin: np.ndarray, crown_y: float,
               points: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """The row profile :func:`headband` searches: cumulative sums of the row-mean colours of
     the non-skin head pixels in the central columns between the crown and the brows (a row
     counts when at least 30 % of its columns do), and of the counted rows; ``(n + 1, 3)`` and
     ``(n + 1,)``, or None when there is no room."""
-    x0, x1 = points[OVAL_LEFT, 0], points[OVAL_RIGHT, 0]
-    cx, fw = (x0 + x1) / 2.0, abs(x1 - x0)
-    c0, c1 = int(max(cx - 0.3 * fw, 0)), int(min(cx + 0.3 * fw, lab.shape[1]))
-    r0 = int(max(crown_y, 0))
-    r1 = int(min(points[list(BROWS), 1].min(), lab.shape[0]))
+    r0, r1, c0, c1 = band_box(lab.shape, crown_y, points)
     if r1 - r0 < 8 or c1 - c0 < 4:
         return None
     sub = lab[r0:r1, c0:c1]
@@ -406,8 +430,10 @@ def measure_headwear(canvas: HeadCanvas) -> HeadwearMeasures:
     """The headband and face-outline measures of one head canvas."""
     lab, alpha, pts = canvas.lab, canvas.alpha, canvas.points
     mu, sd = skin_stats(lab, pts)
-    skin = skin_mask(lab if canvas.lab_u8 is None else canvas.lab_u8, mu, sd)
     crown_y = crown_row(head_component(alpha, pts).astype(np.float32), pts)
+    # the skin only where the headband search reads it
+    skin = skin_mask(lab if canvas.lab_u8 is None else canvas.lab_u8, mu, sd,
+                     window=band_box(lab.shape, crown_y, pts))
     contrast, height = headband(lab, alpha, skin, crown_y, pts)
     return HeadwearMeasures(band_contrast=contrast, band_height_iod=height,
                             oval_visibility=oval_visibility(face_like(canvas.bgr, pts), pts))

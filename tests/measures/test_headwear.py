@@ -269,3 +269,29 @@ def test_headwear_figures_of_a_real_head_canvas_are_the_known_values(online) -> 
     assert (m.band_contrast, m.band_height_iod) == (29.869936916402168, 0.28125)
     assert m.oval_visibility == {"cheek_left": 1.0, "cheek_right": 1.0, "chin": 1.0,
                                  "forehead": 1.0}
+
+
+def test_skin_mask_in_a_window_is_the_whole_mask_there_and_false_elsewhere() -> None:
+    mu, sd = np.array([100.0, 130.0, 140.5]), np.array([8.0, 2.0, 2.0])
+    lab = np.zeros((5, 5, 3), np.uint8)
+    lab[...] = (100, 130, 140)
+    lab[0, :] = (124, 130, 140)
+    lab[:, 4] = (100, 130, 146)
+    # the whole mask is the 4×4 block (rows 1–4, columns 0–3); the window holds rows 3–4,
+    # columns 2–4 of it
+    want = np.zeros((5, 5), bool)
+    want[3:5, 2:4] = True
+    assert np.array_equal(mh.skin_mask(lab, mu, sd, window=(3, 5, 2, 5)), want)
+    assert not mh.skin_mask(lab, mu, sd, window=(4, 2, 0, 5)).any()  # an empty window
+    rng = np.random.default_rng(4)
+    # blobs of 3×3 px (specks that survive the opening in places), cut at odd offsets
+    noisy = np.repeat(np.repeat(rng.integers(90, 170, (21, 18, 3), dtype=np.uint8), 3, 0), 3,
+                      1)[1:61, 2:52]
+    whole = mh.skin_mask(noisy, np.array([130.0] * 3), np.array([12.0, 8.0, 8.0]))
+    assert 0.05 < whole.mean() < 0.95
+    for r0, r1, c0, c1 in ((10, 30, 5, 40), (-4, 7, 44, 60), (0, 60, 0, 50), (58, 70, -3, 2)):
+        part = mh.skin_mask(noisy, np.array([130.0] * 3), np.array([12.0, 8.0, 8.0]),
+                            window=(r0, r1, c0, c1))
+        inside = np.zeros(whole.shape, bool)
+        inside[max(r0, 0):r1, max(c0, 0):c1] = True
+        assert np.array_equal(part, whole & inside)
