@@ -93,8 +93,9 @@ def quality_measures(ctx: PhotoContext) -> QualityMeasures:
         native = (qm.directional_sharpness(exact) if iod > blur_iod
                   else blur)  # the crop is not above the blur IOD: the same image
     period = 8 // crop.reduction
-    block = qm.blockiness(exact, period) if period >= 4 else float("nan")
-    replication = qm.replication_peaks(qm.diff_profiles(exact), 8.0 / crop.reduction)
+    profiles = qm.diff_profiles(exact)  # shared by the blocking and replication figures
+    block = qm.blockiness(exact, period, profiles) if period >= 4 else float("nan")
+    replication = qm.replication_peaks(profiles, 8.0 / crop.reduction)
     head = decode.header(ctx)
     jq = qm.jpeg_quality(head.jpeg.quant_tables) if head.jpeg is not None else None
     return QualityMeasures(sharpness=blur, native=native, coarse=coarse, iod_px=iod,

@@ -162,12 +162,14 @@ def noise_sigma(gray: np.ndarray, tile_px: int = 8, flat_fraction: float = 0.25,
     return float(np.sqrt(np.pi / 2.0) / 6.0 * np.median(mean_resp[flat]))
 
 
-def blockiness(gray: np.ndarray, period_px: int = 8) -> float:
+def blockiness(gray: np.ndarray, period_px: int = 8,
+               profiles: tuple[np.ndarray, np.ndarray] | None = None) -> float:
     """JPEG blocking: how much the grid-boundary differences stand out (phase-free).
 
     The mean absolute first difference is folded modulo ``period_px`` along each axis; the
     figure is the strongest phase over the median of the other phases, averaged over both axes.
-    About 1.0 for unblocked images; 1.5–3+ for heavily compressed ones.
+    About 1.0 for unblocked images; 1.5–3+ for heavily compressed ones. ``profiles`` are
+    ``diff_profiles(gray)`` when the caller has them already.
 
     Returns
     -------
@@ -179,7 +181,7 @@ def blockiness(gray: np.ndarray, period_px: int = 8) -> float:
     if period_px < 2 or min(g.shape) < 4 * period_px:
         return float("nan")
     ratios = []
-    for profile in diff_profiles(g):
+    for profile in diff_profiles(g) if profiles is None else profiles:
         n = profile.size // period_px * period_px
         folded = profile[:n].reshape(-1, period_px).mean(axis=0)
         peak = int(np.argmax(folded))

@@ -121,6 +121,8 @@ def test_uint8_grey_levels_give_the_same_figures_as_float() -> None:
     gf = g8.astype(np.float32)
     np.testing.assert_array_equal(qm.directional_sharpness(g8), qm.directional_sharpness(gf))
     assert qm.blockiness(g8, 8) == pytest.approx(qm.blockiness(gf, 8), rel=1e-6)
+    # the check hands over the profiles it made for the replication figure: the same answer
+    assert qm.blockiness(g8, 8, qm.diff_profiles(g8)) == qm.blockiness(g8, 8)
     assert qm.noise_sigma(g8) == qm.noise_sigma(gf)  # the same float32 filters, exactly
     assert qm.halftone_peak(g8) == qm.halftone_peak(gf)
     flat = np.round(128 + np.random.default_rng(7).normal(0, 4, (200, 200))).astype(np.uint8)
