@@ -326,3 +326,28 @@ def test_background_measures_of_a_real_photo_are_the_known_figures(online) -> No
     assert (m.low_contrast_head, m.low_contrast_all) == (0.028611304954640614,
                                                          0.09528688524590163)
     assert m.colour == bgm.Colour(lightness=84.881591796875, chroma=1.4984530210494995)
+
+
+def test_float32_ranks_are_the_sorted_values_at_those_ranks() -> None:
+    # a value of each sign and magnitude, zeros of both signs, infinities: the ranks of a sort
+    values = np.array([3.5, -0.0, 1e-30, -2.0, np.inf, 0.0, -1e-30, 2.0, -np.inf, 1e30, 7.25],
+                      np.float32)
+    ranks = list(range(values.size))
+    assert [float(v) for v in bgm.float32_ranks(values, ranks)] == [
+        -np.inf, -2.0, float(np.float32(-1e-30)), 0.0, 0.0, float(np.float32(1e-30)), 2.0, 3.5,
+        7.25, float(np.float32(1e30)), np.inf]
+    rng = np.random.default_rng(9)
+    many = (rng.normal(size=9999) * 10.0 ** rng.uniform(-6, 6, 9999)).astype(np.float32)
+    ordered = np.sort(many)
+    ranks = [0, 1, 4998, 4999, 5000, 9998]
+    assert bgm.float32_ranks(many, ranks) == [ordered[r] for r in ranks]
+
+
+@pytest.mark.parametrize("n", [4096, 4097, 37001])
+def test_median_of_many_float32_values_by_the_radix_select_equals_numpy(n: int) -> None:
+    rng = np.random.default_rng(n)
+    values = rng.normal(0.0, 0.4, n).astype(np.float32)
+    assert bgm.median(values) == float(np.median(values))
+    assert bgm.median(np.abs(values)) == float(np.median(np.abs(values)))
+    values[::3] = np.float32(-0.5)  # a run of a third, off the middle: still the radix select
+    assert bgm.median(values) == float(np.median(values))
