@@ -130,17 +130,22 @@ def quadratic_residual_at(values: np.ndarray, mask: np.ndarray, degree: int = 2,
     design = np.stack([gx[xs] ** px * gy[ys] ** py for px, py in powers], axis=1)
     coef = least_squares(design, vals3[ys, xs]).astype(np.float32)
     # the surface is separable per term: for each power of x, a column profile in y times a row
-    # profile in x; a few whole-image passes, no (pixels × terms) matrix, no threaded BLAS
+    # profile in x, summed at the mask pixels only (the same float32 products and sums as over
+    # the whole image); the mask's pixels run row by row, so a column profile is repeated per
+    # row instead of gathered; no (pixels × terms) matrix, no threaded BLAS
+    per_row = np.count_nonzero(inside, axis=1)
+    at_x = flat - np.repeat(np.arange(h) * w, per_row)
+    row_powers = [(gx ** p_x)[at_x] for p_x in range(degree + 1)]
     out = np.empty((flat.size, vals3.shape[2]), np.float32)
     for c in range(vals3.shape[2]):
-        fitted = np.zeros((h, w), np.float32)
+        fitted = np.zeros(flat.size, np.float32)
         for p_x in range(degree + 1):
             col = np.zeros(h, np.float32)
             for (px, py), k in zip(powers, coef[:, c], strict=True):
                 if px == p_x:
                     col += k * gy ** py
-            fitted += col[:, None] * (gx ** p_x)[None, :]
-        out[:, c] = vals3[..., c][inside] - fitted[inside]
+            fitted += np.repeat(col, per_row) * row_powers[p_x]
+        out[:, c] = vals3[..., c][inside] - fitted
     return out
 
 
