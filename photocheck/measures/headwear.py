@@ -16,6 +16,7 @@ stated. Pure functions: numbers out, no thresholds.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -52,22 +53,27 @@ class HeadCanvas:
     ----------
     bgr : numpy.ndarray
         uint8 ``(CANVAS_H, CANVAS_W, 3)`` BGR.
-    lab : numpy.ndarray
-        float32 ``(CANVAS_H, CANVAS_W, 3)`` CIELAB in OpenCV's 8-bit scaling (L, a, b in 0–255,
-        a = b = 128 neutral).
     alpha : numpy.ndarray
         float32 ``(CANVAS_H, CANVAS_W)`` person/head matte in [0, 1].
     points : numpy.ndarray
         ``(468, 2)`` FaceMesh points in canvas px.
-    lab_u8 : numpy.ndarray, optional
-        ``lab`` as the uint8 it was converted to (None when not kept).
     """
 
     bgr: np.ndarray
-    lab: np.ndarray
     alpha: np.ndarray
     points: np.ndarray
-    lab_u8: np.ndarray | None = None
+
+    @cached_property
+    def lab_u8(self) -> np.ndarray:
+        """uint8 ``(CANVAS_H, CANVAS_W, 3)`` CIELAB in OpenCV's 8-bit scaling (L, a, b in
+        0–255, a = b = 128 neutral), made when first read (the measures convert only the
+        parts they read)."""
+        return lab_u8(self.bgr)
+
+    @cached_property
+    def lab(self) -> np.ndarray:
+        """:attr:`lab_u8` as float32."""
+        return self.lab_u8.astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -139,9 +145,8 @@ def head_canvas(bgr: np.ndarray, image_to_canvas: np.ndarray, alpha: np.ndarray,
                          flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
     al = cv2.warpAffine(np.asarray(alpha, dtype=np.float32), alpha_to_canvas, size,
                         flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    lab = lab_u8(img)
-    return HeadCanvas(bgr=img, lab=lab.astype(np.float32), alpha=np.clip(al, 0.0, 1.0),
-                      points=np.asarray(points_canvas, dtype=np.float64)[:, :2], lab_u8=lab)
+    return HeadCanvas(bgr=img, alpha=np.clip(al, 0.0, 1.0),
+                      points=np.asarray(points_canvas, dtype=np.float64)[:, :2])
 
 
 def skin_stats(lab: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -153,7 +158,11 @@ def skin_stats(lab: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndar
         ``(3,)`` each; ``sd`` has floors (8 in L, 3 in a and b) so uniform skin is not
         over-tight.
     """
-    values = cheek_pixels(lab, points)
+    return cheek_stats(cheek_pixels(lab, points))
+
+
+def cheek_stats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`skin_stats` of the cheek pixels' Lab ``(n, 3)`` (:func:`cheek_pixels`)."""
     if len(values) < 8:
         return np.array([150.0, 145.0, 150.0]), np.array([20.0, 8.0, 8.0])
     mu = np.median(values, axis=0)
@@ -428,12 +437,19 @@ def oval_visibility(face_mask: np.ndarray, points: np.ndarray) -> dict[str, floa
 
 def measure_headwear(canvas: HeadCanvas) -> HeadwearMeasures:
     """The headband and face-outline measures of one head canvas."""
-    lab, alpha, pts = canvas.lab, canvas.alpha, canvas.points
-    mu, sd = skin_stats(lab, pts)
+    bgr, alpha, pts = canvas.bgr, canvas.alpha, canvas.points
+    # Lab only where it is read, the cheek sample and the headband's window (a per-pixel
+    # conversion: the same values as the whole canvas's, whatever the layout)
+    mu, sd = cheek_stats(lab_u8(cheek_pixels(bgr, pts)[None])[0].astype(np.float32))
     crown_y = crown_row(head_component(alpha, pts).astype(np.float32), pts)
-    # the skin only where the headband search reads it
-    skin = skin_mask(lab if canvas.lab_u8 is None else canvas.lab_u8, mu, sd,
-                     window=band_box(lab.shape, crown_y, pts))
-    contrast, height = headband(lab, alpha, skin, crown_y, pts)
+    window = band_box(bgr.shape, crown_y, pts)
+    # the window and the 2 px the skin mask's opening reaches beyond it; zeros elsewhere,
+    # where neither the skin mask nor the headband search reads
+    r0, r1, c0, c1 = (max(window[0] - 2, 0), max(window[1] + 2, 0),
+                      max(window[2] - 2, 0), max(window[3] + 2, 0))
+    lab8 = np.zeros(bgr.shape, np.uint8)
+    lab8[r0:r1, c0:c1] = lab_u8(bgr[r0:r1, c0:c1])
+    skin = skin_mask(lab8, mu, sd, window=window)  # only where the headband search reads it
+    contrast, height = headband(lab8.astype(np.float32), alpha, skin, crown_y, pts)
     return HeadwearMeasures(band_contrast=contrast, band_height_iod=height,
                             oval_visibility=oval_visibility(face_like(canvas.bgr, pts), pts))

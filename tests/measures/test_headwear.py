@@ -295,3 +295,27 @@ def test_skin_mask_in_a_window_is_the_whole_mask_there_and_false_elsewhere() -> 
         inside = np.zeros(whole.shape, bool)
         inside[max(r0, 0):r1, max(c0, 0):c1] = True
         assert np.array_equal(part, whole & inside)
+
+
+def test_measures_of_a_synthetic_head_canvas_read_lab_only_where_needed() -> None:
+    # dark hair, a skin-coloured face and a purple band 16 px (0.25 IOD) high across the head;
+    # the measures convert the cheek sample and the band's window only: the known figures of
+    # the whole canvas's Lab
+    rng = np.random.default_rng(21)
+    bgr = np.zeros((mh.CANVAS_H, mh.CANVAS_W, 3), np.uint8)
+    bgr[...] = (40, 50, 60)
+    yy, xx = np.mgrid[0:mh.CANVAS_H, 0:mh.CANVAS_W]
+    face = ((xx - mh.EYE_X) / (1.05 * D)) ** 2 + ((yy - mh.EYE_Y - 0.4 * D) / (1.3 * D)) ** 2
+    bgr[face < 1] = (120, 150, 200)
+    band_top = int(mh.EYE_Y - 1.6 * D)
+    bgr[band_top:band_top + 16] = (150, 40, 160)
+    bgr = np.clip(bgr.astype(int) + rng.integers(-6, 7, bgr.shape), 0, 255).astype(np.uint8)
+    alpha = np.zeros((mh.CANVAS_H, mh.CANVAS_W), np.float32)
+    alpha[int(mh.EYE_Y - 2.2 * D):, int(mh.EYE_X - 1.3 * D):int(mh.EYE_X + 1.3 * D)] = 1.0
+    canvas = mh.HeadCanvas(bgr=bgr, alpha=alpha, points=fake_points())
+    m = mh.measure_headwear(canvas)
+    assert (m.band_contrast, m.band_height_iod) == (85.00462013722904, 0.25)
+    assert set(m.oval_visibility.values()) == {1.0}
+    mu, sd = mh.skin_stats(canvas.lab, canvas.points)  # the whole canvas's Lab, made on demand
+    assert (mu.tolist(), sd.tolist()) == ([169.0, 143.0, 151.0], [8.0, 3.0, 3.0])
+    assert np.array_equal(canvas.lab_u8, lab_u8(bgr)) and canvas.lab.dtype == np.float32
