@@ -2,9 +2,9 @@
 :mod:`photocheck.person`, which reads the background's busyness).
 
 The face frame and face oval come from the FaceMesh landmarks (:mod:`photocheck.face`); the
-background measures from the person mask (:mod:`photocheck.segmentation`). Coordinates exchanged are original
-full-resolution pixels; images here are the analysis image or a face crop decoded only as large
-as the quality measures need.
+background measures from the person mask (:mod:`photocheck.segmentation`). Coordinates
+exchanged are original full-resolution pixels; images here are the analysis image or a face
+crop decoded only as large as the quality measures need.
 """
 
 from __future__ import annotations

@@ -43,3 +43,16 @@ def test_limits_of_one_figure() -> None:
     assert format_limit({"min": 32, "max": 36}) == "32–36"
     assert format_limit({"max": 0.18, "fail_max": 0.3}) == "≤ 0.18"
     assert format_limit(None) == "-"
+
+
+def test_every_language_appends_the_same_numbers_and_none_when_not_assessed() -> None:
+    waived = compose("background.shadow", "waived", {"side": 0.893, "slab": 0.984},
+                     {"max": 0.25, "warn_max_slab": 0.6, "fail_max": 0.4}, "ratio",
+                     exception="religious")
+    assert waived["en"] == ("There is a shadow on the background. Waived by the declared "
+                            "exception 'religious'. (measured side 0.893, slab 0.984; limit "
+                            "side ≤ 0.25, slab ≤ 0.6)")
+    assert waived["ja"].endswith("（測定値 side 0.893, slab 0.984、基準 side ≤ 0.25, slab ≤ 0.6）")
+    skipped = compose("quality.noise", "not_assessed", 7.25, {"max": 6.0}, "grey levels",
+                      cause="face.not_found")
+    assert skipped["en"] == "This rule could not be assessed (cause: face.not_found)."

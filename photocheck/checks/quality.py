@@ -74,8 +74,9 @@ def quality_measures(ctx: PhotoContext) -> QualityMeasures:
     p = ctx.params("quality")
     crop = scene.face_crop(ctx)
     exact, iod = crop.gray, crop.iod_px
-    # the measures that need no resampling (native sharpness, blockiness, halftone) read the
-    # uint8 crop (a quarter of the memory, same sums); resampling and noise work in float32
+    # the measures that need no resampling (native sharpness, blockiness, halftone, the noise's
+    # clipping test) read the uint8 crop (a quarter of the memory, same sums); resampling and
+    # the noise's filters work in float32
     gray = exact.astype(np.float32)
     blur_iod = float(p["blur_iod_px"])
     enlarged = float(ctx.peek(RESAMPLED_KEY) or 1.0)
@@ -92,12 +93,13 @@ def quality_measures(ctx: PhotoContext) -> QualityMeasures:
         native = (qm.directional_sharpness(exact) if iod > blur_iod
                   else blur)  # the crop is not above the blur IOD: the same image
     period = 8 // crop.reduction
-    block = qm.blockiness(exact, period) if period >= 4 else float("nan")
-    replication = qm.replication_peaks(qm.diff_profiles(exact), 8.0 / crop.reduction)
+    profiles = qm.diff_profiles(exact)  # shared by the blocking and replication figures
+    block = qm.blockiness(exact, period, profiles) if period >= 4 else float("nan")
+    replication = qm.replication_peaks(profiles, 8.0 / crop.reduction)
     head = decode.header(ctx)
     jq = qm.jpeg_quality(head.jpeg.quant_tables) if head.jpeg is not None else None
     return QualityMeasures(sharpness=blur, native=native, coarse=coarse, iod_px=iod,
-                           reduction=crop.reduction, noise_sigma=qm.noise_sigma(gray),
+                           reduction=crop.reduction, noise_sigma=qm.noise_sigma(exact),
                            blockiness=block, jpeg_quality=jq, halftone=qm.halftone_peak(exact),
                            replication=replication)
 

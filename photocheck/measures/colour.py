@@ -35,8 +35,9 @@ def to_lab(bgr: np.ndarray, *, scaling: Literal["cie", "uint8"]) -> np.ndarray:
 
 def lab_u8(bgr: np.ndarray) -> np.ndarray:
     """uint8 BGR → uint8 Lab in OpenCV's 8-bit encoding (``to_lab(…, scaling="uint8")`` before
-    its float conversion), for per-level look-up tables."""
-    return cv2.cvtColor(np.asarray(bgr, dtype=np.uint8), cv2.COLOR_BGR2LAB)
+    its float conversion), for per-level look-up tables; an empty image gives an empty one."""
+    image = np.asarray(bgr, dtype=np.uint8)
+    return cv2.cvtColor(image, cv2.COLOR_BGR2LAB) if image.size else image.copy()
 
 
 def channel_norm(x: np.ndarray) -> np.ndarray:

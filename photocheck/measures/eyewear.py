@@ -158,14 +158,15 @@ def polygon_mask(shape: tuple[int, ...], polygon: np.ndarray) -> np.ndarray:
 
 
 def frame_crossing(lum: np.ndarray, opening: np.ndarray, step_px: int = 3,
-                   min_depth: float = 0.12) -> float:
+                   min_depth: float = 0.12, smooth: np.ndarray | None = None) -> float:
     """Largest fraction of the opening's width crossed by one thin dark line.
 
     In the middle 40 % (vertically) of the eye opening, a pixel is on a dark line when it is
     darker by more than ``min_depth`` (relative to the opening's 90th-percentile luminance)
     than both the pixels ``step_px`` above and below it. A frame rim crossing the eye gives
     one row where most columns are on such a line; the iris is dark over many rows (not a
-    line) and the lids and lashes lie outside the middle band.
+    line) and the lids and lashes lie outside the middle band. ``smooth`` is ``lum`` blurred
+    (σ 1 px) when the caller has it already (both eyes read one blur of the canvas).
     """
     if np.count_nonzero(opening) < 20:
         return 0.0
@@ -176,7 +177,8 @@ def frame_crossing(lum: np.ndarray, opening: np.ndarray, step_px: int = 3,
     r1 = min(int(y1 - 0.3 * height), lum.shape[0] - step_px - 1)
     if r1 < r0:
         return 0.0
-    smooth = cv2.GaussianBlur(lum, (0, 0), 1.0)
+    if smooth is None:
+        smooth = cv2.GaussianBlur(lum, (0, 0), 1.0)
     ref = float(np.percentile(smooth[opening], 90)) + 1e-3
     # all rows of the middle band at once: row r against rows r − step and r + step
     mid = smooth[r0 : r1 + 1]
@@ -274,6 +276,7 @@ def bridge_coherence(lum: np.ndarray, min_step: float = 0.06) -> float:
 def measure_eyewear(canvas: EyeCanvas) -> EyewearMeasures:
     """Every eyewear and eye-visibility measure of one eye canvas."""
     lum = luminance(canvas.bgr)
+    smooth = cv2.GaussianBlur(lum, (0, 0), 1.0)  # one blur for both eyes' frame crossing
     centres = (np.array([EYE_LEFT_X, EYE_Y]), np.array([EYE_RIGHT_X, EYE_Y]))
     contours = (EYE_CONTOUR_LEFT_IDX, EYE_CONTOUR_RIGHT_IDX)
     lens, under, shift, cross, rim, glare, contrast = [], [], [], [], [], [], []
@@ -292,7 +295,7 @@ def measure_eyewear(canvas: EyeCanvas) -> EyewearMeasures:
             np.median(chromaticity(canvas.bgr[under_box]).reshape(-1, 2), axis=0)
             - cheek_chrom)))
         opening = polygon_mask(lum.shape, canvas.points[list(contour)])
-        cross.append(frame_crossing(lum, opening))
+        cross.append(frame_crossing(lum, opening, smooth=smooth))
         rim.append(rim_thickness(lum, centre, cheek_lum))
         glare.append(glare_fraction(lum, canvas.bgr, centre, iris, cheek_lum, opening))
         values = lum[opening]

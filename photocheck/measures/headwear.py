@@ -16,6 +16,7 @@ stated. Pure functions: numbers out, no thresholds.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import cached_property
 
 import cv2
 import numpy as np
@@ -52,22 +53,27 @@ class HeadCanvas:
     ----------
     bgr : numpy.ndarray
         uint8 ``(CANVAS_H, CANVAS_W, 3)`` BGR.
-    lab : numpy.ndarray
-        float32 ``(CANVAS_H, CANVAS_W, 3)`` CIELAB in OpenCV's 8-bit scaling (L, a, b in 0–255,
-        a = b = 128 neutral).
     alpha : numpy.ndarray
         float32 ``(CANVAS_H, CANVAS_W)`` person/head matte in [0, 1].
     points : numpy.ndarray
         ``(468, 2)`` FaceMesh points in canvas px.
-    lab_u8 : numpy.ndarray, optional
-        ``lab`` as the uint8 it was converted to (None when not kept).
     """
 
     bgr: np.ndarray
-    lab: np.ndarray
     alpha: np.ndarray
     points: np.ndarray
-    lab_u8: np.ndarray | None = None
+
+    @cached_property
+    def lab_u8(self) -> np.ndarray:
+        """uint8 ``(CANVAS_H, CANVAS_W, 3)`` CIELAB in OpenCV's 8-bit scaling (L, a, b in
+        0–255, a = b = 128 neutral), made when first read (the measures convert only the
+        parts they read)."""
+        return lab_u8(self.bgr)
+
+    @cached_property
+    def lab(self) -> np.ndarray:
+        """:attr:`lab_u8` as float32."""
+        return self.lab_u8.astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -139,9 +145,8 @@ def head_canvas(bgr: np.ndarray, image_to_canvas: np.ndarray, alpha: np.ndarray,
                          flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
     al = cv2.warpAffine(np.asarray(alpha, dtype=np.float32), alpha_to_canvas, size,
                         flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    lab = lab_u8(img)
-    return HeadCanvas(bgr=img, lab=lab.astype(np.float32), alpha=np.clip(al, 0.0, 1.0),
-                      points=np.asarray(points_canvas, dtype=np.float64)[:, :2], lab_u8=lab)
+    return HeadCanvas(bgr=img, alpha=np.clip(al, 0.0, 1.0),
+                      points=np.asarray(points_canvas, dtype=np.float64)[:, :2])
 
 
 def skin_stats(lab: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -153,7 +158,11 @@ def skin_stats(lab: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndar
         ``(3,)`` each; ``sd`` has floors (8 in L, 3 in a and b) so uniform skin is not
         over-tight.
     """
-    values = lab[_cheek_patch(lab.shape, points)]
+    return cheek_stats(cheek_pixels(lab, points))
+
+
+def cheek_stats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`skin_stats` of the cheek pixels' Lab ``(n, 3)`` (:func:`cheek_pixels`)."""
     if len(values) < 8:
         return np.array([150.0, 145.0, 150.0]), np.array([20.0, 8.0, 8.0])
     mu = np.median(values, axis=0)
@@ -161,13 +170,29 @@ def skin_stats(lab: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndar
     return mu.astype(np.float64), sd.astype(np.float64)
 
 
-def skin_mask(lab: np.ndarray, mu: np.ndarray, sd: np.ndarray, z: float = 2.5) -> np.ndarray:
+def skin_mask(lab: np.ndarray, mu: np.ndarray, sd: np.ndarray, z: float = 2.5,
+              window: tuple[int, int, int, int] | None = None) -> np.ndarray:
     """Pixels whose colour is within ``z`` spreads of the skin in a, b (and 1.2 z in L).
 
     Small specks are removed with a 3×3 opening. A uint8 ``lab`` has 256 levels per channel:
     the float32 test ``|level − mu| < limit`` is made once per level and looked up per pixel
     (the same comparisons, a third of the time of a float pass over the canvas).
+
+    ``window`` ``(r0, r1, c0, c1)`` limits the mask to those rows and columns (False
+    elsewhere), the only part a caller reads: computed there with a 2-px margin, the reach of
+    the opening, so its pixels there are those of the whole mask.
     """
+    if window is not None:
+        full = np.asarray(lab)
+        h, w = full.shape[:2]
+        r0, r1 = min(max(window[0], 0), h), min(max(window[1], 0), h)
+        c0, c1 = min(max(window[2], 0), w), min(max(window[3], 0), w)
+        out = np.zeros((h, w), bool)
+        if r1 > r0 and c1 > c0:
+            y0, x0 = max(r0 - 2, 0), max(c0 - 2, 0)
+            part = skin_mask(full[y0 : min(r1 + 2, h), x0 : min(c1 + 2, w)], mu, sd, z)
+            out[r0:r1, c0:c1] = part[r0 - y0 : r1 - y0, c0 - x0 : c1 - x0]
+        return out
     lim = (np.asarray(sd, dtype=np.float32) * np.float32(z)) * np.array([1.2, 1.0, 1.0],
                                                                          np.float32)
     mu32 = np.asarray(mu, dtype=np.float32)
@@ -217,17 +242,25 @@ def head_component(alpha: np.ndarray, points: np.ndarray, threshold: float = 0.5
     return component_at(binary, sx, sy)
 
 
+def band_box(shape: tuple[int, ...], crown_y: float,
+             points: np.ndarray) -> tuple[int, int, int, int]:
+    """Rows ``r0:r1`` (crown to brows) and columns ``c0:c1`` (the middle 60 % of the face
+    width) that :func:`band_rows` reads."""
+    x0, x1 = points[OVAL_LEFT, 0], points[OVAL_RIGHT, 0]
+    cx, fw = (x0 + x1) / 2.0, abs(x1 - x0)
+    c0, c1 = int(max(cx - 0.3 * fw, 0)), int(min(cx + 0.3 * fw, shape[1]))
+    r0 = int(max(crown_y, 0))
+    r1 = int(min(points[list(BROWS), 1].min(), shape[0]))
+    return r0, r1, c0, c1
+
+
 def band_rows(lab: np.ndarray, alpha: np.ndarray, skin: np.ndarray, crown_y: float,
               points: np.ndarray) -> tuple[np.ndarray, np.ndarray] | None:
     """The row profile :func:`headband` searches: cumulative sums of the row-mean colours of
     the non-skin head pixels in the central columns between the crown and the brows (a row
     counts when at least 30 % of its columns do), and of the counted rows; ``(n + 1, 3)`` and
     ``(n + 1,)``, or None when there is no room."""
-    x0, x1 = points[OVAL_LEFT, 0], points[OVAL_RIGHT, 0]
-    cx, fw = (x0 + x1) / 2.0, abs(x1 - x0)
-    c0, c1 = int(max(cx - 0.3 * fw, 0)), int(min(cx + 0.3 * fw, lab.shape[1]))
-    r0 = int(max(crown_y, 0))
-    r1 = int(min(points[list(BROWS), 1].min(), lab.shape[0]))
+    r0, r1, c0, c1 = band_box(lab.shape, crown_y, points)
     if r1 - r0 < 8 or c1 - c0 < 4:
         return None
     sub = lab[r0:r1, c0:c1]
@@ -236,7 +269,9 @@ def band_rows(lab: np.ndarray, alpha: np.ndarray, skin: np.ndarray, crown_y: flo
     valid = counts >= 0.3 * (c1 - c0)
     if valid.sum() < 8:
         return None
-    sums = (sub * keep[..., None]).sum(axis=1)
+    # the mask repeated per channel (numpy broadcasts a trailing axis of 1 slowly): the same
+    # products in the same layout, so the same sums
+    sums = (sub * cv2.merge([keep.view(np.uint8)] * sub.shape[2])).sum(axis=1)
     rows = np.where(valid[:, None], sums / np.maximum(counts, 1)[:, None], 0.0)
     return (np.vstack([np.zeros((1, 3)), np.cumsum(rows, axis=0)]),
             np.concatenate([[0.0], np.cumsum(valid.astype(np.float64))]))
@@ -316,14 +351,14 @@ def face_like(bgr: np.ndarray, points: np.ndarray, z: float = 3.0,
     x1 = int(np.clip(face_pts[:, 0].max() + pad, x0 + 1, full.shape[1]))
     y0 = int(np.clip(face_pts[:, 1].min() - pad, 0, full.shape[0] - 1))
     y1 = int(np.clip(face_pts[:, 1].max() + pad, y0 + 1, full.shape[0]))
-    cheek_full = _cheek_patch(full.shape[:2], points)
-    if cheek_full.sum() < 8:
+    cheek = cheek_pixels(full, points)
+    if len(cheek) < 8:
         out[:] = True
         return out
     win = full[y0:y1, x0:x1]
     # per channel (integer-valued float32 sums are exact, so the order does not matter)
     b, g, r = (win[..., i].astype(np.float32) for i in range(3))
-    cheek_rgb = full[cheek_full][:, ::-1].astype(np.float32)
+    cheek_rgb = cheek[:, ::-1].astype(np.float32)
     cheek_chroma = cheek_rgb[:, :2] / (cheek_rgb.sum(axis=-1, keepdims=True) + 1.0)
     total = r + g + b + np.float32(1.0)
     chroma_r, chroma_g = r / total, g / total
@@ -343,16 +378,22 @@ def face_like(bgr: np.ndarray, points: np.ndarray, z: float = 3.0,
     return out
 
 
-def _cheek_patch(shape: tuple[int, ...], points: np.ndarray) -> np.ndarray:
-    """Mask of both cheeks below the eyes and beside the nose (skin sample)."""
+def cheek_pixels(image: np.ndarray, points: np.ndarray) -> np.ndarray:
+    """The pixels of both cheeks below the eyes and beside the nose (the skin sample), in
+    row-major order: ``(n, channels)`` (``(n,)`` for a 2-D image).
+
+    The patch is a band of rows times two runs of columns, so it is read rows first, then
+    columns: the same pixels as a 2-D mask, which numpy reads several times slower from a
+    colour image.
+    """
     cx = float(points[[OVAL_LEFT, OVAL_RIGHT], 0].mean())
     eye_y = float(points[list(EYE_CORNERS_LEFT + EYE_CORNERS_RIGHT), 1].mean())
-    h, w = shape[:2]
+    h, w = image.shape[:2]
     dx = np.abs(np.arange(w) - cx)
     cols = (dx > 0.25 * IOD_PX) & (dx < 0.8 * IOD_PX)
     yy = np.arange(h)
     rows = (yy > eye_y + 0.35 * IOD_PX) & (yy < eye_y + 0.9 * IOD_PX)
-    return rows[:, None] & cols[None, :]
+    return image[rows][:, cols].reshape((-1,) + image.shape[2:])
 
 
 def oval_visibility(face_mask: np.ndarray, points: np.ndarray) -> dict[str, float]:
@@ -382,23 +423,33 @@ def oval_visibility(face_mask: np.ndarray, points: np.ndarray) -> dict[str, floa
         for x, y in inner:
             xi, yi = int(round(x)), int(round(y))
             patch = face_mask[max(yi - 2, 0):min(yi + 3, h), max(xi - 2, 0):min(xi + 3, w)]
-            fractions.append(float(patch.mean()) if patch.size else 0.0)
+            # the count over the size: the mean of a bool patch, without numpy's overhead
+            fractions.append(int(np.count_nonzero(patch)) / patch.size if patch.size else 0.0)
         out[name] = float(np.mean(fractions))
     xa, xb = sorted((int(points[BROW_OUTER_LEFT, 0]), int(points[BROW_OUTER_RIGHT, 0])))
     brow_y = float(points[list(BROWS), 1].min())
     ya = int(np.clip(brow_y - 0.35 * IOD_PX, 0, h - 1))
     yb = int(np.clip(brow_y - 0.05 * IOD_PX, ya + 1, h))
     band = face_mask[ya:yb, max(xa, 0):min(xb, w)]
-    out["forehead"] = float(band.mean()) if band.size else 0.0
+    out["forehead"] = int(np.count_nonzero(band)) / band.size if band.size else 0.0
     return out
 
 
 def measure_headwear(canvas: HeadCanvas) -> HeadwearMeasures:
     """The headband and face-outline measures of one head canvas."""
-    lab, alpha, pts = canvas.lab, canvas.alpha, canvas.points
-    mu, sd = skin_stats(lab, pts)
-    skin = skin_mask(lab if canvas.lab_u8 is None else canvas.lab_u8, mu, sd)
+    bgr, alpha, pts = canvas.bgr, canvas.alpha, canvas.points
+    # Lab only where it is read, the cheek sample and the headband's window (a per-pixel
+    # conversion: the same values as the whole canvas's, whatever the layout)
+    mu, sd = cheek_stats(lab_u8(cheek_pixels(bgr, pts)[None])[0].astype(np.float32))
     crown_y = crown_row(head_component(alpha, pts).astype(np.float32), pts)
-    contrast, height = headband(lab, alpha, skin, crown_y, pts)
+    window = band_box(bgr.shape, crown_y, pts)
+    # the window and the 2 px the skin mask's opening reaches beyond it; zeros elsewhere,
+    # where neither the skin mask nor the headband search reads
+    r0, r1, c0, c1 = (max(window[0] - 2, 0), max(window[1] + 2, 0),
+                      max(window[2] - 2, 0), max(window[3] + 2, 0))
+    lab8 = np.zeros(bgr.shape, np.uint8)
+    lab8[r0:r1, c0:c1] = lab_u8(bgr[r0:r1, c0:c1])
+    skin = skin_mask(lab8, mu, sd, window=window)  # only where the headband search reads it
+    contrast, height = headband(lab8.astype(np.float32), alpha, skin, crown_y, pts)
     return HeadwearMeasures(band_contrast=contrast, band_height_iod=height,
                             oval_visibility=oval_visibility(face_like(canvas.bgr, pts), pts))

@@ -8,7 +8,9 @@ between face regions of the same person, so skin tone cancels out.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 import cv2
 import numpy as np
@@ -127,26 +129,64 @@ class FaceFrame:
         return FaceFrame(self.origin * factor, self.u_axis * factor, self.v_axis * factor)
 
 
-def patch_masks(shape: tuple[int, int], frame: FaceFrame,
+class Disc(NamedTuple):
+    """A patch drawn within its own bounding box: ``mask`` covers ``image[rows, cols]``."""
+
+    rows: slice
+    cols: slice
+    mask: np.ndarray
+
+    def values(self, image: np.ndarray) -> np.ndarray:
+        """The patch's pixels of ``image``, in row-major order (as a whole-image mask reads
+        them)."""
+        return image[self.rows, self.cols][self.mask]
+
+
+def patch_discs(shape: tuple[int, int], frame: FaceFrame,
                 patches: dict[str, tuple[float, float, float]] | None = None
-                ) -> dict[str, np.ndarray]:
-    """Boolean masks of the skin patches (ellipses, radius in IOD units).
+                ) -> dict[str, Disc]:
+    """The skin patches (ellipses, radius in IOD units), each drawn in its bounding box only.
 
     Patches of the same place and size under several names (a forehead patch feeds the skin's
-    L*, the left/right and the top/bottom balance) share one mask array.
+    L*, the left/right and the top/bottom balance) share one disc.
     """
     h, w = shape
-    out: dict[str, np.ndarray] = {}
-    made: dict[tuple[float, float, float], np.ndarray] = {}
+    out: dict[str, Disc] = {}
+    made: dict[tuple[float, float, float], Disc] = {}
     for name, geometry in (patches or PATCHES).items():
         if geometry not in made:
             u, v, radius = geometry
             centre = frame.to_image(u, v)
             r = max(1, int(round(radius * frame.iod_px)))
-            mask = np.zeros((h, w), np.uint8)
-            cv2.circle(mask, (int(round(centre[0])), int(round(centre[1]))), r, 1, -1)
-            made[geometry] = mask.view(bool)
+            cx, cy = int(round(centre[0])), int(round(centre[1]))
+            # a filled circle reaches r px from its centre: its box, clipped to the image
+            y0, y1 = min(max(cy - r, 0), h), min(max(cy + r + 1, 0), h)
+            x0, x1 = min(max(cx - r, 0), w), min(max(cx + r + 1, 0), w)
+            if y1 <= y0 or x1 <= x0:  # off the image
+                made[geometry] = Disc(slice(0, 0), slice(0, 0), np.zeros((0, 0), bool))
+            else:
+                mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
+                cv2.circle(mask, (cx - x0, cy - y0), r, 1, -1)
+                made[geometry] = Disc(slice(y0, y1), slice(x0, x1), mask.view(bool))
         out[name] = made[geometry]
+    return out
+
+
+def patch_masks(shape: tuple[int, int], frame: FaceFrame,
+                patches: dict[str, tuple[float, float, float]] | None = None
+                ) -> dict[str, np.ndarray]:
+    """Boolean masks of the skin patches (ellipses, radius in IOD units) over the whole image.
+
+    Patches of the same place and size under several names share one mask array.
+    """
+    out: dict[str, np.ndarray] = {}
+    made: dict[int, np.ndarray] = {}
+    for name, disc in patch_discs(shape, frame, patches).items():
+        if id(disc) not in made:
+            mask = np.zeros(shape, bool)
+            mask[disc.rows, disc.cols] = disc.mask
+            made[id(disc)] = mask
+        out[name] = made[id(disc)]
     return out
 
 
@@ -217,7 +257,8 @@ def side_patches() -> dict[str, tuple[float, float, float]]:
     return out
 
 
-def imbalance_stops(lum: np.ndarray, patches: dict[str, np.ndarray]) -> tuple[float, float]:
+def imbalance_stops(lum: np.ndarray,
+                    patches: Mapping[str, np.ndarray | Disc]) -> tuple[float, float]:
     """Left/right and top/bottom luminance imbalance in stops (``|log2|`` of the ratios).
 
     Left/right is the median, over the mirrored :data:`SIDE_PAIRS` present in ``patches``
@@ -236,7 +277,8 @@ def imbalance_stops(lum: np.ndarray, patches: dict[str, np.ndarray]) -> tuple[fl
         if m is None:
             return float("nan")
         if id(m) not in means:
-            means[id(m)] = robust_mean(lum[m]) if m.any() else float("nan")
+            values = m.values(lum) if isinstance(m, Disc) else lum[m]
+            means[id(m)] = robust_mean(values) if values.size else float("nan")
         return means[id(m)]
 
     def brightest(names: list[str]) -> float:
@@ -298,27 +340,32 @@ def face_light(bgr: np.ndarray, frame: FaceFrame, oval: np.ndarray) -> FaceLight
     local = FaceFrame(frame.origin - np.array([x0, y0], np.float64), frame.u_axis, frame.v_axis)
     # the side pairs and the upper/lower patches only feed the balances (the skin's L* stays
     # on the main patches)
-    masks = patch_masks(box.shape[:2], local,
+    discs = patch_discs(box.shape[:2], local,
                         {**PATCHES, **side_patches(), **UPPER_PATCHES, **LOWER_PATCHES})
-    skin = np.zeros(box.shape[:2], bool)
-    for name in PATCHES:
-        skin |= masks[name]
-    sampled = np.zeros(box.shape[:2], bool)
-    for m in {id(m): m for m in masks.values()}.values():
-        sampled |= m
+    drawn = [d for d in {id(d): d for d in discs.values()}.values() if d.mask.size]
     # luminance only over the patches' bounding box (about a quarter of the face box)
-    rows, cols = np.nonzero(sampled.any(axis=1))[0], np.nonzero(sampled.any(axis=0))[0]
-    patch_box = ((slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1)) if rows.size
-                 else (slice(0, 0), slice(0, 0)))
-    lum = linear_luminance(box[patch_box])
-    cut = {id(m): m[patch_box] for m in masks.values()}  # a shared mask stays shared
-    patch_masks_box = {name: cut[id(m)] for name, m in masks.items()}
-    # L* of the skin pixels only (an (N, 1, 3) image): the conversion is per pixel
-    face_l = (float(np.median(lightness(box[skin][:, None, :]))) if skin.any()
-              else float("nan"))
+    r0 = min((d.rows.start for d in drawn), default=0)
+    r1 = max((d.rows.stop for d in drawn), default=0)
+    c0 = min((d.cols.start for d in drawn), default=0)
+    c1 = max((d.cols.stop for d in drawn), default=0)
+    patched = box[r0:r1, c0:c1]
+    lum = linear_luminance(patched)
+    moved = {id(d): Disc(slice(d.rows.start - r0, d.rows.stop - r0),
+                         slice(d.cols.start - c0, d.cols.stop - c0), d.mask) if d.mask.size
+             else d for d in discs.values()}  # a shared disc stays shared
+    in_box = {name: moved[id(d)] for name, d in discs.items()}
+    skin = np.zeros(lum.shape, bool)
+    for name in PATCHES:
+        d = in_box[name]
+        skin[d.rows, d.cols] |= d.mask
+    # L* of the skin pixels only, as one row (OpenCV converts row by row: a row per pixel costs
+    # 10× more; the same values, every one of the 2²⁴ colours checked); the pixels read by flat
+    # index (numpy's 2-D boolean read of a colour image is several times slower)
+    skin_px = np.ascontiguousarray(patched).reshape(-1, 3)[np.flatnonzero(skin)]
+    face_l = float(np.median(lightness(skin_px[None]))) if len(skin_px) else float("nan")
     step = max(1, max(h, w) // 320)
-    scene_l = lightness(np.ascontiguousarray(bgr[::step, ::step]))
-    lr, tb = imbalance_stops(lum, patch_masks_box)
+    scene_l = lightness(bgr[::step, ::step])  # the float conversion makes it contiguous
+    lr, tb = imbalance_stops(lum, in_box)
     hi, lo = clipped_fractions(box, np.asarray(oval, bool)[y0:y1, x0:x1])
     return FaceLight(lightness=face_l, scene_highlight=float(np.percentile(scene_l, 98)),
                      lr_stops=lr, tb_stops=tb, clipped_high=hi, clipped_low=lo)

@@ -125,6 +125,8 @@ def compose(
     exception : str, optional
         For ``waived``.
     """
+    # the figures and limits read the same in every language: formatted once
+    numbers = None if status == "not_assessed" else _numbers(measured, threshold, unit)
     out: dict[str, str] = {}
     for lang in LANGUAGES:
         templates = catalogue(lang)[code]
@@ -135,17 +137,22 @@ def compose(
         text = templates.get(key) or templates["fail"]
         if status == "waived":
             text = templates["fail"] + " " + _WAIVED[lang].format(exception=exception)
-        if isinstance(measured, dict):
-            figures, limits = format_parts(measured, threshold, unit)
-            if figures:
-                template = _NUMBERS[lang] if threshold else _MEASURED_ONLY[lang]
-                text += template.format(measured=figures, unit="", limit=limits)
-        elif measured is not None and not isinstance(measured, list):
-            plain = ("ratio", "name", "bool", "probability")
-            unit_text = f" {unit}" if unit and unit not in plain else ""
+        if numbers is not None:
+            figures, unit_text, limits = numbers
             template = _NUMBERS[lang] if threshold else _MEASURED_ONLY[lang]
-            text += template.format(
-                measured=_num(measured), unit=unit_text, limit=format_limit(threshold)
-            )
+            text += template.format(measured=figures, unit=unit_text, limit=limits)
         out[lang] = text
     return out
+
+
+def _numbers(measured: Any, threshold: Mapping[str, Any] | None,
+             unit: str | None) -> tuple[str, str, str] | None:
+    """The measured figures, unit and limit texts a message appends (None: no numbers)."""
+    if isinstance(measured, dict):
+        figures, limits = format_parts(measured, threshold, unit)
+        return (figures, "", limits) if figures else None
+    if measured is not None and not isinstance(measured, list):
+        plain = ("ratio", "name", "bool", "probability")
+        unit_text = f" {unit}" if unit and unit not in plain else ""
+        return _num(measured), unit_text, format_limit(threshold)
+    return None

@@ -260,3 +260,94 @@ def test_smooth_light_takes_one_sigma_or_one_per_axis() -> None:
     same = bgm.smooth_light(lum, wall, 12.0)
     np.testing.assert_array_equal(same, bgm.smooth_light(lum, wall, (12.0, 12.0)))
     assert not np.array_equal(same, bgm.smooth_light(lum, wall, (12.0, 4.0)))
+
+
+def test_residual_rows_are_the_mask_pixels_in_row_major_order() -> None:
+    # known answers of the fit on a 6×7 image: the spike at (2, 3) is the mask's 15th pixel
+    # (row 0 keeps 4, row 1 all 7, then (2, 0)…(2, 3))
+    yy, xx = np.mgrid[0:6, 0:7].astype(np.float32)
+    values = np.dstack([yy * xx, (yy - 2) ** 2, xx]).astype(np.float32)
+    values[2, 3] = (9.0, -4.0, 5.0)
+    mask = np.ones((6, 7), bool)
+    mask[0, :3] = False
+    mask[4, 5] = False
+    res = bgm.quadratic_residual_at(values, mask)
+    assert res.shape == (38, 3) and res.dtype == np.float32
+    want = np.array([[-0.14943695068359375, 0.19924990832805634, -0.0996248722076416],
+                     [-0.2330455780029297, 0.3107278347015381, -0.1553640365600586],
+                     [2.735172748565674, -3.6468963623046875, 1.8234484195709229],
+                     [-0.2447824478149414, 0.3263770043849945, -0.16318845748901367],
+                     [-0.1729116439819336, 0.23054829239845276, -0.11527442932128906],
+                     [-0.04921245574951172, 0.06561736762523651, -0.03280830383300781]],
+                    np.float32)
+    assert np.array_equal(res[12:18], want)
+    assert int(np.argmax(res[:, 0])) == 14
+
+
+def test_contrasts_along_a_scene_outline_are_the_known_values() -> None:
+    bgr, prob = _scene()
+    bgr[:60] = np.clip(bgr[:60].astype(int) + 25, 0, 255).astype(np.uint8)
+    head = np.zeros(prob.shape, bool)
+    head[:60] = True
+    every, top = bgm.silhouette_contrasts(lab_of(bgr), prob, (1.0, 4.0), 7, [None, head])
+    assert (every.size, top.size) == (273, 83)
+    assert float(every.sum(dtype=np.float64)) == 13620.612865447998
+    assert float(top.sum(dtype=np.float64)) == 4038.0671577453613
+    assert (float(every.min()), float(every.max())) == (48.610591888427734, 50.45111083984375)
+    assert float(top.max()) == 49.3973388671875
+
+
+def test_smooth_light_far_from_the_wall_is_the_wall_mean() -> None:
+    # rows of 0.42 and 0.5 on an 8-column wall: none falls under 0.9 × the model, so far out
+    # (beyond the blur) the light is the mean of the whole wall, 0.46 in float32 sums
+    lum = np.full((40, 200), 0.5, np.float32)
+    lum[::2] = 0.42
+    wall = np.zeros((40, 200), bool)
+    wall[:, :8] = True
+    light = bgm.smooth_light(lum, wall, 4.0)
+    assert np.all(light[:, -1] == np.float32(0.4599999487400055))
+    assert (float(light[0, 0]), float(light[1, 0])) == (0.4599992334842682, 0.4600006937980652)
+    assert float(light.sum(dtype=np.float64)) == 3679.9996280670166
+
+
+def test_background_measures_of_a_real_photo_are_the_known_figures(online) -> None:
+    from photocheck import scene
+    from tests.helpers import shared_photos
+
+    ctx = online.context(shared_photos() / "a_compliant_plain_bg" / "london_001_03.jpg")
+    m = scene.background_measures(ctx)
+    assert m.texture == bgm.Texture(edge_density=0.0003708616828562055,
+                                    residual_std=0.43160681304931636,
+                                    colour_std=0.01918466391661889, area_fraction=0.43816875)
+    assert m.shadow == bgm.Shadow(left=0.011302030690067078, right=0.015874662793110603,
+                                  depth_left=-0.009789347648620605,
+                                  depth_right=-0.012932777404785156,
+                                  slab_left=0.01919631430765293, slab_right=0.04160431008680036)
+    assert (m.low_contrast_head, m.low_contrast_all) == (0.028611304954640614,
+                                                         0.09528688524590163)
+    assert m.colour == bgm.Colour(lightness=84.881591796875, chroma=1.4984530210494995)
+
+
+def test_float32_ranks_are_the_sorted_values_at_those_ranks() -> None:
+    # a value of each sign and magnitude, zeros of both signs, infinities: the ranks of a sort
+    values = np.array([3.5, -0.0, 1e-30, -2.0, np.inf, 0.0, -1e-30, 2.0, -np.inf, 1e30, 7.25],
+                      np.float32)
+    ranks = list(range(values.size))
+    assert [float(v) for v in bgm.float32_ranks(values, ranks)] == [
+        -np.inf, -2.0, float(np.float32(-1e-30)), 0.0, 0.0, float(np.float32(1e-30)), 2.0, 3.5,
+        7.25, float(np.float32(1e30)), np.inf]
+    rng = np.random.default_rng(9)
+    many = (rng.normal(size=9999) * 10.0 ** rng.uniform(-6, 6, 9999)).astype(np.float32)
+    ordered = np.sort(many)
+    ranks = [0, 1, 4998, 4999, 5000, 9998]
+    assert bgm.float32_ranks(many, ranks) == [ordered[r] for r in ranks]
+
+
+@pytest.mark.parametrize("n", [4096, 4097, 37001])
+def test_median_of_many_float32_values_by_the_radix_select_equals_numpy(n: int) -> None:
+    rng = np.random.default_rng(n)
+    values = rng.normal(0.0, 0.4, n).astype(np.float32)
+    assert bgm.median(values) == float(np.median(values))
+    assert bgm.median(np.abs(values)) == float(np.median(np.abs(values)))
+    values[::3] = np.float32(-0.5)  # a run of a third, off the middle: still the radix select
+    assert bgm.median(values) == float(np.median(values))

@@ -4,7 +4,7 @@ import cv2
 import numpy as np
 import pytest
 
-from photocheck.measures.colour import channel_norm, distance_u8, to_lab
+from photocheck.measures.colour import channel_norm, distance_u8, lab_u8, to_lab
 from tests.helpers import PHOTOS
 
 
@@ -68,3 +68,9 @@ def test_distance_u8_is_the_float_norm_of_the_difference() -> None:
         for ref in refs:
             assert np.array_equal(distance_u8(lab, ref),
                                   channel_norm(lab.astype(np.float32) - ref))
+
+
+def test_lab_u8_of_an_empty_image_is_empty() -> None:
+    for shape in ((0, 5, 3), (1, 0, 3)):
+        out = lab_u8(np.zeros(shape, np.uint8))
+        assert out.shape == shape and out.dtype == np.uint8

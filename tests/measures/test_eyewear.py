@@ -222,6 +222,10 @@ def test_frame_crossing_on_random_openings_reads_their_first_and_last_rows() -> 
         crossed = lum.copy()
         crossed[mid, x0:x1] = 0.05  # a frame line across the middle
         assert me.frame_crossing(crossed, opening) == pytest.approx(1.0)
+        # the canvas blurred once for both eyes gives the same answer
+        blurred = cv2.GaussianBlur(crossed, (0, 0), 1.0)
+        assert me.frame_crossing(crossed, opening, smooth=blurred) == me.frame_crossing(
+            crossed, opening)
         outside = lum.copy()
         outside[y0 + 1, x0:x1] = 0.05  # the same line by the top edge: not in the band
         assert me.frame_crossing(outside, opening) == 0.0

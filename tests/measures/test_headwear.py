@@ -233,3 +233,89 @@ def test_headwear_measures_of_a_real_head_canvas_equal_the_former_formulas(onlin
     crown_y = mh.crown_row(head.astype(np.float32), canvas.points)
     args = (canvas.lab, canvas.alpha, skin, crown_y, canvas.points)
     assert mh.headband(*args) == _headband_height_by_height(*args)
+
+
+def test_cheek_pixels_are_the_two_cheek_patches_in_row_major_order() -> None:
+    # eyes at row 256, face centre at column 192: rows 278.4 < y < 313.6 and 16 < |x − 192| <
+    # 51.2 (0.35–0.9 and 0.25–0.8 IOD)
+    pts = fake_points()
+    index = np.arange(mh.CANVAS_H * mh.CANVAS_W).reshape(mh.CANVAS_H, mh.CANVAS_W)
+    cols = np.r_[141:176, 209:244]
+    want = (np.arange(279, 314)[:, None] * mh.CANVAS_W + cols[None, :]).ravel()
+    assert np.array_equal(mh.cheek_pixels(index, pts), want)
+    colour = np.dstack([index, -index, 2 * index])
+    assert np.array_equal(mh.cheek_pixels(colour, pts), np.column_stack([want, -want, 2 * want]))
+
+
+def test_oval_visibility_of_a_checkerboard_is_its_exact_share_per_segment() -> None:
+    yy, xx = np.mgrid[0:mh.CANVAS_H, 0:mh.CANVAS_W]
+    face = (yy // 2 + xx // 3) % 2 == 0
+    vis = mh.oval_visibility(face, fake_points())
+    assert vis == {"cheek_left": 0.504, "cheek_right": 0.504, "chin": 0.5018181818181818,
+                   "forehead": 0.4997043169722058}
+    assert all(type(v) is float for v in vis.values())
+
+
+def test_headwear_figures_of_a_real_head_canvas_are_the_known_values(online) -> None:
+    from photocheck.checks.headwear import head_canvas
+    from tests.helpers import shared_photos
+
+    ctx = online.context(shared_photos() / "a_compliant_plain_bg" / "london_001_03.jpg")
+    canvas = head_canvas(ctx)
+    mu, sd = mh.skin_stats(canvas.lab, canvas.points)
+    assert mu.tolist() == [179.0, 137.0, 145.0]
+    assert sd.tolist() == [17.999113082885742, 3.0, 3.0]
+    m = mh.measure_headwear(canvas)
+    assert (m.band_contrast, m.band_height_iod) == (29.869936916402168, 0.28125)
+    assert m.oval_visibility == {"cheek_left": 1.0, "cheek_right": 1.0, "chin": 1.0,
+                                 "forehead": 1.0}
+
+
+def test_skin_mask_in_a_window_is_the_whole_mask_there_and_false_elsewhere() -> None:
+    mu, sd = np.array([100.0, 130.0, 140.5]), np.array([8.0, 2.0, 2.0])
+    lab = np.zeros((5, 5, 3), np.uint8)
+    lab[...] = (100, 130, 140)
+    lab[0, :] = (124, 130, 140)
+    lab[:, 4] = (100, 130, 146)
+    # the whole mask is the 4×4 block (rows 1–4, columns 0–3); the window holds rows 3–4,
+    # columns 2–4 of it
+    want = np.zeros((5, 5), bool)
+    want[3:5, 2:4] = True
+    assert np.array_equal(mh.skin_mask(lab, mu, sd, window=(3, 5, 2, 5)), want)
+    assert not mh.skin_mask(lab, mu, sd, window=(4, 2, 0, 5)).any()  # an empty window
+    rng = np.random.default_rng(4)
+    # blobs of 3×3 px (specks that survive the opening in places), cut at odd offsets
+    noisy = np.repeat(np.repeat(rng.integers(90, 170, (21, 18, 3), dtype=np.uint8), 3, 0), 3,
+                      1)[1:61, 2:52]
+    whole = mh.skin_mask(noisy, np.array([130.0] * 3), np.array([12.0, 8.0, 8.0]))
+    assert 0.05 < whole.mean() < 0.95
+    for r0, r1, c0, c1 in ((10, 30, 5, 40), (-4, 7, 44, 60), (0, 60, 0, 50), (58, 70, -3, 2)):
+        part = mh.skin_mask(noisy, np.array([130.0] * 3), np.array([12.0, 8.0, 8.0]),
+                            window=(r0, r1, c0, c1))
+        inside = np.zeros(whole.shape, bool)
+        inside[max(r0, 0):r1, max(c0, 0):c1] = True
+        assert np.array_equal(part, whole & inside)
+
+
+def test_measures_of_a_synthetic_head_canvas_read_lab_only_where_needed() -> None:
+    # dark hair, a skin-coloured face and a purple band 16 px (0.25 IOD) high across the head;
+    # the measures convert the cheek sample and the band's window only: the known figures of
+    # the whole canvas's Lab
+    rng = np.random.default_rng(21)
+    bgr = np.zeros((mh.CANVAS_H, mh.CANVAS_W, 3), np.uint8)
+    bgr[...] = (40, 50, 60)
+    yy, xx = np.mgrid[0:mh.CANVAS_H, 0:mh.CANVAS_W]
+    face = ((xx - mh.EYE_X) / (1.05 * D)) ** 2 + ((yy - mh.EYE_Y - 0.4 * D) / (1.3 * D)) ** 2
+    bgr[face < 1] = (120, 150, 200)
+    band_top = int(mh.EYE_Y - 1.6 * D)
+    bgr[band_top:band_top + 16] = (150, 40, 160)
+    bgr = np.clip(bgr.astype(int) + rng.integers(-6, 7, bgr.shape), 0, 255).astype(np.uint8)
+    alpha = np.zeros((mh.CANVAS_H, mh.CANVAS_W), np.float32)
+    alpha[int(mh.EYE_Y - 2.2 * D):, int(mh.EYE_X - 1.3 * D):int(mh.EYE_X + 1.3 * D)] = 1.0
+    canvas = mh.HeadCanvas(bgr=bgr, alpha=alpha, points=fake_points())
+    m = mh.measure_headwear(canvas)
+    assert (m.band_contrast, m.band_height_iod) == (85.00462013722904, 0.25)
+    assert set(m.oval_visibility.values()) == {1.0}
+    mu, sd = mh.skin_stats(canvas.lab, canvas.points)  # the whole canvas's Lab, made on demand
+    assert (mu.tolist(), sd.tolist()) == ([169.0, 143.0, 151.0], [8.0, 3.0, 3.0])
+    assert np.array_equal(canvas.lab_u8, lab_u8(bgr)) and canvas.lab.dtype == np.float32

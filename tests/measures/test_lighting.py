@@ -137,3 +137,48 @@ def test_patches_at_one_place_share_a_mask() -> None:
     cheek = masks["cheek_left"]
     assert cheek.dtype == bool and cheek[112, 78] and cheek[112, 85] and not cheek[112, 86]
     assert int(cheek.sum()) == 149
+
+
+def test_face_light_of_a_real_photo_is_the_known_figures(online) -> None:
+    from photocheck import scene
+    from tests.helpers import shared_photos
+
+    ctx = online.context(shared_photos() / "a_compliant_plain_bg" / "london_001_03.jpg")
+    view = scene.face_view(ctx)
+    assert lm.face_light(view.bgr, view.frame, view.oval) == lm.FaceLight(
+        lightness=74.267578125, scene_highlight=98.10791015625, lr_stops=0.06588791004337656,
+        tb_stops=0.20745737121442315, clipped_high=4.8448438749061314e-05, clipped_low=0.0)
+
+
+def test_face_light_outside_the_image_has_no_skin_lightness() -> None:
+    frame = lm.FaceFrame.from_points(np.array([480.0, 90.0]), np.array([520.0, 90.0]),
+                                     np.array([500.0, 130.0]))
+    light = lm.face_light(np.full((200, 200, 3), 180, np.uint8), frame, np.ones((200, 200), bool))
+    assert np.isnan(light.lightness)
+
+
+def test_patch_discs_hold_each_patch_within_its_own_box() -> None:
+    frame = lm.FaceFrame.from_points(np.array([80.0, 90.0]), np.array([120.0, 90.0]),
+                                     np.array([100.0, 130.0]))
+    discs = lm.patch_discs((200, 200), frame)
+    # the left cheek: radius 7 px around (78, 112), so rows 105–119 and columns 71–85
+    cheek = discs["cheek_left"]
+    assert (cheek.rows, cheek.cols) == (slice(105, 120), slice(71, 86))
+    assert int(cheek.mask.sum()) == 149
+    whole = lm.patch_masks((200, 200), frame)["cheek_left"]
+    assert np.array_equal(whole[cheek.rows, cheek.cols], cheek.mask)
+    assert int(whole.sum()) == 149  # nothing outside the box
+    image = np.arange(200 * 200, dtype=np.float32).reshape(200, 200)
+    assert np.array_equal(cheek.values(image), image[whole])  # the same row-major order
+    # a face mostly off the image: patches beyond the border are empty
+    far = lm.FaceFrame.from_points(np.array([280.0, 90.0]), np.array([320.0, 90.0]),
+                                   np.array([300.0, 130.0]))
+    assert lm.patch_discs((200, 200), far)["cheek_right"].values(image).size == 0
+
+
+def test_lightness_of_pixels_in_one_row_equals_one_pixel_per_row() -> None:
+    # face_light converts the skin pixels as one row: OpenCV's float Lab is per pixel, the same
+    # whichever way the pixels are laid out (checked on all 2²⁴ colours; here a sample)
+    rng = np.random.default_rng(12)
+    pixels = rng.integers(0, 256, (65536, 3), dtype=np.uint8)
+    assert np.array_equal(lm.lightness(pixels[None])[0], lm.lightness(pixels[:, None])[:, 0])

@@ -121,7 +121,9 @@ def test_uint8_grey_levels_give_the_same_figures_as_float() -> None:
     gf = g8.astype(np.float32)
     np.testing.assert_array_equal(qm.directional_sharpness(g8), qm.directional_sharpness(gf))
     assert qm.blockiness(g8, 8) == pytest.approx(qm.blockiness(gf, 8), rel=1e-6)
-    assert qm.noise_sigma(g8) == pytest.approx(qm.noise_sigma(gf), rel=1e-6)
+    # the check hands over the profiles it made for the replication figure: the same answer
+    assert qm.blockiness(g8, 8, qm.diff_profiles(g8)) == qm.blockiness(g8, 8)
+    assert qm.noise_sigma(g8) == qm.noise_sigma(gf)  # the same float32 filters, exactly
     assert qm.halftone_peak(g8) == qm.halftone_peak(gf)
     flat = np.round(128 + np.random.default_rng(7).normal(0, 4, (200, 200))).astype(np.uint8)
     assert qm.noise_sigma(flat) == pytest.approx(qm.noise_sigma(flat.astype(np.float32)))
@@ -171,3 +173,11 @@ def test_replication_is_the_weaker_axis() -> None:
     stripes = np.kron(_texture(5, 200)[:, :40], np.ones((1, 5), np.float32))  # 200 × 200
     off, _ = qm.replication_peaks(qm.diff_profiles(stripes), 8.0)
     assert off < 0.1  # replicated columns only: rows vary naturally
+
+
+def test_noise_sigma_of_uint8_and_float_levels_is_the_known_value() -> None:
+    rng = np.random.default_rng(11)
+    img = np.clip(rng.normal(128, 6, (64, 80)), 0, 255).astype(np.uint8)
+    img[:16, :24] = 255  # a clipped corner: its tiles are left out
+    img[40:, 50:] = np.clip(img[40:, 50:].astype(int) + np.arange(30)[None, :] * 3, 0, 255)
+    assert qm.noise_sigma(img) == qm.noise_sigma(img.astype(np.float32)) == 6.325319786764164
