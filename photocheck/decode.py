@@ -556,10 +556,11 @@ def halve(image: Decoded) -> Decoded:
 def analysis_image(ctx: PhotoContext) -> Decoded:
     """The photo decoded at reduced size for analysis (long side ≥ the profile's target).
 
-    From 1/4 down, it is the 1/(2·r) DCT decode halved by area averaging: the face crop of the
-    quality measures nearly always needs that twice-finer decode on large photos (a 12 MP phone
-    photo), and one decode at 1/2 costs less than two at 1/4 and 1/2 (Huffman decoding, the bulk
-    of the cost, does not shrink with the DCT scale).
+    From 1/2 down, it is the 1/(r/2) DCT decode halved by area averaging: the face crop of the
+    quality measures nearly always needs that twice-finer decode (the full decode of a 2 MP
+    photo, the 1/2 one of a 12 MP phone photo), and one decode costs less than two (Huffman
+    decoding, the bulk of the cost, does not shrink with the DCT scale: a 2 MP photo's 1/2
+    decode costs 0.8 of its full one).
     """
     head = header(ctx)
     check_decode_limits(ctx, head)
@@ -567,7 +568,7 @@ def analysis_image(ctx: PhotoContext) -> Decoded:
     factor = reduction_for(max(head.width, head.height), target)
     if factor == 1:
         return full_image(ctx)
-    if factor >= 4 and head.format == "jpeg":
+    if factor >= 2 and head.format == "jpeg":
         return halve(reduced_image(ctx, factor // 2))
     return reduced_image(ctx, factor)
 

@@ -205,12 +205,29 @@ def test_halve_exact_on_tiny_array() -> None:
     assert out.scale == 0.25
 
 
-def test_small_photo_analysis_is_a_direct_dct_decode() -> None:
+def test_mid_photo_analysis_is_the_full_decode_halved_and_shared() -> None:
+    import cv2
+
     data = _smooth_jpeg(1400, 1000)  # 1/2 is the largest reduction keeping 640 px
     ctx = PhotoContext(data=data, source="mid.jpg", profile=load_profile("online"))
     analysis = decode.analysis_image(ctx)
     assert analysis.bgr.shape == (500, 700, 3)
-    assert decode.reduced_image(ctx, 2) is analysis
+    assert analysis.scale == pytest.approx(0.5)
+    assert ctx.has("full_image") and not ctx.has("decode_1_2")  # one decode, the full one
+    full = decode.full_image(ctx)
+    assert full.bgr.shape == (1000, 1400, 3)
+    assert np.array_equal(analysis.bgr, decode.halve(full).bgr)
+    # within a grey level of the 1/2 DCT decode it replaces
+    dct = cv2.imdecode(np.frombuffer(data, np.uint8), cv2.IMREAD_REDUCED_COLOR_2)
+    diff = np.abs(dct.astype(np.int16) - analysis.bgr.astype(np.int16))
+    assert diff.mean() < 1.0 and diff.max() <= 6
+
+
+def test_small_photo_analysis_is_the_full_decode() -> None:
+    data = _smooth_jpeg(1000, 700)  # long side under twice the 640-px target: no reduction
+    ctx = PhotoContext(data=data, source="small.jpg", profile=load_profile("online"))
+    analysis = decode.analysis_image(ctx)
+    assert analysis.scale == 1.0 and analysis is decode.full_image(ctx)
 
 
 @pytest.mark.parametrize(("factor", "sampling"), [
