@@ -106,10 +106,29 @@ def provenance() -> str:
     return f"commit {rev}{' + local changes' if dirty.strip() else ''}, {date}"
 
 
+def _interleaved_check_rows(ratios: dict[str, Any]) -> dict[str, str]:
+    """``test_check_interleaved[group]`` as a row of its group: the check's wall and CPU medians
+    and their ratios to the decode of the same rounds."""
+    rows: dict[str, str] = {}
+    for name, info in ratios.get("interleaved", {}).items():
+        if not name.startswith("test_check_interleaved[") or "check_over_cv2_decode" not in info:
+            continue
+        group = name[len("test_check_interleaved["):-1]
+        wall, cpu = info.get("median_ms", {}), info.get("cpu_median_ms", {})
+        cpu_x = info.get("check_cpu_over_cv2_decode_cpu")
+        rows[group] = (
+            f"| {group} | `test_check_interleaved` | {wall.get('check', float('nan')):.1f} | "
+            f"{info['check_over_cv2_decode']:.2f}× | "
+            + ("— | — |" if cpu_x is None else f"{cpu.get('check', float('nan')):.1f} | "
+               f"{cpu_x:.2f}× |"))
+    return rows
+
+
 def speed_table(ratios: dict[str, Any], setup: str,
                 only: tuple[str, ...] | None = None) -> str:
     """Markdown of ``benchmarks/results/ratios.json`` (written by the pytest benchmark runs):
-    wall and process CPU medians, each as a ratio to the same run's ``cv2.imdecode``.
+    wall and process CPU medians, each as a ratio to the same run's ``cv2.imdecode`` (for
+    ``test_check_interleaved``, to the decode of the same rounds).
 
     Parameters
     ----------
@@ -120,11 +139,13 @@ def speed_table(ratios: dict[str, Any], setup: str,
     setup : str
         How and where the figures were measured (first line of the block).
     only : tuple of str, optional
-        Keep only these tests (the README's short version); the interleaved ratios are kept.
+        Keep only these tests (the README's short version); the other interleaved ratios
+        (the trim's) are kept.
     """
     lines = [f"{setup}:", "",
              "| input | test | median ms | × `cv2.imdecode` | CPU ms | CPU × `cv2.imdecode` |",
              "|---|---|---|---|---|---|"]
+    checks = _interleaved_check_rows(ratios)
     for group, entries in ratios.get("ratios", {}).items():
         medians = ratios.get("medians_s", {}).get(group, {})
         cpu = ratios.get("cpu_medians_s", {}).get(group, {})
@@ -138,7 +159,11 @@ def speed_table(ratios: dict[str, Any], setup: str,
             cpu_x = "—" if cpu_ratio is None else f"{cpu_ratio:.2f}×"
             lines.append(f"| {group} | `{name}` | {shown} | {ratio:.2f}× | {cpu_shown} | "
                          f"{cpu_x} |")
+        if group in checks and (only is None or "test_check_interleaved" in only):
+            lines.append(checks[group])
     for name, info in ratios.get("interleaved", {}).items():
+        if name.startswith("test_check_interleaved["):
+            continue
         for key, value in info.items():
             if "_over_" in key:
                 lines.append(f"| interleaved | `{name}`: {key.replace('_', ' ')} | — | "
@@ -172,7 +197,8 @@ def main(argv: list[str] | None = None) -> int:
     if args.print_only:
         return 0
     setup = f"`pytest benchmarks/` run, {provenance()}"
-    replace_block(README, "speed", speed_table(ratios, setup, only=("test_check", "test_trim")))
+    replace_block(README, "speed",
+                  speed_table(ratios, setup, only=("test_check_interleaved", "test_trim")))
     replace_block(BENCH_README, "speed", speed_table(ratios, setup))
     return 0
 

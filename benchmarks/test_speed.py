@@ -5,6 +5,8 @@ a 12 MP phone JPEG and a 2 MP JPEG (profile ``online``) and a 600-dpi A6 scan of
 Run: ``python -m pytest benchmarks/test_speed.py --benchmark-only`` — the terminal summary prints
 each median as a ratio to ``test_decode_full`` of the same group (same file, same run), and writes
 ``benchmarks/results/ratios.json`` and ``stages.json`` (per-stage medians of the checks).
+``test_check_interleaved`` alternates the decode and the check round by round (both see the
+same moment of the host) and reports the ratios of their medians.
 ``test_check_floor`` is the least a check with these models can cost: the ⅛-size DCT decode (the
 Huffman pass every decode of the file makes) plus the model inferences the check of that photo
 ran, replayed with the very same inputs; no measure, no resize, no Python of ours around them.
@@ -132,6 +134,53 @@ def test_check_floor(benchmark, validators: dict[str, Validator],
     assert cpu_timed(benchmark, floor) > 0
     names = sorted({name for name, _ in recording.calls})
     assert "facemesh_468" in names and len(calls) >= 3, names
+
+
+# rounds of the interleaved test (the first ones warm the caches and are dropped)
+INTERLEAVED_ROUNDS = 24
+INTERLEAVED_WARMUP = 3
+
+
+def test_check_interleaved(benchmark, validators: dict[str, Validator],
+                           photo: tuple[str, bytes]) -> None:
+    """The plain decode and the whole check alternated round by round, so both see the same
+    moment of a noisy host (``test_decode_full`` and ``test_check`` run seconds apart, and the
+    decode's own cost swings by a third between runs there); the ratios of their medians, wall
+    and process CPU, go to ``extra_info`` and the terminal summary."""
+    import time
+
+    group, data = photo
+    benchmark.group = f"{group}_interleaved"
+    validator = validators[INPUTS[group][1]]
+    buf = np.frombuffer(data, np.uint8)
+    wall: dict[str, list[float]] = {"decode": [], "check": []}
+    cpu: dict[str, list[float]] = {"decode": [], "check": []}
+
+    def one_round() -> Any:
+        start, start_cpu = time.perf_counter(), time.process_time()
+        cv2.imdecode(buf, cv2.IMREAD_COLOR)
+        decoded, decoded_cpu = time.perf_counter(), time.process_time()
+        report = validator.check(data, applied_on="2026-11-21")
+        wall["decode"].append(decoded - start)
+        cpu["decode"].append(decoded_cpu - start_cpu)
+        wall["check"].append(time.perf_counter() - decoded)
+        cpu["check"].append(time.process_time() - decoded_cpu)
+        return report
+
+    report = benchmark.pedantic(one_round, rounds=INTERLEAVED_ROUNDS,
+                                warmup_rounds=INTERLEAVED_WARMUP)
+    assert report.status_of("file.format") == "pass"
+    assert len(wall["check"]) == INTERLEAVED_ROUNDS + INTERLEAVED_WARMUP
+
+    def median(values: list[float]) -> float:
+        return statistics.median(values[INTERLEAVED_WARMUP:])
+
+    benchmark.extra_info.update({
+        "median_ms": {k: round(median(v) * 1000.0, 2) for k, v in wall.items()},
+        "cpu_median_ms": {k: round(median(v) * 1000.0, 2) for k, v in cpu.items()},
+        "check_over_cv2_decode": round(median(wall["check"]) / median(wall["decode"]), 3),
+        "check_cpu_over_cv2_decode_cpu": round(median(cpu["check"]) / median(cpu["decode"]), 3),
+    })
 
 
 def teardown_module() -> None:

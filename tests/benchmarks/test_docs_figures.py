@@ -89,6 +89,19 @@ def test_speed_table_exact() -> None:
     )
 
 
+def test_speed_table_shows_the_interleaved_check_as_a_row_of_its_photo() -> None:
+    info = {"median_ms": {"decode": 6.1, "check": 80.2},
+            "cpu_median_ms": {"decode": 6.0, "check": 79.9},
+            "check_over_cv2_decode": 13.148, "check_cpu_over_cv2_decode_cpu": 13.317}
+    ratios = {"medians_s": {"2mp": {"test_check": 0.081}}, "ratios": {"2mp": {"test_check": 13.5}},
+              "interleaved": {"test_check_interleaved[2mp]": info}}
+    assert speed_table(ratios, "r").splitlines()[-2:] == [
+        "| 2mp | `test_check` | 81.0 | 13.50× | — | — |",
+        "| 2mp | `test_check_interleaved` | 80.2 | 13.15× | 79.9 | 13.32× |"]
+    short = speed_table(ratios, "r", only=("test_check_interleaved",)).splitlines()
+    assert short[4:] == ["| 2mp | `test_check_interleaved` | 80.2 | 13.15× | 79.9 | 13.32× |"]
+
+
 def test_speed_table_without_cpu_figures_shows_dashes() -> None:
     ratios = {"medians_s": {"2mp": {"test_check": 0.17}}, "ratios": {"2mp": {"test_check": 17.0}}}
     assert speed_table(ratios, "r").splitlines()[-1] == (
