@@ -264,9 +264,9 @@ def test_headwear_figures_of_a_real_head_canvas_are_the_known_values(online) -> 
     canvas = head_canvas(ctx)
     mu, sd = mh.skin_stats(canvas.lab, canvas.points)
     assert mu.tolist() == [179.0, 137.0, 145.0]
-    assert sd.tolist() == [17.999113082885742, 3.0, 3.0]
+    assert sd.tolist() == [17.974170684814453, 3.0, 3.0]
     m = mh.measure_headwear(canvas)
-    assert (m.band_contrast, m.band_height_iod) == (29.869936916402168, 0.28125)
+    assert (m.band_contrast, m.band_height_iod) == (29.86209454331832, 0.28125)
     assert m.oval_visibility == {"cheek_left": 1.0, "cheek_right": 1.0, "chin": 1.0,
                                  "forehead": 1.0}
 
