@@ -102,6 +102,11 @@ class PhotoContext:
         self._memo[key] = hit
         return hit
 
+    def started(self, key: str) -> bool:
+        """Whether ``key`` has been computed or another thread is computing it."""
+        with self._lock:
+            return key in self._memo or key in self._inflight
+
     def has(self, key: str) -> bool:
         """Whether ``key`` has been computed (successfully or not)."""
         return key in self._memo
@@ -124,4 +129,5 @@ def intermediate(fn: Callable[[PhotoContext], T]) -> Callable[[PhotoContext], T]
     def wrapper(ctx: PhotoContext) -> T:
         return ctx.memo(key, lambda: fn(ctx))
 
+    wrapper.key = key  # type: ignore[attr-defined]  # for PhotoContext.started
     return wrapper

@@ -52,3 +52,34 @@ def test_a_second_thread_waits_for_the_value_being_computed() -> None:
     assert ctx.memo("k", slow) == 42  # asked while the helper computes it: waits, no rerun
     helper.join()
     assert got == [42] and calls == ["helper"] and not ctx._inflight
+
+
+def test_started_covers_the_value_being_computed_and_the_computed_one() -> None:
+    ctx = _ctx()
+    computing, release = threading.Event(), threading.Event()
+
+    def slow() -> int:
+        computing.set()
+        release.wait()
+        return 1
+
+    helper = threading.Thread(target=lambda: ctx.memo("k", slow))
+    helper.start()
+    computing.wait()
+    assert ctx.started("k") and not ctx.has("k")  # in flight on the helper
+    assert not ctx.started("other")
+    release.set()
+    helper.join()
+    assert ctx.started("k") and ctx.has("k")
+
+
+def test_an_intermediate_carries_its_memo_key() -> None:
+    from photocheck.context import intermediate
+
+    @intermediate
+    def answer(ctx: PhotoContext) -> int:
+        return 42
+
+    ctx = _ctx()
+    assert answer.key == "answer" and not ctx.started(answer.key)
+    assert answer(ctx) == 42 and ctx.started("answer")

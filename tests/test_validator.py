@@ -164,3 +164,47 @@ def test_overlap_computes_the_late_measures_once(online, monkeypatch) -> None:
     assert report.status_of("headwear.hat") == "pass"
     assert headwear.headwear_measures(ctx) is ctx.peek("headwear_measures")
     assert eyewear.eyewear_measures(ctx) is ctx.peek("eyewear_measures")
+
+
+def test_work_through_skips_what_another_thread_started_and_memoises_failures() -> None:
+    import threading
+
+    from photocheck.context import NotAssessable, PhotoContext, intermediate
+    from photocheck.profiles import load_profile
+    from photocheck.validator import _work_through
+
+    calls: list[str] = []
+    holding, release = threading.Event(), threading.Event()
+
+    @intermediate
+    def busy(ctx: PhotoContext) -> str:  # computed by the other thread
+        holding.set()
+        release.wait()
+        return "busy"
+
+    @intermediate
+    def done(ctx: PhotoContext) -> str:
+        calls.append("done")
+        return "done"
+
+    @intermediate
+    def failing(ctx: PhotoContext) -> str:
+        calls.append("failing")
+        raise NotAssessable("face.not_found")
+
+    @intermediate
+    def fresh(ctx: PhotoContext) -> str:
+        calls.append("fresh")
+        return "fresh"
+
+    ctx = PhotoContext(data=b"", source="<test>", profile=load_profile("online"))
+    done(ctx)
+    other = threading.Thread(target=busy, args=(ctx,))
+    other.start()
+    holding.wait()
+    _work_through(ctx, [busy, done, failing, fresh])  # returns while `busy` is still held
+    assert calls == ["done", "failing", "fresh"] and not ctx.has("busy")
+    assert ctx.has("failing") and ctx.peek("fresh") == "fresh"
+    release.set()
+    other.join()
+    assert ctx.peek("busy") == "busy"
