@@ -181,6 +181,8 @@ class Validator:
             helper = threading.Thread(target=_prefetch, args=(ctx,), name="photocheck-overlap",
                                       daemon=True)
             helper.start()
+        if helper is not None:
+            _work_through(ctx, main_first(self.profile))
         emitted = {check.name: self._run_check(check, ctx) for check in checks
                    if helper is None or check.name not in LATE_CHECKS}
         if helper is not None:
@@ -357,6 +359,19 @@ def prefetch_chain(profile: Profile) -> list[Any]:
     chain.append(face.eye_landmarks)
     if profile.enabled("eyewear"):
         chain.append(eyewear.eyewear_measures)
+    return chain
+
+
+def main_first(profile: Profile) -> list[Any]:
+    """What the main thread computes first when a check overlaps: the person mask and the
+    background measures, which need the analysis image but no face until their last part, so
+    the main thread starts on them as soon as the decode is done instead of waiting for the
+    helper's face search (the ``face`` check, first in ``CHECKS``, needs it)."""
+    from photocheck import scene, segmentation
+
+    chain: list[Any] = [segmentation.person_mask]
+    if profile.enabled("background"):
+        chain.append(scene.background_measures)
     return chain
 
 

@@ -208,3 +208,30 @@ def test_work_through_skips_what_another_thread_started_and_memoises_failures() 
     release.set()
     other.join()
     assert ctx.peek("busy") == "busy"
+
+
+def test_overlap_splits_the_work_and_computes_each_intermediate_once(online,
+                                                                    monkeypatch) -> None:
+    import threading
+
+    from photocheck.context import PhotoContext
+
+    path = shared_photos() / "a_compliant_plain_bg" / "london_002_03.jpg"
+    if not path.is_file():
+        pytest.skip("london_002_03 is not in ../shared/photos")
+    computed: list[tuple[str, str]] = []
+    real = PhotoContext._compute
+
+    def spy(self: PhotoContext, key: str, compute):  # noqa: ANN001, ANN202
+        computed.append((key, threading.current_thread().name))
+        return real(self, key, compute)
+
+    monkeypatch.setattr(PhotoContext, "_compute", spy)
+    online.check(path, applied_on="2026-11-21", overlap=True)
+    keys = [k for k, _ in computed]
+    assert len(keys) == len(set(keys))  # nothing computed twice
+    where = dict(computed)
+    # the main thread starts on the person mask and the background while the helper decodes
+    # and searches the face
+    assert where["person_mask"] == where["background_measures"] == "MainThread"
+    assert where["crown_info"] == where["landmarks"] == "photocheck-overlap"
