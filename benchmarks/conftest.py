@@ -55,6 +55,68 @@ def cpu_timed(benchmark: Any, fn: Callable[..., Any], *args: Any, **kwargs: Any)
     return result
 
 
+# A plain process that decodes one file with cv2.imdecode on request, for yardsticks timed in
+# alternation with work of the benchmark process: OpenCV alone, glibc's default allocator (a
+# process of photocheck keeps freed memory mapped, which makes a decode's output cheaper or not
+# depending on what its heap happens to hold).
+_PLAIN_DECODER = """
+import resource, sys, time
+import cv2
+import numpy as np
+cv2.setNumThreads(1)
+stdin = sys.stdin.buffer
+buf = np.frombuffer(stdin.read(int(stdin.readline())), np.uint8)
+while stdin.readline():
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt
+    start, start_cpu = time.perf_counter(), time.process_time()
+    image = cv2.imdecode(buf, cv2.IMREAD_COLOR)
+    wall, cpu = time.perf_counter() - start, time.process_time() - start_cpu
+    faults = resource.getrusage(resource.RUSAGE_SELF).ru_minflt - faults
+    print(wall, cpu, faults, 0 if image is None else image.size, flush=True)
+"""
+
+
+class PlainDecoder:
+    """``cv2.imdecode`` of one file in a separate plain Python process (OpenCV only, glibc's
+    default allocator), one decode per call, timed there.
+
+    Calling it returns ``(wall_s, cpu_s, page_faults)`` of one decode. Use as a context manager
+    (the process ends on exit).
+
+    Parameters
+    ----------
+    data : bytes
+        The encoded file.
+    """
+
+    def __init__(self, data: bytes) -> None:
+        import subprocess
+        import sys
+
+        self._proc = subprocess.Popen([sys.executable, "-c", _PLAIN_DECODER],
+                                      stdin=subprocess.PIPE, stdout=subprocess.PIPE)
+        assert self._proc.stdin is not None
+        self._proc.stdin.write(b"%d\n" % len(data) + data)
+        self._proc.stdin.flush()
+
+    def __call__(self) -> tuple[float, float, int]:
+        assert self._proc.stdin is not None and self._proc.stdout is not None
+        self._proc.stdin.write(b"\n")
+        self._proc.stdin.flush()
+        wall, cpu, faults, size = self._proc.stdout.readline().split()
+        if int(size) == 0:
+            raise RuntimeError("the plain process could not decode the file")
+        return float(wall), float(cpu), int(faults)
+
+    def __enter__(self) -> PlainDecoder:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        assert self._proc.stdin is not None
+        self._proc.stdin.close()
+        self._proc.wait(timeout=30)
+
+
 def pytest_configure(config: pytest.Config) -> None:
     config.addinivalue_line("markers", "speed: speed benchmark")
 
