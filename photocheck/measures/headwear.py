@@ -16,7 +16,6 @@ stated. Pure functions: numbers out, no thresholds.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from functools import cached_property
 
 import cv2
 import numpy as np
@@ -62,18 +61,6 @@ class HeadCanvas:
     bgr: np.ndarray
     alpha: np.ndarray
     points: np.ndarray
-
-    @cached_property
-    def lab_u8(self) -> np.ndarray:
-        """uint8 ``(CANVAS_H, CANVAS_W, 3)`` CIELAB in OpenCV's 8-bit scaling (L, a, b in
-        0–255, a = b = 128 neutral), made when first read (the measures convert only the
-        parts they read)."""
-        return lab_u8(self.bgr)
-
-    @cached_property
-    def lab(self) -> np.ndarray:
-        """:attr:`lab_u8` as float32."""
-        return self.lab_u8.astype(np.float32)
 
 
 @dataclass(frozen=True)
@@ -149,20 +136,20 @@ def head_canvas(bgr: np.ndarray, image_to_canvas: np.ndarray, alpha: np.ndarray,
                       points=np.asarray(points_canvas, dtype=np.float64)[:, :2])
 
 
-def skin_stats(lab: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Median and spread of the cheek skin colour (below the eyes, beside the nose).
+def cheek_stats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Median and spread of the cheek skin colour, the reference of :func:`skin_mask`.
+
+    Parameters
+    ----------
+    values : numpy.ndarray
+        ``(n, 3)`` Lab (OpenCV 8-bit scaling) of the cheek pixels (:func:`cheek_pixels`).
 
     Returns
     -------
     (mu, sd) : tuple of numpy.ndarray
         ``(3,)`` each; ``sd`` has floors (8 in L, 3 in a and b) so uniform skin is not
-        over-tight.
+        over-tight. Fewer than 8 pixels give a generic skin (150, 145, 150) ± (20, 8, 8).
     """
-    return cheek_stats(cheek_pixels(lab, points))
-
-
-def cheek_stats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """:func:`skin_stats` of the cheek pixels' Lab ``(n, 3)`` (:func:`cheek_pixels`)."""
     if len(values) < 8:
         return np.array([150.0, 145.0, 150.0]), np.array([20.0, 8.0, 8.0])
     mu = np.median(values, axis=0)
@@ -174,13 +161,28 @@ def skin_mask(lab: np.ndarray, mu: np.ndarray, sd: np.ndarray, z: float = 2.5,
               window: tuple[int, int, int, int] | None = None) -> np.ndarray:
     """Pixels whose colour is within ``z`` spreads of the skin in a, b (and 1.2 z in L).
 
-    Small specks are removed with a 3×3 opening. A uint8 ``lab`` has 256 levels per channel:
-    the float32 test ``|level − mu| < limit`` is made once per level and looked up per pixel
-    (the same comparisons, a third of the time of a float pass over the canvas).
+    The headband search (J-LIS: no wide headband) reads the non-skin head pixels only
+    (:func:`band_rows`), so bare forehead is not taken for a band. Each test
+    ``|level − mu| < limit`` (float32, strict) is made once for each of the 256 levels of a
+    channel and looked up per pixel. Small specks are removed with a 3×3 opening.
 
-    ``window`` ``(r0, r1, c0, c1)`` limits the mask to those rows and columns (False
-    elsewhere), the only part a caller reads: computed there with a 2-px margin, the reach of
-    the opening, so its pixels there are those of the whole mask.
+    Parameters
+    ----------
+    lab : numpy.ndarray
+        uint8 ``(h, w, 3)`` Lab in OpenCV's 8-bit scaling.
+    mu, sd : numpy.ndarray
+        ``(3,)`` skin colour and spread (:func:`cheek_stats`).
+    z : float
+        Spreads allowed.
+    window : tuple of int, optional
+        ``(r0, r1, c0, c1)`` limits the mask to those rows and columns (False elsewhere), the
+        only part a caller reads: computed there with a 2-px margin, the reach of the opening,
+        so its pixels there are those of the whole mask.
+
+    Returns
+    -------
+    numpy.ndarray
+        bool ``(h, w)``.
     """
     if window is not None:
         full = np.asarray(lab)
@@ -195,16 +197,10 @@ def skin_mask(lab: np.ndarray, mu: np.ndarray, sd: np.ndarray, z: float = 2.5,
         return out
     lim = (np.asarray(sd, dtype=np.float32) * np.float32(z)) * np.array([1.2, 1.0, 1.0],
                                                                          np.float32)
-    mu32 = np.asarray(mu, dtype=np.float32)
-    if np.asarray(lab).dtype == np.uint8:
-        levels = np.arange(256, dtype=np.float32)[:, None]
-        table = (np.abs(levels - mu32) < lim).astype(np.uint8)  # (level, channel) → 0 / 1
-        ok_l, ok_a, ok_b = cv2.split(cv2.LUT(lab, table.reshape(256, 1, 3)))
-        skin = cv2.bitwise_and(cv2.bitwise_and(ok_a, ok_b), ok_l)
-    else:
-        dev = np.abs(np.asarray(lab, dtype=np.float32) - mu32)
-        skin = ((dev[..., 1] < lim[1]) & (dev[..., 2] < lim[2]) & (dev[..., 0] < lim[0])
-                ).astype(np.uint8)
+    levels = np.arange(256, dtype=np.float32)[:, None]
+    table = (np.abs(levels - np.asarray(mu, dtype=np.float32)) < lim).astype(np.uint8)
+    ok_l, ok_a, ok_b = cv2.split(cv2.LUT(lab, table.reshape(256, 1, 3)))  # level → 0 / 1
+    skin = cv2.bitwise_and(cv2.bitwise_and(ok_a, ok_b), ok_l)
     opened = cv2.morphologyEx(skin, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
     return opened.astype(bool)
 

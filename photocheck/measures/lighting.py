@@ -137,8 +137,7 @@ class Disc(NamedTuple):
     mask: np.ndarray
 
     def values(self, image: np.ndarray) -> np.ndarray:
-        """The patch's pixels of ``image``, in row-major order (as a whole-image mask reads
-        them)."""
+        """The patch's pixels of ``image``, in row-major order."""
         return image[self.rows, self.cols][self.mask]
 
 
@@ -169,24 +168,6 @@ def patch_discs(shape: tuple[int, int], frame: FaceFrame,
                 cv2.circle(mask, (cx - x0, cy - y0), r, 1, -1)
                 made[geometry] = Disc(slice(y0, y1), slice(x0, x1), mask.view(bool))
         out[name] = made[geometry]
-    return out
-
-
-def patch_masks(shape: tuple[int, int], frame: FaceFrame,
-                patches: dict[str, tuple[float, float, float]] | None = None
-                ) -> dict[str, np.ndarray]:
-    """Boolean masks of the skin patches (ellipses, radius in IOD units) over the whole image.
-
-    Patches of the same place and size under several names share one mask array.
-    """
-    out: dict[str, np.ndarray] = {}
-    made: dict[int, np.ndarray] = {}
-    for name, disc in patch_discs(shape, frame, patches).items():
-        if id(disc) not in made:
-            mask = np.zeros(shape, bool)
-            mask[disc.rows, disc.cols] = disc.mask
-            made[id(disc)] = mask
-        out[name] = made[id(disc)]
     return out
 
 
@@ -257,49 +238,59 @@ def side_patches() -> dict[str, tuple[float, float, float]]:
     return out
 
 
-def imbalance_stops(lum: np.ndarray,
-                    patches: Mapping[str, np.ndarray | Disc]) -> tuple[float, float]:
+def imbalance_stops(lum: np.ndarray, patches: Mapping[str, Disc]) -> tuple[float, float]:
     """Left/right and top/bottom luminance imbalance in stops (``|log2|`` of the ratios).
 
-    Left/right is the median, over the mirrored :data:`SIDE_PAIRS` present in ``patches``
-    (else the two cheeks), of each pair's log ratio: a side light darkens every pair of one
-    half alike, while a strand of hair, a mole or a turned cheek moves one pair only. It is
-    measured on the face's own landmarks, so it does not depend on how much of the frame the
-    face fills. Top/bottom compares the brightest :data:`UPPER_PATCHES` patch with the
-    brightest :data:`LOWER_PATCHES` one when those are present (a light from above shades every
-    lower patch; a beard, dark lips or a fringe only some), else the brightest forehead patch
-    with the cheeks.
+    J-LIS refuses a shadow on the face and ICAO 9303-3 asks for even illumination: a side or
+    an overhead light darkens one half of the face against the other, by the same ratio
+    whatever the skin tone.
+
+    Left/right is the median, over the mirrored :data:`SIDE_PAIRS`, of each pair's log ratio
+    (image-left over image-right): a side light darkens every pair of one half alike, while a
+    strand of hair, a mole or a turned cheek moves one pair only. It is measured on the face's
+    own landmarks, so it does not depend on how much of the frame the face fills. Top/bottom
+    compares the brightest :data:`UPPER_PATCHES` patch with the brightest
+    :data:`LOWER_PATCHES` one (a light from above shades every lower patch; a beard, dark lips
+    or a fringe only some).
+
+    Parameters
+    ----------
+    lum : numpy.ndarray
+        float ``(h, w)`` linear luminance (:func:`linear_luminance`).
+    patches : Mapping[str, Disc]
+        The patches in ``lum``'s pixels by name (:func:`patch_discs`): ``<pair>_l`` /
+        ``<pair>_r`` of :func:`side_patches` and the names of :data:`UPPER_PATCHES` and
+        :data:`LOWER_PATCHES`. Names that share a disc share its mean; a missing name, or a
+        disc off the image, does not count.
+
+    Returns
+    -------
+    (lr_stops, tb_stops) : tuple of float
+        Each ``|log2((a + 1e-4) / (b + 1e-4))|`` of the robust means (:func:`robust_mean`);
+        0 when a side has no patch on the image.
     """
-    means: dict[int, float] = {}  # by mask: patches sharing a mask share its mean
+    means: dict[int, float] = {}  # by disc: patches sharing a disc share its mean
 
     def mean(name: str) -> float:
-        m = patches.get(name)
-        if m is None:
+        d = patches.get(name)
+        if d is None:
             return float("nan")
-        if id(m) not in means:
-            values = m.values(lum) if isinstance(m, Disc) else lum[m]
-            means[id(m)] = robust_mean(values) if values.size else float("nan")
-        return means[id(m)]
+        if id(d) not in means:
+            values = d.values(lum)
+            means[id(d)] = robust_mean(values) if values.size else float("nan")
+        return means[id(d)]
 
     def brightest(names: list[str]) -> float:
         values = [v for v in (mean(n) for n in names) if np.isfinite(v)]
         return max(values) if values else float("nan")
 
     eps = 1e-4
-    pairs = [float(np.log2((mean(f"{n}_l") + eps) / (mean(f"{n}_r") + eps))) for n in SIDE_PAIRS
-             if f"{n}_l" in patches]
+    pairs = [float(np.log2((mean(f"{n}_l") + eps) / (mean(f"{n}_r") + eps))) for n in SIDE_PAIRS]
     pairs = [p for p in pairs if np.isfinite(p)]
-    left, right = mean("cheek_left"), mean("cheek_right")
-    lr = (abs(float(np.median(pairs))) if pairs
-          else abs(float(np.log2((left + eps) / (right + eps)))))
-    if any(n in patches for n in LOWER_PATCHES):
-        top, bottom = brightest(list(UPPER_PATCHES)), brightest(list(LOWER_PATCHES))
-    else:
-        cheeks = [c for c in (left, right) if np.isfinite(c)]
-        top = brightest(["forehead_left", "forehead_centre", "forehead_right"])
-        bottom = float(np.mean(cheeks)) if cheeks else float("nan")
+    lr = abs(float(np.median(pairs))) if pairs else 0.0
+    top, bottom = brightest(list(UPPER_PATCHES)), brightest(list(LOWER_PATCHES))
     tb = abs(float(np.log2((top + eps) / (bottom + eps))))
-    return (lr if np.isfinite(lr) else 0.0), (tb if np.isfinite(tb) else 0.0)
+    return lr, (tb if np.isfinite(tb) else 0.0)
 
 
 def clipped_fractions(bgr: np.ndarray, mask: np.ndarray, high: int = 248,

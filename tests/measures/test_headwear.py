@@ -113,7 +113,7 @@ def test_headband_finds_a_band_of_another_colour_between_hair() -> None:
     assert mh.headband(plain, alpha, skin, 0.0, pts)[0] == pytest.approx(0.0, abs=1e-4)
 
 
-def test_skin_mask_of_uint8_lab_looks_up_the_same_float_test() -> None:
+def test_skin_mask_limits_are_strict_and_the_opening_keeps_a_block() -> None:
     # limits (2.5 sd, 1.2 × that in L): L 24, a 5, b 5 around mu; a level exactly at the limit
     # is out (strict), one just inside is in
     mu, sd = np.array([100.0, 130.0, 140.5]), np.array([8.0, 2.0, 2.0])
@@ -125,29 +125,35 @@ def test_skin_mask_of_uint8_lab_looks_up_the_same_float_test() -> None:
     # the 3×3 opening keeps the 4×4 block of skin (rows 1–4, columns 0–3) whole
     want = np.zeros((5, 5), bool)
     want[1:5, 0:4] = True
-    for image in (lab, lab.astype(np.float32)):
-        assert np.array_equal(mh.skin_mask(image, mu, sd), want)
+    assert np.array_equal(mh.skin_mask(lab, mu, sd), want)
 
 
-def test_skin_mask_lookup_equals_the_float_formula_on_random_and_real_lab() -> None:
-    from tests.helpers import PHOTOS
+def _strip_of_blocks(centre: tuple[int, int, int],
+                     changes: list[tuple[int, int]]) -> np.ndarray:
+    """Lab uint8 ``(3, 3·n, 3)``: a 3×3 block per ``(channel, level)``, ``centre`` with that
+    channel set to that level (a block survives the 3×3 opening whole, or not at all)."""
+    lab = np.tile(np.array(centre, np.uint8), (3, 3 * len(changes), 1))
+    for k, (channel, level) in enumerate(changes):
+        lab[:, 3 * k : 3 * k + 3, channel] = level
+    return lab
 
-    rng = np.random.default_rng(3)
-    images = [rng.integers(0, 256, (64, 48, 3), dtype=np.uint8),
-              rng.integers(120, 140, (64, 48, 3), dtype=np.uint8)]
-    real = PHOTOS / "a_compliant_plain_bg" / "london_001_03.jpg"
-    if real.is_file():
-        import cv2
 
-        bgr = cv2.imread(str(real))
-        h, w = bgr.shape[:2]
-        images.append(lab_u8(bgr[h // 4 : h // 4 + 448, w // 4 : w // 4 + 384]))
-    for lab in images:
-        centre = lab[16:48, 12:36].reshape(-1, 3).astype(np.float32)
-        mu, sd = np.median(centre, axis=0).astype(np.float64), centre.std(axis=0) + 0.37
-        for z in (1.0, 2.5):
-            assert np.array_equal(mh.skin_mask(lab, mu, sd, z),
-                                  mh.skin_mask(lab.astype(np.float32), mu, sd, z))
+def test_skin_mask_tests_each_level_against_the_float32_limits() -> None:
+    # z = 1, mu (100, 130.5, 120), sd (10, 2, 4): limits L 12, a 2, b 4, strict; a's centre
+    # is half-way between levels
+    changes = [(0, 88), (0, 89), (0, 111), (0, 112), (1, 128), (1, 129), (1, 132), (1, 133),
+               (2, 116), (2, 117), (2, 123), (2, 124)]
+    inside = [False, True, True, False] * 3  # 12 off is out, 11 in; 2.5 out, 1.5 in; 4 out
+    lab = _strip_of_blocks((100, 130, 120), changes)
+    mask = mh.skin_mask(lab, np.array([100.0, 130.5, 120.0]), np.array([10.0, 2.0, 4.0]), 1.0)
+    assert np.array_equal(mask, np.repeat(np.array(inside)[None], 3, axis=0).repeat(3, axis=1))
+    # the limit is float32: 0.8 · 2.5 is 2.0 exactly there (2.0000000298 in float64), so a
+    # level 2 off is out, 1 off in
+    changes = [(1, 128), (1, 129), (1, 131), (1, 132)]
+    lab = _strip_of_blocks((100, 130, 120), changes)
+    mask = mh.skin_mask(lab, np.array([100.0, 130.0, 120.0]), np.array([10.0, 0.8, 4.0]), 2.5)
+    assert np.array_equal(mask[0], np.repeat([False, True, True, False], 3))
+    assert np.array_equal(mask[0], mask[2])
 
 
 def _headband_height_by_height(lab: np.ndarray, alpha: np.ndarray, skin: np.ndarray,
@@ -211,7 +217,13 @@ def test_headband_equals_the_height_by_height_search_exactly() -> None:
         lab, ones, none, 0.0, pts)
 
 
-def test_headwear_measures_of_a_real_head_canvas_equal_the_former_formulas(online) -> None:
+def _cheek_stats(bgr: np.ndarray, points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The skin reference :func:`~photocheck.measures.headwear.measure_headwear` takes: the
+    cheek pixels' Lab, converted as one row."""
+    return mh.cheek_stats(lab_u8(mh.cheek_pixels(bgr, points)[None])[0].astype(np.float32))
+
+
+def test_headwear_measures_of_a_real_head_canvas_equal_the_whole_canvas_figures(online) -> None:
     import cv2
 
     from photocheck.checks.headwear import head_canvas
@@ -219,20 +231,20 @@ def test_headwear_measures_of_a_real_head_canvas_equal_the_former_formulas(onlin
 
     ctx = online.context(shared_photos() / "a_compliant_plain_bg" / "london_001_03.jpg")
     canvas = head_canvas(ctx)
-    assert canvas.lab_u8 is not None
-    assert np.array_equal(canvas.lab_u8.astype(np.float32), canvas.lab)
-    mu, sd = mh.skin_stats(canvas.lab, canvas.points)
-    skin = mh.skin_mask(canvas.lab_u8, mu, sd)
-    assert np.array_equal(skin, mh.skin_mask(canvas.lab, mu, sd))
-    assert 0.05 < skin.mean() < 0.6  # the face's skin, not the hair or the wall
+    lab = lab_u8(canvas.bgr)  # the whole canvas's Lab
+    mu, sd = _cheek_stats(canvas.bgr, canvas.points)
+    skin = mh.skin_mask(lab, mu, sd)
+    assert int(skin.sum()) == 28554  # 17 % of the canvas: the face's skin, not hair or wall
     head = mh.head_component(canvas.alpha, canvas.points)
     binary = (canvas.alpha > 0.5).astype(np.uint8)
     _, labels = cv2.connectedComponents(binary, connectivity=4)
     assert np.array_equal(head, labels == labels[220, 192])  # the seed, in the forehead
     assert 0.1 < head.mean() < 0.8  # the head (the matte holds no body below the canvas)
     crown_y = mh.crown_row(head.astype(np.float32), canvas.points)
-    args = (canvas.lab, canvas.alpha, skin, crown_y, canvas.points)
-    assert mh.headband(*args) == _headband_height_by_height(*args)
+    args = (lab.astype(np.float32), canvas.alpha, skin, crown_y, canvas.points)
+    # the search over the whole canvas's Lab and skin finds the band the measures find in
+    # their window, and so does the height-by-height search
+    assert mh.headband(*args) == (29.86209454331832, 0.28125) == _headband_height_by_height(*args)
 
 
 def test_cheek_pixels_are_the_two_cheek_patches_in_row_major_order() -> None:
@@ -262,7 +274,7 @@ def test_headwear_figures_of_a_real_head_canvas_are_the_known_values(online) -> 
 
     ctx = online.context(shared_photos() / "a_compliant_plain_bg" / "london_001_03.jpg")
     canvas = head_canvas(ctx)
-    mu, sd = mh.skin_stats(canvas.lab, canvas.points)
+    mu, sd = _cheek_stats(canvas.bgr, canvas.points)
     assert mu.tolist() == [179.0, 137.0, 145.0]
     assert sd.tolist() == [17.974170684814453, 3.0, 3.0]
     m = mh.measure_headwear(canvas)
@@ -316,6 +328,15 @@ def test_measures_of_a_synthetic_head_canvas_read_lab_only_where_needed() -> Non
     m = mh.measure_headwear(canvas)
     assert (m.band_contrast, m.band_height_iod) == (85.00462013722904, 0.25)
     assert set(m.oval_visibility.values()) == {1.0}
-    mu, sd = mh.skin_stats(canvas.lab, canvas.points)  # the whole canvas's Lab, made on demand
+    # the cheek sample converted as one row holds the whole canvas's Lab of those pixels
+    lab = lab_u8(bgr)
+    cheek = mh.cheek_pixels(lab, canvas.points)
+    assert np.array_equal(lab_u8(mh.cheek_pixels(bgr, canvas.points)[None])[0], cheek)
+    mu, sd = mh.cheek_stats(cheek.astype(np.float32))
     assert (mu.tolist(), sd.tolist()) == ([169.0, 143.0, 151.0], [8.0, 3.0, 3.0])
-    assert np.array_equal(canvas.lab_u8, lab_u8(bgr)) and canvas.lab.dtype == np.float32
+    # the headband over the whole canvas's Lab and skin mask: the same figures
+    crown_y = mh.crown_row(mh.head_component(alpha, canvas.points).astype(np.float32),
+                           canvas.points)
+    skin = mh.skin_mask(lab, mu, sd)
+    assert mh.headband(lab.astype(np.float32), alpha, skin, crown_y, canvas.points) == (
+        85.00462013722904, 0.25)

@@ -28,17 +28,33 @@ def test_face_frame_maps_eyes_and_mouth() -> None:
     np.testing.assert_allclose(frame.scaled(0.5).to_image(0.5, 0.0), [40.0, 25.0])
 
 
-def test_imbalance_is_the_log2_ratio_of_the_cheeks() -> None:
+def _box(r0: int, r1: int, c0: int, c1: int) -> lm.Disc:
+    """A square patch filling its box ``[r0:r1, c0:c1]``."""
+    return lm.Disc(slice(r0, r1), slice(c0, c1), np.ones((r1 - r0, c1 - c0), bool))
+
+
+def test_imbalance_is_the_median_log2_ratio_of_the_pairs_and_of_the_brightest_patches() -> None:
     lum = np.zeros((10, 10), np.float32)
-    lum[:, :5], lum[:, 5:] = 0.2, 0.4
-    masks = {name: np.zeros((10, 10), bool) for name in lm.PATCHES}
-    masks["cheek_left"][6:9, 1:4] = True
-    masks["cheek_right"][6:9, 6:9] = True
-    masks["forehead_centre"][1:3, 4:6] = True  # straddles both halves
+    lum[:, :5], lum[:, 5:] = 0.25, 0.5  # the image-right half twice as bright: 1 stop
+    left, right = _box(6, 9, 1, 4), _box(6, 9, 6, 9)
+    patches = {f"{n}_{s}": left if s == "l" else right for n in lm.SIDE_PAIRS for s in "lr"}
+    # a mole on one pair only: the median of the four pairs (three at −1 stop) ignores it
+    patches["nose_side_l"], patches["nose_side_r"] = _box(0, 2, 6, 8), _box(0, 2, 8, 10)
+    # the brightest upper patch (0.6, straddling both halves) over the brightest lower one
+    # (0.3, the chin); the jaw is darker (a beard) and does not count
     lum[1:3, 4:6] = 0.6
-    lr, tb = lm.imbalance_stops(lum, masks)
-    assert lr == pytest.approx(1.0, abs=1e-3)
-    assert tb == pytest.approx(np.log2(0.6 / 0.3), abs=1e-3)
+    lum[8:10, 4:6] = 0.3
+    lum[4:6, 4:6] = 0.1
+    patches |= {"up_forehead_c": _box(1, 3, 4, 6), "lo_chin": _box(8, 10, 4, 6),
+                "lo_jaw_l": _box(4, 6, 4, 6)}
+    lr, tb = lm.imbalance_stops(lum, patches)
+    eps = 1e-4
+    assert lr == pytest.approx(-np.log2((0.25 + eps) / (0.5 + eps)), rel=1e-12)  # 0.9997
+    top, bottom = float(np.float32(0.6)), float(np.float32(0.3))  # lum's float32 values
+    assert tb == pytest.approx(np.log2((top + eps) / (bottom + eps)), rel=1e-12)  # 0.9998
+    # patches off the image (empty discs) or missing do not count: no balance to read
+    off = lm.Disc(slice(0, 0), slice(0, 0), np.zeros((0, 0), bool))
+    assert lm.imbalance_stops(lum, {"cheek_l": off, "cheek_r": right}) == (0.0, 0.0)
 
 
 def test_top_light_reads_as_the_upper_over_the_lower_face() -> None:
@@ -124,18 +140,20 @@ def test_robust_mean_is_the_percentile_definition(seed: int) -> None:
         assert lm.robust_mean(values) == expected, n
 
 
-def test_patches_at_one_place_share_a_mask() -> None:
+def test_patches_at_one_place_share_a_disc() -> None:
     frame = lm.FaceFrame.from_points(np.array([80.0, 90.0]), np.array([120.0, 90.0]),
                                      np.array([100.0, 130.0]))
-    masks = lm.patch_masks((200, 200), frame, {**lm.PATCHES, **lm.side_patches(),
+    discs = lm.patch_discs((200, 200), frame, {**lm.PATCHES, **lm.side_patches(),
                                                **lm.UPPER_PATCHES})
-    assert masks["cheek_left"] is masks["cheek_l"]
-    assert masks["forehead_left"] is masks["forehead_l"] is masks["up_forehead_l"]
-    assert masks["midcheek_r"] is masks["up_under_eye_r"]
-    assert masks["nose"] is not masks["nose_side_l"]
-    # a cheek: radius 0.18 IOD = 7 px around (100 − 0.55·40, 90 + 0.55·40) = (78, 112)
-    cheek = masks["cheek_left"]
-    assert cheek.dtype == bool and cheek[112, 78] and cheek[112, 85] and not cheek[112, 86]
+    assert discs["cheek_left"] is discs["cheek_l"]
+    assert discs["forehead_left"] is discs["forehead_l"] is discs["up_forehead_l"]
+    assert discs["midcheek_r"] is discs["up_under_eye_r"]
+    assert discs["nose"] is not discs["nose_side_l"]
+    # a cheek: radius 0.18 IOD = 7 px around (100 − 0.55·40, 90 + 0.55·40) = (78, 112), its
+    # box (columns 71–85, rows 105–119) reaching 7 px either side of it and no further
+    cheek = discs["cheek_left"].mask
+    assert cheek.dtype == bool and cheek.shape == (15, 15)
+    assert cheek[7, 7] and cheek[7, 0] and cheek[7, 14] and cheek[0, 7] and not cheek[0, 0]
     assert int(cheek.sum()) == 149
 
 
@@ -164,12 +182,14 @@ def test_patch_discs_hold_each_patch_within_its_own_box() -> None:
     # the left cheek: radius 7 px around (78, 112), so rows 105–119 and columns 71–85
     cheek = discs["cheek_left"]
     assert (cheek.rows, cheek.cols) == (slice(105, 120), slice(71, 86))
-    assert int(cheek.mask.sum()) == 149
-    whole = lm.patch_masks((200, 200), frame)["cheek_left"]
-    assert np.array_equal(whole[cheek.rows, cheek.cols], cheek.mask)
-    assert int(whole.sum()) == 149  # nothing outside the box
+    # exactly the pixels within 7 px of the centre: the 149 lattice points of a radius-7 disc
+    yy, xx = np.mgrid[0:200, 0:200]
+    inside = (xx - 78) ** 2 + (yy - 112) ** 2 <= 49
+    assert np.array_equal(cheek.mask, inside[cheek.rows, cheek.cols])
+    assert int(cheek.mask.sum()) == int(inside.sum()) == 149  # nothing outside the box
     image = np.arange(200 * 200, dtype=np.float32).reshape(200, 200)
-    assert np.array_equal(cheek.values(image), image[whole])  # the same row-major order
+    # the pixels in row-major order: here each pixel's flat index
+    assert np.array_equal(cheek.values(image), np.flatnonzero(inside).astype(np.float32))
     # a face mostly off the image: patches beyond the border are empty
     far = lm.FaceFrame.from_points(np.array([280.0, 90.0]), np.array([320.0, 90.0]),
                                    np.array([300.0, 130.0]))
