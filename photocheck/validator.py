@@ -176,16 +176,15 @@ class Validator:
                   and (only is None or c.name in only)]
         overlap = (overlap_default(_megapixels(ctx)) if overlap is None else overlap) and (
             mode == "check" and only is None and ctx.models is not None)
-        helper = None
-        if overlap:
+        if not overlap:
+            emitted = {check.name: self._run_check(check, ctx) for check in checks}
+        else:
             helper = threading.Thread(target=_prefetch, args=(ctx,), name="photocheck-overlap",
                                       daemon=True)
             helper.start()
-        if helper is not None:
             _work_through(ctx, main_first(self.profile))
-        emitted = {check.name: self._run_check(check, ctx) for check in checks
-                   if helper is None or check.name not in LATE_CHECKS}
-        if helper is not None:
+            emitted = {check.name: self._run_check(check, ctx) for check in checks
+                       if check.name not in LATE_CHECKS}
             _work_through(ctx, reversed(prefetch_chain(self.profile)))
             emitted.update((check.name, self._run_check(check, ctx)) for check in checks
                            if check.name in LATE_CHECKS)
