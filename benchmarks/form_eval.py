@@ -32,12 +32,10 @@ Run through :mod:`benchmarks.trim_eval` (``--forms N``) or alone::
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 import time
 from collections import Counter
 from dataclasses import asdict
-from pathlib import Path
 from typing import Any
 
 import numpy as np
@@ -228,23 +226,17 @@ def compliant_portraits(n: int, drawn: bool) -> list[Any]:
 
 def main(argv: list[str] | None = None) -> int:
     """Run the form evaluation alone and print its summary (JSON)."""
-    from benchmarks.trim_eval import _plain
+    from benchmarks.trim_eval import add_run_options, emit
 
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--forms", type=int, default=200)
-    parser.add_argument("--portraits", type=int, default=12)
-    parser.add_argument("--seed", type=int, default=3)
-    parser.add_argument("--drawn", action="store_true", help="drawings instead of ../shared")
-    parser.add_argument("--json", type=Path, help="write every row and the summary here")
-    parser.add_argument("-v", "--verbose", action="store_true")
+    add_run_options(parser, seed=3)
     args = parser.parse_args(argv)
     portraits = compliant_portraits(args.portraits, args.drawn)
     if not portraits:
         raise SystemExit("no portraits (is ../shared/photos there? try --drawn)")
     result = evaluate_forms(args.forms, portraits, args.seed, args.drawn, args.verbose)
-    if args.json:
-        args.json.write_text(json.dumps(result, default=_plain, indent=1), "utf-8")
-    print(json.dumps(result["summary"], default=_plain, indent=1))
+    emit(result, args.json)
     return 0
 
 

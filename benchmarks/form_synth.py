@@ -18,14 +18,20 @@ Layouts, fonts (OpenCV's Hershey faces), colours and sizes are drawn from a seed
 
 from __future__ import annotations
 
-import io
 from dataclasses import dataclass, field, replace
 
 import cv2
 import numpy as np
-from PIL import Image
 
-from benchmarks.scan_synth import MM_PER_INCH, Portrait, _rotation
+from benchmarks.scan_synth import (
+    MM_PER_INCH,
+    Portrait,
+    edge_shadow,
+    encode_scan,
+    print_placement,
+    print_to_scan,
+    warp_portrait,
+)
 
 # J-LIS: crown to chin 34 ± 2 mm, crown 4 ± 2 mm below the top, nose line within ±2 mm of centre
 STANDARD = {"head": (32.0, 36.0), "top": (2.0, 6.0), "centre": 2.0}
@@ -372,22 +378,8 @@ def _print_pixels(portrait: Portrait, p: GluedPrint, mm_to_scan: np.ndarray,
                   size: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
     """The portrait as a print warped onto the scan, and the affine portrait px → print mm."""
     ppm = float(np.sqrt(abs(np.linalg.det(mm_to_scan[:, :2]))))
-    face_px = float(portrait.chin[1] - portrait.crown[1])
-    s = face_px / p.face_mm
-    origin = np.array([portrait.nose[0] - (p.width_mm / 2 + p.nose_dx_mm) * s,
-                       portrait.crown[1] - p.crown_mm * s])
-    src = portrait.bgr
-    pre = ppm / s
-    if pre < 0.8:  # bring it near the scan's scale first (no aliasing in the warp)
-        src = cv2.resize(src, None, fx=pre, fy=pre, interpolation=cv2.INTER_AREA)
-        s_src, origin_src = s * pre, origin * pre
-    else:
-        s_src, origin_src = s, origin
-    src_to_mm = np.array([[1 / s_src, 0, -origin_src[0] / s_src],
-                          [0, 1 / s_src, -origin_src[1] / s_src]])
-    src_to_scan = mm_to_scan @ np.vstack([src_to_mm, [0, 0, 1]])
-    warped = cv2.warpAffine(src, src_to_scan, size, flags=cv2.INTER_CUBIC,
-                            borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+    s, origin = print_placement(portrait, p.face_mm, p.crown_mm, p.nose_dx_mm, p.width_mm)
+    warped, _, _ = warp_portrait(portrait.bgr, s, origin, ppm, mm_to_scan, size)
     full_to_mm = np.array([[1 / s, 0, -origin[0] / s], [0, 1 / s, -origin[1] / s]])
     return warped, full_to_mm
 
@@ -422,26 +414,18 @@ def _glue(page: np.ndarray, portrait: Portrait, p: GluedPrint, ppm: float,
           rng: np.random.Generator) -> FormPrintTruth:
     """Composite one print onto ``page`` (in place) and return its truth."""
     h, w = page.shape[:2]
-    rot = _rotation(p.rotation_deg)
-    lin = rot * ppm
-    centre_px = np.array(p.centre_mm) * ppm
-    centre_mm = np.array([p.width_mm / 2, p.height_mm / 2])
-    mm_to_scan = np.hstack([lin, (centre_px - lin @ centre_mm)[:, None]])
+    mm_to_scan, quad = print_to_scan(p.rotation_deg, ppm, p.width_mm, p.height_mm,
+                                     np.array(p.centre_mm) * ppm)
     printed, full_to_mm = _print_pixels(portrait, p, mm_to_scan, (w, h))
     tint = rng.uniform(0.95, 1.02, 3).astype(np.float32)
     printed *= tint
-    corners_mm = np.array([[0, 0], [p.width_mm, 0], [p.width_mm, p.height_mm],
-                           [0, p.height_mm]], float)
-    quad = corners_mm @ mm_to_scan[:, :2].T + mm_to_scan[:, 2]
     alpha2 = quad_coverage(quad, h, w)
     mask = np.round(alpha2 * 255).astype(np.uint8)
     alpha = alpha2[..., None]
     if p.shadow > 0:
         # the print's edge stands off the paper: a soft shadow below-right, and a faint glue
         # halo all round
-        shift = max(1.0, 0.2 * ppm)
-        sh = cv2.warpAffine(mask, np.float32([[1, 0, shift], [0, 1, shift]]), (w, h))
-        sh = cv2.GaussianBlur(sh, (0, 0), max(0.8, 0.12 * ppm)).astype(np.float32) / 255
+        sh = edge_shadow(mask, ppm, 0.2, 0.12)
         halo = cv2.GaussianBlur(mask, (0, 0), max(1.0, 0.3 * ppm)).astype(np.float32) / 255
         page *= (1 - p.shadow * sh - 0.3 * p.shadow * halo)[..., None]
     page[:] = printed * alpha + page * (1 - alpha)
@@ -482,21 +466,12 @@ def render_form(portraits: list[Portrait], spec: FormSpec) -> FormScan:
         _stamp(page, spec, rng)
     truths = tuple(_glue(page, portraits[g.portrait % len(portraits)], g, ppm, rng)
                    for g in spec.prints)
-    noise = np.random.default_rng(spec.seed)
-    if spec.noise_sigma > 0:
-        page += noise.normal(0, spec.noise_sigma, page.shape).astype(np.float32)
-    scan8 = np.clip(page, 0, 255).astype(np.uint8)
-    buf = io.BytesIO()
-    kwargs: dict[str, object] = {"quality": spec.jpeg_quality}
-    if spec.record_dpi:
-        kwargs["dpi"] = (int(round(spec.dpi)), int(round(spec.dpi)))
-    if spec.greyscale:
-        Image.fromarray(cv2.cvtColor(scan8, cv2.COLOR_BGR2GRAY)).save(buf, "JPEG", **kwargs)
-    else:
-        Image.fromarray(cv2.cvtColor(scan8, cv2.COLOR_BGR2RGB)).save(buf, "JPEG", **kwargs)
+    data = encode_scan(page, seed=spec.seed, noise_sigma=spec.noise_sigma,
+                       jpeg_quality=spec.jpeg_quality, dpi=spec.dpi if spec.record_dpi else None,
+                       greyscale=spec.greyscale)
     box = np.array([[left, top], [left + bw, top], [left + bw, top + bh], [left, top + bh]],
                    float) * ppm
-    return FormScan(buf.getvalue(), truths, spec, box)
+    return FormScan(data, truths, spec, box)
 
 
 def with_kind(spec: FormSpec, kind: str) -> FormSpec:

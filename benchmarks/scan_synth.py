@@ -220,6 +220,113 @@ def _rotation(rotation_deg: float) -> np.ndarray:
     return np.array([[np.cos(t), np.sin(t)], [-np.sin(t), np.cos(t)]])
 
 
+def print_corners_mm(width_mm: float, height_mm: float) -> np.ndarray:
+    """``(4, 2)`` corners of a print in print mm: top-left, top-right, bottom-right, bottom-left."""
+    return np.array([[0, 0], [width_mm, 0], [width_mm, height_mm], [0, height_mm]], float)
+
+
+def print_to_scan(rotation_deg: float, px_per_mm: float, width_mm: float, height_mm: float,
+                  centre_px: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Where a print lies on a scan: turned by ``rotation_deg``, its centre at ``centre_px``.
+
+    Returns
+    -------
+    mm_to_scan : numpy.ndarray
+        ``(2, 3)`` affine from print mm to scan px.
+    quad_px : numpy.ndarray
+        ``(4, 2)`` the print's corners in scan px (as :func:`print_corners_mm`).
+    """
+    lin = _rotation(rotation_deg) * px_per_mm
+    centre_mm = np.array([width_mm / 2, height_mm / 2])
+    mm_to_scan = np.hstack([lin, (centre_px - lin @ centre_mm)[:, None]])
+    quad = print_corners_mm(width_mm, height_mm) @ mm_to_scan[:, :2].T + mm_to_scan[:, 2]
+    return mm_to_scan, quad
+
+
+def print_placement(portrait: Portrait, face_mm: float, crown_mm: float, nose_dx_mm: float,
+                    width_mm: float) -> tuple[float, np.ndarray]:
+    """How a portrait lies on a print ``width_mm`` wide with the given face geometry.
+
+    Returns
+    -------
+    scale : float
+        Portrait px per print mm (the crown-to-chin distance becomes ``face_mm``).
+    origin : numpy.ndarray
+        ``(2,)`` the print's top-left corner in portrait px.
+    """
+    face_px = float(portrait.chin[1] - portrait.crown[1])
+    s = face_px / face_mm
+    origin = np.array([portrait.nose[0] - (width_mm / 2 + nose_dx_mm) * s,
+                       portrait.crown[1] - crown_mm * s])
+    return s, origin
+
+
+def warp_portrait(bgr: np.ndarray, scale: float, origin: np.ndarray, px_per_mm: float,
+                  mm_to_scan: np.ndarray, size: tuple[int, int],
+                  tint: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray, float]:
+    """A portrait placed by :func:`print_placement` warped onto a scan of ``size`` (w, h).
+
+    The portrait is first brought near the scan's ``px_per_mm`` when the warp would minify it a
+    lot (aliasing); ``tint`` (per BGR channel) multiplies those pixels before the warp.
+
+    Returns
+    -------
+    warped : numpy.ndarray
+        float32 ``(h, w, 3)``; outside the portrait its border pixels are replicated.
+    src_to_mm : numpy.ndarray
+        ``(2, 3)`` affine from the (possibly resized) portrait's px to print mm.
+    resize : float
+        How the portrait was resized (``scale`` of the resized over ``scale``; 1 when it was not).
+    """
+    src = bgr
+    pre = px_per_mm / scale
+    if pre < 0.8:
+        src = cv2.resize(src, None, fx=pre, fy=pre, interpolation=cv2.INTER_AREA)
+        s_src, origin_src = scale * pre, origin * pre
+    else:
+        s_src, origin_src = scale, origin
+    if tint is not None:
+        src = np.clip(src.astype(np.float32) * tint, 0, 255).astype(np.uint8)
+    src_to_mm = np.array([[1 / s_src, 0, -origin_src[0] / s_src],
+                          [0, 1 / s_src, -origin_src[1] / s_src]])
+    src_to_scan = mm_to_scan @ np.vstack([src_to_mm, [0, 0, 1]])
+    warped = cv2.warpAffine(src, src_to_scan, size, flags=cv2.INTER_CUBIC,
+                            borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
+    return warped, src_to_mm, s_src / scale
+
+
+def edge_shadow(mask: np.ndarray, px_per_mm: float, shift_mm: float,
+                blur_mm: float) -> np.ndarray:
+    """The shadow a print's edge casts below and right of it, float32 0–1 like ``mask``.
+
+    ``mask`` (uint8, 255 on the print) moved ``shift_mm`` right and down, then blurred by
+    ``blur_mm`` (at least a pixel's shift and 0.8 px of blur at low resolutions).
+    """
+    h, w = mask.shape
+    shift = max(1.0, shift_mm * px_per_mm)
+    sh = cv2.warpAffine(mask, np.float32([[1, 0, shift], [0, 1, shift]]), (w, h))
+    return cv2.GaussianBlur(sh, (0, 0), max(0.8, blur_mm * px_per_mm)).astype(np.float32) / 255
+
+
+def encode_scan(bgr: np.ndarray, *, seed: int, noise_sigma: float, jpeg_quality: int,
+                dpi: float | None, greyscale: bool = False) -> bytes:
+    """A float BGR image with Gaussian sensor noise (seeded), as a JPEG.
+
+    ``dpi`` is written into the JFIF header when given; ``greyscale`` makes a one-channel JPEG.
+    """
+    if noise_sigma > 0:
+        rng = np.random.default_rng(seed)
+        bgr = bgr + rng.normal(0, noise_sigma, bgr.shape).astype(np.float32)
+    scan8 = np.clip(bgr, 0, 255).astype(np.uint8)
+    buf = io.BytesIO()
+    kwargs: dict[str, object] = {"quality": jpeg_quality}
+    if dpi is not None:
+        kwargs["dpi"] = (int(round(dpi)), int(round(dpi)))
+    colour = cv2.COLOR_BGR2GRAY if greyscale else cv2.COLOR_BGR2RGB
+    Image.fromarray(cv2.cvtColor(scan8, colour)).save(buf, "JPEG", **kwargs)
+    return buf.getvalue()
+
+
 def render_scan(portrait: Portrait, spec: PrintSpec) -> SynthScan:
     """Render ``portrait`` as a print per ``spec`` on a scanner bed and encode it as a JPEG.
 
@@ -228,30 +335,13 @@ def render_scan(portrait: Portrait, spec: PrintSpec) -> SynthScan:
     SynthScan
         The bytes and the ground truth geometry.
     """
-    rng = np.random.default_rng(spec.seed)
     px_per_mm = spec.dpi / MM_PER_INCH
     # portrait px per print mm, and where the print's origin lies in the portrait
-    face_px = float(portrait.chin[1] - portrait.crown[1])
-    s = face_px / spec.face_mm
-    origin = np.array([portrait.nose[0] - (spec.width_mm / 2 + spec.nose_dx_mm) * s,
-                       portrait.crown[1] - spec.crown_mm * s])
-    # bring the portrait near the scan's scale first so the warp never minifies a lot (aliasing)
-    src = portrait.bgr
-    pre = px_per_mm / s
-    if pre < 0.8:
-        src = cv2.resize(src, None, fx=pre, fy=pre, interpolation=cv2.INTER_AREA)
-        s_src = s * pre
-        origin_src = origin * pre
-    else:
-        s_src, origin_src = s, origin
-    tint = np.array(spec.paper_tint, np.float32)
-    src = np.clip(src.astype(np.float32) * tint, 0, 255).astype(np.uint8)
-    # print px (at scan resolution, unrotated) → scan px
+    s, origin = print_placement(portrait, spec.face_mm, spec.crown_mm, spec.nose_dx_mm,
+                                spec.width_mm)
     if spec.bed_mm is None:
-        corners_mm = np.array([[0, 0], [spec.width_mm, 0], [spec.width_mm, spec.height_mm],
-                               [0, spec.height_mm]], float)
-        rot = _rotation(spec.rotation_deg)
-        rotated = (corners_mm - corners_mm.mean(0)) @ rot.T
+        corners_mm = print_corners_mm(spec.width_mm, spec.height_mm)
+        rotated = (corners_mm - corners_mm.mean(0)) @ _rotation(spec.rotation_deg).T
         span = rotated.max(0) - rotated.min(0)
         bed_w_mm = span[0] + 2 * spec.margin_mm
         bed_h_mm = span[1] + 2 * spec.margin_mm
@@ -259,50 +349,28 @@ def render_scan(portrait: Portrait, spec: PrintSpec) -> SynthScan:
         bed_w_mm, bed_h_mm = spec.bed_mm
     out_w = int(round(bed_w_mm * px_per_mm))
     out_h = int(round(bed_h_mm * px_per_mm))
-    rot = _rotation(spec.rotation_deg)
-    centre_mm = np.array([spec.width_mm / 2, spec.height_mm / 2])
     bed_centre_px = np.array([out_w / 2, out_h / 2]) + np.array(spec.offset_mm) * px_per_mm
-    # mm → scan px
-    lin = rot * px_per_mm
-    mm_to_scan = np.hstack([lin, (bed_centre_px - lin @ centre_mm)[:, None]])
-    # source px → mm: mm = (p - origin_src) / s_src; compose
-    src_to_mm = np.array([[1 / s_src, 0, -origin_src[0] / s_src],
-                          [0, 1 / s_src, -origin_src[1] / s_src]])
-    src_to_scan = mm_to_scan @ np.vstack([src_to_mm, [0, 0, 1]])
+    mm_to_scan, quad = print_to_scan(spec.rotation_deg, px_per_mm, spec.width_mm,
+                                     spec.height_mm, bed_centre_px)
+    printed, src_to_mm, k = warp_portrait(portrait.bgr, s, origin, px_per_mm, mm_to_scan,
+                                          (out_w, out_h), np.array(spec.paper_tint, np.float32))
     bed = np.empty((out_h, out_w, 3), np.float32)
     bed[:] = np.array(spec.bed_bgr, np.float32)
-    printed = cv2.warpAffine(src, src_to_scan, (out_w, out_h), flags=cv2.INTER_CUBIC,
-                             borderMode=cv2.BORDER_REPLICATE).astype(np.float32)
-    corners_mm = np.array([[0, 0], [spec.width_mm, 0], [spec.width_mm, spec.height_mm],
-                           [0, spec.height_mm]], float)
-    quad = corners_mm @ mm_to_scan[:, :2].T + mm_to_scan[:, 2]
     # anti-aliased print mask from the quad at 4× supersampling
     mask = np.zeros((out_h, out_w), np.uint8)
     cv2.fillConvexPoly(mask, np.round(quad * 16).astype(np.int32), 255, cv2.LINE_AA, 4)
     alpha = mask.astype(np.float32)[..., None] / 255.0
     if spec.shadow > 0 and spec.margin_mm != 0:
-        # a thin shadow the print's edge casts on the bed (below and right of the print)
-        shift = max(1.0, 0.25 * px_per_mm)
-        sh = cv2.warpAffine(mask, np.float32([[1, 0, shift], [0, 1, shift]]), (out_w, out_h))
-        sh = cv2.GaussianBlur(sh, (0, 0), max(0.8, 0.15 * px_per_mm)).astype(np.float32) / 255
-        bed *= (1 - spec.shadow * sh)[..., None]
+        bed *= (1 - spec.shadow * edge_shadow(mask, px_per_mm, 0.25, 0.15))[..., None]
     scan = printed * alpha + bed * (1 - alpha)
-    if spec.noise_sigma > 0:
-        scan += rng.normal(0, spec.noise_sigma, scan.shape).astype(np.float32)
-    scan8 = np.clip(scan, 0, 255).astype(np.uint8)
-    buf = io.BytesIO()
-    kwargs: dict[str, object] = {"quality": spec.jpeg_quality}
-    if spec.record_dpi:
-        kwargs["dpi"] = (int(round(spec.dpi)), int(round(spec.dpi)))
-    Image.fromarray(cv2.cvtColor(scan8, cv2.COLOR_BGR2RGB)).save(buf, "JPEG", **kwargs)
+    data = encode_scan(scan, seed=spec.seed, noise_sigma=spec.noise_sigma,
+                       jpeg_quality=spec.jpeg_quality, dpi=spec.dpi if spec.record_dpi else None)
     to_mm = np.vstack([src_to_mm, [0, 0, 1]])
     # the portrait's geometry in print mm (scale the pre-resized coordinates back)
-    k = s_src / s
     crown_mm = (to_mm @ np.append(portrait.crown * k, 1))[:2]
     chin_mm = (to_mm @ np.append(portrait.chin * k, 1))[:2]
     nose_mm = (to_mm @ np.append(portrait.nose * k, 1))[:2]
-    return SynthScan(buf.getvalue(), quad, spec.rotation_deg, crown_mm, chin_mm, nose_mm,
-                     mm_to_scan, spec)
+    return SynthScan(data, quad, spec.rotation_deg, crown_mm, chin_mm, nose_mm, mm_to_scan, spec)
 
 
 def expected_trim(

@@ -282,15 +282,30 @@ def summarise(rows: list[dict[str, Any]]) -> dict[str, Any]:
     return out
 
 
+def add_run_options(parser: argparse.ArgumentParser, seed: int) -> None:
+    """The options this evaluation and :mod:`benchmarks.form_eval` share (``seed``: its default).
+
+    ``--portraits``, ``--seed``, ``--drawn``, ``--json`` and ``-v``, in that order.
+    """
+    parser.add_argument("--portraits", type=int, default=12)
+    parser.add_argument("--seed", type=int, default=seed)
+    parser.add_argument("--drawn", action="store_true", help="drawings instead of ../shared")
+    parser.add_argument("--json", type=Path, help="write every row and the summary here")
+    parser.add_argument("-v", "--verbose", action="store_true")
+
+
+def emit(result: dict[str, Any], json_path: Path | None) -> None:
+    """Write ``result`` (rows and summary) to ``json_path`` when given; print the summary."""
+    if json_path:
+        json_path.write_text(json.dumps(result, default=_plain, indent=1), "utf-8")
+    print(json.dumps(result["summary"], default=_plain, indent=1))
+
+
 def main(argv: list[str] | None = None) -> int:
     """Run the evaluation and print the summary (JSON)."""
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--n", type=int, default=210)
-    parser.add_argument("--portraits", type=int, default=12)
-    parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--drawn", action="store_true", help="drawings instead of ../shared")
-    parser.add_argument("--json", type=Path, help="write every row and the summary here")
-    parser.add_argument("-v", "--verbose", action="store_true")
+    add_run_options(parser, seed=1)
     parser.add_argument("--overlap", choices=("auto", "on", "off"), default="auto",
                         help="trim's overlap_decode (auto: its default, two cores)")
     parser.add_argument("--write-docs", action="store_true",
@@ -309,9 +324,7 @@ def main(argv: list[str] | None = None) -> int:
                                args.forms_seed, args.drawn, args.verbose)
         result["forms"] = forms["rows"]
         result["summary"] = {**result["summary"], "forms": forms["summary"]}
-    if args.json:
-        args.json.write_text(json.dumps(result, default=_plain, indent=1), "utf-8")
-    print(json.dumps(result["summary"], default=_plain, indent=1))
+    emit(result, args.json)
     if args.write_docs:
         write_docs(result["summary"], args)
     return 0
