@@ -340,3 +340,48 @@ def test_measures_of_a_synthetic_head_canvas_read_lab_only_where_needed() -> Non
     skin = mh.skin_mask(lab, mu, sd)
     assert mh.headband(lab.astype(np.float32), alpha, skin, crown_y, canvas.points) == (
         85.00462013722904, 0.25)
+
+
+def _oval_visibility_by_slices(face_mask: np.ndarray, points: np.ndarray) -> dict[str, float]:
+    """The reference: each 5×5 patch sliced and counted on its own, as Python slices it."""
+    h, w = face_mask.shape
+    out = {}
+    for name, idx in (("cheek_left", mh.OVAL_CHEEK_LEFT), ("cheek_right", mh.OVAL_CHEEK_RIGHT),
+                      ("chin", mh.OVAL_CHIN)):
+        pts = points[list(idx)]
+        vec = points[1] - pts
+        inner = pts + vec / np.maximum(np.hypot(vec[:, 0], vec[:, 1]), 1e-6)[:, None] * (
+            mh.INSET_IOD * D)
+        fractions = []
+        for x, y in inner:
+            xi, yi = int(round(x)), int(round(y))
+            patch = face_mask[max(yi - 2, 0):min(yi + 3, h), max(xi - 2, 0):min(xi + 3, w)]
+            fractions.append(int(np.count_nonzero(patch)) / patch.size if patch.size else 0.0)
+        out[name] = float(np.mean(fractions))
+    return out
+
+
+def test_oval_visibility_equals_patch_by_patch_slicing_even_off_the_mask() -> None:
+    rng = np.random.default_rng(1)
+    for trial in range(300):
+        h, w = int(rng.integers(5, 60)), int(rng.integers(5, 60))
+        mask = rng.random((h, w)) < rng.random()
+        # points far off the mask too (a negative slice stop counts from the end), and exact
+        # halves (round half to even)
+        pts = rng.uniform(-80.0, 140.0, (468, 2))
+        if trial % 3 == 0:
+            pts = np.round(pts * 2) / 2
+        vis = mh.oval_visibility(mask, pts)
+        want = _oval_visibility_by_slices(mask, pts)
+        assert {k: vis[k] for k in want} == want
+
+
+def test_slice_bounds_resolve_like_python_slices() -> None:
+    n = 7
+    starts = np.arange(-12, 13)
+    for stop_shift in (1, 3, 5):
+        lo, hi = mh._slice_bounds(starts, starts + stop_shift, n)
+        for s, a, b in zip(starts, lo, hi, strict=True):
+            read = range(n)[max(s, 0):min(s + stop_shift, n)]
+            assert b - a == len(read)
+            assert not read or a == read[0]
