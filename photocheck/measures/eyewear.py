@@ -16,7 +16,6 @@ tone and exposure cancel out. Pure functions: numbers out, no thresholds.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 
 import cv2
@@ -29,6 +28,7 @@ from photocheck.landmarks import (
     EYE_RIGHT_IDX,
 )
 from photocheck.measures.lighting import linear_luminance
+from photocheck.measures.order import median, percentiles
 
 IOD_PX = 128.0
 CANVAS_W, CANVAS_H = 320, 184
@@ -162,55 +162,6 @@ def box(centre: np.ndarray, spec: tuple[float, float, float, float],
     y0 = clip(centre[1] + spec[2] * IOD_PX, 0, h - 1)
     y1 = clip(centre[1] + spec[3] * IOD_PX, y0 + 1, h)
     return slice(y0, y1), slice(x0, x1)
-
-
-# np.median / np.percentile cost 15–40 µs each of their own overhead on the few hundred pixels
-# of a box: these give the same figures (numpy's own float steps) from one partition.
-def median(values: np.ndarray) -> float:
-    """``float(np.median(values))`` of finite values, from one partition.
-
-    numpy averages the two middle values of an even count in the array's dtype (their sum in
-    that dtype, halved); an odd count gives the middle value.
-    """
-    v = np.asarray(values).ravel()
-    n = v.size
-    if n == 0:
-        return float(np.median(v))  # numpy's NaN and warning
-    k = n // 2
-    if n % 2:
-        return float(np.partition(v, k)[k])
-    part = np.partition(v, [k - 1, k])
-    return float((part[k - 1] + part[k]) / 2)
-
-
-def percentiles(values: np.ndarray, qs: tuple[float, ...], weak: bool = False) -> list[float]:
-    """``np.percentile(values, q)`` (method ``linear``) of finite values for each ``q`` in
-    ``qs``, from one partition at the ranks they read.
-
-    numpy takes the difference of the two neighbours in the array's dtype and interpolates in
-    float64 when ``q`` is a list (``weak=False``), in the array's dtype when it is one Python
-    number (``weak=True``, one ``q`` per call to numpy).
-    """
-    v = np.asarray(values).ravel()
-    n = v.size
-    if n == 0:
-        return [float(np.percentile(v, q)) for q in qs]  # numpy's NaN and warning
-    virtual = [(n - 1) * (q / 100) for q in qs]
-    ranks = sorted({min(math.floor(x) + d, n - 1) for x in virtual for d in (0, 1)})
-    part = np.partition(v, ranks)
-    out = []
-    for x in virtual:
-        if x >= n - 1:  # the largest value
-            out.append(float(part[n - 1]))
-            continue
-        lo = math.floor(x)
-        a, b = part[lo], part[lo + 1]
-        diff = b - a  # in the array's dtype
-        gamma = x - lo
-        if not weak:
-            a, b, diff = float(a), float(b), float(diff)
-        out.append(float(b - diff * (1 - gamma) if gamma >= 0.5 else a + diff * gamma))
-    return out
 
 
 def polygon_mask(shape: tuple[int, ...], polygon: np.ndarray) -> np.ndarray:

@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from photocheck.measures.colour import lab_u8
+from photocheck.measures.order import median
 from photocheck.measures.silhouette import component_at
 
 IOD_PX = 64.0
@@ -39,6 +40,12 @@ BROW_OUTER_LEFT, BROW_OUTER_RIGHT = 70, 300
 OVAL_CHEEK_LEFT = (234, 93, 132, 58, 172)
 OVAL_CHEEK_RIGHT = (454, 323, 361, 288, 397)
 OVAL_CHIN = (136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365)
+
+# The points face_like's window covers; the oval points oval_visibility samples, by segment.
+_FACE_WINDOW_IDX = list(OVAL_CHEEK_LEFT + OVAL_CHEEK_RIGHT + OVAL_CHIN + BROWS)
+_OVAL_SEGMENTS = (("cheek_left", OVAL_CHEEK_LEFT), ("cheek_right", OVAL_CHEEK_RIGHT),
+                  ("chin", OVAL_CHIN))
+_OVAL_IDX = [i for _, idx in _OVAL_SEGMENTS for i in idx]
 
 # Oval samples sit this far inside the outline (toward the nose tip), IOD units: the mesh
 # outline itself often lies on hair or a covering's edge.
@@ -152,9 +159,10 @@ def cheek_stats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     if len(values) < 8:
         return np.array([150.0, 145.0, 150.0]), np.array([20.0, 8.0, 8.0])
-    mu = np.median(values, axis=0)
+    # np.median(values, axis=0), one column at a time (numpy's figures, less overhead)
+    mu = np.array([median(values[:, i]) for i in range(values.shape[1])])
     sd = np.maximum(values.std(axis=0), [8.0, 3.0, 3.0])
-    return mu.astype(np.float64), sd.astype(np.float64)
+    return mu, sd.astype(np.float64)
 
 
 def skin_mask(lab: np.ndarray, mu: np.ndarray, sd: np.ndarray, z: float = 2.5,
@@ -342,11 +350,12 @@ def face_like(bgr: np.ndarray, points: np.ndarray, z: float = 3.0,
     out = np.zeros(full.shape[:2], dtype=bool)
     # only the face (oval and brows ± 0.4 IOD) is ever sampled: work on that window
     pad = 0.4 * IOD_PX
-    face_pts = points[list(OVAL_CHEEK_LEFT + OVAL_CHEEK_RIGHT + OVAL_CHIN + BROWS)]
-    x0 = int(np.clip(face_pts[:, 0].min() - pad, 0, full.shape[1] - 1))
-    x1 = int(np.clip(face_pts[:, 0].max() + pad, x0 + 1, full.shape[1]))
-    y0 = int(np.clip(face_pts[:, 1].min() - pad, 0, full.shape[0] - 1))
-    y1 = int(np.clip(face_pts[:, 1].max() + pad, y0 + 1, full.shape[0]))
+    face_pts = points[_FACE_WINDOW_IDX]
+    (xmin, ymin), (xmax, ymax) = face_pts.min(axis=0), face_pts.max(axis=0)
+    x0 = int(_clip(xmin - pad, 0, full.shape[1] - 1))
+    x1 = int(_clip(xmax + pad, x0 + 1, full.shape[1]))
+    y0 = int(_clip(ymin - pad, 0, full.shape[0] - 1))
+    y1 = int(_clip(ymax + pad, y0 + 1, full.shape[0]))
     cheek = cheek_pixels(full, points)
     if len(cheek) < 8:
         out[:] = True
@@ -360,10 +369,11 @@ def face_like(bgr: np.ndarray, points: np.ndarray, z: float = 3.0,
     chroma_r, chroma_g = r / total, g / total
     value = np.maximum(np.maximum(r, g), b)
     spread = value - np.minimum(np.minimum(r, g), b)
-    mu = np.median(cheek_chroma, axis=0)
+    mu = np.array([median(cheek_chroma[:, 0]), median(cheek_chroma[:, 1])], np.float32)
     # shaded skin drifts warmer: never tighter than ±0.035 in chromaticity
     tol = np.maximum(z * cheek_chroma.std(axis=0), 0.035)
-    skin_value = float(np.median(cheek_rgb.max(axis=-1)))
+    # the brightest channel (numpy's max over a 3-long last axis is slow)
+    skin_value = median(np.maximum(np.maximum(cheek_rgb[:, 0], cheek_rgb[:, 1]), cheek_rgb[:, 2]))
     # ... and redder the deeper the shade (warm inter-reflection): allow up to +0.12 in r
     shade = np.clip(1.0 - value / max(skin_value, 1.0), 0.0, 1.0)
     dr = chroma_r - mu[0]
@@ -372,6 +382,11 @@ def face_like(bgr: np.ndarray, points: np.ndarray, z: float = 3.0,
     beard = (value >= min_value) & (value < skin_value) & (spread < 0.35 * value + 8.0)
     out[y0:y1, x0:x1] = skin | beard
     return out
+
+
+def _clip(v: float, lo: float, hi: float) -> float:
+    """``np.clip`` of one number, in plain floats (numpy's call costs more than the sum)."""
+    return min(max(float(v), lo), hi)
 
 
 def cheek_pixels(image: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -412,19 +427,21 @@ def oval_visibility(face_mask: np.ndarray, points: np.ndarray) -> dict[str, floa
     # every patch's count at once from the mask's integral image (the counts and sizes that
     # the 5×5 slices give, one patch per point, in the segments' order)
     integral = cv2.integral(face_mask.view(np.uint8))
-    for name, idx in (("cheek_left", OVAL_CHEEK_LEFT), ("cheek_right", OVAL_CHEEK_RIGHT),
-                      ("chin", OVAL_CHIN)):
-        pts = points[list(idx)]
-        vec = centre - pts
-        inner = pts + vec / np.maximum(np.hypot(vec[:, 0], vec[:, 1]), 1e-6)[:, None] * (
-            INSET_IOD * IOD_PX)
-        xi, yi = np.rint(inner).astype(np.int64).T  # round half to even, as round()
-        y0, y1 = _slice_bounds(yi - 2, yi + 3, h)
-        x0, x1 = _slice_bounds(xi - 2, xi + 3, w)
-        count = integral[y1, x1] - integral[y0, x1] - integral[y1, x0] + integral[y0, x0]
-        size = (y1 - y0) * (x1 - x0)
-        # the mean of the fractions (float64, numpy's summation order), an empty patch 0
-        out[name] = float(np.where(size > 0, count / np.maximum(size, 1), 0.0).mean())
+    pts = points[_OVAL_IDX]
+    vec = centre - pts
+    inner = pts + vec / np.maximum(np.hypot(vec[:, 0], vec[:, 1]), 1e-6)[:, None] * (
+        INSET_IOD * IOD_PX)
+    xi, yi = np.rint(inner).astype(np.int64).T  # round half to even, as round()
+    y0, y1 = _slice_bounds(yi - 2, yi + 3, h)
+    x0, x1 = _slice_bounds(xi - 2, xi + 3, w)
+    count = integral[y1, x1] - integral[y0, x1] - integral[y1, x0] + integral[y0, x0]
+    size = (y1 - y0) * (x1 - x0)
+    fractions = np.where(size > 0, count / np.maximum(size, 1), 0.0)  # an empty patch: 0
+    start = 0
+    for name, idx in _OVAL_SEGMENTS:
+        # the mean of the segment's fractions (float64, numpy's summation order)
+        out[name] = float(fractions[start : start + len(idx)].mean())
+        start += len(idx)
     xa, xb = sorted((int(points[BROW_OUTER_LEFT, 0]), int(points[BROW_OUTER_RIGHT, 0])))
     brow_y = float(points[list(BROWS), 1].min())
     ya = int(np.clip(brow_y - 0.35 * IOD_PX, 0, h - 1))

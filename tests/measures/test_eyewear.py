@@ -231,32 +231,6 @@ def test_frame_crossing_on_random_openings_reads_their_first_and_last_rows() -> 
         assert me.frame_crossing(outside, opening) == 0.0
 
 
-def _random_samples(seed: int) -> list[np.ndarray]:
-    """float32 and float64 samples of 1–300 values, with ties, 1-D and 2-D."""
-    rng = np.random.default_rng(seed)
-    out = []
-    for trial in range(2000):
-        n = int(rng.integers(1, 300))
-        v = [rng.random(n).astype(np.float32),
-             (rng.integers(0, 5, n).astype(np.float32) / np.float32(7)),
-             (rng.random(n) * 1e-3).astype(np.float32), rng.random(n)][trial % 4]
-        out.append(v.reshape(2, -1) if n % 2 == 0 and trial % 8 < 4 else v)
-    return out
-
-
-def test_median_and_percentiles_are_numpys_figures_bit_for_bit() -> None:
-    weak_differs = 0
-    for v in _random_samples(0):
-        assert me.median(v) == float(np.median(v))
-        assert me.percentiles(v, (10, 90)) == [float(x) for x in np.percentile(v, [10, 90])]
-        weak = me.percentiles(v, (90,), weak=True)[0]
-        assert weak == float(np.percentile(v, 90))
-        weak_differs += weak != me.percentiles(v, (90,))[0]
-    assert weak_differs > 0  # float32 vs float64 interpolation: the flag matters
-    assert me.median(np.array([1.0, 2.0, 4.0, 8.0], np.float32)) == 3.0
-    assert me.percentiles(np.arange(11.0), (10, 90, 100)) == [1.0, 9.0, 10.0]
-
-
 def test_median_chromaticity_equals_the_median_of_the_chromaticity() -> None:
     rng = np.random.default_rng(3)
     for shape in ((1, 1, 3), (7, 9, 3), (20, 30, 3), (4, 4, 3)):
