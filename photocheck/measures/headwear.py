@@ -263,7 +263,8 @@ def band_rows(lab: np.ndarray, alpha: np.ndarray, skin: np.ndarray, crown_y: flo
     """The row profile :func:`headband` searches: cumulative sums of the row-mean colours of
     the non-skin head pixels in the central columns between the crown and the brows (a row
     counts when at least 30 % of its columns do), and of the counted rows; ``(n + 1, 3)`` and
-    ``(n + 1,)``, or None when there is no room."""
+    ``(n + 1,)``, or None when there is no room. ``lab`` is float, or uint8 (8-bit Lab): the
+    same figures as from its float32 copy."""
     r0, r1, c0, c1 = band_box(lab.shape, crown_y, points)
     if r1 - r0 < 8 or c1 - c0 < 4:
         return None
@@ -273,9 +274,15 @@ def band_rows(lab: np.ndarray, alpha: np.ndarray, skin: np.ndarray, crown_y: flo
     valid = counts >= 0.3 * (c1 - c0)
     if valid.sum() < 8:
         return None
-    # the mask repeated per channel (numpy broadcasts a trailing axis of 1 slowly): the same
-    # products in the same layout, so the same sums
-    sums = (sub * cv2.merge([keep.view(np.uint8)] * sub.shape[2])).sum(axis=1)
+    if sub.dtype == np.uint8:
+        # integer sums (OpenCV's row reduction, numpy's sum over a middle axis is slow): exact,
+        # as are the float32 sums of the float32 copy (integers below 2^24), so the same
+        masked = cv2.bitwise_and(sub, sub, mask=keep.view(np.uint8))
+        sums = cv2.reduce(masked, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).reshape(len(sub), -1)
+    else:
+        # the mask repeated per channel (numpy broadcasts a trailing axis of 1 slowly): the
+        # same products in the same layout, so the same sums
+        sums = (sub * cv2.merge([keep.view(np.uint8)] * sub.shape[2])).sum(axis=1)
     rows = np.where(valid[:, None], sums / np.maximum(counts, 1)[:, None], 0.0)
     return (np.vstack([np.zeros((1, 3)), np.cumsum(rows, axis=0)]),
             np.concatenate([[0.0], np.cumsum(valid.astype(np.float64))]))
@@ -317,14 +324,20 @@ def headband(lab: np.ndarray, alpha: np.ndarray, skin: np.ndarray, crown_y: floa
     below, n_below = window(tops + heights, tops + heights + 2 * margin)
     ok = ((tops <= n - heights - 2 * margin) & (n_band >= 0.7 * heights)
           & (n_above >= margin) & (n_below >= margin))
-    contrast = np.minimum(np.linalg.norm(band - above, axis=-1),
-                          np.linalg.norm(band - below, axis=-1))
+    contrast = np.minimum(_norm3(band - above), _norm3(band - below))
     per_height = np.where(ok, contrast, 0.0).max(axis=1)
     # the first height reaching the largest contrast (none when no band differs at all)
     i = int(np.argmax(per_height))
     if per_height[i] <= 0.0:
         return 0.0, 0.0
     return float(per_height[i]), float(heights[i, 0]) / IOD_PX
+
+
+def _norm3(v: np.ndarray) -> np.ndarray:
+    """``np.linalg.norm(v, axis=-1)`` over a last axis of 3, bit for bit: the squares summed
+    in numpy's order, first two then the third (its reduction over a 3-long axis is slow)."""
+    x, y, z = v[..., 0], v[..., 1], v[..., 2]
+    return np.sqrt(x * x + y * y + z * z)
 
 
 def face_like(bgr: np.ndarray, points: np.ndarray, z: float = 3.0,
@@ -475,6 +488,6 @@ def measure_headwear(canvas: HeadCanvas) -> HeadwearMeasures:
     lab8 = np.zeros(bgr.shape, np.uint8)
     lab8[r0:r1, c0:c1] = lab_u8(bgr[r0:r1, c0:c1])
     skin = skin_mask(lab8, mu, sd, window=window)  # only where the headband search reads it
-    contrast, height = headband(lab8.astype(np.float32), alpha, skin, crown_y, pts)
+    contrast, height = headband(lab8, alpha, skin, crown_y, pts)  # 8-bit: float32 figures
     return HeadwearMeasures(band_contrast=contrast, band_height_iod=height,
                             oval_visibility=oval_visibility(face_like(canvas.bgr, pts), pts))

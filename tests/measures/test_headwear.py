@@ -385,3 +385,33 @@ def test_slice_bounds_resolve_like_python_slices() -> None:
             read = range(n)[max(s, 0):min(s + stop_shift, n)]
             assert b - a == len(read)
             assert not read or a == read[0]
+
+
+def test_band_rows_of_8_bit_lab_equal_those_of_its_float32_copy() -> None:
+    rng = np.random.default_rng(4)
+    pts, shape = fake_points(), (mh.CANVAS_H, mh.CANVAS_W)
+    compared = 0
+    for trial in range(60):
+        lab = rng.integers(0, 256, shape + (3,), dtype=np.uint8)
+        if trial % 3 == 0:
+            lab[:] = 255  # the largest sums
+        alpha = (rng.random(shape) < rng.uniform(0.5, 1.0)).astype(np.float32)
+        skin = rng.random(shape) < rng.uniform(0.0, 0.4)
+        crown_y = float(rng.uniform(-5.0, 200.0))
+        got = mh.band_rows(lab, alpha, skin, crown_y, pts)
+        want = mh.band_rows(lab.astype(np.float32), alpha, skin, crown_y, pts)
+        assert (got is None) == (want is None)
+        if got is not None:
+            assert all(np.array_equal(a, b) and a.dtype == b.dtype
+                       for a, b in zip(got, want, strict=True))
+            assert mh.headband(lab, alpha, skin, crown_y, pts) == mh.headband(
+                lab.astype(np.float32), alpha, skin, crown_y, pts)
+            compared += 1
+    assert compared > 40
+
+
+def test_norm3_is_numpys_norm_bit_for_bit() -> None:
+    rng = np.random.default_rng(8)
+    for shape in ((200_000, 3), (18, 120, 3), (1, 3)):
+        v = rng.normal(0.0, 1.0, shape) * rng.uniform(0.0, 300.0, shape[:-1] + (1,))
+        assert np.array_equal(mh._norm3(v), np.linalg.norm(v, axis=-1))
