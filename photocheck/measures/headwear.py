@@ -221,9 +221,10 @@ def crown_row(alpha: np.ndarray, points: np.ndarray, threshold: float = 0.5) -> 
     """
     x0, x1 = points[OVAL_LEFT, 0], points[OVAL_RIGHT, 0]
     cx, fw = (x0 + x1) / 2.0, abs(x1 - x0)
-    c0 = int(np.clip(cx - 0.3 * fw, 0, alpha.shape[1] - 1))
-    c1 = int(np.clip(cx + 0.3 * fw, c0 + 1, alpha.shape[1]))
-    cover = (alpha[:, c0:c1] > threshold).mean(axis=1)
+    c0 = int(_clip(cx - 0.3 * fw, 0, alpha.shape[1] - 1))
+    c1 = int(_clip(cx + 0.3 * fw, c0 + 1, alpha.shape[1]))
+    # each row's share: an exact count over the width, as the float64 mean of the bools
+    cover = np.count_nonzero(alpha[:, c0:c1] > threshold, axis=1) / (c1 - c0)
     rows = np.nonzero(cover > 0.5)[0]
     if len(rows) == 0:
         return float(points[FOREHEAD_TOP, 1])
@@ -239,8 +240,8 @@ def head_component(alpha: np.ndarray, points: np.ndarray, threshold: float = 0.5
     """
     binary = (alpha > threshold).astype(np.uint8)
     seed = points[FOREHEAD_TOP] + 0.15 * (points[CHIN] - points[FOREHEAD_TOP])
-    sx = int(np.clip(round(seed[0]), 0, alpha.shape[1] - 1))
-    sy = int(np.clip(round(seed[1]), 0, alpha.shape[0] - 1))
+    sx = min(max(round(seed[0]), 0), alpha.shape[1] - 1)
+    sy = min(max(round(seed[1]), 0), alpha.shape[0] - 1)
     if not binary[sy, sx]:
         return binary.astype(bool)
     return component_at(binary, sx, sy)

@@ -415,3 +415,15 @@ def test_norm3_is_numpys_norm_bit_for_bit() -> None:
     for shape in ((200_000, 3), (18, 120, 3), (1, 3)):
         v = rng.normal(0.0, 1.0, shape) * rng.uniform(0.0, 300.0, shape[:-1] + (1,))
         assert np.array_equal(mh._norm3(v), np.linalg.norm(v, axis=-1))
+
+
+def test_crown_row_needs_more_than_half_of_the_central_columns() -> None:
+    pts = fake_points()  # central columns: EYE_X ± 0.3 × 2 IOD, 77 of them
+    alpha = np.zeros((mh.CANVAS_H, mh.CANVAS_W), np.float32)
+    c0 = int(mh.EYE_X - 0.6 * D)
+    alpha[40, c0 : c0 + 38] = 1.0  # 38 of 77: not half
+    alpha[50, c0 : c0 + 39] = 1.0  # 39 of 77: more than half
+    alpha[60:, :] = 1.0
+    assert mh.crown_row(alpha, pts) == 50.0
+    alpha[50, c0 + 38] = 0.5  # not above the threshold
+    assert mh.crown_row(alpha, pts) == 60.0
