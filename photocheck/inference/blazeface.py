@@ -127,7 +127,9 @@ def _aligned(side: int, size: int, pad: int, length: int) -> bool:
 
 def sigmoid(logits: np.ndarray) -> np.ndarray:
     """Sigmoid of logits clipped to ±100 (MediaPipe's score clipping)."""
-    clipped = np.clip(np.asarray(logits, dtype=np.float64), -_SCORE_CLIP, _SCORE_CLIP)
+    # np.clip's figures (NaN kept) without its Python wrapper
+    clipped = np.minimum(np.maximum(np.asarray(logits, dtype=np.float64), -_SCORE_CLIP),
+                         _SCORE_CLIP)
     return 1.0 / (1.0 + np.exp(-clipped))
 
 
@@ -222,10 +224,21 @@ def postprocess(
     iou_threshold: float = 0.3,
 ) -> list[FaceBox]:
     """Turn the raw outputs of one batch item into faces in source pixels, best first."""
+    scores, regs = _scored(outputs, index)
+    return _faces(scores, regs, mapping, input_size, min_score, iou_threshold)
+
+
+def _scored(outputs: Sequence[np.ndarray], index: int) -> tuple[np.ndarray, np.ndarray]:
+    """Every anchor's score ``(896,)`` and regressors ``(896, 16)`` of one batch item."""
     score_a, score_b, reg_a, reg_b = outputs
     logits = np.concatenate([score_a[index, :, 0], score_b[index, :, 0]])
     regs = np.concatenate([reg_a[index], reg_b[index]], axis=0)
-    scores = sigmoid(logits)
+    return sigmoid(logits), regs
+
+
+def _faces(scores: np.ndarray, regs: np.ndarray, mapping: Letterbox, input_size: int,
+           min_score: float, iou_threshold: float = 0.3) -> list[FaceBox]:
+    """The faces of :func:`postprocess` from the anchors' scores and regressors."""
     mask = scores >= min_score
     if not mask.any():
         return []
@@ -270,7 +283,7 @@ def _raw_outputs(session: Any, images: Sequence[np.ndarray]
     image's letterbox mapping and the input size."""
     size = _input_size(session)
     prepared = [letterbox(img, size) for img in images]
-    batch = np.stack([t for t, _ in prepared]).astype(np.float32)
+    batch = np.stack([t for t, _ in prepared]).astype(np.float32, copy=False)  # float32 already
     outputs = run_batched(session, batch)
     # the outputs are named Identity..Identity_3: scores (512, 384), regressors (512, 384)
     outputs = sorted(outputs, key=lambda a: (a.shape[2], -a.shape[1]))
@@ -289,8 +302,9 @@ def detect_with_hints(session: Any, bgr: np.ndarray, min_score: float,
         ``hints`` holds only the merged finds scoring below ``min_score``.
     """
     outputs, (mapping,), size = _raw_outputs(session, [bgr])
-    faces = postprocess(outputs, 0, mapping, size, min_score)
-    weak = postprocess(outputs, 0, mapping, size, min(hint_score, min_score))
+    scores, regs = _scored(outputs, 0)  # one sigmoid for both levels
+    faces = _faces(scores, regs, mapping, size, min_score)
+    weak = _faces(scores, regs, mapping, size, min(hint_score, min_score))
     return faces, [f for f in weak if f.score < min_score]
 
 

@@ -28,6 +28,7 @@ from photocheck.landmarks import (
     EYE_RIGHT_IDX,
 )
 from photocheck.measures.lighting import linear_luminance
+from photocheck.measures.order import median, percentiles
 
 IOD_PX = 128.0
 CANVAS_W, CANVAS_H = 320, 184
@@ -41,6 +42,9 @@ LENS_BOX = (-0.32, 0.32, -0.2, 0.3)  # where a lens sits
 BRIDGE_BOX = (-0.1, 0.1, -0.3, 0.15)  # relative to the eyes' midpoint: a frame's bridge
 RIM_COLUMNS = (-0.18, 0.18)  # columns searched for the lower rim
 RIM_ROWS = (0.08, 0.55)
+# glare: the eye opening grown by 3 px, blobs of at least 2×2 px
+_GROW_7 = np.ones((7, 7), np.uint8)
+_OPEN_2 = np.ones((2, 2), np.uint8)
 
 
 @dataclass(frozen=True)
@@ -135,6 +139,16 @@ def chromaticity(bgr: np.ndarray) -> np.ndarray:
     return rgb[..., :2] / total
 
 
+def median_chromaticity(bgr: np.ndarray) -> np.ndarray:
+    """``np.median(chromaticity(bgr).reshape(-1, 2), axis=0)`` of 8-bit colours, ``(2,)``
+    float32: the r and g planes each divided and partitioned whole (a sum over a 3-long last
+    axis and a median down a 2-wide column are numpy's slow paths)."""
+    px = np.asarray(bgr, dtype=np.float32).reshape(-1, 3)
+    # integer-valued float32 sums are exact, so the order of the channels does not matter
+    total = px[:, 2] + px[:, 1] + px[:, 0] + np.float32(1.0)
+    return np.array([median(px[:, 2] / total), median(px[:, 1] / total)], np.float32)
+
+
 def box(centre: np.ndarray, spec: tuple[float, float, float, float],
         shape: tuple[int, ...]) -> tuple[slice, slice]:
     """Row and column slices of a box given relative to an eye centre (IOD units)."""
@@ -179,7 +193,7 @@ def frame_crossing(lum: np.ndarray, opening: np.ndarray, step_px: int = 3,
         return 0.0
     if smooth is None:
         smooth = cv2.GaussianBlur(lum, (0, 0), 1.0)
-    ref = float(np.percentile(smooth[opening], 90)) + 1e-3
+    ref = percentiles(smooth[opening], (90,), weak=True)[0] + 1e-3
     # all rows of the middle band at once: row r against rows r − step and r + step
     mid = smooth[r0 : r1 + 1]
     above = (smooth[r0 - step_px : r1 + 1 - step_px] - mid) / ref
@@ -216,7 +230,7 @@ def rim_thickness(lum: np.ndarray, centre: np.ndarray, cheek_lum: float,
     keep = start_row > 2  # detached from the eye
     longest = np.zeros(dark.shape[1])
     np.maximum.at(longest, start_col[keep], (end_row - start_row)[keep])
-    return float(np.median(longest) / IOD_PX)
+    return median(longest) / IOD_PX
 
 
 def glare_fraction(lum: np.ndarray, bgr: np.ndarray, centre: np.ndarray, iris: np.ndarray,
@@ -235,15 +249,18 @@ def glare_fraction(lum: np.ndarray, bgr: np.ndarray, centre: np.ndarray, iris: n
     clipped = ((lens[..., 0] >= 250) | (lens[..., 1] >= 250) | (lens[..., 2] >= 250)) & (
         cheek_lum < 0.6)
     bright = clipped | ((sub > 1.6 * cheek_lum) & (sub > 0.6))
-    yy, xx = np.ogrid[rows, cols]
     radius = float(np.hypot(*(iris[1:] - iris[0]).T).mean()) if len(iris) > 1 else 0.0
     radius = max(radius, 0.05 * IOD_PX)
-    bright &= np.hypot(xx - iris[0, 0], yy - iris[0, 1]) > 1.2 * radius
+    # the iris disc, tested at the few bright pixels only (the same distances per pixel)
+    yy, xx = np.nonzero(bright)
+    far = np.hypot(xx + cols.start - iris[0, 0], yy + rows.start - iris[0, 1]) > 1.2 * radius
+    bright[yy[~far], xx[~far]] = False
     if opening is not None:
-        grown = cv2.dilate(opening.astype(np.uint8), np.ones((7, 7), np.uint8)).astype(bool)
+        grown = cv2.dilate(opening.view(np.uint8), _GROW_7).view(bool)
         bright &= ~grown[rows, cols]
-    opened = cv2.morphologyEx(bright.astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2), np.uint8))
-    return float(opened.mean()) if opened.size else 0.0
+    opened = cv2.morphologyEx(bright.view(np.uint8), cv2.MORPH_OPEN, _OPEN_2)
+    # the mean of 0/1 pixels: an exact count over the size, as numpy's float64 mean gives it
+    return np.count_nonzero(opened) / opened.size if opened.size else 0.0
 
 
 def bridge_coherence(lum: np.ndarray, min_step: float = 0.06) -> float:
@@ -265,7 +282,7 @@ def bridge_coherence(lum: np.ndarray, min_step: float = 0.06) -> float:
         return 0.0
     smooth = cv2.GaussianBlur(lum[r0 - 1 : r1 + 1, c0:c1], (0, 0), 1.0)
     step = np.abs(smooth[2:] - smooth[:-2]) / 2.0
-    ref = float(np.median(smooth)) + 1e-3
+    ref = median(smooth) + 1e-3
     edge = step / ref > min_step
     near = edge.copy()
     near[1:] |= edge[:-1]
@@ -282,26 +299,25 @@ def measure_eyewear(canvas: EyeCanvas) -> EyewearMeasures:
     lens, under, shift, cross, rim, glare, contrast = [], [], [], [], [], [], []
     for centre, contour, iris in zip(centres, contours, canvas.irises, strict=True):
         # the actual eye centre from the mesh corners (the canvas puts the midpoint exactly)
-        corners = canvas.points[[contour[0], contour[8]]]
-        centre = np.array([corners[:, 0].mean(), corners[:, 1].mean()])
+        (x0, y0), (x1, y1) = canvas.points[contour[0]], canvas.points[contour[8]]
+        centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
         cheek = box(centre, CHEEK_BOX, lum.shape)
-        cheek_lum = max(float(np.median(lum[cheek])), 1e-3)
+        cheek_lum = max(median(lum[cheek]), 1e-3)
         # chromaticity is per pixel: only the two boxes it is compared on are converted
-        cheek_chrom = np.median(chromaticity(canvas.bgr[cheek]).reshape(-1, 2), axis=0)
-        lens.append(float(np.median(lum[box(centre, LENS_BOX, lum.shape)])) / cheek_lum)
+        cheek_chrom = median_chromaticity(canvas.bgr[cheek])
+        lens.append(median(lum[box(centre, LENS_BOX, lum.shape)]) / cheek_lum)
         under_box = box(centre, UNDER_EYE_BOX, lum.shape)
-        under.append(float(np.median(lum[under_box])) / cheek_lum)
-        shift.append(float(np.linalg.norm(
-            np.median(chromaticity(canvas.bgr[under_box]).reshape(-1, 2), axis=0)
-            - cheek_chrom)))
+        under.append(median(lum[under_box]) / cheek_lum)
+        shift.append(float(np.linalg.norm(median_chromaticity(canvas.bgr[under_box])
+                                          - cheek_chrom)))
         opening = polygon_mask(lum.shape, canvas.points[list(contour)])
         cross.append(frame_crossing(lum, opening, smooth=smooth))
         rim.append(rim_thickness(lum, centre, cheek_lum))
         glare.append(glare_fraction(lum, canvas.bgr, centre, iris, cheek_lum, opening))
         values = lum[opening]
         if len(values) >= 10:
-            p10, p90 = np.percentile(values, [10, 90])
-            contrast.append(float((p90 - p10) / cheek_lum))
+            p10, p90 = percentiles(values, (10, 90))
+            contrast.append((p90 - p10) / cheek_lum)
         else:
             contrast.append(0.0)
     return EyewearMeasures(

@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from photocheck.measures.colour import lab_u8
+from photocheck.measures.order import median
 from photocheck.measures.silhouette import component_at
 
 IOD_PX = 64.0
@@ -39,6 +40,12 @@ BROW_OUTER_LEFT, BROW_OUTER_RIGHT = 70, 300
 OVAL_CHEEK_LEFT = (234, 93, 132, 58, 172)
 OVAL_CHEEK_RIGHT = (454, 323, 361, 288, 397)
 OVAL_CHIN = (136, 150, 149, 176, 148, 152, 377, 400, 378, 379, 365)
+
+# The points face_like's window covers; the oval points oval_visibility samples, by segment.
+_FACE_WINDOW_IDX = list(OVAL_CHEEK_LEFT + OVAL_CHEEK_RIGHT + OVAL_CHIN + BROWS)
+_OVAL_SEGMENTS = (("cheek_left", OVAL_CHEEK_LEFT), ("cheek_right", OVAL_CHEEK_RIGHT),
+                  ("chin", OVAL_CHIN))
+_OVAL_IDX = [i for _, idx in _OVAL_SEGMENTS for i in idx]
 
 # Oval samples sit this far inside the outline (toward the nose tip), IOD units: the mesh
 # outline itself often lies on hair or a covering's edge.
@@ -152,9 +159,10 @@ def cheek_stats(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     if len(values) < 8:
         return np.array([150.0, 145.0, 150.0]), np.array([20.0, 8.0, 8.0])
-    mu = np.median(values, axis=0)
+    # np.median(values, axis=0), one column at a time (numpy's figures, less overhead)
+    mu = np.array([median(values[:, i]) for i in range(values.shape[1])])
     sd = np.maximum(values.std(axis=0), [8.0, 3.0, 3.0])
-    return mu.astype(np.float64), sd.astype(np.float64)
+    return mu, sd.astype(np.float64)
 
 
 def skin_mask(lab: np.ndarray, mu: np.ndarray, sd: np.ndarray, z: float = 2.5,
@@ -213,9 +221,10 @@ def crown_row(alpha: np.ndarray, points: np.ndarray, threshold: float = 0.5) -> 
     """
     x0, x1 = points[OVAL_LEFT, 0], points[OVAL_RIGHT, 0]
     cx, fw = (x0 + x1) / 2.0, abs(x1 - x0)
-    c0 = int(np.clip(cx - 0.3 * fw, 0, alpha.shape[1] - 1))
-    c1 = int(np.clip(cx + 0.3 * fw, c0 + 1, alpha.shape[1]))
-    cover = (alpha[:, c0:c1] > threshold).mean(axis=1)
+    c0 = int(_clip(cx - 0.3 * fw, 0, alpha.shape[1] - 1))
+    c1 = int(_clip(cx + 0.3 * fw, c0 + 1, alpha.shape[1]))
+    # each row's share: an exact count over the width, as the float64 mean of the bools
+    cover = np.count_nonzero(alpha[:, c0:c1] > threshold, axis=1) / (c1 - c0)
     rows = np.nonzero(cover > 0.5)[0]
     if len(rows) == 0:
         return float(points[FOREHEAD_TOP, 1])
@@ -231,8 +240,8 @@ def head_component(alpha: np.ndarray, points: np.ndarray, threshold: float = 0.5
     """
     binary = (alpha > threshold).astype(np.uint8)
     seed = points[FOREHEAD_TOP] + 0.15 * (points[CHIN] - points[FOREHEAD_TOP])
-    sx = int(np.clip(round(seed[0]), 0, alpha.shape[1] - 1))
-    sy = int(np.clip(round(seed[1]), 0, alpha.shape[0] - 1))
+    sx = min(max(round(seed[0]), 0), alpha.shape[1] - 1)
+    sy = min(max(round(seed[1]), 0), alpha.shape[0] - 1)
     if not binary[sy, sx]:
         return binary.astype(bool)
     return component_at(binary, sx, sy)
@@ -255,7 +264,8 @@ def band_rows(lab: np.ndarray, alpha: np.ndarray, skin: np.ndarray, crown_y: flo
     """The row profile :func:`headband` searches: cumulative sums of the row-mean colours of
     the non-skin head pixels in the central columns between the crown and the brows (a row
     counts when at least 30 % of its columns do), and of the counted rows; ``(n + 1, 3)`` and
-    ``(n + 1,)``, or None when there is no room."""
+    ``(n + 1,)``, or None when there is no room. ``lab`` is float, or uint8 (8-bit Lab): the
+    same figures as from its float32 copy."""
     r0, r1, c0, c1 = band_box(lab.shape, crown_y, points)
     if r1 - r0 < 8 or c1 - c0 < 4:
         return None
@@ -265,9 +275,15 @@ def band_rows(lab: np.ndarray, alpha: np.ndarray, skin: np.ndarray, crown_y: flo
     valid = counts >= 0.3 * (c1 - c0)
     if valid.sum() < 8:
         return None
-    # the mask repeated per channel (numpy broadcasts a trailing axis of 1 slowly): the same
-    # products in the same layout, so the same sums
-    sums = (sub * cv2.merge([keep.view(np.uint8)] * sub.shape[2])).sum(axis=1)
+    if sub.dtype == np.uint8:
+        # integer sums (OpenCV's row reduction, numpy's sum over a middle axis is slow): exact,
+        # as are the float32 sums of the float32 copy (integers below 2^24), so the same
+        masked = cv2.bitwise_and(sub, sub, mask=keep.view(np.uint8))
+        sums = cv2.reduce(masked, 1, cv2.REDUCE_SUM, dtype=cv2.CV_32S).reshape(len(sub), -1)
+    else:
+        # the mask repeated per channel (numpy broadcasts a trailing axis of 1 slowly): the
+        # same products in the same layout, so the same sums
+        sums = (sub * cv2.merge([keep.view(np.uint8)] * sub.shape[2])).sum(axis=1)
     rows = np.where(valid[:, None], sums / np.maximum(counts, 1)[:, None], 0.0)
     return (np.vstack([np.zeros((1, 3)), np.cumsum(rows, axis=0)]),
             np.concatenate([[0.0], np.cumsum(valid.astype(np.float64))]))
@@ -309,14 +325,20 @@ def headband(lab: np.ndarray, alpha: np.ndarray, skin: np.ndarray, crown_y: floa
     below, n_below = window(tops + heights, tops + heights + 2 * margin)
     ok = ((tops <= n - heights - 2 * margin) & (n_band >= 0.7 * heights)
           & (n_above >= margin) & (n_below >= margin))
-    contrast = np.minimum(np.linalg.norm(band - above, axis=-1),
-                          np.linalg.norm(band - below, axis=-1))
+    contrast = np.minimum(_norm3(band - above), _norm3(band - below))
     per_height = np.where(ok, contrast, 0.0).max(axis=1)
     # the first height reaching the largest contrast (none when no band differs at all)
     i = int(np.argmax(per_height))
     if per_height[i] <= 0.0:
         return 0.0, 0.0
     return float(per_height[i]), float(heights[i, 0]) / IOD_PX
+
+
+def _norm3(v: np.ndarray) -> np.ndarray:
+    """``np.linalg.norm(v, axis=-1)`` over a last axis of 3, bit for bit: the squares summed
+    in numpy's order, first two then the third (its reduction over a 3-long axis is slow)."""
+    x, y, z = v[..., 0], v[..., 1], v[..., 2]
+    return np.sqrt(x * x + y * y + z * z)
 
 
 def face_like(bgr: np.ndarray, points: np.ndarray, z: float = 3.0,
@@ -342,11 +364,12 @@ def face_like(bgr: np.ndarray, points: np.ndarray, z: float = 3.0,
     out = np.zeros(full.shape[:2], dtype=bool)
     # only the face (oval and brows ± 0.4 IOD) is ever sampled: work on that window
     pad = 0.4 * IOD_PX
-    face_pts = points[list(OVAL_CHEEK_LEFT + OVAL_CHEEK_RIGHT + OVAL_CHIN + BROWS)]
-    x0 = int(np.clip(face_pts[:, 0].min() - pad, 0, full.shape[1] - 1))
-    x1 = int(np.clip(face_pts[:, 0].max() + pad, x0 + 1, full.shape[1]))
-    y0 = int(np.clip(face_pts[:, 1].min() - pad, 0, full.shape[0] - 1))
-    y1 = int(np.clip(face_pts[:, 1].max() + pad, y0 + 1, full.shape[0]))
+    face_pts = points[_FACE_WINDOW_IDX]
+    (xmin, ymin), (xmax, ymax) = face_pts.min(axis=0), face_pts.max(axis=0)
+    x0 = int(_clip(xmin - pad, 0, full.shape[1] - 1))
+    x1 = int(_clip(xmax + pad, x0 + 1, full.shape[1]))
+    y0 = int(_clip(ymin - pad, 0, full.shape[0] - 1))
+    y1 = int(_clip(ymax + pad, y0 + 1, full.shape[0]))
     cheek = cheek_pixels(full, points)
     if len(cheek) < 8:
         out[:] = True
@@ -360,10 +383,11 @@ def face_like(bgr: np.ndarray, points: np.ndarray, z: float = 3.0,
     chroma_r, chroma_g = r / total, g / total
     value = np.maximum(np.maximum(r, g), b)
     spread = value - np.minimum(np.minimum(r, g), b)
-    mu = np.median(cheek_chroma, axis=0)
+    mu = np.array([median(cheek_chroma[:, 0]), median(cheek_chroma[:, 1])], np.float32)
     # shaded skin drifts warmer: never tighter than ±0.035 in chromaticity
     tol = np.maximum(z * cheek_chroma.std(axis=0), 0.035)
-    skin_value = float(np.median(cheek_rgb.max(axis=-1)))
+    # the brightest channel (numpy's max over a 3-long last axis is slow)
+    skin_value = median(np.maximum(np.maximum(cheek_rgb[:, 0], cheek_rgb[:, 1]), cheek_rgb[:, 2]))
     # ... and redder the deeper the shade (warm inter-reflection): allow up to +0.12 in r
     shade = np.clip(1.0 - value / max(skin_value, 1.0), 0.0, 1.0)
     dr = chroma_r - mu[0]
@@ -372,6 +396,11 @@ def face_like(bgr: np.ndarray, points: np.ndarray, z: float = 3.0,
     beard = (value >= min_value) & (value < skin_value) & (spread < 0.35 * value + 8.0)
     out[y0:y1, x0:x1] = skin | beard
     return out
+
+
+def _clip(v: float, lo: float, hi: float) -> float:
+    """``np.clip`` of one number, in plain floats (numpy's call costs more than the sum)."""
+    return min(max(float(v), lo), hi)
 
 
 def cheek_pixels(image: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -409,19 +438,24 @@ def oval_visibility(face_mask: np.ndarray, points: np.ndarray) -> dict[str, floa
     h, w = face_mask.shape
     centre = points[1]
     out: dict[str, float] = {}
-    for name, idx in (("cheek_left", OVAL_CHEEK_LEFT), ("cheek_right", OVAL_CHEEK_RIGHT),
-                      ("chin", OVAL_CHIN)):
-        pts = points[list(idx)]
-        vec = centre - pts
-        inner = pts + vec / np.maximum(np.hypot(vec[:, 0], vec[:, 1]), 1e-6)[:, None] * (
-            INSET_IOD * IOD_PX)
-        fractions = []
-        for x, y in inner:
-            xi, yi = int(round(x)), int(round(y))
-            patch = face_mask[max(yi - 2, 0):min(yi + 3, h), max(xi - 2, 0):min(xi + 3, w)]
-            # the count over the size: the mean of a bool patch, without numpy's overhead
-            fractions.append(int(np.count_nonzero(patch)) / patch.size if patch.size else 0.0)
-        out[name] = float(np.mean(fractions))
+    # every patch's count at once from the mask's integral image (the counts and sizes that
+    # the 5×5 slices give, one patch per point, in the segments' order)
+    integral = cv2.integral(face_mask.view(np.uint8))
+    pts = points[_OVAL_IDX]
+    vec = centre - pts
+    inner = pts + vec / np.maximum(np.hypot(vec[:, 0], vec[:, 1]), 1e-6)[:, None] * (
+        INSET_IOD * IOD_PX)
+    xi, yi = np.rint(inner).astype(np.int64).T  # round half to even, as round()
+    y0, y1 = _slice_bounds(yi - 2, yi + 3, h)
+    x0, x1 = _slice_bounds(xi - 2, xi + 3, w)
+    count = integral[y1, x1] - integral[y0, x1] - integral[y1, x0] + integral[y0, x0]
+    size = (y1 - y0) * (x1 - x0)
+    fractions = np.where(size > 0, count / np.maximum(size, 1), 0.0)  # an empty patch: 0
+    start = 0
+    for name, idx in _OVAL_SEGMENTS:
+        # the mean of the segment's fractions (float64, numpy's summation order)
+        out[name] = float(fractions[start : start + len(idx)].mean())
+        start += len(idx)
     xa, xb = sorted((int(points[BROW_OUTER_LEFT, 0]), int(points[BROW_OUTER_RIGHT, 0])))
     brow_y = float(points[list(BROWS), 1].min())
     ya = int(np.clip(brow_y - 0.35 * IOD_PX, 0, h - 1))
@@ -429,6 +463,15 @@ def oval_visibility(face_mask: np.ndarray, points: np.ndarray) -> dict[str, floa
     band = face_mask[ya:yb, max(xa, 0):min(xb, w)]
     out["forehead"] = int(np.count_nonzero(band)) / band.size if band.size else 0.0
     return out
+
+
+def _slice_bounds(start: np.ndarray, stop: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """The bounds ``[max(start, 0):min(stop, n)]`` reads on an axis of length ``n``, as Python
+    slicing resolves them (a negative stop counts from the end), with ``stop >= start``."""
+    lo = np.minimum(np.maximum(start, 0), n)
+    hi = np.minimum(stop, n)
+    hi = np.where(hi < 0, np.maximum(hi + n, 0), hi)
+    return lo, np.maximum(hi, lo)
 
 
 def measure_headwear(canvas: HeadCanvas) -> HeadwearMeasures:
@@ -446,6 +489,6 @@ def measure_headwear(canvas: HeadCanvas) -> HeadwearMeasures:
     lab8 = np.zeros(bgr.shape, np.uint8)
     lab8[r0:r1, c0:c1] = lab_u8(bgr[r0:r1, c0:c1])
     skin = skin_mask(lab8, mu, sd, window=window)  # only where the headband search reads it
-    contrast, height = headband(lab8.astype(np.float32), alpha, skin, crown_y, pts)
+    contrast, height = headband(lab8, alpha, skin, crown_y, pts)  # 8-bit: float32 figures
     return HeadwearMeasures(band_contrast=contrast, band_height_iod=height,
                             oval_visibility=oval_visibility(face_like(canvas.bgr, pts), pts))

@@ -101,3 +101,29 @@ def test_letterbox_equals_padding_then_reducing(h: int, w: int) -> None:
         tensor, mapping = bf.letterbox(img, size)
         assert np.array_equal(tensor, _padded_letterbox(img, size)), (h, w, size)
         assert (mapping.pad_x, mapping.pad_y) == ((max(h, w) - w) // 2, (max(h, w) - h) // 2)
+
+
+def test_sigmoid_is_that_of_the_clipped_logits_bit_for_bit() -> None:
+    logits = np.concatenate([np.random.default_rng(5).normal(0.0, 80.0, 2000),
+                             [np.nan, np.inf, -np.inf, -0.0, 100.0, -100.0, 100.5]])
+    want = 1.0 / (1.0 + np.exp(-np.clip(logits, -100.0, 100.0)))
+    np.testing.assert_array_equal(bf.sigmoid(logits.astype(np.float32)),
+                                  1.0 / (1.0 + np.exp(-np.clip(logits.astype(np.float32)
+                                                               .astype(np.float64), -100, 100))))
+    np.testing.assert_array_equal(bf.sigmoid(logits), want)
+
+
+def test_detect_with_hints_equals_two_postprocesses(models) -> None:
+    img = cv2.imread(str(shared_photos() / "a_compliant_plain_bg/canada_003f.jpg"),
+                     cv2.IMREAD_REDUCED_COLOR_4)
+    session = models.session(bf.FRONT)
+    outputs, (mapping,), size = bf._raw_outputs(session, [img])
+    faces, hints = bf.detect_with_hints(session, img, 0.5, 0.05)
+    weak = bf.postprocess(outputs, 0, mapping, size, 0.05)
+    for got, want in ((faces, bf.postprocess(outputs, 0, mapping, size, 0.5)),
+                      (hints, [f for f in weak if f.score < 0.5])):
+        assert len(got) == len(want)
+        for a, b in zip(got, want, strict=True):
+            assert a.score == b.score
+            assert np.array_equal(a.box, b.box) and np.array_equal(a.keypoints, b.keypoints)
+    assert len(faces) == 1

@@ -229,3 +229,37 @@ def test_frame_crossing_on_random_openings_reads_their_first_and_last_rows() -> 
         outside = lum.copy()
         outside[y0 + 1, x0:x1] = 0.05  # the same line by the top edge: not in the band
         assert me.frame_crossing(outside, opening) == 0.0
+
+
+def test_median_chromaticity_equals_the_median_of_the_chromaticity() -> None:
+    rng = np.random.default_rng(3)
+    for shape in ((1, 1, 3), (7, 9, 3), (20, 30, 3), (4, 4, 3)):
+        bgr = rng.integers(0, 256, shape, dtype=np.uint8)
+        got = me.median_chromaticity(bgr)
+        want = np.median(me.chromaticity(bgr).reshape(-1, 2), axis=0)
+        assert got.dtype == np.float32 and np.array_equal(got, want)
+
+
+def test_glare_fraction_equals_the_whole_grid_iris_test() -> None:
+    rng = np.random.default_rng(11)
+    seen = []
+    for _ in range(40):
+        bgr = rng.integers(150, 256, (me.CANVAS_H, me.CANVAS_W, 3), dtype=np.uint8)
+        lum = me.luminance(bgr)
+        centre = rng.uniform([60.0, 40.0], [260.0, 140.0])
+        iris = centre + rng.normal(0.0, 6.0, (5, 2))
+        opening = np.zeros(lum.shape, bool)
+        cheek_lum = float(rng.uniform(0.2, 0.7))
+        # the reference: the iris disc tested on the lens box's whole pixel grid
+        rows, cols = me.box(centre, me.LENS_BOX, lum.shape)
+        sub, lens = lum[rows, cols], bgr[rows, cols]
+        bright = ((lens >= 250).any(axis=-1) & (cheek_lum < 0.6)) | (
+            (sub > 1.6 * cheek_lum) & (sub > 0.6))
+        yy, xx = np.ogrid[rows, cols]
+        radius = max(float(np.hypot(*(iris[1:] - iris[0]).T).mean()), 0.05 * D)
+        bright &= np.hypot(xx - iris[0, 0], yy - iris[0, 1]) > 1.2 * radius
+        opened = cv2.morphologyEx(bright.astype(np.uint8), cv2.MORPH_OPEN, np.ones((2, 2)))
+        got = me.glare_fraction(lum, bgr, centre, iris, cheek_lum, opening)
+        assert got == float(opened.mean())
+        seen.append(got)
+    assert sum(v > 0.0 for v in seen) >= 10 and max(seen) < 1.0  # glare found, iris left out

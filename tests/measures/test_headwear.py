@@ -340,3 +340,90 @@ def test_measures_of_a_synthetic_head_canvas_read_lab_only_where_needed() -> Non
     skin = mh.skin_mask(lab, mu, sd)
     assert mh.headband(lab.astype(np.float32), alpha, skin, crown_y, canvas.points) == (
         85.00462013722904, 0.25)
+
+
+def _oval_visibility_by_slices(face_mask: np.ndarray, points: np.ndarray) -> dict[str, float]:
+    """The reference: each 5×5 patch sliced and counted on its own, as Python slices it."""
+    h, w = face_mask.shape
+    out = {}
+    for name, idx in (("cheek_left", mh.OVAL_CHEEK_LEFT), ("cheek_right", mh.OVAL_CHEEK_RIGHT),
+                      ("chin", mh.OVAL_CHIN)):
+        pts = points[list(idx)]
+        vec = points[1] - pts
+        inner = pts + vec / np.maximum(np.hypot(vec[:, 0], vec[:, 1]), 1e-6)[:, None] * (
+            mh.INSET_IOD * D)
+        fractions = []
+        for x, y in inner:
+            xi, yi = int(round(x)), int(round(y))
+            patch = face_mask[max(yi - 2, 0):min(yi + 3, h), max(xi - 2, 0):min(xi + 3, w)]
+            fractions.append(int(np.count_nonzero(patch)) / patch.size if patch.size else 0.0)
+        out[name] = float(np.mean(fractions))
+    return out
+
+
+def test_oval_visibility_equals_patch_by_patch_slicing_even_off_the_mask() -> None:
+    rng = np.random.default_rng(1)
+    for trial in range(300):
+        h, w = int(rng.integers(5, 60)), int(rng.integers(5, 60))
+        mask = rng.random((h, w)) < rng.random()
+        # points far off the mask too (a negative slice stop counts from the end), and exact
+        # halves (round half to even)
+        pts = rng.uniform(-80.0, 140.0, (468, 2))
+        if trial % 3 == 0:
+            pts = np.round(pts * 2) / 2
+        vis = mh.oval_visibility(mask, pts)
+        want = _oval_visibility_by_slices(mask, pts)
+        assert {k: vis[k] for k in want} == want
+
+
+def test_slice_bounds_resolve_like_python_slices() -> None:
+    n = 7
+    starts = np.arange(-12, 13)
+    for stop_shift in (1, 3, 5):
+        lo, hi = mh._slice_bounds(starts, starts + stop_shift, n)
+        for s, a, b in zip(starts, lo, hi, strict=True):
+            read = range(n)[max(s, 0):min(s + stop_shift, n)]
+            assert b - a == len(read)
+            assert not read or a == read[0]
+
+
+def test_band_rows_of_8_bit_lab_equal_those_of_its_float32_copy() -> None:
+    rng = np.random.default_rng(4)
+    pts, shape = fake_points(), (mh.CANVAS_H, mh.CANVAS_W)
+    compared = 0
+    for trial in range(60):
+        lab = rng.integers(0, 256, shape + (3,), dtype=np.uint8)
+        if trial % 3 == 0:
+            lab[:] = 255  # the largest sums
+        alpha = (rng.random(shape) < rng.uniform(0.5, 1.0)).astype(np.float32)
+        skin = rng.random(shape) < rng.uniform(0.0, 0.4)
+        crown_y = float(rng.uniform(-5.0, 200.0))
+        got = mh.band_rows(lab, alpha, skin, crown_y, pts)
+        want = mh.band_rows(lab.astype(np.float32), alpha, skin, crown_y, pts)
+        assert (got is None) == (want is None)
+        if got is not None:
+            assert all(np.array_equal(a, b) and a.dtype == b.dtype
+                       for a, b in zip(got, want, strict=True))
+            assert mh.headband(lab, alpha, skin, crown_y, pts) == mh.headband(
+                lab.astype(np.float32), alpha, skin, crown_y, pts)
+            compared += 1
+    assert compared > 40
+
+
+def test_norm3_is_numpys_norm_bit_for_bit() -> None:
+    rng = np.random.default_rng(8)
+    for shape in ((200_000, 3), (18, 120, 3), (1, 3)):
+        v = rng.normal(0.0, 1.0, shape) * rng.uniform(0.0, 300.0, shape[:-1] + (1,))
+        assert np.array_equal(mh._norm3(v), np.linalg.norm(v, axis=-1))
+
+
+def test_crown_row_needs_more_than_half_of_the_central_columns() -> None:
+    pts = fake_points()  # central columns: EYE_X ± 0.3 × 2 IOD, 77 of them
+    alpha = np.zeros((mh.CANVAS_H, mh.CANVAS_W), np.float32)
+    c0 = int(mh.EYE_X - 0.6 * D)
+    alpha[40, c0 : c0 + 38] = 1.0  # 38 of 77: not half
+    alpha[50, c0 : c0 + 39] = 1.0  # 39 of 77: more than half
+    alpha[60:, :] = 1.0
+    assert mh.crown_row(alpha, pts) == 50.0
+    alpha[50, c0 + 38] = 0.5  # not above the threshold
+    assert mh.crown_row(alpha, pts) == 60.0
