@@ -154,6 +154,7 @@ def quadratic_residual_at(values: np.ndarray, mask: np.ndarray, degree: int = 2,
     per_row = np.count_nonzero(inside, axis=1)
     at_x = flat - np.repeat(np.arange(h) * w, per_row)
     row_powers = [(gx ** p_x)[at_x] for p_x in range(degree + 1)]
+    col_powers = [gy ** p_y for p_y in range(degree + 1)]  # the same powers, made once
     out = np.empty((flat.size, vals3.shape[2]), np.float32)
     for c in range(vals3.shape[2]):
         fitted = np.zeros(flat.size, np.float32)
@@ -161,7 +162,7 @@ def quadratic_residual_at(values: np.ndarray, mask: np.ndarray, degree: int = 2,
             col = np.zeros(h, np.float32)
             for (px, py), k in zip(powers, coef[:, c], strict=True):
                 if px == p_x:
-                    col += k * gy ** py
+                    col += k * col_powers[py]
             fitted += np.repeat(col, per_row) * row_powers[p_x]
         out[:, c] = vals3[..., c][inside] - fitted
     return out
