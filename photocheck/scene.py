@@ -24,25 +24,28 @@ from photocheck.measures.colour import to_lab
 from photocheck.measures.lighting import FaceFrame, linear_luminance
 from photocheck.measures.resize import area_u8
 
+# the two points averaged into each frame point: image-left eye, image-right eye, mouth
+_FRAME_PAIRS = np.array([EYE_LEFT_IDX, EYE_RIGHT_IDX, MOUTH_IDX], np.intp)
+_OVAL_IDX = np.array(FACE_OVAL_IDX, np.intp)
+
 
 def frame_from_landmarks(points: np.ndarray) -> FaceFrame:
     """The face frame (eye centres, mouth centre) from 468 FaceMesh points (full-res px)."""
-    p = np.asarray(points, dtype=np.float64)[:, :2]
-    return FaceFrame.from_points(p[list(EYE_LEFT_IDX)].mean(axis=0),
-                                 p[list(EYE_RIGHT_IDX)].mean(axis=0),
-                                 p[list(MOUTH_IDX)].mean(axis=0))
+    # the three pairs gathered and averaged at once (each mean is (a + b) / 2, as per pair)
+    centres = np.asarray(points, dtype=np.float64)[_FRAME_PAIRS, :2].mean(axis=1)
+    return FaceFrame.from_points(centres[0], centres[1], centres[2])
 
 
 def oval_mask(points: np.ndarray, shape: tuple[int, int], scale: float,
               shrink: float = 0.9) -> np.ndarray:
     """Face-oval mask at an image of ``shape`` (``scale`` px per full-res px), shrunk towards
     its centre by ``shrink`` so hair and background at the outline stay out."""
-    poly = np.asarray(points, dtype=np.float64)[list(FACE_OVAL_IDX), :2] * scale
+    poly = np.asarray(points, dtype=np.float64)[_OVAL_IDX, :2] * scale
     centre = poly.mean(axis=0)
     poly = centre + shrink * (poly - centre)
     mask = np.zeros(shape, np.uint8)
     cv2.fillPoly(mask, [np.round(poly).astype(np.int32)], 1)
-    return mask.astype(bool)
+    return mask.view(bool)  # 0/1 bytes are valid bools: no copy of the image-sized mask
 
 
 @dataclass(frozen=True)

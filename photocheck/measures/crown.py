@@ -13,7 +13,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from photocheck.measures.colour import distance_u8, lab_u8, to_lab
+from photocheck.measures.colour import channel_norm, distance_u8, lab_u8
 from photocheck.measures.silhouette import top_edge_profile
 
 
@@ -66,8 +66,7 @@ def plain_background_crown(
             return None  # no room above the head to read the background
     off = max(0, u0 - 8)
     region = _smoothed_lab_u8(bgr, fy, fy + 1, off, min(w, u1 + 8))  # the face column
-    background = _background_colour(
-        bgr, fy, region[:bg_rows, u0 - off:u1 - off].astype(np.float32), near_top)
+    background = _background_colour(bgr, fy, region[:bg_rows, u0 - off:u1 - off], near_top)
     if background is None:
         return None
     bg, noise = background
@@ -97,38 +96,56 @@ def plain_background_crown(
     return np.array([u0 + i, v], float), vi <= 0
 
 
-def _smoothed_lab(bgr: np.ndarray, fy: int, rows: int, c0: int, c1: int) -> np.ndarray:
-    """Lab (8-bit scaling) of the image smoothed by a 1-px Gaussian, rows ``[0, rows)`` and
-    columns ``[c0, c1)``: computed on that block plus the blur's reach only (the same values
-    as on the whole image; no row below ``fy`` is read)."""
-    return _smoothed_lab_u8(bgr, fy, rows, c0, c1).astype(np.float32)
-
-
 def _smoothed_lab_u8(bgr: np.ndarray, fy: int, rows: int, c0: int, c1: int) -> np.ndarray:
-    """:func:`_smoothed_lab` as the uint8 OpenCV converts to."""
+    """uint8 Lab (8-bit scaling) of the image smoothed by a 1-px Gaussian, rows ``[0, rows)``
+    and columns ``[c0, c1)``: computed on that block plus the blur's reach only (the same
+    values as on the whole image; no row below ``fy`` is read)."""
     p0, p1 = max(0, c0 - 4), min(bgr.shape[1], c1 + 4)
     block = cv2.GaussianBlur(bgr[: min(fy + 1, rows + 4), p0:p1], (0, 0), 1.0)
     return lab_u8(block)[:rows, c0 - p0:c1 - p0]
 
 
+def median_lab_u8(lab: np.ndarray) -> np.ndarray:
+    """``np.median(lab.reshape(-1, 3).astype(np.float32), axis=0)`` of uint8 3-channel pixels
+    (Lab in OpenCV's 8-bit scaling), from a histogram of each channel's levels.
+
+    The same float32 values: per channel the level at the middle rank, or the float32 mean
+    of the two middle levels for an even count, as ``np.median`` takes them; OpenCV's
+    histograms (exact counts below 2²⁴ pixels, without the GIL) instead of a partition of
+    every column of a float copy.
+    """
+    pixels = np.asarray(lab, np.uint8).reshape(-1, 1, 3)
+    n = pixels.shape[0]
+    if not 0 < n < 1 << 24:
+        return np.median(pixels.reshape(-1, 3).astype(np.float32), axis=0)
+    counts = np.concatenate([cv2.calcHist([pixels], [c], None, [256], (0, 256))
+                             for c in range(3)])
+    at_or_below = np.cumsum(counts.reshape(3, 256), axis=1)
+    # the level at rank r: the first with more than r values at or below it
+    lower = np.argmax(at_or_below > (n - 1) // 2, axis=1).astype(np.float32)
+    upper = np.argmax(at_or_below > n // 2, axis=1).astype(np.float32)
+    return (lower + upper) / np.float32(2.0)
+
+
 def _background_colour(bgr: np.ndarray, fy: int, above_head: np.ndarray,
                        near_top: bool) -> tuple[np.ndarray, float] | None:
-    """Median Lab of the background right above the head (``above_head``, rows from the
-    image's top) and its noise (median distance from it); None when it is textured or, for a
-    head ``near_top``, when those rows differ from the same rows at the image's sides."""
+    """Median Lab of the background right above the head (``above_head``, uint8 Lab, rows
+    from the image's top) and its noise (median distance from it); None when it is textured
+    or, for a head ``near_top``, when those rows differ from the same rows at the image's
+    sides."""
     rows = above_head.shape[0]
-    pixels = above_head.reshape(-1, 3)
-    bg = np.median(pixels, axis=0)
+    bg = median_lab_u8(above_head)
     if near_top:
         # those rows are background only when they match the same rows at the image's sides
         # (hair running into the top edge is not: the parting would pass for the crown)
         w = bgr.shape[1]
         side = max(2, w // 8)
-        sides = np.concatenate([_smoothed_lab(bgr, fy, rows, 0, side),
-                                _smoothed_lab(bgr, fy, rows, w - side, w)]).reshape(-1, 3)
-        if float(np.linalg.norm(np.median(sides, axis=0) - bg)) > 8.0:
+        sides = np.concatenate([_smoothed_lab_u8(bgr, fy, rows, 0, side),
+                                _smoothed_lab_u8(bgr, fy, rows, w - side, w)])
+        if float(np.linalg.norm(median_lab_u8(sides) - bg)) > 8.0:
             return None
-    noise = float(np.median(np.linalg.norm(pixels - bg, axis=1)))
+    pixels = above_head.reshape(-1, 3).astype(np.float32)
+    noise = float(np.median(channel_norm(pixels - bg)))
     if noise > 6.0:
         return None  # textured background (or hair up to the top)
     return bg, noise
@@ -206,18 +223,18 @@ def hair_into_top_edge(bgr: np.ndarray, head_x0: float, head_x1: float, face_x0:
         # the block alone (borders reflected), unlike plain_background_crown's reach-padded
         # blur: hair next to a side block must not leak into the background's statistics
         blurred = cv2.GaussianBlur(block, (0, 0), 1.0)
-        return to_lab(blurred, scaling="uint8").reshape(-1, 3)
+        return lab_u8(blurred).reshape(-1, 3)
 
     medians = []
     for block in (bgr[:rows, :left_end], bgr[:rows, right_start:]):
         lab = lab_of(block)
-        med = np.median(lab, axis=0)
-        if float(np.median(np.linalg.norm(lab - med, axis=1))) > max_noise:
+        med = median_lab_u8(lab)
+        if float(np.median(channel_norm(lab.astype(np.float32) - med))) > max_noise:
             return False
         medians.append(med)
     if float(np.linalg.norm(medians[0] - medians[1])) > max_difference:
         return False
     background = (medians[0] + medians[1]) / 2.0
     column = lab_of(bgr[:rows, c0:c1]).reshape(rows, c1 - c0, 3)[:3]  # blurred as the sides
-    hair = np.linalg.norm(column - background, axis=2) >= min_contrast
+    hair = channel_norm(column.astype(np.float32) - background) >= min_contrast
     return float(hair.mean()) >= min_fraction

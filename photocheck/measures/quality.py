@@ -7,6 +7,7 @@ refused; ICAO 9303-3 / ISO 39794-5 ask for a sharp, noise- and artefact-free por
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping, Sequence
 from functools import lru_cache
 
@@ -27,7 +28,7 @@ def _rms_shift_diff(gray: np.ndarray, dy: int, dx: int, step: int) -> float:
     x0, x1 = max(0, -sx), w - max(0, sx)
     n = max(1, (y1 - y0) * (x1 - x0))
     ssd = cv2.norm(gray[y0 + sy : y1 + sy, x0 + sx : x1 + sx], gray[y0:y1, x0:x1], cv2.NORM_L2SQR)
-    return float(np.sqrt(ssd / n))
+    return math.sqrt(ssd / n)  # a Python float: math.sqrt is np.sqrt's correctly rounded root
 
 
 def directional_sharpness(gray: np.ndarray) -> np.ndarray:
@@ -184,10 +185,23 @@ def blockiness(gray: np.ndarray, period_px: int = 8,
     for profile in diff_profiles(g) if profiles is None else profiles:
         n = profile.size // period_px * period_px
         folded = profile[:n].reshape(-1, period_px).mean(axis=0)
-        peak = int(np.argmax(folded))
-        others = np.delete(folded, peak)
-        ratios.append(float(folded[peak] / max(float(np.median(others)), 1e-3)))
-    return float(np.mean(ratios))
+        # the peak and the median of the other phases from one sort of these few float32
+        # values (np.argmax / np.delete / np.median cost more in calls than in arithmetic): the
+        # others are the sorted values less one copy of the largest; their median is the middle
+        # one or the float32 mean of the middle two, as np.median's
+        ordered = np.sort(folded)
+        peak, k = ordered[-1], (period_px - 1) // 2
+        middle = ordered[k] if (period_px - 1) % 2 else (ordered[k - 1] + ordered[k]) / 2
+        ratios.append(float(peak / max(float(middle), 1e-3)))
+    return _mean(ratios)
+
+
+def _mean(values: Sequence[float]) -> float:
+    """``float(np.mean(values))``; of two Python floats, numpy's own steps ``(a + b) / 2``
+    without its call overhead."""
+    if len(values) == 2:
+        return (values[0] + values[1]) / 2
+    return float(np.mean(values))
 
 
 def diff_profiles(gray: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -238,15 +252,30 @@ def replication_peaks(profiles: Sequence[np.ndarray], grid_period_px: float = 8.
             return 0.0, 0.0
         size = max(8192, 1 << int(np.ceil(np.log2(4 * n))))  # zero padding: fine frequencies
         mag = np.abs(np.fft.rfft(prof.astype(np.float64), size)) / total
-        freq = np.arange(mag.size) / size
-        band = freq >= 1.0 / max_period_px - 1e-9
-        grid = np.zeros(mag.size, bool)
-        if grid_period_px >= 2.0:
-            for m in range(1, int(grid_period_px // 2) + 1):
-                grid |= np.abs(freq - m / grid_period_px) < 1.5 / n
-        off.append(float(mag[band & ~grid].max()) if (band & ~grid).any() else 0.0)
-        on.append(float(mag[band & grid].max()) if (band & grid).any() else 0.0)
+        off_grid, on_grid = _peak_bins(size, n, float(grid_period_px), float(max_period_px))
+        off.append(float(mag[off_grid].max()) if off_grid.size else 0.0)
+        on.append(float(mag[on_grid].max()) if on_grid.size else 0.0)
     return min(off), min(on)
+
+
+@lru_cache(maxsize=32)
+def _peak_bins(size: int, n: int, grid_period_px: float,
+               max_period_px: float) -> tuple[np.ndarray, np.ndarray]:
+    """The rfft bins (of a profile of ``n`` values padded to ``size``) that
+    :func:`replication_peaks` searches, off and on the JPEG grid's harmonics.
+
+    They depend on the sizes only (a crop's profiles repeat them), so they are made once.
+    """
+    freq = np.arange(size // 2 + 1) / size
+    band = freq >= 1.0 / max_period_px - 1e-9
+    grid = np.zeros(freq.size, bool)
+    if grid_period_px >= 2.0:
+        for m in range(1, int(grid_period_px // 2) + 1):
+            grid |= np.abs(freq - m / grid_period_px) < 1.5 / n
+    off_grid, on_grid = np.flatnonzero(band & ~grid), np.flatnonzero(band & grid)
+    off_grid.flags.writeable = False
+    on_grid.flags.writeable = False
+    return off_grid, on_grid
 
 
 def jpeg_quality(quant_tables: Mapping[int, Sequence[int]]) -> float | None:
@@ -274,8 +303,9 @@ def jpeg_quality(quant_tables: Mapping[int, Sequence[int]]) -> float | None:
 
 @lru_cache(maxsize=8)
 def _spectrum_masks(size: int, min_period_px: float,
-                    max_period_px: float) -> tuple[np.ndarray, np.ndarray]:
-    """Hann window and the halftone band (off the 8-px block lattice) of a centred spectrum.
+                    max_period_px: float) -> tuple[np.ndarray, np.ndarray, bool]:
+    """Hann window and the halftone band (off the 8-px block lattice, uint8 1 inside) of a
+    centred spectrum, and whether the band is empty.
 
     They depend on the patch size only, so they are made once per size.
     """
@@ -288,9 +318,10 @@ def _spectrum_masks(size: int, min_period_px: float,
     on_lattice = (np.abs(fx * 8 - np.round(fx * 8)) / 8 < lattice_gap) | (
         np.abs(fy * 8 - np.round(fy * 8)) / 8 < lattice_gap)
     band &= ~on_lattice
+    band_u8 = band.astype(np.uint8)
     window.flags.writeable = False
-    band.flags.writeable = False
-    return window, band
+    band_u8.flags.writeable = False
+    return window, band_u8, not band.any()
 
 
 def halftone_peak(gray: np.ndarray, min_period_px: float = 2.2,
@@ -314,13 +345,16 @@ def halftone_peak(gray: np.ndarray, min_period_px: float = 2.2,
     y0, x0 = (g.shape[0] - size) // 2, (g.shape[1] - size) // 2
     patch = g[y0 : y0 + size, x0 : x0 + size].astype(np.float32)
     patch = patch - cv2.GaussianBlur(patch, (0, 0), 4.0)  # drop the low-frequency face shape
-    window, band = _spectrum_masks(size, float(min_period_px), float(max_period_px))
+    window, band_u8, band_empty = _spectrum_masks(size, float(min_period_px),
+                                                  float(max_period_px))
     # OpenCV's DFT (float64, like numpy's) costs a seventh of np.fft.fft2 on one core
     comp = cv2.dft(np.asarray(patch * window, np.float64), flags=cv2.DFT_COMPLEX_OUTPUT)
     spec = np.fft.fftshift(comp[..., 0] ** 2 + comp[..., 1] ** 2)
     logp = np.log10(spec + 1e-3).astype(np.float32)
     background = cv2.medianBlur(logp, 5)
     excess = cv2.GaussianBlur(logp - background, (3, 3), 0)
-    if not band.any():
+    if band_empty:
         return float("nan")
-    return float(excess[band].max())
+    # the largest value under the mask by OpenCV (the same maximum; numpy's boolean read holds
+    # the GIL)
+    return float(cv2.minMaxLoc(excess, band_u8)[1])

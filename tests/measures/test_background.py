@@ -351,3 +351,24 @@ def test_median_of_many_float32_values_by_the_radix_select_equals_numpy(n: int) 
     assert bgm.median(np.abs(values)) == float(np.median(np.abs(values)))
     values[::3] = np.float32(-0.5)  # a run of a third, off the middle: still the radix select
     assert bgm.median(values) == float(np.median(values))
+
+
+def test_sortable_bins_are_the_top_12_bits_of_the_sortable_float_bits() -> None:
+    # every 16-bit high half, with its low half all zeros and all ones: the bin the five integer
+    # operations on the whole float's bits give
+    high = np.arange(1 << 16, dtype=np.uint32) << 16
+    for bits in (high, high | 0xFFFF):
+        signed = bits.view(np.int32)
+        expected = ((signed ^ ((signed >> 31) & 0x7FFFFFFF)) >> 20) + 2048
+        assert np.array_equal(bgm._SORTABLE_BIN.astype(np.int64), expected)
+    values = np.array([-np.inf, -2.0, -0.0, 0.0, 1e-30, 3.5, np.inf], np.float32)
+    bins = np.take(bgm._SORTABLE_BIN, values.view(np.uint16)[bgm._HIGH_HALF::2])
+    # sign, exponent and three mantissa bits, in the floats' order (−0.0 just below 0.0)
+    assert bins.tolist() == [7, 1023, 2047, 2048, 2266, 3078, 4088]
+
+
+def test_row_counts_are_the_row_sums_of_a_mask() -> None:
+    mask = np.random.default_rng(4).random((37, 53)) < 0.3
+    counts = bgm._row_counts(mask)
+    assert counts.tolist() == mask.sum(axis=1).tolist()
+    assert bgm._row_counts(np.ones((2, 5), bool)).tolist() == [5, 5]

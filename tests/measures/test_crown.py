@@ -6,7 +6,7 @@ import cv2
 import numpy as np
 import pytest
 
-from photocheck.measures.crown import hair_into_top_edge, plain_background_crown
+from photocheck.measures.crown import hair_into_top_edge, median_lab_u8, plain_background_crown
 
 BG = (235, 232, 228)  # a light grey-white studio background (BGR)
 HAIR = (35, 40, 48)
@@ -97,3 +97,19 @@ def test_hair_into_the_top_edge_refuses_texture_and_a_head_spanning_the_width() 
     assert not hair_into_top_edge(img, 110.0, 370.0, 192.0, 288.0)
     # no room beside the head
     assert not hair_into_top_edge(_head(crown_y=-40), 1.0, 479.0, 192.0, 288.0)
+
+
+@pytest.mark.parametrize("shape", [(1, 1, 3), (3, 7, 3), (4, 50, 3), (31, 33, 3), (5000, 3)])
+def test_median_lab_u8_is_numpys_float32_median_of_each_channel(shape: tuple[int, ...]) -> None:
+    rng = np.random.default_rng(sum(shape))
+    lab = rng.integers(90, 170, size=shape, dtype=np.uint8)
+    lab[..., 1] = rng.choice([127, 128, 200], size=shape[:-1])  # runs of equal levels
+    expected = np.median(lab.reshape(-1, 3).astype(np.float32), axis=0)
+    got = median_lab_u8(lab)
+    assert got.dtype == np.float32
+    assert got.tobytes() == expected.tobytes()
+
+
+def test_median_lab_u8_of_two_levels_is_their_float32_mean() -> None:
+    lab = np.array([[[10, 0, 255], [11, 255, 254]]], np.uint8)
+    assert median_lab_u8(lab).tolist() == [10.5, 127.5, 254.5]

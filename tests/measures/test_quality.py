@@ -181,3 +181,39 @@ def test_noise_sigma_of_uint8_and_float_levels_is_the_known_value() -> None:
     img[:16, :24] = 255  # a clipped corner: its tiles are left out
     img[40:, 50:] = np.clip(img[40:, 50:].astype(int) + np.arange(30)[None, :] * 3, 0, 255)
     assert qm.noise_sigma(img) == qm.noise_sigma(img.astype(np.float32)) == 6.325319786764164
+
+
+def test_peak_bins_are_the_band_off_and_on_the_grid_harmonics() -> None:
+    size, n = 8192, 300
+    freq = np.arange(size // 2 + 1) / size
+    band = freq >= 1.0 / 16.0 - 1e-9
+    grid = np.zeros(freq.size, bool)
+    for m in range(1, 5):
+        grid |= np.abs(freq - m / 8.0) < 1.5 / n
+    off, on = qm._peak_bins(size, n, 8.0, 16.0)
+    assert off.tolist() == np.flatnonzero(band & ~grid).tolist()
+    assert on.tolist() == np.flatnonzero(band & grid).tolist()
+    # no grid below a 2-px period: every band bin is off the grid
+    off1, on1 = qm._peak_bins(size, n, 1.0, 16.0)
+    assert off1.tolist() == np.flatnonzero(band).tolist() and on1.size == 0
+
+
+def test_mean_of_two_floats_is_numpys() -> None:
+    rng = np.random.default_rng(2)
+    for a, b in rng.random((200, 2)) * 5.0:
+        assert qm._mean([float(a), float(b)]) == float(np.mean([a, b]))
+    assert qm._mean([1.0, 2.0, 4.0]) == float(np.mean([1.0, 2.0, 4.0]))
+
+
+@pytest.mark.parametrize("period", [4, 5, 8])
+def test_blockiness_equals_its_numpy_definition(period: int) -> None:
+    # strongest folded phase over the median of the others (np.delete / np.median), averaged
+    gray = _texture(11, 160)
+    expected = []
+    for profile in qm.diff_profiles(gray):
+        n = profile.size // period * period
+        folded = profile[:n].reshape(-1, period).mean(axis=0)
+        peak = int(np.argmax(folded))
+        others = np.delete(folded, peak)
+        expected.append(float(folded[peak] / max(float(np.median(others)), 1e-3)))
+    assert qm.blockiness(gray, period) == float(np.mean(expected))
