@@ -17,6 +17,7 @@ import cv2
 import numpy as np
 
 from photocheck.measures.colour import to_lab
+from photocheck.measures.order import percentiles
 
 # Skin sample patches in the face frame: (u, v, radius). u runs along the eye line in units of
 # the inter-ocular distance (eye centres at u = ∓0.5), v downwards in units of the eye-to-mouth
@@ -176,24 +177,12 @@ def patch_discs(shape: tuple[int, int], frame: FaceFrame,
     return out
 
 
-def _percentile(ordered: np.ndarray, n: int, q: float) -> float:
-    """``np.percentile(values, 100·q)`` (method ``linear``) from ``ordered``, the values
-    partitioned at the two ranks around ``(n − 1)·q``: numpy's own float64 steps."""
-    virtual = (n - 1) * q
-    lo = math.floor(virtual)
-    if virtual >= n - 1:
-        return float(ordered[n - 1])
-    a, b = float(ordered[lo]), float(ordered[lo + 1])
-    gamma = virtual - lo
-    diff = b - a
-    return b - diff * (1.0 - gamma) if gamma >= 0.5 else a + diff * gamma
-
-
 def robust_mean(values: np.ndarray) -> float:
     """Mean of the 20th–80th percentile range (ignores spots, hair strands, highlights).
 
     The same figure as ``np.percentile(v, [20, 80])`` and the mean between them (finite
-    values), with one partition at the four ranks the two percentiles read: most of
+    values), with one partition at the four ranks the two percentiles read
+    (:func:`photocheck.measures.order.percentiles`): most of
     ``np.percentile``'s time on a patch of a few thousand pixels is its own overhead, and a
     face's lighting takes 17 of these means.
     """
@@ -201,10 +190,7 @@ def robust_mean(values: np.ndarray) -> float:
     n = v.size
     if n == 0:
         return float("nan")
-    ranks = sorted({min(n - 1, math.floor((n - 1) * q) + d) for q in (0.2, 0.8)
-                    for d in (0, 1)})
-    ordered = np.partition(v, ranks)
-    lo, hi = _percentile(ordered, n, 0.2), _percentile(ordered, n, 0.8)
+    lo, hi = percentiles(v, (20.0, 80.0))
     mid = v[(v >= lo) & (v <= hi)]
     # ``mid.mean()``'s own steps (one pairwise sum, then ÷ count) without its Python wrapper
     return float(np.add.reduce(mid) / mid.size) if mid.size else float(np.median(v))
