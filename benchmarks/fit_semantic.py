@@ -1,7 +1,9 @@
 """Fit the headwear, sunglasses and glasses classifiers through held-out folds; write them as
 plain numbers.
 
-1. **Extract** (cached in ``benchmarks/results/semantic_features.npz``, git-ignored): for every
+1. **Extract** (cached in ``benchmarks/results/semantic_features.npz``, git-ignored, and used
+   only while the package's code and the photos are those it was made from,
+   :func:`code_fingerprint`): for every
    decodable photo of ``../shared/photos/MANIFEST.csv`` with a face, the EfficientNet-Lite0
    features and ImageNet probabilities of the head and eye crops exactly as a check computes
    them (:func:`photocheck.semantic.semantic_cues`) and the same for the mirrored crops (used
@@ -31,6 +33,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import hashlib
 import json
 import os
 import sys
@@ -261,27 +264,47 @@ def extract(photos: Path, threads: int = 2) -> dict[str, np.ndarray]:
     return out
 
 
+def code_fingerprint(photos: Path) -> str:
+    """sha256 of what the cached features depend on: every source file of the package (crops,
+    decode, face, models' input code), its model manifest and the photos' manifest. A cache
+    made by other code or on other photos is extracted again, never reused."""
+    digest = hashlib.sha256()
+    package = REPO / "photocheck"
+    files = sorted(package.rglob("*.py")) + [package / "models" / "manifest.json",
+                                             photos / "MANIFEST.csv"]
+    for path in files:
+        if path.is_file():
+            digest.update(str(path.relative_to(path.parents[1])).encode())
+            digest.update(path.read_bytes())
+    return digest.hexdigest()
+
+
+def _cached(path: Path, photos: Path, refresh: bool,
+            extract_all: Callable[[Path], dict[str, np.ndarray]]) -> dict[str, np.ndarray]:
+    """The features cached at ``path`` when they were made by this code on these photos
+    (:func:`code_fingerprint`), else (or with ``refresh``) extracted anew and cached."""
+    fingerprint = code_fingerprint(photos)
+    if not refresh and path.is_file():
+        with np.load(path) as npz:
+            if "fingerprint" in npz.files and str(npz["fingerprint"]) == fingerprint:
+                return {k: npz[k] for k in npz.files if k != "fingerprint"}
+        print(f"{path.name}: made by other code or photos, extracting again", file=sys.stderr)
+    start = time.perf_counter()
+    data = extract_all(photos)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    np.savez_compressed(path, fingerprint=np.array(fingerprint), **data)
+    print(f"{path.name}: extracted in {time.perf_counter() - start:.0f} s", file=sys.stderr)
+    return data
+
+
 def load_synthetic(photos: Path, refresh: bool = False) -> dict[str, np.ndarray]:
-    """The cached synthetic-lens features, extracted first when missing (or ``refresh``)."""
-    if refresh or not SYNTHETIC_CACHE.is_file():
-        data = extract_synthetic(photos)
-        SYNTHETIC_CACHE.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(SYNTHETIC_CACHE, **data)
-    with np.load(SYNTHETIC_CACHE) as npz:
-        return {k: npz[k] for k in npz.files}
+    """The cached synthetic-lens features (:func:`_cached`)."""
+    return _cached(SYNTHETIC_CACHE, photos, refresh, extract_synthetic)
 
 
 def load_features(photos: Path, refresh: bool = False) -> dict[str, np.ndarray]:
-    """The cached features, extracted first when missing (or ``refresh``)."""
-    if refresh or not CACHE.is_file():
-        start = time.perf_counter()
-        data = extract(photos)
-        CACHE.parent.mkdir(parents=True, exist_ok=True)
-        np.savez_compressed(CACHE, **data)
-        print(f"extracted {len(data['files'])} photos in {time.perf_counter() - start:.0f} s",
-              file=sys.stderr)
-    with np.load(CACHE) as npz:
-        return {k: npz[k] for k in npz.files}
+    """The cached features of the photos (:func:`_cached`)."""
+    return _cached(CACHE, photos, refresh, extract)
 
 
 # --- fitting ---------------------------------------------------------------------------------

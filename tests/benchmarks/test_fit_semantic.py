@@ -80,3 +80,28 @@ def test_balance_kinds_gives_each_kind_of_positive_the_same_total() -> None:
     out = balance_kinds(w, y, kinds)
     # positives total 4.0 kept, 2.0 per kind; negatives untouched
     assert out.tolist() == [2 / 3, 2 / 3, 2 / 3, 1.0, 1.0, 2.0, 3.0]
+
+
+def test_cached_features_are_reused_only_while_code_and_photos_are_the_same(
+        tmp_path, monkeypatch) -> None:
+    from benchmarks import fit_semantic
+
+    photos = tmp_path / "photos"
+    photos.mkdir()
+    (photos / "MANIFEST.csv").write_text("file\n")
+    calls: list[int] = []
+
+    def extract(path):  # noqa: ANN001, ANN202
+        calls.append(1)
+        return {"files": np.array(["a.jpg"]), "x": np.array([[float(len(calls))]], np.float32)}
+
+    cache = tmp_path / "features.npz"
+    first = fit_semantic._cached(cache, photos, False, extract)
+    again = fit_semantic._cached(cache, photos, False, extract)
+    assert calls == [1] and again["x"][0, 0] == first["x"][0, 0] == 1.0
+    assert "fingerprint" not in again
+    (photos / "MANIFEST.csv").write_text("file\na.jpg\n")  # other photos: extracted again
+    assert fit_semantic._cached(cache, photos, False, extract)["x"][0, 0] == 2.0
+    monkeypatch.setattr(fit_semantic, "code_fingerprint", lambda p: "other code")
+    assert fit_semantic._cached(cache, photos, False, extract)["x"][0, 0] == 3.0
+    assert fit_semantic._cached(cache, photos, True, extract)["x"][0, 0] == 4.0  # refresh
