@@ -328,21 +328,6 @@ def test_background_measures_of_a_real_photo_are_the_known_figures(online) -> No
     assert m.colour == bgm.Colour(lightness=84.881591796875, chroma=1.4984530210494995)
 
 
-def test_float32_ranks_are_the_sorted_values_at_those_ranks() -> None:
-    # a value of each sign and magnitude, zeros of both signs, infinities: the ranks of a sort
-    values = np.array([3.5, -0.0, 1e-30, -2.0, np.inf, 0.0, -1e-30, 2.0, -np.inf, 1e30, 7.25],
-                      np.float32)
-    ranks = list(range(values.size))
-    assert [float(v) for v in bgm.float32_ranks(values, ranks)] == [
-        -np.inf, -2.0, float(np.float32(-1e-30)), 0.0, 0.0, float(np.float32(1e-30)), 2.0, 3.5,
-        7.25, float(np.float32(1e30)), np.inf]
-    rng = np.random.default_rng(9)
-    many = (rng.normal(size=9999) * 10.0 ** rng.uniform(-6, 6, 9999)).astype(np.float32)
-    ordered = np.sort(many)
-    ranks = [0, 1, 4998, 4999, 5000, 9998]
-    assert bgm.float32_ranks(many, ranks) == [ordered[r] for r in ranks]
-
-
 @pytest.mark.parametrize("n", [4096, 4097, 37001])
 def test_median_of_many_float32_values_by_the_radix_select_equals_numpy(n: int) -> None:
     rng = np.random.default_rng(n)
@@ -351,20 +336,6 @@ def test_median_of_many_float32_values_by_the_radix_select_equals_numpy(n: int) 
     assert bgm.median(np.abs(values)) == float(np.median(np.abs(values)))
     values[::3] = np.float32(-0.5)  # a run of a third, off the middle: still the radix select
     assert bgm.median(values) == float(np.median(values))
-
-
-def test_sortable_bins_are_the_top_12_bits_of_the_sortable_float_bits() -> None:
-    # every 16-bit high half, with its low half all zeros and all ones: the bin the five integer
-    # operations on the whole float's bits give
-    high = np.arange(1 << 16, dtype=np.uint32) << 16
-    for bits in (high, high | 0xFFFF):
-        signed = bits.view(np.int32)
-        expected = ((signed ^ ((signed >> 31) & 0x7FFFFFFF)) >> 20) + 2048
-        assert np.array_equal(bgm._SORTABLE_BIN.astype(np.int64), expected)
-    values = np.array([-np.inf, -2.0, -0.0, 0.0, 1e-30, 3.5, np.inf], np.float32)
-    bins = np.take(bgm._SORTABLE_BIN, values.view(np.uint16)[bgm._HIGH_HALF::2])
-    # sign, exponent and three mantissa bits, in the floats' order (−0.0 just below 0.0)
-    assert bins.tolist() == [7, 1023, 2047, 2048, 2266, 3078, 4088]
 
 
 def test_row_counts_are_the_row_sums_of_a_mask() -> None:

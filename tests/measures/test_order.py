@@ -40,3 +40,32 @@ def test_no_values_give_numpys_nan_median_and_percentile_error() -> None:
         assert np.isnan(order.median(empty))
     with pytest.raises(IndexError):
         order.percentiles(empty, (10, 90))
+
+
+def test_float32_ranks_are_the_sorted_values_at_those_ranks() -> None:
+    # a value of each sign and magnitude, zeros of both signs, infinities: the ranks of a sort
+    values = np.array([3.5, -0.0, 1e-30, -2.0, np.inf, 0.0, -1e-30, 2.0, -np.inf, 1e30, 7.25],
+                      np.float32)
+    ranks = list(range(values.size))
+    assert [float(v) for v in order.float32_ranks(values, ranks)] == [
+        -np.inf, -2.0, float(np.float32(-1e-30)), 0.0, 0.0, float(np.float32(1e-30)), 2.0, 3.5,
+        7.25, float(np.float32(1e30)), np.inf]
+    rng = np.random.default_rng(9)
+    many = (rng.normal(size=9999) * 10.0 ** rng.uniform(-6, 6, 9999)).astype(np.float32)
+    ordered = np.sort(many)
+    ranks = [0, 1, 4998, 4999, 5000, 9998]
+    assert order.float32_ranks(many, ranks) == [ordered[r] for r in ranks]
+
+
+def test_sortable_bins_are_the_top_12_bits_of_the_sortable_float_bits() -> None:
+    # every 16-bit high half, with its low half all zeros and all ones: the bin the five integer
+    # operations on the whole float's bits give
+    high = np.arange(1 << 16, dtype=np.uint32) << 16
+    for bits in (high, high | 0xFFFF):
+        signed = bits.view(np.int32)
+        expected = ((signed ^ ((signed >> 31) & 0x7FFFFFFF)) >> 20) + 2048
+        assert np.array_equal(order._SORTABLE_BIN.astype(np.int64), expected)
+    values = np.array([-np.inf, -2.0, -0.0, 0.0, 1e-30, 3.5, np.inf], np.float32)
+    bins = np.take(order._SORTABLE_BIN, values.view(np.uint16)[order._HIGH_HALF::2])
+    # sign, exponent and three mantissa bits, in the floats' order (−0.0 just below 0.0)
+    assert bins.tolist() == [7, 1023, 2047, 2048, 2266, 3078, 4088]
