@@ -220,7 +220,8 @@ def background_measures(ctx: PhotoContext) -> BackgroundMeasures:
     min_de = float(p["min_delta_e"])
 
     def low(values: np.ndarray) -> float:
-        return float((values < min_de).mean()) if values.size else 0.0
+        # ``(values < min_de).mean()``: an exact count over the size, as numpy's float64 sum
+        return int(np.count_nonzero(values < min_de)) / values.size if values.size else 0.0
 
     return BackgroundMeasures(texture=tex, shadow=sh, low_contrast_head=low(head_de),
                               low_contrast_all=low(all_de), colour=bgm.colour(lab, bg))

@@ -68,30 +68,51 @@ def quadratic_residual_at(values: np.ndarray, mask: np.ndarray, degree: int = 2,
         return np.zeros((flat.size, vals3.shape[2]), np.float32)
     step = max(1, flat.size // max_samples)
     ys, xs = np.divmod(flat[::step], w)
-    gx = np.arange(w, dtype=np.float32) / max(w, 1) - 0.5
-    gy = np.arange(h, dtype=np.float32) / max(h, 1) - 0.5
+    # the powers of the normalised coordinates, per image size (each the float32 array numpy's
+    # ``g ** p`` gives), read at the samples for every term at once
+    gx_pow, gy_pow = _grid_powers(w, degree), _grid_powers(h, degree)
     powers = _poly_terms(degree)
-    design = np.stack([gx[xs] ** px * gy[ys] ** py for px, py in powers], axis=1)
+    px_of, py_of = [px for px, _ in powers], [py for _, py in powers]
+    design = (gx_pow[:, xs][px_of] * gy_pow[:, ys][py_of]).T  # (samples, terms)
     coef = least_squares(design, vals3[ys, xs]).astype(np.float32)
     # the surface is separable per term: for each power of x, a column profile in y times a row
     # profile in x, summed at the mask pixels only (the same float32 products and sums as over
     # the whole image); the mask's pixels run row by row, so a column profile is repeated per
-    # row instead of gathered; no (pixels × terms) matrix, no threaded BLAS
-    per_row = np.count_nonzero(inside, axis=1)
+    # row instead of gathered; no (pixels × terms) matrix, no threaded BLAS. All channels at
+    # once: each channel's row of these arrays takes that channel's own steps, in order.
+    per_row = _row_counts(inside)
     at_x = flat - np.repeat(np.arange(h) * w, per_row)
-    row_powers = [(gx ** p_x)[at_x] for p_x in range(degree + 1)]
-    col_powers = [gy ** p_y for p_y in range(degree + 1)]  # the same powers, made once
-    out = np.empty((flat.size, vals3.shape[2]), np.float32)
-    for c in range(vals3.shape[2]):
-        fitted = np.zeros(flat.size, np.float32)
-        for p_x in range(degree + 1):
-            col = np.zeros(h, np.float32)
-            for (px, py), k in zip(powers, coef[:, c], strict=True):
-                if px == p_x:
-                    col += k * col_powers[py]
-            fitted += np.repeat(col, per_row) * row_powers[p_x]
-        out[:, c] = vals3[..., c][inside] - fitted
-    return out
+    channels = vals3.shape[2]
+    fitted = np.zeros((channels, flat.size), np.float32)
+    for p_x in range(degree + 1):
+        cols = np.zeros((channels, h), np.float32)
+        for (px, py), k in zip(powers, coef, strict=True):
+            if px == p_x:
+                cols += k[:, None] * gy_pow[py]
+        fitted += np.repeat(cols, per_row, axis=1) * gx_pow[p_x][at_x]
+    # float32 out, as each channel's float32 column was (a float64 input is rounded once)
+    return (vals3[inside] - fitted.T).astype(np.float32, copy=False)
+
+
+def _grid_powers(n: int, degree: int) -> np.ndarray:
+    """``(degree + 1, n)`` float32: row ``p`` is ``g ** p`` of ``g = arange(n) / n − 0.5``
+    (float32), as numpy gives it (``g ** 0`` ones, ``g ** 1`` ``g``, ``g ** 2`` ``g·g``).
+
+    Made once per image side and degree: the working image keeps its size from photo to
+    photo. Read-only.
+    """
+    key = (n, degree)
+    found = _GRID_POWERS.get(key)
+    if found is None:
+        g = np.arange(n, dtype=np.float32) / max(n, 1) - 0.5
+        found = np.stack([g ** p for p in range(degree + 1)])
+        found.flags.writeable = False
+        if len(_GRID_POWERS) < 64:  # a handful of image sizes in practice
+            _GRID_POWERS[key] = found
+    return found
+
+
+_GRID_POWERS: dict[tuple[int, int], np.ndarray] = {}
 
 
 @dataclass(frozen=True)

@@ -14,6 +14,7 @@ import cv2
 import numpy as np
 
 from photocheck.measures.colour import channel_norm, distance_u8, lab_u8
+from photocheck.measures.order import median
 from photocheck.measures.silhouette import top_edge_profile
 
 
@@ -86,7 +87,8 @@ def plain_background_crown(
     # above the crown must be background itself, not a darker/lighter hair the threshold missed
     above = dist[max(0, vi - int(0.14 * face_width_px)): max(0, vi - int(0.04 * face_width_px)),
                  u0 - off: u1 - off]
-    if above.size and float(np.median(above)) > max(3.0 * noise + 6.0, 0.35 * thresh):
+    # np.median's figures of these float32 distances without its wrapper (order.median)
+    if above.size and median(above) > max(3.0 * noise + 6.0, 0.35 * thresh):
         return None
     # sub-pixel: where the distance crosses the threshold between the row above and this one
     if 0 < vi < dist.shape[0]:
@@ -145,7 +147,7 @@ def _background_colour(bgr: np.ndarray, fy: int, above_head: np.ndarray,
         if float(np.linalg.norm(median_lab_u8(sides) - bg)) > 8.0:
             return None
     pixels = above_head.reshape(-1, 3).astype(np.float32)
-    noise = float(np.median(channel_norm(pixels - bg)))
+    noise = median(channel_norm(pixels - bg))
     if noise > 6.0:
         return None  # textured background (or hair up to the top)
     return bg, noise
@@ -164,7 +166,7 @@ def _head_region_top(dist: np.ndarray, fy: int, column: tuple[int, int], seed_c0
     """
     seed_cols = slice(seed_c0, seed_c0 + (column[1] - column[0]))
     seed_rows = dist[max(0, fy - int(0.08 * face_width_px)): fy + 1, seed_cols]
-    contrast = float(np.median(seed_rows)) if seed_rows.size else 0.0
+    contrast = median(seed_rows) if seed_rows.size else 0.0
     if contrast < max(min_contrast, 4.0 * noise + 8.0):
         return None
     thresh = max(0.5 * contrast, 3.0 * noise + 6.0)
@@ -229,7 +231,7 @@ def hair_into_top_edge(bgr: np.ndarray, head_x0: float, head_x1: float, face_x0:
     for block in (bgr[:rows, :left_end], bgr[:rows, right_start:]):
         lab = lab_of(block)
         med = median_lab_u8(lab)
-        if float(np.median(channel_norm(lab.astype(np.float32) - med))) > max_noise:
+        if median(channel_norm(lab.astype(np.float32) - med)) > max_noise:
             return False
         medians.append(med)
     if float(np.linalg.norm(medians[0] - medians[1])) > max_difference:
@@ -237,4 +239,4 @@ def hair_into_top_edge(bgr: np.ndarray, head_x0: float, head_x1: float, face_x0:
     background = (medians[0] + medians[1]) / 2.0
     column = lab_of(bgr[:rows, c0:c1]).reshape(rows, c1 - c0, 3)[:3]  # blurred as the sides
     hair = channel_norm(column.astype(np.float32) - background) >= min_contrast
-    return float(hair.mean()) >= min_fraction
+    return int(np.count_nonzero(hair)) / hair.size >= min_fraction  # ``hair.mean()``, exact

@@ -13,6 +13,7 @@ import math
 import sys
 from collections.abc import Sequence
 
+import cv2
 import numpy as np
 
 
@@ -35,20 +36,27 @@ def median(values: np.ndarray) -> float:
         return float(np.median(v))  # numpy's NaN and warning
     k = n // 2
     if n >= 4096:
-        sample = v[:: n // 255]
-        guess = np.partition(sample, sample.size // 2)[sample.size // 2]
+        # the strided sample is copied and partitioned in place: np.partition's own steps
+        # without its Python wrapper (each numpy call costs microseconds holding the GIL)
+        sample = v[:: n // 255].copy()
+        sample.partition(sample.size // 2)
+        guess = sample[sample.size // 2]
         if np.count_nonzero(sample == guess) * 8 >= sample.size:  # ≥ 1/8 of the sample
             below = int(np.count_nonzero(v < guess))
             equal = int(np.count_nonzero(v == guess))
             if below <= k - (1 - n % 2) and k < below + equal:
                 return float(guess)  # the middle value(s) are all ``guess``
-        if v.dtype == np.float32 and not np.isnan(v).any():
+        # no NaN or infinity (one OpenCV pass without the GIL, not isnan + any): the radix
+        # select; otherwise the partition below, which gives the same figure
+        if v.dtype == np.float32 and cv2.checkRange(v):
             lower, upper = float32_ranks(v, (k - 1 + n % 2, k))
             return float(upper) if n % 2 else float((lower + upper) / 2)
-    part = np.partition(v, k)
+    part = v.copy()
+    part.partition(k)
     if n % 2:
         return float(part[k])
-    return float((part[:k].max() + part[k]) / 2)
+    # the largest of the lower part by the ufunc itself (``.max()`` goes through a wrapper)
+    return float((np.maximum.reduce(part[:k]) + part[k]) / 2)
 
 
 def _sortable_bins() -> np.ndarray:
@@ -80,13 +88,20 @@ def float32_ranks(values: np.ndarray, ranks: Sequence[int]) -> list[np.float32]:
     v = np.ascontiguousarray(values, dtype=np.float32)
     high = np.take(_SORTABLE_BIN, v.view(np.uint16)[_HIGH_HALF::2])
     below = np.zeros(4097, np.int64)
-    np.cumsum(np.bincount(high, minlength=4096), out=below[1:])
+    # the bin counts by OpenCV's histogram (exact float32 counts below 2²⁴ values, without
+    # the GIL; np.bincount holds it over every value)
+    if v.size < 1 << 24:
+        counts = cv2.calcHist([high], [0], None, [4096], (0, 4096)).reshape(-1).astype(np.int64)
+    else:
+        counts = np.bincount(high, minlength=4096)
+    np.cumsum(counts, out=below[1:])
     # the bin of each rank: below[b] ≤ rank < below[b + 1]
-    bins = (np.searchsorted(below, ranks, side="right") - 1).tolist()
+    bins = (below.searchsorted(ranks, side="right") - 1).tolist()
     found: dict[int, np.float32] = {}
     for b in sorted(set(bins)):
         inside = [r - int(below[b]) for r, rb in zip(ranks, bins, strict=True) if rb == b]
-        part = np.partition(v[high == b], inside)
+        part = v[high == b]  # a fresh array: partitioned in place, not copied again
+        part.partition(inside)
         found.update({r + int(below[b]): part[r] for r in inside})
     return [found[r] for r in ranks]
 
@@ -120,14 +135,19 @@ def percentiles(values: np.ndarray, qs: tuple[float, ...], weak: bool = False) -
         return [float(np.percentile(v, q)) for q in qs]  # numpy's IndexError
     virtual = [(n - 1) * (q / 100) for q in qs]
     ranks = sorted({min(math.floor(x) + d, n - 1) for x in virtual for d in (0, 1)})
-    part = np.partition(v, ranks)
+    part = v.copy()  # np.partition's own copy and partition, without its wrapper
+    part.partition(ranks)
+    # the values at those ranks read at once; float64 ones as Python floats, whose steps are
+    # numpy's float64 steps (weak or not), without a numpy scalar operation each
+    picked = part[ranks]
+    at = dict(zip(ranks, picked.tolist() if v.dtype == np.float64 else picked, strict=True))
     out = []
     for x in virtual:
         if x >= n - 1:  # the largest value
-            out.append(float(part[n - 1]))
+            out.append(float(at[n - 1]))
             continue
         lo = math.floor(x)
-        a, b = part[lo], part[lo + 1]
+        a, b = at[lo], at[lo + 1]
         diff = b - a  # in the array's dtype
         gamma = x - lo
         if not weak:
