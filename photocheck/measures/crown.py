@@ -10,6 +10,8 @@ numbers out, no thresholds from a profile.
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 
@@ -51,10 +53,12 @@ def plain_background_crown(
         caller then uses the matte).
     """
     h, w = bgr.shape[:2]
-    fy = int(np.clip(round(float(forehead_xy[1])), 1, h - 1))
+    # int(np.clip(np.floor(x), lo, hi)) in Python (clamped first, then rounded: the same
+    # integers, infinities included): numpy's clip costs microseconds on one number
+    fy = min(max(round(float(forehead_xy[1])), 1), h - 1)
     half = 0.25 * face_width_px
-    u0 = int(np.clip(np.floor(centre_x - half), 0, w - 1))
-    u1 = int(np.clip(np.ceil(centre_x + half), u0 + 1, w))
+    u0 = math.floor(min(max(centre_x - half, 0), w - 1))
+    u1 = math.ceil(min(max(centre_x + half, u0 + 1), w))
     # the background right above the head (the top rows of the face column): vignetting makes
     # the corners a poor reference
     bg_rows = int(0.35 * (fy - 0.6 * face_width_px))
@@ -94,7 +98,7 @@ def plain_background_crown(
     if 0 < vi < dist.shape[0]:
         d0, d1 = float(dist[vi - 1, ui]), float(dist[vi, ui])
         if d1 > d0:
-            v = vi - 1 + float(np.clip((thresh - d0) / (d1 - d0), 0.0, 1.0)) + 0.5
+            v = vi - 1 + min(max((thresh - d0) / (d1 - d0), 0.0), 1.0) + 0.5
     return np.array([u0 + i, v], float), vi <= 0
 
 
@@ -122,11 +126,12 @@ def median_lab_u8(lab: np.ndarray) -> np.ndarray:
         return np.median(pixels.reshape(-1, 3).astype(np.float32), axis=0)
     counts = np.concatenate([cv2.calcHist([pixels], [c], None, [256], (0, 256))
                              for c in range(3)])
-    at_or_below = np.cumsum(counts.reshape(3, 256), axis=1)
-    # the level at rank r: the first with more than r values at or below it
-    lower = np.argmax(at_or_below > (n - 1) // 2, axis=1).astype(np.float32)
-    upper = np.argmax(at_or_below > n // 2, axis=1).astype(np.float32)
-    return (lower + upper) / np.float32(2.0)
+    at_or_below = np.add.accumulate(counts.reshape(3, 256), axis=1)
+    # the level at rank r: the first with more than r values at or below it; the sum of the
+    # two levels (at most 510) is exact in float32, as is their float32 sum
+    lower = (at_or_below > (n - 1) // 2).argmax(axis=1)
+    upper = (at_or_below > n // 2).argmax(axis=1)
+    return (lower + upper).astype(np.float32) / np.float32(2.0)
 
 
 def _background_colour(bgr: np.ndarray, fy: int, above_head: np.ndarray,
@@ -216,8 +221,8 @@ def hair_into_top_edge(bgr: np.ndarray, head_x0: float, head_x1: float, face_x0:
     side = max(2, w // 8)
     left_end = int(min(side, np.floor(head_x0)))
     right_start = int(max(w - side, np.ceil(head_x1)))
-    c0 = int(np.clip(np.floor(face_x0), 0, w - 1))
-    c1 = int(np.clip(np.ceil(face_x1), c0 + 1, w))
+    c0 = math.floor(min(max(face_x0, 0), w - 1))  # int(np.clip(np.floor(…))), as above
+    c1 = math.ceil(min(max(face_x1, c0 + 1), w))
     if left_end < 2 or w - right_start < 2:
         return False  # the head spans the width: no background beside it to read
 

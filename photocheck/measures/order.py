@@ -46,9 +46,8 @@ def median(values: np.ndarray) -> float:
             equal = int(np.count_nonzero(v == guess))
             if below <= k - (1 - n % 2) and k < below + equal:
                 return float(guess)  # the middle value(s) are all ``guess``
-        # no NaN or infinity (one OpenCV pass without the GIL, not isnan + any): the radix
-        # select; otherwise the partition below, which gives the same figure
-        if v.dtype == np.float32 and cv2.checkRange(v):
+        # no NaN (``np.isnan(v).any()`` without the wrapper of ``.any()``): the radix select
+        if v.dtype == np.float32 and not np.logical_or.reduce(np.isnan(v)):
             lower, upper = float32_ranks(v, (k - 1 + n % 2, k))
             return float(upper) if n % 2 else float((lower + upper) / 2)
     part = v.copy()
@@ -137,17 +136,13 @@ def percentiles(values: np.ndarray, qs: tuple[float, ...], weak: bool = False) -
     ranks = sorted({min(math.floor(x) + d, n - 1) for x in virtual for d in (0, 1)})
     part = v.copy()  # np.partition's own copy and partition, without its wrapper
     part.partition(ranks)
-    # the values at those ranks read at once; float64 ones as Python floats, whose steps are
-    # numpy's float64 steps (weak or not), without a numpy scalar operation each
-    picked = part[ranks]
-    at = dict(zip(ranks, picked.tolist() if v.dtype == np.float64 else picked, strict=True))
     out = []
     for x in virtual:
         if x >= n - 1:  # the largest value
-            out.append(float(at[n - 1]))
+            out.append(float(part[n - 1]))
             continue
         lo = math.floor(x)
-        a, b = at[lo], at[lo + 1]
+        a, b = part[lo], part[lo + 1]
         diff = b - a  # in the array's dtype
         gamma = x - lo
         if not weak:
