@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from photocheck.measures.colour import channel_norm
 from photocheck.measures.order import median
 
 
@@ -393,7 +394,8 @@ def silhouette_contrasts(lab: np.ndarray, prob: np.ndarray, band_px: tuple[float
     with np.errstate(invalid="ignore", divide="ignore"):
         a = s_in / w_in[:, None]
         b = s_out / w_out[:, None]
-    de = np.linalg.norm(a - b, axis=1).astype(np.float32)
+    # np.linalg.norm(a - b, axis=1)'s values (colour.channel_norm) without its wrapper's calls
+    de = channel_norm(a - b).astype(np.float32, copy=False)
     out = []
     for region in regions:
         keep = usable if region is None else usable & np.asarray(region, bool).reshape(-1)[at]
