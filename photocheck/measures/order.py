@@ -85,7 +85,8 @@ def float32_ranks(values: np.ndarray, ranks: Sequence[int]) -> list[np.float32]:
     instead of five integer operations, which hold the GIL.
     """
     v = np.ascontiguousarray(values, dtype=np.float32)
-    high = np.take(_SORTABLE_BIN, v.view(np.uint16)[_HIGH_HALF::2])
+    # (methods and ufuncs rather than np.take / np.cumsum: no dispatch through wrappers)
+    high = _SORTABLE_BIN.take(v.view(np.uint16)[_HIGH_HALF::2])
     below = np.zeros(4097, np.int64)
     # the bin counts by OpenCV's histogram (exact float32 counts below 2²⁴ values, without
     # the GIL; np.bincount holds it over every value)
@@ -93,7 +94,7 @@ def float32_ranks(values: np.ndarray, ranks: Sequence[int]) -> list[np.float32]:
         counts = cv2.calcHist([high], [0], None, [4096], (0, 4096)).reshape(-1).astype(np.int64)
     else:
         counts = np.bincount(high, minlength=4096)
-    np.cumsum(counts, out=below[1:])
+    np.add.accumulate(counts, out=below[1:])
     # the bin of each rank: below[b] ≤ rank < below[b + 1]
     bins = (below.searchsorted(ranks, side="right") - 1).tolist()
     found: dict[int, np.float32] = {}
