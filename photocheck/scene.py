@@ -31,8 +31,9 @@ _OVAL_IDX = np.array(FACE_OVAL_IDX, np.intp)
 
 def frame_from_landmarks(points: np.ndarray) -> FaceFrame:
     """The face frame (eye centres, mouth centre) from 468 FaceMesh points (full-res px)."""
-    # the three pairs gathered and averaged at once (each mean is (a + b) / 2, as per pair)
-    centres = np.asarray(points, dtype=np.float64)[_FRAME_PAIRS, :2].mean(axis=1)
+    # the three pairs gathered and averaged at once (each mean is (a + b) / 2, as per pair;
+    # ``.mean(axis=1)``'s sum and division without its wrapper)
+    centres = np.add.reduce(np.asarray(points, dtype=np.float64)[_FRAME_PAIRS, :2], axis=1) / 2
     return FaceFrame.from_points(centres[0], centres[1], centres[2])
 
 
@@ -41,7 +42,7 @@ def oval_mask(points: np.ndarray, shape: tuple[int, int], scale: float,
     """Face-oval mask at an image of ``shape`` (``scale`` px per full-res px), shrunk towards
     its centre by ``shrink`` so hair and background at the outline stay out."""
     poly = np.asarray(points, dtype=np.float64)[_OVAL_IDX, :2] * scale
-    centre = poly.mean(axis=0)
+    centre = np.add.reduce(poly, axis=0) / len(poly)  # ``poly.mean(axis=0)``'s own steps
     poly = centre + shrink * (poly - centre)
     mask = np.zeros(shape, np.uint8)
     cv2.fillPoly(mask, [np.round(poly).astype(np.int32)], 1)
@@ -220,7 +221,8 @@ def background_measures(ctx: PhotoContext) -> BackgroundMeasures:
     min_de = float(p["min_delta_e"])
 
     def low(values: np.ndarray) -> float:
-        return float((values < min_de).mean()) if values.size else 0.0
+        # ``(values < min_de).mean()``: an exact count over the size, as numpy's float64 sum
+        return int(np.count_nonzero(values < min_de)) / values.size if values.size else 0.0
 
     return BackgroundMeasures(texture=tex, shadow=sh, low_contrast_head=low(head_de),
                               low_contrast_all=low(all_de), colour=bgm.colour(lab, bg))

@@ -9,12 +9,14 @@ asks for a plain, uniform, light background.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
 import numpy as np
 
+from photocheck.measures.colour import channel_norm
 from photocheck.measures.order import median
 
 
@@ -68,30 +70,54 @@ def quadratic_residual_at(values: np.ndarray, mask: np.ndarray, degree: int = 2,
         return np.zeros((flat.size, vals3.shape[2]), np.float32)
     step = max(1, flat.size // max_samples)
     ys, xs = np.divmod(flat[::step], w)
-    gx = np.arange(w, dtype=np.float32) / max(w, 1) - 0.5
-    gy = np.arange(h, dtype=np.float32) / max(h, 1) - 0.5
+    # the powers of the normalised coordinates, per image size (each the float32 array numpy's
+    # ``g ** p`` gives), read at the samples for every term at once
+    gx_pow, gy_pow = _grid_powers(w, degree), _grid_powers(h, degree)
     powers = _poly_terms(degree)
-    design = np.stack([gx[xs] ** px * gy[ys] ** py for px, py in powers], axis=1)
+    px_of, py_of = [px for px, _ in powers], [py for _, py in powers]
+    design = (gx_pow[:, xs][px_of] * gy_pow[:, ys][py_of]).T  # (samples, terms)
     coef = least_squares(design, vals3[ys, xs]).astype(np.float32)
     # the surface is separable per term: for each power of x, a column profile in y times a row
     # profile in x, summed at the mask pixels only (the same float32 products and sums as over
     # the whole image); the mask's pixels run row by row, so a column profile is repeated per
-    # row instead of gathered; no (pixels × terms) matrix, no threaded BLAS
-    per_row = np.count_nonzero(inside, axis=1)
+    # row instead of gathered; no (pixels × terms) matrix, no threaded BLAS. All channels at
+    # once: each channel's row of these arrays takes that channel's own steps, in order.
+    per_row = _row_counts(inside)
     at_x = flat - np.repeat(np.arange(h) * w, per_row)
-    row_powers = [(gx ** p_x)[at_x] for p_x in range(degree + 1)]
-    col_powers = [gy ** p_y for p_y in range(degree + 1)]  # the same powers, made once
-    out = np.empty((flat.size, vals3.shape[2]), np.float32)
-    for c in range(vals3.shape[2]):
-        fitted = np.zeros(flat.size, np.float32)
-        for p_x in range(degree + 1):
-            col = np.zeros(h, np.float32)
-            for (px, py), k in zip(powers, coef[:, c], strict=True):
-                if px == p_x:
-                    col += k * col_powers[py]
-            fitted += np.repeat(col, per_row) * row_powers[p_x]
-        out[:, c] = vals3[..., c][inside] - fitted
-    return out
+    channels = vals3.shape[2]
+    fitted = np.zeros((channels, flat.size), np.float32)
+    for p_x in range(degree + 1):
+        cols = np.zeros((channels, h), np.float32)
+        for (px, py), k in zip(powers, coef, strict=True):
+            if px == p_x:
+                cols += k[:, None] * gy_pow[py]
+        fitted += np.repeat(cols, per_row, axis=1) * gx_pow[p_x][at_x]
+    # the residuals in place of the fit, channel by channel (a 2-D mask read of a 3-channel
+    # image is 8× slower than of one channel plane), rounded to float32 as they are stored
+    for c in range(channels):
+        np.subtract(vals3[..., c][inside], fitted[c], out=fitted[c])
+    return fitted.T
+
+
+def _grid_powers(n: int, degree: int) -> np.ndarray:
+    """``(degree + 1, n)`` float32: row ``p`` is ``g ** p`` of ``g = arange(n) / n − 0.5``
+    (float32), as numpy gives it (``g ** 0`` ones, ``g ** 1`` ``g``, ``g ** 2`` ``g·g``).
+
+    Made once per image side and degree: the working image keeps its size from photo to
+    photo. Read-only.
+    """
+    key = (n, degree)
+    found = _GRID_POWERS.get(key)
+    if found is None:
+        g = np.arange(n, dtype=np.float32) / max(n, 1) - 0.5
+        found = np.stack([g ** p for p in range(degree + 1)])
+        found.flags.writeable = False
+        if len(_GRID_POWERS) < 64:  # a handful of image sizes in practice
+            _GRID_POWERS[key] = found
+    return found
+
+
+_GRID_POWERS: dict[tuple[int, int], np.ndarray] = {}
 
 
 @dataclass(frozen=True)
@@ -193,11 +219,13 @@ def worst_slab_fraction(band_rows: np.ndarray, dark_rows: np.ndarray, slab_px: i
         Per-row counts of band pixels and of the dark ones among them.
     """
     k = int(max(1, min(slab_px, band_rows.size)))
-    band = np.concatenate([[0], np.cumsum(band_rows, dtype=np.int64)])
-    dark = np.concatenate([[0], np.cumsum(dark_rows, dtype=np.int64)])
-    n_band, n_dark = band[k:] - band[:-k], dark[k:] - dark[:-k]
+    # both running sums at once, after a zero (fewer numpy calls, the same integers)
+    sums = np.zeros((2, band_rows.size + 1), np.int64)
+    np.add.accumulate((band_rows, dark_rows), axis=1, dtype=np.int64, out=sums[:, 1:])
+    n_band, n_dark = sums[:, k:] - sums[:, :-k]
     usable = n_band >= min_pixels
-    return float((n_dark[usable] / n_band[usable]).max()) if usable.any() else 0.0
+    ratios = n_dark[usable] / n_band[usable]
+    return float(np.maximum.reduce(ratios)) if ratios.size else 0.0
 
 
 def _row_counts(mask: np.ndarray) -> np.ndarray:
@@ -235,9 +263,10 @@ def smooth_light(lum: np.ndarray, wall: np.ndarray, sigma_px: float | tuple[floa
         num = cv2.GaussianBlur(vsmall, (0, 0), sigma_x, sigmaY=sigma_y)
         den = cv2.GaussianBlur(wsmall, (0, 0), sigma_x, sigmaY=sigma_y)
         small = num / np.maximum(den, 1e-6)
-        far = den < 1e-3
-        if far.any():  # where no wall is near, the mean of the wall
-            small[far] = float(weighted.sum() / max(float(weight.sum()), 1e-6))
+        # where no wall is near, the mean of the wall (the least den by OpenCV: no float32 lies
+        # between 1e-3 and its float32 neighbour, so the test is den < 1e-3's)
+        if cv2.minMaxLoc(den)[0] < 1e-3:
+            small[den < 1e-3] = float(weighted.sum() / max(float(weight.sum()), 1e-6))
         model = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
         if i + 1 < passes:
             weight = (np.asarray(wall, bool) & (values >= keep_ratio * model)).astype(np.float32)
@@ -281,8 +310,10 @@ def shadow(luminance: np.ndarray, prob: np.ndarray, near_px: tuple[float, float]
     cols = np.nonzero(person.any(axis=0))[0]
     centre_x = float(cols.mean()) if cols.size else w / 2.0
     # rows below bottom_y never count: cut them off instead of masking them
-    rows = h if bottom_y is None else int(np.clip(np.ceil(bottom_y), 0, h))
-    split = int(np.clip(np.ceil(centre_x), 0, w))  # columns x < centre_x are the left side
+    # int(np.clip(np.ceil(x), 0, n)) in Python (clamped first, then rounded up: the same
+    # integers): numpy's clip costs microseconds on one number
+    rows = h if bottom_y is None else math.ceil(min(max(bottom_y, 0), h))
+    split = math.ceil(min(max(centre_x, 0), w))  # columns x < centre_x are the left side
     out = outside[:rows]
     lum = luminance[:rows]
     expected = smooth_light(lum, out >= near_px[0], light_sigma_px)
@@ -363,7 +394,8 @@ def silhouette_contrasts(lab: np.ndarray, prob: np.ndarray, band_px: tuple[float
     with np.errstate(invalid="ignore", divide="ignore"):
         a = s_in / w_in[:, None]
         b = s_out / w_out[:, None]
-    de = np.linalg.norm(a - b, axis=1).astype(np.float32)
+    # np.linalg.norm(a - b, axis=1)'s values (colour.channel_norm) without its wrapper's calls
+    de = channel_norm(a - b).astype(np.float32, copy=False)
     out = []
     for region in regions:
         keep = usable if region is None else usable & np.asarray(region, bool).reshape(-1)[at]

@@ -10,10 +10,13 @@ numbers out, no thresholds from a profile.
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 
 from photocheck.measures.colour import channel_norm, distance_u8, lab_u8
+from photocheck.measures.order import median
 from photocheck.measures.silhouette import top_edge_profile
 
 
@@ -50,10 +53,12 @@ def plain_background_crown(
         caller then uses the matte).
     """
     h, w = bgr.shape[:2]
-    fy = int(np.clip(round(float(forehead_xy[1])), 1, h - 1))
+    # int(np.clip(np.floor(x), lo, hi)) in Python (clamped first, then rounded: the same
+    # integers, infinities included): numpy's clip costs microseconds on one number
+    fy = min(max(round(float(forehead_xy[1])), 1), h - 1)
     half = 0.25 * face_width_px
-    u0 = int(np.clip(np.floor(centre_x - half), 0, w - 1))
-    u1 = int(np.clip(np.ceil(centre_x + half), u0 + 1, w))
+    u0 = math.floor(min(max(centre_x - half, 0), w - 1))
+    u1 = math.ceil(min(max(centre_x + half, u0 + 1), w))
     # the background right above the head (the top rows of the face column): vignetting makes
     # the corners a poor reference
     bg_rows = int(0.35 * (fy - 0.6 * face_width_px))
@@ -86,13 +91,14 @@ def plain_background_crown(
     # above the crown must be background itself, not a darker/lighter hair the threshold missed
     above = dist[max(0, vi - int(0.14 * face_width_px)): max(0, vi - int(0.04 * face_width_px)),
                  u0 - off: u1 - off]
-    if above.size and float(np.median(above)) > max(3.0 * noise + 6.0, 0.35 * thresh):
+    # np.median's figures of these float32 distances without its wrapper (order.median)
+    if above.size and median(above) > max(3.0 * noise + 6.0, 0.35 * thresh):
         return None
     # sub-pixel: where the distance crosses the threshold between the row above and this one
     if 0 < vi < dist.shape[0]:
         d0, d1 = float(dist[vi - 1, ui]), float(dist[vi, ui])
         if d1 > d0:
-            v = vi - 1 + float(np.clip((thresh - d0) / (d1 - d0), 0.0, 1.0)) + 0.5
+            v = vi - 1 + min(max((thresh - d0) / (d1 - d0), 0.0), 1.0) + 0.5
     return np.array([u0 + i, v], float), vi <= 0
 
 
@@ -120,11 +126,12 @@ def median_lab_u8(lab: np.ndarray) -> np.ndarray:
         return np.median(pixels.reshape(-1, 3).astype(np.float32), axis=0)
     counts = np.concatenate([cv2.calcHist([pixels], [c], None, [256], (0, 256))
                              for c in range(3)])
-    at_or_below = np.cumsum(counts.reshape(3, 256), axis=1)
-    # the level at rank r: the first with more than r values at or below it
-    lower = np.argmax(at_or_below > (n - 1) // 2, axis=1).astype(np.float32)
-    upper = np.argmax(at_or_below > n // 2, axis=1).astype(np.float32)
-    return (lower + upper) / np.float32(2.0)
+    at_or_below = np.add.accumulate(counts.reshape(3, 256), axis=1)
+    # the level at rank r: the first with more than r values at or below it; the sum of the
+    # two levels (at most 510) is exact in float32, as is their float32 sum
+    lower = (at_or_below > (n - 1) // 2).argmax(axis=1)
+    upper = (at_or_below > n // 2).argmax(axis=1)
+    return (lower + upper).astype(np.float32) / np.float32(2.0)
 
 
 def _background_colour(bgr: np.ndarray, fy: int, above_head: np.ndarray,
@@ -145,7 +152,7 @@ def _background_colour(bgr: np.ndarray, fy: int, above_head: np.ndarray,
         if float(np.linalg.norm(median_lab_u8(sides) - bg)) > 8.0:
             return None
     pixels = above_head.reshape(-1, 3).astype(np.float32)
-    noise = float(np.median(channel_norm(pixels - bg)))
+    noise = median(channel_norm(pixels - bg))
     if noise > 6.0:
         return None  # textured background (or hair up to the top)
     return bg, noise
@@ -164,7 +171,7 @@ def _head_region_top(dist: np.ndarray, fy: int, column: tuple[int, int], seed_c0
     """
     seed_cols = slice(seed_c0, seed_c0 + (column[1] - column[0]))
     seed_rows = dist[max(0, fy - int(0.08 * face_width_px)): fy + 1, seed_cols]
-    contrast = float(np.median(seed_rows)) if seed_rows.size else 0.0
+    contrast = median(seed_rows) if seed_rows.size else 0.0
     if contrast < max(min_contrast, 4.0 * noise + 8.0):
         return None
     thresh = max(0.5 * contrast, 3.0 * noise + 6.0)
@@ -214,8 +221,8 @@ def hair_into_top_edge(bgr: np.ndarray, head_x0: float, head_x1: float, face_x0:
     side = max(2, w // 8)
     left_end = int(min(side, np.floor(head_x0)))
     right_start = int(max(w - side, np.ceil(head_x1)))
-    c0 = int(np.clip(np.floor(face_x0), 0, w - 1))
-    c1 = int(np.clip(np.ceil(face_x1), c0 + 1, w))
+    c0 = math.floor(min(max(face_x0, 0), w - 1))  # int(np.clip(np.floor(…))), as above
+    c1 = math.ceil(min(max(face_x1, c0 + 1), w))
     if left_end < 2 or w - right_start < 2:
         return False  # the head spans the width: no background beside it to read
 
@@ -229,7 +236,7 @@ def hair_into_top_edge(bgr: np.ndarray, head_x0: float, head_x1: float, face_x0:
     for block in (bgr[:rows, :left_end], bgr[:rows, right_start:]):
         lab = lab_of(block)
         med = median_lab_u8(lab)
-        if float(np.median(channel_norm(lab.astype(np.float32) - med))) > max_noise:
+        if median(channel_norm(lab.astype(np.float32) - med)) > max_noise:
             return False
         medians.append(med)
     if float(np.linalg.norm(medians[0] - medians[1])) > max_difference:
@@ -237,4 +244,4 @@ def hair_into_top_edge(bgr: np.ndarray, head_x0: float, head_x1: float, face_x0:
     background = (medians[0] + medians[1]) / 2.0
     column = lab_of(bgr[:rows, c0:c1]).reshape(rows, c1 - c0, 3)[:3]  # blurred as the sides
     hair = channel_norm(column.astype(np.float32) - background) >= min_contrast
-    return float(hair.mean()) >= min_fraction
+    return int(np.count_nonzero(hair)) / hair.size >= min_fraction  # ``hair.mean()``, exact

@@ -11,13 +11,14 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
+from functools import cached_property
 from typing import NamedTuple
 
 import cv2
 import numpy as np
 
 from photocheck.measures.colour import to_lab
-from photocheck.measures.order import percentiles
+from photocheck.measures.order import median, percentiles
 
 # Skin sample patches in the face frame: (u, v, radius). u runs along the eye line in units of
 # the inter-ocular distance (eye centres at u = ∓0.5), v downwards in units of the eye-to-mouth
@@ -117,9 +118,9 @@ class FaceFrame:
         origin = (el + er) / 2.0
         return cls(origin=origin, u_axis=er - el, v_axis=m - origin)
 
-    @property
+    @cached_property
     def iod_px(self) -> float:
-        """Inter-ocular distance in pixels."""
+        """Inter-ocular distance in pixels (worked out once per frame: it is read often)."""
         return float(np.hypot(*self.u_axis))
 
     def to_image(self, u: float, v: float) -> np.ndarray:
@@ -170,11 +171,29 @@ def patch_discs(shape: tuple[int, int], frame: FaceFrame,
             if y1 <= y0 or x1 <= x0:  # off the image
                 made[geometry] = Disc(slice(0, 0), slice(0, 0), np.zeros((0, 0), bool))
             else:
-                mask = np.zeros((y1 - y0, x1 - x0), np.uint8)
-                cv2.circle(mask, (cx - x0, cy - y0), r, 1, -1)
-                made[geometry] = Disc(slice(y0, y1), slice(x0, x1), mask.view(bool))
+                # the part of the whole disc inside the image (integer circles are drawn the
+                # same wherever their centre lies, and clipping only cuts them)
+                mask = _disc(r)[y0 - (cy - r): y1 - (cy - r), x0 - (cx - r): x1 - (cx - r)]
+                made[geometry] = Disc(slice(y0, y1), slice(x0, x1), mask)
         out[name] = made[geometry]
     return out
+
+
+def _disc(radius_px: int) -> np.ndarray:
+    """bool ``(2r + 1, 2r + 1)``: OpenCV's filled circle of radius ``r`` at the centre, made
+    once per radius (read-only) instead of drawn on a fresh array per patch and photo."""
+    found = _DISCS.get(radius_px)
+    if found is None:
+        canvas = np.zeros((2 * radius_px + 1, 2 * radius_px + 1), np.uint8)
+        cv2.circle(canvas, (radius_px, radius_px), radius_px, 1, -1)
+        found = canvas.view(bool)
+        found.flags.writeable = False
+        if len(_DISCS) < 512:  # radii of a few hundred px at most in practice
+            _DISCS[radius_px] = found
+    return found
+
+
+_DISCS: dict[int, np.ndarray] = {}
 
 
 def robust_mean(values: np.ndarray) -> float:
@@ -300,7 +319,9 @@ def clipped_fractions(bgr: np.ndarray, mask: np.ndarray, high: int = 248,
     if not m.any():
         return float("nan"), float("nan")
     grey = cv2.cvtColor(np.asarray(bgr, np.uint8), cv2.COLOR_BGR2GRAY)[m]
-    return float((grey >= high).mean()), float((grey <= low).mean())
+    # ``(grey >= high).mean()``: an exact count over the size, as numpy's float64 sum of ones
+    return (int(np.count_nonzero(grey >= high)) / grey.size,
+            int(np.count_nonzero(grey <= low)) / grey.size)
 
 
 def face_light(bgr: np.ndarray, frame: FaceFrame, oval: np.ndarray) -> FaceLight:
@@ -318,7 +339,10 @@ def face_light(bgr: np.ndarray, frame: FaceFrame, oval: np.ndarray) -> FaceLight
     h, w = bgr.shape[:2]
     # work on a box around the face only: the colour conversions are per pixel
     reach = 1.6 * frame.iod_px
-    cx, cy = frame.to_image(0.0, 0.3)
+    # frame.to_image(0.0, 0.3) in Python floats (its float64 steps: origin + 0·u, then + 0.3·v)
+    (ox, oy), (ux, uy), (vx, vy) = frame.origin.tolist(), frame.u_axis.tolist(), \
+        frame.v_axis.tolist()
+    cx, cy = ox + 0.0 * ux + 0.3 * vx, oy + 0.0 * uy + 0.3 * vy
     x0, x1 = int(max(0, cx - reach)), int(min(w, cx + reach + 1))
     y0, y1 = int(max(0, cy - reach)), int(min(h, cy + reach + 1))
     if x1 <= x0 or y1 <= y0:
@@ -349,10 +373,11 @@ def face_light(bgr: np.ndarray, frame: FaceFrame, oval: np.ndarray) -> FaceLight
     # 10× more; the same values, every one of the 2²⁴ colours checked); the pixels read by flat
     # index (numpy's 2-D boolean read of a colour image is several times slower)
     skin_px = np.ascontiguousarray(patched).reshape(-1, 3)[np.flatnonzero(skin)]
-    face_l = float(np.median(lightness(skin_px[None]))) if len(skin_px) else float("nan")
+    # np.median's and np.percentile's figures without their wrappers (photocheck.measures.order)
+    face_l = median(lightness(skin_px[None])) if len(skin_px) else float("nan")
     step = max(1, max(h, w) // 320)
     scene_l = lightness(bgr[::step, ::step])  # the float conversion makes it contiguous
     lr, tb = imbalance_stops(lum, in_box)
     hi, lo = clipped_fractions(box, np.asarray(oval, bool)[y0:y1, x0:x1])
-    return FaceLight(lightness=face_l, scene_highlight=float(np.percentile(scene_l, 98)),
+    return FaceLight(lightness=face_l, scene_highlight=percentiles(scene_l, (98,), weak=True)[0],
                      lr_stops=lr, tb_stops=tb, clipped_high=hi, clipped_low=lo)

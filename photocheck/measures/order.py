@@ -13,6 +13,7 @@ import math
 import sys
 from collections.abc import Sequence
 
+import cv2
 import numpy as np
 
 
@@ -35,20 +36,26 @@ def median(values: np.ndarray) -> float:
         return float(np.median(v))  # numpy's NaN and warning
     k = n // 2
     if n >= 4096:
-        sample = v[:: n // 255]
-        guess = np.partition(sample, sample.size // 2)[sample.size // 2]
+        # the strided sample is copied and partitioned in place: np.partition's own steps
+        # without its Python wrapper (each numpy call costs microseconds holding the GIL)
+        sample = v[:: n // 255].copy()
+        sample.partition(sample.size // 2)
+        guess = sample[sample.size // 2]
         if np.count_nonzero(sample == guess) * 8 >= sample.size:  # ≥ 1/8 of the sample
             below = int(np.count_nonzero(v < guess))
             equal = int(np.count_nonzero(v == guess))
             if below <= k - (1 - n % 2) and k < below + equal:
                 return float(guess)  # the middle value(s) are all ``guess``
-        if v.dtype == np.float32 and not np.isnan(v).any():
+        # no NaN (``np.isnan(v).any()`` without the wrapper of ``.any()``): the radix select
+        if v.dtype == np.float32 and not np.logical_or.reduce(np.isnan(v)):
             lower, upper = float32_ranks(v, (k - 1 + n % 2, k))
             return float(upper) if n % 2 else float((lower + upper) / 2)
-    part = np.partition(v, k)
+    part = v.copy()
+    part.partition(k)
     if n % 2:
         return float(part[k])
-    return float((part[:k].max() + part[k]) / 2)
+    # the largest of the lower part by the ufunc itself (``.max()`` goes through a wrapper)
+    return float((np.maximum.reduce(part[:k]) + part[k]) / 2)
 
 
 def _sortable_bins() -> np.ndarray:
@@ -78,15 +85,23 @@ def float32_ranks(values: np.ndarray, ranks: Sequence[int]) -> list[np.float32]:
     instead of five integer operations, which hold the GIL.
     """
     v = np.ascontiguousarray(values, dtype=np.float32)
-    high = np.take(_SORTABLE_BIN, v.view(np.uint16)[_HIGH_HALF::2])
+    # (methods and ufuncs rather than np.take / np.cumsum: no dispatch through wrappers)
+    high = _SORTABLE_BIN.take(v.view(np.uint16)[_HIGH_HALF::2])
     below = np.zeros(4097, np.int64)
-    np.cumsum(np.bincount(high, minlength=4096), out=below[1:])
+    # the bin counts by OpenCV's histogram (exact float32 counts below 2²⁴ values, without
+    # the GIL; np.bincount holds it over every value)
+    if v.size < 1 << 24:
+        counts = cv2.calcHist([high], [0], None, [4096], (0, 4096)).reshape(-1).astype(np.int64)
+    else:
+        counts = np.bincount(high, minlength=4096)
+    np.add.accumulate(counts, out=below[1:])
     # the bin of each rank: below[b] ≤ rank < below[b + 1]
-    bins = (np.searchsorted(below, ranks, side="right") - 1).tolist()
+    bins = (below.searchsorted(ranks, side="right") - 1).tolist()
     found: dict[int, np.float32] = {}
     for b in sorted(set(bins)):
         inside = [r - int(below[b]) for r, rb in zip(ranks, bins, strict=True) if rb == b]
-        part = np.partition(v[high == b], inside)
+        part = v[high == b]  # a fresh array: partitioned in place, not copied again
+        part.partition(inside)
         found.update({r + int(below[b]): part[r] for r in inside})
     return [found[r] for r in ranks]
 
@@ -120,7 +135,8 @@ def percentiles(values: np.ndarray, qs: tuple[float, ...], weak: bool = False) -
         return [float(np.percentile(v, q)) for q in qs]  # numpy's IndexError
     virtual = [(n - 1) * (q / 100) for q in qs]
     ranks = sorted({min(math.floor(x) + d, n - 1) for x in virtual for d in (0, 1)})
-    part = np.partition(v, ranks)
+    part = v.copy()  # np.partition's own copy and partition, without its wrapper
+    part.partition(ranks)
     out = []
     for x in virtual:
         if x >= n - 1:  # the largest value

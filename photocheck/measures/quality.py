@@ -15,6 +15,7 @@ import cv2
 import numpy as np
 
 from photocheck.measures.jpeg import IJG_LUMA, natural_order
+from photocheck.measures.order import median
 
 # Directions for directional sharpness: (dy, dx) unit steps for 0°, 90°, 45°, 135°.
 _DIRECTIONS: tuple[tuple[int, int], ...] = ((0, 1), (1, 0), (1, 1), (1, -1))
@@ -103,6 +104,11 @@ def sharpness_at_scales(gray: np.ndarray, iod_px: float,
     return np.array(rows)
 
 
+# Immerkær's kernel, made once
+_LAPLACIAN_DIFF = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float32)
+_LAPLACIAN_DIFF.flags.writeable = False
+
+
 def noise_sigma(gray: np.ndarray, tile_px: int = 8, flat_fraction: float = 0.25,
                 clip_levels: tuple[float, float] = (4.0, 251.0)) -> float:
     """Noise standard deviation (grey levels) in the flattest tiles (Immerkær 1996).
@@ -127,7 +133,7 @@ def noise_sigma(gray: np.ndarray, tile_px: int = 8, flat_fraction: float = 0.25,
     th, tw = (h - 2) // tile_px, (w - 2) // tile_px
     if th * tw == 0:
         return float("nan")
-    kernel = np.array([[1, -2, 1], [-2, 4, -2], [1, -2, 1]], dtype=np.float32)
+    kernel = _LAPLACIAN_DIFF
     # in place where possible: fresh megapixel arrays cost page faults as much as arithmetic
     resp = cv2.filter2D(values, cv2.CV_32F, kernel, borderType=cv2.BORDER_REFLECT)
     np.abs(resp, out=resp)
@@ -149,18 +155,20 @@ def noise_sigma(gray: np.ndarray, tile_px: int = 8, flat_fraction: float = 0.25,
     # no noise survives clipping: a tile is usable when all its levels are strictly inside the
     # clip range (255 where inside; a tile's area mean stays 255 only when all its pixels are)
     if inner.dtype == np.uint8:
-        lo, hi = np.floor(clip_levels[0]) + 1, np.ceil(clip_levels[1]) - 1
+        lo, hi = math.floor(clip_levels[0]) + 1.0, math.ceil(clip_levels[1]) - 1.0
     else:  # the float32 neighbours of the limits make the inclusive test strict
         lo = float(np.nextafter(np.float32(clip_levels[0]), np.float32(np.inf)))
         hi = float(np.nextafter(np.float32(clip_levels[1]), np.float32(-np.inf)))
     usable = tile_means(cv2.inRange(inner, lo, hi)) == 255
-    if not usable.any():
+    mean_resp = all_resp[usable]
+    if not mean_resp.size:
         return float("nan")
     score = tile_means(struct)[usable]
-    mean_resp = all_resp[usable]
     keep = max(1, int(round(flat_fraction * score.size)))
-    flat = np.argpartition(score, keep - 1)[:keep] if keep < score.size else slice(None)
-    return float(np.sqrt(np.pi / 2.0) / 6.0 * np.median(mean_resp[flat]))
+    flat = score.argpartition(keep - 1)[:keep] if keep < score.size else slice(None)
+    # np.sqrt's and np.median's figures without their wrappers (both correctly rounded roots;
+    # order.median for these float32 means)
+    return math.sqrt(math.pi / 2.0) / 6.0 * median(mean_resp[flat])
 
 
 def blockiness(gray: np.ndarray, period_px: int = 8,
@@ -247,14 +255,15 @@ def replication_peaks(profiles: Sequence[np.ndarray], grid_period_px: float = 8.
     off, on = [], []
     for prof in profiles:
         n = prof.size
-        total = float(prof.sum())
+        total = float(np.add.reduce(prof))  # ``prof.sum()`` without its wrapper
         if n < 4 * max_period_px or total <= 1e-6:
             return 0.0, 0.0
-        size = max(8192, 1 << int(np.ceil(np.log2(4 * n))))  # zero padding: fine frequencies
+        # zero padding (fine frequencies) to the power of two ≥ 4n: 2^ceil(log2(4n))
+        size = max(8192, 1 << (4 * n - 1).bit_length())
         mag = np.abs(np.fft.rfft(prof.astype(np.float64), size)) / total
         off_grid, on_grid = _peak_bins(size, n, float(grid_period_px), float(max_period_px))
-        off.append(float(mag[off_grid].max()) if off_grid.size else 0.0)
-        on.append(float(mag[on_grid].max()) if on_grid.size else 0.0)
+        off.append(float(np.maximum.reduce(mag[off_grid])) if off_grid.size else 0.0)
+        on.append(float(np.maximum.reduce(mag[on_grid])) if on_grid.size else 0.0)
     return min(off), min(on)
 
 
@@ -324,6 +333,16 @@ def _spectrum_masks(size: int, min_period_px: float,
     return window, band_u8, not band.any()
 
 
+def _fftshift_square(power: np.ndarray) -> np.ndarray:
+    """``np.fft.fftshift`` of a square 2-D array of even side: its quadrants swapped crosswise
+    (the same array, four copies instead of ``np.roll``'s Python steps)."""
+    half = power.shape[0] // 2
+    out = np.empty_like(power)
+    out[:half, :half], out[half:, half:] = power[half:, half:], power[:half, :half]
+    out[:half, half:], out[half:, :half] = power[half:, :half], power[:half, half:]
+    return out
+
+
 def halftone_peak(gray: np.ndarray, min_period_px: float = 2.2,
                   max_period_px: float = 12.0) -> float:
     """Strength of isolated periodic peaks (printed screen dots) in the power spectrum.
@@ -338,7 +357,7 @@ def halftone_peak(gray: np.ndarray, min_period_px: float = 2.2,
         About 0.3–0.6 for natural images, above 1 for screened prints; NaN for tiny crops.
     """
     g = np.asarray(gray)
-    size = 1 << int(np.floor(np.log2(min(g.shape))))
+    size = 1 << (min(g.shape).bit_length() - 1)  # 2^floor(log2(side)), in integers
     size = min(size, 256)
     if size < 32:
         return float("nan")
@@ -349,7 +368,7 @@ def halftone_peak(gray: np.ndarray, min_period_px: float = 2.2,
                                                   float(max_period_px))
     # OpenCV's DFT (float64, like numpy's) costs a seventh of np.fft.fft2 on one core
     comp = cv2.dft(np.asarray(patch * window, np.float64), flags=cv2.DFT_COMPLEX_OUTPUT)
-    spec = np.fft.fftshift(comp[..., 0] ** 2 + comp[..., 1] ** 2)
+    spec = _fftshift_square(comp[..., 0] ** 2 + comp[..., 1] ** 2)
     logp = np.log10(spec + 1e-3).astype(np.float32)
     background = cv2.medianBlur(logp, 5)
     excess = cv2.GaussianBlur(logp - background, (3, 3), 0)

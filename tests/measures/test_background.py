@@ -343,3 +343,35 @@ def test_row_counts_are_the_row_sums_of_a_mask() -> None:
     counts = bgm._row_counts(mask)
     assert counts.tolist() == mask.sum(axis=1).tolist()
     assert bgm._row_counts(np.ones((2, 5), bool)).tolist() == [5, 5]
+
+
+def test_grid_powers_are_numpys_powers_and_read_only() -> None:
+    got = bgm._grid_powers(4, 2)
+    g = np.arange(4, dtype=np.float32) / 4 - 0.5
+    assert got.dtype == np.float32 and not got.flags.writeable
+    assert got.tolist() == [[1.0, 1.0, 1.0, 1.0], [-0.5, -0.25, 0.0, 0.25],
+                            [0.25, 0.0625, 0.0, 0.0625]]
+    for p in range(3):
+        assert np.array_equal(got[p], g ** p)
+    assert bgm._grid_powers(4, 2) is got  # made once
+
+
+def test_quadratic_residual_at_channels_match_one_channel_fits() -> None:
+    # each channel of a 3-channel fit is the very same float32 as that channel alone
+    rng = np.random.default_rng(5)
+    values = rng.normal(50, 10, (23, 17, 3)).astype(np.float32)
+    mask = rng.random((23, 17)) < 0.6
+    together = bgm.quadratic_residual_at(values, mask)
+    assert together.shape == (int(mask.sum()), 3) and together.dtype == np.float32
+    for c in range(3):
+        alone = bgm.quadratic_residual_at(values[..., c], mask)[:, 0]
+        assert np.array_equal(together[:, c], alone)
+
+
+def test_worst_slab_fraction_exact() -> None:
+    band = np.array([0, 10, 10, 30, 5], np.int32)
+    dark = np.array([0, 5, 1, 30, 5], np.int32)
+    # runs of 2 rows: band 10, 20, 40, 35 → usable (≥ 20) 20, 40, 35; dark 6, 31, 35
+    assert bgm.worst_slab_fraction(band, dark, 2, min_pixels=20) == 35 / 35
+    assert bgm.worst_slab_fraction(band, dark, 2, min_pixels=36) == 31 / 40
+    assert bgm.worst_slab_fraction(band, dark, 2, min_pixels=41) == 0.0

@@ -202,3 +202,22 @@ def test_lightness_of_pixels_in_one_row_equals_one_pixel_per_row() -> None:
     rng = np.random.default_rng(12)
     pixels = rng.integers(0, 256, (65536, 3), dtype=np.uint8)
     assert np.array_equal(lm.lightness(pixels[None])[0], lm.lightness(pixels[:, None])[:, 0])
+
+
+def test_disc_is_opencvs_circle_and_clipped_discs_are_its_slices() -> None:
+    import cv2
+
+    disc = lm._disc(3)
+    canvas = np.zeros((7, 7), np.uint8)
+    cv2.circle(canvas, (3, 3), 3, 1, -1)
+    assert disc.dtype == bool and not disc.flags.writeable
+    assert np.array_equal(disc, canvas.astype(bool))
+    assert lm._disc(3) is disc
+    # a disc cut by the image's corner: the same pixels as drawing it there
+    frame = lm.FaceFrame.from_points(np.array([-1.0, 1.0]), np.array([9.0, 1.0]),
+                                     np.array([4.0, 11.0]))
+    got = lm.patch_discs((12, 12), frame, {"p": (-0.5, 0.0, 0.3)})["p"]
+    drawn = np.zeros((12, 12), np.uint8)
+    cv2.circle(drawn, (-1, 1), 3, 1, -1)
+    assert (got.rows, got.cols) == (slice(0, 5), slice(0, 3))
+    assert np.array_equal(got.mask, drawn[0:5, 0:3].astype(bool))

@@ -69,3 +69,17 @@ def test_sortable_bins_are_the_top_12_bits_of_the_sortable_float_bits() -> None:
     bins = np.take(order._SORTABLE_BIN, values.view(np.uint16)[order._HIGH_HALF::2])
     # sign, exponent and three mantissa bits, in the floats' order (−0.0 just below 0.0)
     assert bins.tolist() == [7, 1023, 2047, 2048, 2266, 3078, 4088]
+
+
+def test_float32_ranks_histogram_counts_match_a_partition() -> None:
+    # bins filled unevenly (runs of equal values, both signs, a bin holding most values):
+    # OpenCV's histogram counts must put each rank in the bin a partition does
+    rng = np.random.default_rng(11)
+    values = np.concatenate([np.full(3000, 0.25, np.float32),
+                             rng.normal(0, 1e-3, 2000).astype(np.float32),
+                             -rng.exponential(5.0, 1500).astype(np.float32)])
+    rng.shuffle(values)
+    ranks = [0, 1499, 1500, 3250, 4499, 4500, 6499]
+    expected = np.partition(values, ranks)[ranks]
+    assert [float(x) for x in order.float32_ranks(values, ranks)] == expected.tolist()
+    assert order.median(values) == float(np.median(values))

@@ -217,3 +217,11 @@ def test_blockiness_equals_its_numpy_definition(period: int) -> None:
         others = np.delete(folded, peak)
         expected.append(float(folded[peak] / max(float(np.median(others)), 1e-3)))
     assert qm.blockiness(gray, period) == float(np.mean(expected))
+
+
+def test_fftshift_square_is_numpys() -> None:
+    power = np.arange(16, dtype=np.float64).reshape(4, 4)
+    got = qm._fftshift_square(power)
+    assert got.tolist() == [[10.0, 11.0, 8.0, 9.0], [14.0, 15.0, 12.0, 13.0],
+                            [2.0, 3.0, 0.0, 1.0], [6.0, 7.0, 4.0, 5.0]]
+    assert np.array_equal(got, np.fft.fftshift(power))
