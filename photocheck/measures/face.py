@@ -11,6 +11,8 @@ import math
 import cv2
 import numpy as np
 
+from photocheck.measures.order import median
+
 # Iris-model contour: 0 outer corner, 1–7 lower lid, 8 inner corner, 9–15 upper lid.
 _LOWER_LID = (1, 2, 3, 4, 5, 6, 7)
 _UPPER_LID = (9, 10, 11, 12, 13, 14, 15)
@@ -45,13 +47,14 @@ def eye_openness(contour: np.ndarray) -> float:
     if width <= 1e-6:
         return 0.0
     lower = local[_LOWER_ROWS]
-    order = np.argsort(lower[:, 0])
+    order = lower[:, 0].argsort()
     upper = local[_UPPER_ROWS]
     lower_y = np.interp(upper[:, 0], lower[order, 0], lower[order, 1])
     # |gap|: the frame's y axis flips for the mirrored (image-right) eye, whose contour runs
     # from the image-right corner
     gap = np.abs(lower_y - upper[:, 1])
-    return float(gap.mean() / width)
+    # numpy's ``.mean()``: the ufunc sum over the count
+    return float(np.add.reduce(gap) / len(gap) / width)
 
 
 def iris_contrast(bgr: np.ndarray, contour: np.ndarray, iris: np.ndarray) -> float:
@@ -171,7 +174,9 @@ def teeth_area(bgr: np.ndarray, lips: np.ndarray, mouth_width_px: float,
     max_sat, min_val = 0.35 * 255.0, 140.0
     if skin_bgr is not None and skin_bgr.size:
         skin = cv2.cvtColor(skin_bgr.reshape(-1, 1, 3), cv2.COLOR_BGR2HSV).reshape(-1, 3)
-        skin_sat, skin_val = float(np.median(skin[:, 1])), float(np.median(skin[:, 2]))
+        # np.median's figures (the middle pair's float64 mean) by one partition each
+        skin_sat = median(skin[:, 1].astype(np.float64))
+        skin_val = median(skin[:, 2].astype(np.float64))
         max_sat = max(0.6 * skin_sat, 0.12 * 255.0)
         min_val = 0.8 * skin_val
         if skin_sat < GREY_SKIN_SAT:
