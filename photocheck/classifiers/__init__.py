@@ -27,7 +27,9 @@ class ClassifierError(ValueError):
 
 
 def _logit(p: float) -> float:
-    p = float(np.clip(p, 1e-6, 1.0 - 1e-6))
+    # np.clip's ufunc steps without its Python wrappers: in ``p``'s own dtype (float32 sums
+    # clip at float32 bounds) and NaN kept, as np.clip does
+    p = float(np.minimum(np.maximum(p, 1e-6), 1.0 - 1e-6))
     return float(np.log(p / (1.0 - p)))
 
 

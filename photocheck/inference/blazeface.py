@@ -186,7 +186,7 @@ def weighted_nms(
     -------
     list of (box (4,), keypoints (6, 2), score)
     """
-    order = np.argsort(-scores, kind="stable")
+    order = (-scores).argsort(kind="stable")  # the method: np.argsort adds a Python wrapper
     out: list[tuple[np.ndarray, np.ndarray, float]] = []
     while order.size:
         top = int(order[0])
