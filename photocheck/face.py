@@ -135,10 +135,10 @@ class _Search:
 def _turn_affine(k: int, w: int, h: int) -> np.ndarray:
     """2×3 affine of ``np.rot90(image, k)`` (CCW quarter turns) on continuous px coordinates."""
     k %= 4
-    return [np.array([[1.0, 0, 0], [0, 1.0, 0]]),
-            np.array([[0, 1.0, 0], [-1.0, 0, w]]),
-            np.array([[-1.0, 0, w], [0, -1.0, h]]),
-            np.array([[0, -1.0, h], [1.0, 0, 0]])][k]
+    # only the turn asked for is built
+    rows = (((1.0, 0, 0), (0, 1.0, 0)), ((0, 1.0, 0), (-1.0, 0, w)),
+            ((-1.0, 0, w), (0, -1.0, h)), ((0, -1.0, h), (1.0, 0, 0)))[k]
+    return np.array(rows)
 
 
 def _map_face(face: bf.FaceBox, affine: np.ndarray, factor: float = 1.0,
@@ -147,7 +147,8 @@ def _map_face(face: bf.FaceBox, affine: np.ndarray, factor: float = 1.0,
     ``(source + offset) * factor``."""
     kps = fm.invert_points(affine, face.keypoints)
     corners = fm.invert_points(affine, face.box.reshape(2, 2))
-    lo, hi = corners.min(axis=0), corners.max(axis=0)
+    # the ufunc reductions (``.min``/``.max`` add Python wrappers)
+    lo, hi = np.minimum.reduce(corners, axis=0), np.maximum.reduce(corners, axis=0)
     off = np.array(offset)
     return bf.FaceBox(np.concatenate([lo + off, hi + off]) * factor, face.score,
                       (kps + off) * factor)
@@ -334,15 +335,28 @@ def applicant(ctx: PhotoContext) -> Detection:
 
 def _tiles(w: int, h: int, side: int) -> list[tuple[int, int, int, int]]:
     """Overlapping square tiles (x0, y0, x1, y1) covering a ``w × h`` frame."""
-    out = []
     nx = max(1, math.ceil((w - side) / (side * 0.66)) + 1) if w > side else 1
     ny = max(1, math.ceil((h - side) / (side * 0.66)) + 1) if h > side else 1
-    xs = np.linspace(0, max(0, w - side), nx).astype(int)
-    ys = np.linspace(0, max(0, h - side), ny).astype(int)
-    for y0 in ys:
-        for x0 in xs:
-            out.append((int(x0), int(y0), int(min(w, x0 + side)), int(min(h, y0 + side))))
-    return out
+    xs = linspace_starts(max(0, w - side), nx)
+    ys = linspace_starts(max(0, h - side), ny)
+    return [(x0, y0, min(w, x0 + side), min(h, y0 + side)) for y0 in ys for x0 in xs]
+
+
+def linspace_starts(stop: int, n: int) -> list[int]:
+    """``np.linspace(0, stop, n).astype(int)`` as Python ints, in plain floats.
+
+    numpy's figures: ``i * (stop / (n - 1))`` truncated, the last exactly ``stop`` (one point:
+    0), without its call's overhead.
+
+    Examples
+    --------
+    >>> linspace_starts(10, 4)
+    [0, 3, 6, 10]
+    """
+    if n <= 1:
+        return [0] * max(n, 0)
+    step = stop / (n - 1)
+    return [int(i * step) for i in range(n - 1)] + [int(stop)]
 
 
 def is_same_face(other: np.ndarray, main: np.ndarray) -> bool:
@@ -496,7 +510,7 @@ def detections(ctx: PhotoContext) -> list[Detection]:
     alone = reused and not any(not is_same_face(f.box, main_box) for f in front + front_hints)
     if alone:
         beside = _others(ctx, main_box, WHOLE_ENVELOPE)
-        alone = beside is not None and int(beside.sum()) * _MASK_STEP**2 < (
+        alone = beside is not None and np.count_nonzero(beside) * _MASK_STEP**2 < (
             side / _WHOLE_MIN_DIV) ** 2
     per_image: list[list[bf.FaceBox]] = []
     offsets: list[tuple[int, int]] = []
@@ -557,7 +571,7 @@ def _mesh_roi_affine(points: np.ndarray) -> np.ndarray:
     c, s = math.cos(-angle), math.sin(-angle)
     rot = np.array([[c, -s], [s, c]])
     local = points[:, :2] @ rot.T
-    lo, hi = local.min(axis=0), local.max(axis=0)
+    lo, hi = np.minimum.reduce(local, axis=0), np.maximum.reduce(local, axis=0)
     centre = ((lo + hi) / 2.0) @ rot  # back to image axes
     side = fm.BOX_SCALE * float(max(hi - lo))
     return fm.crop_affine(centre, side, angle, fm.INPUT_PX)
@@ -622,11 +636,15 @@ def eye_landmarks(ctx: PhotoContext) -> EyeLandmarks:
                         Eye(right.contour / scale, right.iris / scale))
 
 
+_EYE_LEFT_ROWS, _EYE_RIGHT_ROWS = np.array(EYE_LEFT_IDX), np.array(EYE_RIGHT_IDX)
+
+
 def eye_line_deg(points: np.ndarray) -> float:
     """Angle of the line from the image-left to the image-right eye centre (mesh corners),
     degrees, positive clockwise on screen (y down)."""
-    left = points[list(EYE_LEFT_IDX), :2].mean(axis=0)
-    right = points[list(EYE_RIGHT_IDX), :2].mean(axis=0)
+    # the means of numpy's ``.mean(axis=0)``: its sum, then divided by the count
+    left = np.add.reduce(points[_EYE_LEFT_ROWS, :2], axis=0) / len(EYE_LEFT_IDX)
+    right = np.add.reduce(points[_EYE_RIGHT_ROWS, :2], axis=0) / len(EYE_RIGHT_IDX)
     d = right - left
     return math.degrees(math.atan2(d[1], d[0]))
 

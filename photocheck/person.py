@@ -12,6 +12,7 @@ All points exchanged are ORIGINAL full-resolution, EXIF-oriented pixel coordinat
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, replace
 
 import cv2
@@ -196,7 +197,7 @@ def head_affine(
         # with rotation, anchor on the forehead point's projection onto the face axis
         anchor = frame.forehead_xy.astype(np.float64)
     offset = np.array([w / 2.0, -top * scale]) - rot @ anchor
-    return np.column_stack([rot, offset]), (w, h)
+    return np.concatenate([rot, offset[:, None]], axis=1), (w, h)
 
 
 def crown_from_matte(
@@ -230,7 +231,7 @@ def crown_from_matte(
     """
     h, w = alpha.shape
     binary = ((alpha > threshold) & valid).astype(np.uint8)
-    su, sv = int(np.clip(round(seed_uv[0]), 0, w - 1)), int(np.clip(round(seed_uv[1]), 0, h - 1))
+    su, sv = _clip(round(seed_uv[0]), 0, w - 1), _clip(round(seed_uv[1]), 0, h - 1)
     if binary[sv, su]:
         region = component_at(binary, su, sv)
     else:
@@ -242,12 +243,12 @@ def crown_from_matte(
         if found.size == 0:
             return None
         region = labels == int(np.bincount(found).argmax())
-    u0 = int(np.clip(np.floor(column_u[0]), 0, w - 1))
-    u1 = int(np.clip(np.ceil(column_u[1]), u0 + 1, w))
+    u0 = floor_within(column_u[0], 0, w - 1)
+    u1 = ceil_within(column_u[1], u0 + 1, w)
     tops = top_edge_profile(region[:, u0:u1], h)
     if tops is None:
         return None
-    i = int(np.argmin(tops))
+    i = int(tops.argmin())
     v = float(tops[i])
     u = float(u0 + i)
     vi, ui = int(v), int(u)
@@ -259,11 +260,42 @@ def crown_from_matte(
         # the matte fades below the threshold over a few border rows (more with the int8
         # model): a top within 6 rows of the border whose column stays at least half the
         # threshold up to the border runs into it too
-        outside = np.flatnonzero(~valid[:vi, ui])
+        outside = np.nonzero(~valid[:vi, ui])[0]
         first = int(outside[-1]) + 1 if outside.size else None
         at_edge = first is not None and vi - first <= 6 and bool(
             (alpha[first:vi, ui] >= 0.5 * threshold).all())
     return (u, v), bool(at_edge), vi <= 0
+
+
+def _clip(v: int, lo: int, hi: int) -> int:
+    """``int(np.clip(v, lo, hi))`` of one integer, without numpy's call."""
+    return int(min(max(v, lo), hi))
+
+
+def floor_within(v: float, lo: int, hi: int) -> int:
+    """``int(np.clip(np.floor(v), lo, hi))`` in plain floats: with integer bounds, flooring
+    the clipped number gives the same integer (NaN raises ValueError, as ``int`` of it does).
+
+    Examples
+    --------
+    >>> floor_within(3.7, 0, 10), floor_within(-2.5, 0, 10), floor_within(float("inf"), 0, 10)
+    (3, 0, 10)
+    """
+    return int(math.floor(min(max(v, lo), hi)))
+
+
+def ceil_within(v: float, lo: int, hi: int) -> int:
+    """``int(np.clip(np.ceil(v), lo, hi))`` in plain floats (see :func:`floor_within`).
+
+    Examples
+    --------
+    >>> ceil_within(3.2, 0, 10), ceil_within(12.0, 0, 10), ceil_within(-float("inf"), 1, 10)
+    (4, 10, 1)
+    """
+    return int(math.ceil(min(max(v, lo), hi)))
+
+
+_NOSE_LINE_ROWS = np.array(NOSE_LINE_IDX)
 
 
 def nose_line(marks: np.ndarray) -> np.ndarray:
@@ -284,7 +316,9 @@ def nose_line(marks: np.ndarray) -> np.ndarray:
     numpy.ndarray
         ``(2,)`` px.
     """
-    return np.asarray(marks, np.float64)[list(NOSE_LINE_IDX), :2].mean(axis=0)
+    # numpy's ``.mean(axis=0)``: the ufunc sum, then divided by the count
+    picked = np.asarray(marks, np.float64)[_NOSE_LINE_ROWS, :2]
+    return np.add.reduce(picked, axis=0) / len(NOSE_LINE_IDX)
 
 
 # --- intermediates -----------------------------------------------------------------------------
@@ -333,7 +367,7 @@ def _matte(ctx: PhotoContext, up_factor: float, *, down_factor: float = FULL_DOW
                                max_side_px=cap, down_factor=down_factor)
     # analysis px → full px → crop px
     to_full = np.diag([1.0 / image.scale, 1.0 / image.scale])
-    aff_a = np.column_stack([affine[:, :2] @ to_full, affine[:, 2]])
+    aff_a = np.concatenate([affine[:, :2] @ to_full, affine[:, 2:]], axis=1)
     crop = _warp(image.bgr, aff_a, size, cv2.BORDER_REPLICATE)
     valid = _warp(np.ones(image.bgr.shape[:2], np.uint8), aff_a, size,
                   cv2.BORDER_CONSTANT).astype(bool)
@@ -365,7 +399,7 @@ def head_matte(ctx: PhotoContext) -> HeadMatte:
         # the crop's top a quarter face length above the colour crown (not 1.1 above the
         # forehead): less background for MODNet to look at
         up = (float(frame.forehead_xy[1] - coloured.point[1])) / fh + PLAIN_TOP_MARGIN
-        short = _matte(ctx, float(np.clip(up, 0.3, 1.1)), down_factor=PLAIN_DOWN_FACTOR)
+        short = _matte(ctx, min(max(float(up), 0.3), 1.1), down_factor=PLAIN_DOWN_FACTOR)
         found = _crown_on(ctx, short, short.alpha, frame)
         if found is not None and not found[2]:
             # heights only: along a flat top the crown's column is ill-defined
@@ -377,7 +411,7 @@ def head_matte(ctx: PhotoContext) -> HeadMatte:
         # its top 8 analysis px above the image (enough outside rows to see the border)
         sc = decode.analysis_image(ctx).scale
         up = (float(frame.forehead_xy[1]) + 8.0 / sc) / fh
-        short = _matte(ctx, float(np.clip(up, 0.3, 1.1)), down_factor=PLAIN_DOWN_FACTOR)
+        short = _matte(ctx, min(max(float(up), 0.3), 1.1), down_factor=PLAIN_DOWN_FACTOR)
         found = _crown_on(ctx, short, short.alpha, frame)
         if found is not None and found[1] and found[0][1] * sc <= 3.0:
             return replace(short, crown_found=found)
@@ -435,8 +469,8 @@ def selfie_matte(ctx: PhotoContext) -> HeadMatte:
     fh = max(float(np.hypot(*(frame.chin_xy - frame.forehead_xy))), 1.0)
     half = 1.4 * max(frame.face_width_px, 0.5 * fh) * s
     cx = float(frame.centre_xy[0]) * s
-    x0, x1 = int(np.clip(np.floor(cx - half), 0, w - 1)), int(np.clip(np.ceil(cx + half), 1, w))
-    y1 = int(np.clip(np.ceil((float(frame.chin_xy[1]) + 0.3 * fh) * s), 1, h))
+    x0, x1 = floor_within(cx - half, 0, w - 1), ceil_within(cx + half, 1, w)
+    y1 = ceil_within((float(frame.chin_xy[1]) + 0.3 * fh) * s, 1, h)
     x1 = max(x1, x0 + 1)
     alpha = np.zeros((y1 + SELFIE_PAD_ROWS, x1 - x0), np.float32)
     alpha[SELFIE_PAD_ROWS:] = mask.prob[:y1, x0:x1]
@@ -586,7 +620,7 @@ def crown_info(ctx: PhotoContext) -> Crown:
         mask = person_mask(ctx)
         aff = matte.affine
         to_full = np.diag([1.0 / mask.scale, 1.0 / mask.scale])
-        aff_a = np.column_stack([aff[:, :2] @ to_full, aff[:, 2]])
+        aff_a = np.concatenate([aff[:, :2] @ to_full, aff[:, 2:]], axis=1)
         prob = _warp(mask.prob, aff_a, matte.alpha.shape[::-1], cv2.BORDER_CONSTANT)
         found = _crown_on(ctx, matte, prob, frame)
         source = "selfie"

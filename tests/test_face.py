@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 import cv2
 import numpy as np
 import pytest
@@ -264,3 +266,27 @@ def test_pitch_baseline_comes_from_the_profile() -> None:
     yaw, pitch = face.pose_from_mesh(pts, 0.0, -2.0)
     assert (yaw, pitch) == (yaw0, pitch0 + 2.0)
     assert load_profile("online").section("pose")["pitch_baseline_deg"] == -2.0
+
+
+@pytest.mark.parametrize("stop", [0, 1, 7, 640, 1023, 2999])
+def test_linspace_starts_is_numpys_truncated_linspace(stop: int) -> None:
+    for n in range(0, 9):
+        assert face.linspace_starts(stop, n) == np.linspace(0, stop, n).astype(int).tolist()
+    assert face.linspace_starts(10, 4) == [0, 3, 6, 10]
+
+
+def test_tiles_cover_the_frame() -> None:
+    # 1200 × 1600 at side 800: ceil(400 / 528) + 1 = 2 columns, ceil(800 / 528) + 1 = 3 rows
+    assert face._tiles(1200, 1600, 800) == [
+        (0, 0, 800, 800), (400, 0, 1200, 800), (0, 400, 800, 1200), (400, 400, 1200, 1200),
+        (0, 800, 800, 1600), (400, 800, 1200, 1600)]
+    assert face._tiles(200, 200, 256) == [(0, 0, 200, 200)]
+
+
+def test_eye_line_and_turn_affine_exact() -> None:
+    pts = np.zeros((468, 3))
+    pts[[33, 133], :2] = [[10.0, 20.0], [30.0, 20.0]]  # image-left eye centre (20, 20)
+    pts[[362, 263], :2] = [[60.0, 40.0], [80.0, 40.0]]  # image-right eye centre (70, 40)
+    assert face.eye_line_deg(pts) == math.degrees(math.atan2(20.0, 50.0))
+    np.testing.assert_array_equal(face._turn_affine(1, 40, 30), [[0, 1, 0], [-1, 0, 40]])
+    np.testing.assert_array_equal(face._turn_affine(6, 40, 30), [[-1, 0, 40], [0, -1, 30]])

@@ -27,7 +27,9 @@ class ClassifierError(ValueError):
 
 
 def _logit(p: float) -> float:
-    p = float(np.clip(p, 1e-6, 1.0 - 1e-6))
+    # np.clip's ufunc steps without its Python wrappers: in ``p``'s own dtype (float32 sums
+    # clip at float32 bounds) and NaN kept, as np.clip does
+    p = float(np.minimum(np.maximum(p, 1e-6), 1.0 - 1e-6))
     return float(np.log(p / (1.0 - p)))
 
 
@@ -35,18 +37,21 @@ def _eye_or_nan(values: np.ndarray | None, size: int) -> np.ndarray:
     return np.full(size, np.nan, np.float32) if values is None else values
 
 
+# the class picks as index arrays built once (a list turns into one on every call)
+_HEADWEAR_IDX, _SUNGLASS_IDX = np.array(HEADWEAR_CLASSES), np.array(SUNGLASS_CLASSES)
+
 # Input blocks: name → (size, function of the cues).
 BLOCKS: dict[str, tuple[int, Callable[[SemanticCues], np.ndarray]]] = {
     "head.features": (1280, lambda c: c.head_features),
     "eye.features": (1280, lambda c: _eye_or_nan(c.eye_features, 1280)),
     # summed ImageNet headwear / sunglass class probabilities, as logits (a zero-shot cue)
     "head.headwear_logit": (1, lambda c: np.array(
-        [_logit(c.head_probabilities[list(HEADWEAR_CLASSES)].sum())])),
+        [_logit(c.head_probabilities[_HEADWEAR_IDX].sum())])),
     "head.sunglass_logit": (1, lambda c: np.array(
-        [_logit(c.head_probabilities[list(SUNGLASS_CLASSES)].sum())])),
+        [_logit(c.head_probabilities[_SUNGLASS_IDX].sum())])),
     "eye.sunglass_logit": (1, lambda c: np.array(
         [np.nan if c.eye_probabilities is None
-         else _logit(c.eye_probabilities[list(SUNGLASS_CLASSES)].sum())])),
+         else _logit(c.eye_probabilities[_SUNGLASS_IDX].sum())])),
 }
 
 
@@ -72,10 +77,11 @@ class LinearClassifier:
         x = np.asarray(x, np.float64)
         if x.shape != self.mean.shape:
             raise ClassifierError(f"{self.name}: input of {x.shape}, expected {self.mean.shape}")
-        if not np.all(np.isfinite(x)):
+        if not np.logical_and.reduce(np.isfinite(x)):  # np.all's figure, sans its wrappers
             return float("nan")
         z = float(((x - self.mean) / self.scale) @ self.weights + self.bias)
-        return float(1.0 / (1.0 + np.exp(-np.clip(z, -60.0, 60.0))))
+        # np.clip of one float in plain floats (a NaN stays NaN in both)
+        return float(1.0 / (1.0 + np.exp(-min(max(z, -60.0), 60.0))))
 
     def score(self, cues: SemanticCues) -> float:
         """Probability of the positive class for one photo's cues."""

@@ -168,7 +168,8 @@ def iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     iy0 = np.maximum(box[1], boxes[:, 1])
     ix1 = np.minimum(box[2], boxes[:, 2])
     iy1 = np.minimum(box[3], boxes[:, 3])
-    inter = np.clip(ix1 - ix0, 0, None) * np.clip(iy1 - iy0, 0, None)
+    # np.clip(x, 0, None) is np.maximum(x, 0), without its Python wrappers
+    inter = np.maximum(ix1 - ix0, 0) * np.maximum(iy1 - iy0, 0)
     area = (box[2] - box[0]) * (box[3] - box[1])
     areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
     union = area + areas - inter
@@ -185,16 +186,17 @@ def weighted_nms(
     -------
     list of (box (4,), keypoints (6, 2), score)
     """
-    order = np.argsort(-scores, kind="stable")
+    order = (-scores).argsort(kind="stable")  # the method: np.argsort adds a Python wrapper
     out: list[tuple[np.ndarray, np.ndarray, float]] = []
     while order.size:
         top = int(order[0])
         overlap = iou(boxes[top], boxes[order]) >= iou_threshold
         members = order[overlap]
         weights = scores[members][:, None]
-        total = float(weights.sum())
-        box = (boxes[members] * weights).sum(axis=0) / total
-        kps = (keypoints[members] * weights[:, :, None]).sum(axis=0) / total
+        # the ufunc sums that ``.sum`` calls through its Python wrapper
+        total = float(np.add.reduce(weights, axis=None))
+        box = np.add.reduce(boxes[members] * weights, axis=0) / total
+        kps = np.add.reduce(keypoints[members] * weights[:, :, None], axis=0) / total
         out.append((box, kps, float(scores[top])))
         order = order[~overlap]
     return out
@@ -207,8 +209,8 @@ def _input_size(session: Any) -> int:
 def run_batched(session: Any, batch: np.ndarray) -> list[np.ndarray]:
     """Run a session on ``(N, ...)`` inputs: one call when its batch dimension is dynamic,
     else one call per item (the shipped MediaPipe conversions are fixed at batch 1)."""
-    name = session.get_inputs()[0].name
-    dim = session.get_inputs()[0].shape[0]
+    meta = session.get_inputs()[0]
+    name, dim = meta.name, meta.shape[0]
     if not isinstance(dim, int) or dim == batch.shape[0]:
         return list(session.run(None, {name: batch}))
     parts = [session.run(None, {name: batch[i : i + 1]}) for i in range(batch.shape[0])]
@@ -239,17 +241,13 @@ def _scored(outputs: Sequence[np.ndarray], index: int) -> tuple[np.ndarray, np.n
 def _faces(scores: np.ndarray, regs: np.ndarray, mapping: Letterbox, input_size: int,
            min_score: float, iou_threshold: float = 0.3) -> list[FaceBox]:
     """The faces of :func:`postprocess` from the anchors' scores and regressors."""
-    mask = scores >= min_score
-    if not mask.any():
+    keep = np.nonzero(scores >= min_score)[0]  # one scan of the mask for the three picks
+    if not keep.size:
         return []
-    boxes, kps = decode(regs[mask], _ANCHORS[mask], input_size)
-    merged = weighted_nms(boxes, kps, scores[mask], iou_threshold)
-    faces: list[FaceBox] = []
-    for box, kp, score in merged:
-        corners = mapping.to_source(box.reshape(2, 2)).reshape(4)
-        faces.append(FaceBox(corners.astype(np.float64), score,
-                             mapping.to_source(kp).astype(np.float64)))
-    return faces
+    boxes, kps = decode(regs[keep], _ANCHORS[keep], input_size)
+    merged = weighted_nms(boxes, kps, scores[keep], iou_threshold)
+    return [FaceBox(mapping.to_source(box.reshape(2, 2)).reshape(4).astype(np.float64), score,
+                    mapping.to_source(kp).astype(np.float64)) for box, kp, score in merged]
 
 
 def detect_batch(

@@ -54,7 +54,7 @@ def crop_affine(
     # crop = s * R(-angle) @ (p - centre) + out/2
     rot = np.array([[c, si], [-si, c]], dtype=np.float64) * s
     shift = np.array([out_px / 2.0, out_px / 2.0]) - rot @ np.asarray(centre_xy, np.float64)
-    return np.hstack([rot, shift[:, None]])
+    return np.concatenate([rot, shift[:, None]], axis=1)  # np.hstack's result, sans wrapper
 
 
 def invert_points(affine: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -116,7 +116,8 @@ def run_batch(session: Any, bgrs: Sequence[np.ndarray], affines: Sequence[np.nda
         scale = float(np.hypot(affine[0, 0], affine[0, 1]))  # crop px per source px
         xy = invert_points(affine, pts[:, :2])
         z = pts[:, 2:3] / scale
-        meshes.append(Mesh(np.hstack([xy, z]), float(sigmoid(presence[i].ravel()[0]))))
+        meshes.append(Mesh(np.concatenate([xy, z], axis=1),
+                           float(sigmoid(presence[i].ravel()[0]))))
     return meshes
 
 

@@ -50,9 +50,13 @@ def eye_affine(corner_a: np.ndarray, corner_b: np.ndarray, mirror: bool) -> np.n
     side = EYE_SCALE * max(float(np.hypot(*d)), 1.0)
     affine = crop_affine((left + right) / 2.0, side, float(np.arctan2(d[1], d[0])), INPUT_PX)
     if mirror:
-        flip = np.array([[-1.0, 0.0, INPUT_PX], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
-        affine = (flip @ np.vstack([affine, [0.0, 0.0, 1.0]]))[:2]
+        affine = (_FLIP @ np.concatenate([affine, _LAST_ROW]))[:2]
     return affine
+
+
+# the mirror flip and the homogeneous row, built once
+_FLIP = np.array([[-1.0, 0.0, INPUT_PX], [0.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+_LAST_ROW = np.array([[0.0, 0.0, 1.0]])
 
 
 def run_batch(session: Any, bgrs: Sequence[np.ndarray], affines: Sequence[np.ndarray]

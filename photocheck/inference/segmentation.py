@@ -35,7 +35,8 @@ def selfie_output(raw: np.ndarray, height_px: int, width_px: int) -> np.ndarray:
     """
     prob = np.asarray(raw, dtype=np.float32).reshape(SELFIE_SIZE_PX, SELFIE_SIZE_PX)
     out = cv2.resize(prob, (int(width_px), int(height_px)), interpolation=cv2.INTER_LINEAR)
-    return np.clip(out, 0.0, 1.0)
+    # in place: a second frame-sized array costs its allocation, page faults and unmapping
+    return np.clip(out, 0.0, 1.0, out=out)
 
 
 def selfie_mask(models: Any, bgr: np.ndarray) -> np.ndarray:
@@ -81,7 +82,7 @@ def modnet_output(raw: np.ndarray, height_px: int, width_px: int) -> np.ndarray:
     """Map MODNet's ``[1, 1, h, w]`` alpha back to ``(height, width)`` (float32, [0, 1])."""
     alpha = np.asarray(raw, dtype=np.float32)[0, 0]
     out = cv2.resize(alpha, (int(width_px), int(height_px)), interpolation=cv2.INTER_LINEAR)
-    return np.clip(out, 0.0, 1.0)
+    return np.clip(out, 0.0, 1.0, out=out)  # in place (see selfie_output)
 
 
 def modnet_alpha(models: Any, bgr: np.ndarray, long_side_px: int = 320,

@@ -8,6 +8,7 @@ call per crop (:func:`photocheck.inference.blazeface.run_batched`).
 
 from __future__ import annotations
 
+import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -46,7 +47,7 @@ class SemanticOutput:
 
     def class_sum(self, classes: Sequence[int]) -> np.ndarray:
         """Summed probability of some ImageNet classes, ``(N,)``."""
-        return self.probabilities[:, list(classes)].sum(axis=1)
+        return np.add.reduce(self.probabilities[:, list(classes)], axis=1)
 
 
 def warp_crop(bgr: np.ndarray, affine: np.ndarray) -> np.ndarray:
@@ -56,8 +57,9 @@ def warp_crop(bgr: np.ndarray, affine: np.ndarray) -> np.ndarray:
     at up to :data:`MAX_SUPERSAMPLE` × the size and area-averaged down.
     """
     affine = np.asarray(affine, np.float64)
-    src_per_px = 1.0 / max(float(np.sqrt(abs(np.linalg.det(affine[:, :2])))), 1e-9)
-    factor = int(np.clip(np.floor(src_per_px), 1, MAX_SUPERSAMPLE))
+    # plain floats for the scalars (sqrt is correctly rounded in both); a NaN raises in floor
+    src_per_px = 1.0 / max(math.sqrt(abs(float(np.linalg.det(affine[:, :2])))), 1e-9)
+    factor = min(max(math.floor(src_per_px), 1), MAX_SUPERSAMPLE)
     big = affine * factor
     out = cv2.warpAffine(bgr, big, (INPUT_PX * factor,) * 2, flags=cv2.INTER_LINEAR,
                          borderMode=cv2.BORDER_REPLICATE)
@@ -74,9 +76,10 @@ def preprocess(bgrs: Sequence[np.ndarray]) -> np.ndarray:
 
 def softmax(logits: np.ndarray) -> np.ndarray:
     """Row-wise softmax."""
-    z = logits - logits.max(axis=1, keepdims=True)
+    # the ufunc reductions that ``.max`` / ``.sum`` call through Python wrappers
+    z = logits - np.maximum.reduce(logits, axis=1, keepdims=True)
     e = np.exp(z)
-    return e / e.sum(axis=1, keepdims=True)
+    return e / np.add.reduce(e, axis=1, keepdims=True)
 
 
 def run(session: Any, bgrs: Sequence[np.ndarray]) -> SemanticOutput:

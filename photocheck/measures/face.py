@@ -11,9 +11,14 @@ import math
 import cv2
 import numpy as np
 
+from photocheck.measures.order import median
+
 # Iris-model contour: 0 outer corner, 1–7 lower lid, 8 inner corner, 9–15 upper lid.
 _LOWER_LID = (1, 2, 3, 4, 5, 6, 7)
 _UPPER_LID = (9, 10, 11, 12, 13, 14, 15)
+# the same picks as index arrays built once (a list turns into one on every call)
+_LOWER_ROWS = np.array([0, *_LOWER_LID, 8])
+_UPPER_ROWS = np.array(_UPPER_LID)
 
 
 def _aligned(points: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:
@@ -41,14 +46,15 @@ def eye_openness(contour: np.ndarray) -> float:
     width = float(local[8, 0])
     if width <= 1e-6:
         return 0.0
-    lower = local[[0, *_LOWER_LID, 8]]
-    order = np.argsort(lower[:, 0])
-    upper = local[list(_UPPER_LID)]
+    lower = local[_LOWER_ROWS]
+    order = lower[:, 0].argsort()
+    upper = local[_UPPER_ROWS]
     lower_y = np.interp(upper[:, 0], lower[order, 0], lower[order, 1])
     # |gap|: the frame's y axis flips for the mirrored (image-right) eye, whose contour runs
     # from the image-right corner
     gap = np.abs(lower_y - upper[:, 1])
-    return float(gap.mean() / width)
+    # numpy's ``.mean()``: the ufunc sum over the count
+    return float(np.add.reduce(gap) / len(gap) / width)
 
 
 def iris_contrast(bgr: np.ndarray, contour: np.ndarray, iris: np.ndarray) -> float:
@@ -124,7 +130,7 @@ def polygon_mask(shape: tuple[int, int], polygon: np.ndarray) -> np.ndarray:
     mask = np.zeros(shape, np.uint8)
     pts = np.round(np.asarray(polygon, np.float64) * 16).astype(np.int32)
     cv2.fillPoly(mask, [pts], 1, lineType=cv2.LINE_8, shift=4)
-    return mask.astype(bool)
+    return mask.view(bool)  # 0 / 1 bytes are already bools: no copy
 
 
 # Skin whose median HSV saturation is below this (of 255) is from a greyscale image.
@@ -153,7 +159,9 @@ def teeth_area(bgr: np.ndarray, lips: np.ndarray, mouth_width_px: float,
     if mouth_width_px <= 1e-6:
         return 0.0
     inside = polygon_mask(bgr.shape[:2], lips)
-    rows, cols = np.flatnonzero(inside.any(axis=1)), np.flatnonzero(inside.any(axis=0))
+    # the ufunc reductions themselves (``.any`` and ``flatnonzero`` add Python wrappers)
+    rows = np.nonzero(np.logical_or.reduce(inside, axis=1))[0]
+    cols = np.nonzero(np.logical_or.reduce(inside, axis=0))[0]
     if not rows.size:
         return 0.0
     # HSV of the polygon's bounding box only (a per-pixel conversion): the same pixels, read
@@ -161,18 +169,22 @@ def teeth_area(bgr: np.ndarray, lips: np.ndarray, mouth_width_px: float,
     box = (slice(rows[0], rows[-1] + 1), slice(cols[0], cols[-1] + 1))
     inside = inside[box]
     hsv = cv2.cvtColor(np.ascontiguousarray(bgr[box]), cv2.COLOR_BGR2HSV)
-    sat, val = hsv[..., 1][inside].astype(np.float64), hsv[..., 2][inside].astype(np.float64)
+    picked = hsv[inside].astype(np.float64)  # (n, 3): one masked read for both channels
+    sat, val = picked[:, 1], picked[:, 2]
     max_sat, min_val = 0.35 * 255.0, 140.0
     if skin_bgr is not None and skin_bgr.size:
         skin = cv2.cvtColor(skin_bgr.reshape(-1, 1, 3), cv2.COLOR_BGR2HSV).reshape(-1, 3)
-        max_sat = max(0.6 * float(np.median(skin[:, 1])), 0.12 * 255.0)
-        min_val = 0.8 * float(np.median(skin[:, 2]))
-        if float(np.median(skin[:, 1])) < GREY_SKIN_SAT:
+        # np.median's figures (the middle pair's float64 mean) by one partition each
+        skin_sat = median(skin[:, 1].astype(np.float64))
+        skin_val = median(skin[:, 2].astype(np.float64))
+        max_sat = max(0.6 * skin_sat, 0.12 * 255.0)
+        min_val = 0.8 * skin_val
+        if skin_sat < GREY_SKIN_SAT:
             # a greyscale image (a greyscale scan): lips are as colourless as teeth, so only
             # brightness tells them apart — teeth are brighter than the skin, lips are not
-            min_val = 1.05 * float(np.median(skin[:, 2]))
+            min_val = 1.05 * skin_val
     teeth = (sat <= max_sat) & (val >= min_val)
-    return float(teeth.sum() / mouth_width_px**2)
+    return float(np.count_nonzero(teeth) / mouth_width_px**2)
 
 
 def red_fraction(bgr: np.ndarray, centre: np.ndarray, radius_px: float) -> float:
@@ -192,13 +204,18 @@ def red_fraction(bgr: np.ndarray, centre: np.ndarray, radius_px: float) -> float
     y0, y1 = max(0, int(centre[1] - r)), min(h, int(math.ceil(centre[1] + r)) + 1)
     if x1 <= x0 or y1 <= y0:
         return 0.0
-    patch = bgr[y0:y1, x0:x1].astype(np.float64)
-    yy, xx = np.mgrid[y0:y1, x0:x1]
-    disc = (xx + 0.5 - centre[0]) ** 2 + (yy + 0.5 - centre[1]) ** 2 <= r * r
-    if not disc.any():
+    # the squared distances of np.mgrid's grid, built from one row and one column (the same
+    # per-axis terms, summed per pixel)
+    dx2 = (np.arange(x0, x1) + 0.5 - centre[0]) ** 2
+    dy2 = (np.arange(y0, y1) + 0.5 - centre[1]) ** 2
+    disc = dx2[None, :] + dy2[:, None] <= r * r
+    n = np.count_nonzero(disc)
+    if not n:
         return 0.0
-    b, g, red = patch[..., 0][disc], patch[..., 1][disc], patch[..., 2][disc]
-    return float(((red > 2.0 * np.maximum(g, b)) & (red > 100.0)).mean())
+    px = bgr[y0:y1, x0:x1][disc].astype(np.float64)  # (n, 3): one masked read
+    b, g, red = px[:, 0], px[:, 1], px[:, 2]
+    # the mean of the bools is their count over n (both exact, one rounding)
+    return float(np.count_nonzero((red > 2.0 * np.maximum(g, b)) & (red > 100.0)) / n)
 
 
 def gaze_offset(iris_centre: np.ndarray, outer: np.ndarray, inner: np.ndarray,

@@ -46,6 +46,16 @@ _FACE_WINDOW_IDX = list(OVAL_CHEEK_LEFT + OVAL_CHEEK_RIGHT + OVAL_CHIN + BROWS)
 _OVAL_SEGMENTS = (("cheek_left", OVAL_CHEEK_LEFT), ("cheek_right", OVAL_CHEEK_RIGHT),
                   ("chin", OVAL_CHIN))
 _OVAL_IDX = [i for _, idx in _OVAL_SEGMENTS for i in idx]
+# index arrays and constants built once (a list or literal turns into an array every call)
+_EYE_LEFT_ROWS, _EYE_RIGHT_ROWS = np.array(EYE_CORNERS_LEFT), np.array(EYE_CORNERS_RIGHT)
+_EYE_ROWS = np.array(EYE_CORNERS_LEFT + EYE_CORNERS_RIGHT)
+_OVAL_SIDES = np.array([OVAL_LEFT, OVAL_RIGHT])
+_BROW_ROWS = np.array(BROWS)
+_LAST_ROW = np.array([[0.0, 0.0, 1.0]])
+_EYE_XY = np.array([EYE_X, EYE_Y])
+_LEVELS = np.arange(256, dtype=np.float32)[:, None]
+_L_WIDER = np.array([1.2, 1.0, 1.0], np.float32)
+_OPEN_KERNEL = np.ones((3, 3), np.uint8)
 
 # Oval samples sit this far inside the outline (toward the nose tip), IOD units: the mesh
 # outline itself often lies on hair or a covering's edge.
@@ -100,8 +110,9 @@ def canvas_affine(points_xy: np.ndarray) -> np.ndarray:
         ``(468, 2+)`` FaceMesh points in some image's px.
     """
     pts = np.asarray(points_xy, dtype=np.float64)[:, :2]
-    left = pts[list(EYE_CORNERS_LEFT)].mean(axis=0)
-    right = pts[list(EYE_CORNERS_RIGHT)].mean(axis=0)
+    # numpy's ``.mean(axis=0)``: the ufunc sum, then divided by the count
+    left = np.add.reduce(pts[_EYE_LEFT_ROWS], axis=0) / len(EYE_CORNERS_LEFT)
+    right = np.add.reduce(pts[_EYE_RIGHT_ROWS], axis=0) / len(EYE_CORNERS_RIGHT)
     centre = (left + right) / 2.0
     vec = right - left
     iod = max(float(np.hypot(*vec)), 1e-6)
@@ -109,13 +120,13 @@ def canvas_affine(points_xy: np.ndarray) -> np.ndarray:
     angle = np.arctan2(vec[1], vec[0])
     cos, sin = np.cos(-angle) * scale, np.sin(-angle) * scale
     lin = np.array([[cos, -sin], [sin, cos]])
-    return np.column_stack([lin, np.array([EYE_X, EYE_Y]) - lin @ centre])
+    return np.concatenate([lin, (_EYE_XY - lin @ centre)[:, None]], axis=1)
 
 
 def compose(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:
     """The affine ``outer ∘ inner`` (apply ``inner`` first), both ``(2, 3)``."""
-    o = np.vstack([outer, [0.0, 0.0, 1.0]])
-    i = np.vstack([inner, [0.0, 0.0, 1.0]])
+    o = np.concatenate([outer, _LAST_ROW])
+    i = np.concatenate([inner, _LAST_ROW])
     return (o @ i)[:2]
 
 
@@ -139,7 +150,7 @@ def head_canvas(bgr: np.ndarray, image_to_canvas: np.ndarray, alpha: np.ndarray,
                          flags=cv2.INTER_AREA, borderMode=cv2.BORDER_REPLICATE)
     al = cv2.warpAffine(np.asarray(alpha, dtype=np.float32), alpha_to_canvas, size,
                         flags=cv2.INTER_LINEAR, borderMode=cv2.BORDER_CONSTANT, borderValue=0)
-    return HeadCanvas(bgr=img, alpha=np.clip(al, 0.0, 1.0),
+    return HeadCanvas(bgr=img, alpha=np.clip(al, 0.0, 1.0, out=al),
                       points=np.asarray(points_canvas, dtype=np.float64)[:, :2])
 
 
@@ -203,14 +214,12 @@ def skin_mask(lab: np.ndarray, mu: np.ndarray, sd: np.ndarray, z: float = 2.5,
             part = skin_mask(full[y0 : min(r1 + 2, h), x0 : min(c1 + 2, w)], mu, sd, z)
             out[r0:r1, c0:c1] = part[r0 - y0 : r1 - y0, c0 - x0 : c1 - x0]
         return out
-    lim = (np.asarray(sd, dtype=np.float32) * np.float32(z)) * np.array([1.2, 1.0, 1.0],
-                                                                         np.float32)
-    levels = np.arange(256, dtype=np.float32)[:, None]
-    table = (np.abs(levels - np.asarray(mu, dtype=np.float32)) < lim).astype(np.uint8)
+    lim = (np.asarray(sd, dtype=np.float32) * np.float32(z)) * _L_WIDER
+    table = (np.abs(_LEVELS - np.asarray(mu, dtype=np.float32)) < lim).astype(np.uint8)
     ok_l, ok_a, ok_b = cv2.split(cv2.LUT(lab, table.reshape(256, 1, 3)))  # level → 0 / 1
     skin = cv2.bitwise_and(cv2.bitwise_and(ok_a, ok_b), ok_l)
-    opened = cv2.morphologyEx(skin, cv2.MORPH_OPEN, np.ones((3, 3), np.uint8))
-    return opened.astype(bool)
+    opened = cv2.morphologyEx(skin, cv2.MORPH_OPEN, _OPEN_KERNEL)
+    return opened.view(bool)  # 0 / 1 bytes are already bools: no copy
 
 
 def crown_row(alpha: np.ndarray, points: np.ndarray, threshold: float = 0.5) -> float:
@@ -255,7 +264,7 @@ def band_box(shape: tuple[int, ...], crown_y: float,
     cx, fw = (x0 + x1) / 2.0, abs(x1 - x0)
     c0, c1 = int(max(cx - 0.3 * fw, 0)), int(min(cx + 0.3 * fw, shape[1]))
     r0 = int(max(crown_y, 0))
-    r1 = int(min(points[list(BROWS), 1].min(), shape[0]))
+    r1 = int(min(np.minimum.reduce(points[_BROW_ROWS, 1]), shape[0]))
     return r0, r1, c0, c1
 
 
@@ -271,9 +280,9 @@ def band_rows(lab: np.ndarray, alpha: np.ndarray, skin: np.ndarray, crown_y: flo
         return None
     sub = lab[r0:r1, c0:c1]
     keep = (alpha[r0:r1, c0:c1] > 0.5) & ~skin[r0:r1, c0:c1]
-    counts = keep.sum(axis=1)
+    counts = np.add.reduce(keep, axis=1)  # ``.sum``'s int64 counts, without its wrapper
     valid = counts >= 0.3 * (c1 - c0)
-    if valid.sum() < 8:
+    if np.count_nonzero(valid) < 8:
         return None
     if sub.dtype == np.uint8:
         # integer sums (OpenCV's row reduction, numpy's sum over a middle axis is slow): exact,
@@ -285,7 +294,7 @@ def band_rows(lab: np.ndarray, alpha: np.ndarray, skin: np.ndarray, crown_y: flo
         # same products in the same layout, so the same sums
         sums = (sub * cv2.merge([keep.view(np.uint8)] * sub.shape[2])).sum(axis=1)
     rows = np.where(valid[:, None], sums / np.maximum(counts, 1)[:, None], 0.0)
-    return (np.vstack([np.zeros((1, 3)), np.cumsum(rows, axis=0)]),
+    return (np.concatenate([np.zeros((1, 3)), np.cumsum(rows, axis=0)]),
             np.concatenate([[0.0], np.cumsum(valid.astype(np.float64))]))
 
 
@@ -326,7 +335,7 @@ def headband(lab: np.ndarray, alpha: np.ndarray, skin: np.ndarray, crown_y: floa
     ok = ((tops <= n - heights - 2 * margin) & (n_band >= 0.7 * heights)
           & (n_above >= margin) & (n_below >= margin))
     contrast = np.minimum(_norm3(band - above), _norm3(band - below))
-    per_height = np.where(ok, contrast, 0.0).max(axis=1)
+    per_height = np.maximum.reduce(np.where(ok, contrast, 0.0), axis=1)
     # the first height reaching the largest contrast (none when no band differs at all)
     i = int(np.argmax(per_height))
     if per_height[i] <= 0.0:
@@ -365,7 +374,8 @@ def face_like(bgr: np.ndarray, points: np.ndarray, z: float = 3.0,
     # only the face (oval and brows ± 0.4 IOD) is ever sampled: work on that window
     pad = 0.4 * IOD_PX
     face_pts = points[_FACE_WINDOW_IDX]
-    (xmin, ymin), (xmax, ymax) = face_pts.min(axis=0), face_pts.max(axis=0)
+    (xmin, ymin), (xmax, ymax) = (np.minimum.reduce(face_pts, axis=0),
+                                  np.maximum.reduce(face_pts, axis=0))
     x0 = int(_clip(xmin - pad, 0, full.shape[1] - 1))
     x1 = int(_clip(xmax + pad, x0 + 1, full.shape[1]))
     y0 = int(_clip(ymin - pad, 0, full.shape[0] - 1))
@@ -378,7 +388,7 @@ def face_like(bgr: np.ndarray, points: np.ndarray, z: float = 3.0,
     # per channel (integer-valued float32 sums are exact, so the order does not matter)
     b, g, r = (win[..., i].astype(np.float32) for i in range(3))
     cheek_rgb = cheek[:, ::-1].astype(np.float32)
-    cheek_chroma = cheek_rgb[:, :2] / (cheek_rgb.sum(axis=-1, keepdims=True) + 1.0)
+    cheek_chroma = cheek_rgb[:, :2] / (np.add.reduce(cheek_rgb, axis=-1, keepdims=True) + 1.0)
     total = r + g + b + np.float32(1.0)
     chroma_r, chroma_g = r / total, g / total
     value = np.maximum(np.maximum(r, g), b)
@@ -389,7 +399,8 @@ def face_like(bgr: np.ndarray, points: np.ndarray, z: float = 3.0,
     # the brightest channel (numpy's max over a 3-long last axis is slow)
     skin_value = median(np.maximum(np.maximum(cheek_rgb[:, 0], cheek_rgb[:, 1]), cheek_rgb[:, 2]))
     # ... and redder the deeper the shade (warm inter-reflection): allow up to +0.12 in r
-    shade = np.clip(1.0 - value / max(skin_value, 1.0), 0.0, 1.0)
+    shade = 1.0 - value / max(skin_value, 1.0)
+    np.clip(shade, 0.0, 1.0, out=shade)
     dr = chroma_r - mu[0]
     skin = ((dr > -tol[0]) & (dr < tol[0] + 0.2 * shade)
             & (np.abs(chroma_g - mu[1]) < tol[1]) & (value >= min_value))
@@ -411,8 +422,9 @@ def cheek_pixels(image: np.ndarray, points: np.ndarray) -> np.ndarray:
     columns: the same pixels as a 2-D mask, which numpy reads several times slower from a
     colour image.
     """
-    cx = float(points[[OVAL_LEFT, OVAL_RIGHT], 0].mean())
-    eye_y = float(points[list(EYE_CORNERS_LEFT + EYE_CORNERS_RIGHT), 1].mean())
+    # numpy's ``.mean()``: the ufunc sum over the count
+    cx = float(np.add.reduce(points[_OVAL_SIDES, 0]) / len(_OVAL_SIDES))
+    eye_y = float(np.add.reduce(points[_EYE_ROWS, 1]) / len(_EYE_ROWS))
     h, w = image.shape[:2]
     dx = np.abs(np.arange(w) - cx)
     cols = (dx > 0.25 * IOD_PX) & (dx < 0.8 * IOD_PX)
@@ -454,12 +466,12 @@ def oval_visibility(face_mask: np.ndarray, points: np.ndarray) -> dict[str, floa
     start = 0
     for name, idx in _OVAL_SEGMENTS:
         # the mean of the segment's fractions (float64, numpy's summation order)
-        out[name] = float(fractions[start : start + len(idx)].mean())
+        out[name] = float(np.add.reduce(fractions[start : start + len(idx)]) / len(idx))
         start += len(idx)
     xa, xb = sorted((int(points[BROW_OUTER_LEFT, 0]), int(points[BROW_OUTER_RIGHT, 0])))
-    brow_y = float(points[list(BROWS), 1].min())
-    ya = int(np.clip(brow_y - 0.35 * IOD_PX, 0, h - 1))
-    yb = int(np.clip(brow_y - 0.05 * IOD_PX, ya + 1, h))
+    brow_y = float(np.minimum.reduce(points[_BROW_ROWS, 1]))
+    ya = int(_clip(brow_y - 0.35 * IOD_PX, 0, h - 1))
+    yb = int(_clip(brow_y - 0.05 * IOD_PX, ya + 1, h))
     band = face_mask[ya:yb, max(xa, 0):min(xb, w)]
     out["forehead"] = int(np.count_nonzero(band)) / band.size if band.size else 0.0
     return out

@@ -72,3 +72,16 @@ def test_a_context_override_wins() -> None:
                                    "headwear") is clf
     assert classifiers.for_context(SimpleNamespace(classifiers=None),
                                    "headwear") is classifiers.load("headwear")
+
+
+def test_logit_clips_as_np_clip_in_the_sums_dtype() -> None:
+    _logit = classifiers._logit
+    edges = [np.float32(v) for v in (0.0, 1e-7, 1e-6, 0.5, 0.9999989, 0.999999, 1.0)] + [
+        0.0, 5e-7, 0.25, 0.9999995, 1.0]
+    for p in edges:
+        clipped = float(np.clip(p, 1e-6, 1.0 - 1e-6))
+        assert _logit(p) == float(np.log(clipped / (1.0 - clipped)))
+    # a float32 sum of 1 clips at float32(1 - 1e-6), not at the float64 bound
+    top = float(np.float32(1.0 - 1e-6))
+    assert _logit(np.float32(1.0)) == float(np.log(top / (1.0 - top)))
+    assert math.isnan(_logit(np.float32("nan")))

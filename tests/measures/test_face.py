@@ -144,3 +144,42 @@ def test_teeth_area_reads_the_polygon_box_as_the_whole_image() -> None:
     count = int(((hsv[..., 1][inside] <= max_sat) & (hsv[..., 2][inside] >= min_val)).sum())
     assert count > 100
     assert mf.teeth_area(img, lips, 30.0, skin) == count / 900.0
+
+
+def _red_fraction_by_mgrid(bgr: np.ndarray, centre: np.ndarray, radius_px: float) -> float:
+    """The measure as the formula reads: a full mgrid, the float means of numpy."""
+    h, w = bgr.shape[:2]
+    r = max(1.0, float(radius_px))
+    x0, x1 = max(0, int(centre[0] - r)), min(w, int(math.ceil(centre[0] + r)) + 1)
+    y0, y1 = max(0, int(centre[1] - r)), min(h, int(math.ceil(centre[1] + r)) + 1)
+    if x1 <= x0 or y1 <= y0:
+        return 0.0
+    patch = bgr[y0:y1, x0:x1].astype(np.float64)
+    yy, xx = np.mgrid[y0:y1, x0:x1]
+    disc = (xx + 0.5 - centre[0]) ** 2 + (yy + 0.5 - centre[1]) ** 2 <= r * r
+    if not disc.any():
+        return 0.0
+    b, g, red = patch[..., 0][disc], patch[..., 1][disc], patch[..., 2][disc]
+    return float(((red > 2.0 * np.maximum(g, b)) & (red > 100.0)).mean())
+
+
+def test_red_fraction_exact_against_the_mgrid_formula() -> None:
+    rng = np.random.default_rng(5)
+    img = rng.integers(0, 256, (40, 50, 3), dtype=np.uint8)
+    img[..., 2] = np.maximum(img[..., 2], 120)  # about half the pixels count as red
+    for _ in range(200):
+        centre = rng.uniform(-3.0, 53.0, 2)
+        radius = float(rng.uniform(0.5, 9.0))
+        expected = _red_fraction_by_mgrid(img, centre, radius)
+        assert mf.red_fraction(img, centre, radius) == expected
+    # a 3-px disc at (6, 6) holds the 32 px whose centres lie within 3 px (8 a quadrant: the
+    # offsets 0.5–2.5 with squares summing to ≤ 9); a 2×2 red block at its centre is 4 of them
+    block = np.zeros((12, 12, 3), np.uint8)
+    block[5:7, 5:7] = (0, 0, 200)
+    assert mf.red_fraction(block, np.array([6.0, 6.0]), 3.0) == 4 / 32
+
+
+def test_polygon_mask_is_a_bool_view_of_the_filled_polygon() -> None:
+    mask = mf.polygon_mask((6, 8), np.array([[1.0, 1.0], [5.0, 1.0], [5.0, 4.0], [1.0, 4.0]]))
+    assert mask.dtype == bool
+    assert int(mask.sum()) == 20 and mask[1:5, 1:6].all()
