@@ -191,6 +191,9 @@ def weighted_nms(
     while order.size:
         top = int(order[0])
         overlap = iou(boxes[top], boxes[order]) >= iou_threshold
+        # a box is in its own cluster even when degenerate (no area: IoU 0 with itself),
+        # else it would never leave ``order``
+        overlap[0] = True
         members = order[overlap]
         weights = scores[members][:, None]
         # the ufunc sums that ``.sum`` calls through its Python wrapper

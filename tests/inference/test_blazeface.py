@@ -47,6 +47,18 @@ def test_weighted_nms_blends_cluster() -> None:
     assert score == 0.75
 
 
+def test_weighted_nms_ends_on_degenerate_boxes() -> None:
+    # a box with no area has IoU 0 with itself: it still forms its own cluster (it used to
+    # stay in the queue for ever)
+    boxes = np.array([[5, 5, 3, 9], [0, 0, 10, 10], [4, 4, 4, 4]], float)
+    kps = np.arange(36, dtype=float).reshape(3, 6, 2)
+    merged = bf.weighted_nms(boxes, kps, np.array([0.9, 0.8, 0.7]), 0.3)
+    assert [score for _, _, score in merged] == [0.9, 0.8, 0.7]
+    for (box, kp, _), i in zip(merged, range(3), strict=True):
+        np.testing.assert_allclose(box, boxes[i])
+        np.testing.assert_allclose(kp, kps[i])
+
+
 def test_letterbox_maps_back() -> None:
     img = np.zeros((100, 200, 3), np.uint8)
     tensor, mapping = bf.letterbox(img, 128)
