@@ -35,7 +35,9 @@ def portrait_bgr() -> np.ndarray:
 
 def phone_jpeg(width: int, height: int, quality: int = 92, seed: int = 0) -> bytes:
     """The portrait framed at ``width``×``height`` with mild sensor noise, JPEG-encoded."""
-    name = CACHE / f"phone_{width}x{height}_q{quality}.jpg"
+    # the seed is part of the name (seed 0 keeps the name it always had)
+    suffix = f"_s{seed}" if seed else ""
+    name = CACHE / f"phone_{width}x{height}_q{quality}{suffix}.jpg"
     if name.is_file():
         return name.read_bytes()
     src = portrait_bgr()
