@@ -59,7 +59,8 @@ class PhotoContext:
     # classifier name → a classifier to use instead of the packaged one (held-out evaluation)
     classifiers: dict[str, Any] | None = None
     _memo: dict[str, tuple[bool, Any]] = field(default_factory=dict, repr=False)
-    _inflight: dict[str, threading.Event] = field(default_factory=dict, repr=False)
+    # key → the Event its first waiter made (None while no other thread waits for it)
+    _inflight: dict[str, threading.Event | None] = field(default_factory=dict, repr=False)
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
     def memo(self, key: str, compute: Callable[[], T]) -> T:
@@ -67,20 +68,28 @@ class PhotoContext:
         asking while another computes it waits for that answer)."""
         hit = self._memo.get(key)
         if hit is None:
+            event = None
             with self._lock:
                 hit = self._memo.get(key)
-                event = self._inflight.get(key)
-                owner = hit is None and event is None
+                owner = hit is None and key not in self._inflight
                 if owner:
-                    event = self._inflight[key] = threading.Event()
+                    self._inflight[key] = None
+                elif hit is None:
+                    # the Event is made by the first waiter, not by every computation: most
+                    # intermediates are never waited for, and an Event costs microseconds of
+                    # Python holding the GIL
+                    event = self._inflight[key]
+                    if event is None:
+                        event = self._inflight[key] = threading.Event()
             if owner:
                 try:
                     hit = self._compute(key, compute)
                 finally:  # also on KeyboardInterrupt: a waiting thread must not hang
                     with self._lock:
-                        del self._inflight[key]
-                    event.set()
-            elif hit is None:
+                        waiting = self._inflight.pop(key)
+                    if waiting is not None:
+                        waiting.set()
+            elif event is not None:
                 event.wait()
                 hit = self._memo.get(key)
                 if hit is None:  # the computing thread was interrupted: try again here

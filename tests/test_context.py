@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 
@@ -52,6 +53,60 @@ def test_a_second_thread_waits_for_the_value_being_computed() -> None:
     assert ctx.memo("k", slow) == 42  # asked while the helper computes it: waits, no rerun
     helper.join()
     assert got == [42] and calls == ["helper"] and not ctx._inflight
+
+
+def test_an_event_is_made_only_when_a_thread_waits() -> None:
+    ctx = _ctx()
+    computing, release = threading.Event(), threading.Event()
+    seen: list[object] = []
+
+    def slow() -> int:
+        seen.append(ctx._inflight["k"])  # nobody waits yet: no Event
+        computing.set()
+        release.wait()
+        return 7
+
+    helper = threading.Thread(target=lambda: ctx.memo("k", slow))
+    helper.start()
+    computing.wait()
+    waiters = [threading.Thread(target=lambda: seen.append(ctx.memo("k", slow)))
+               for _ in range(2)]
+    for waiter in waiters:
+        waiter.start()
+    while ctx._inflight.get("k") is None:  # the first waiter makes the Event
+        time.sleep(0.001)
+    release.set()
+    helper.join()
+    for waiter in waiters:
+        waiter.join()
+    assert seen == [None, 7, 7] and not ctx._inflight
+
+
+def test_a_waiter_computes_when_the_computing_thread_is_interrupted() -> None:
+    ctx = _ctx()
+    computing, release = threading.Event(), threading.Event()
+
+    def interrupted() -> int:
+        computing.set()
+        release.wait()
+        raise KeyboardInterrupt  # not memoised: only Exceptions are
+
+    def worker() -> None:
+        with contextlib.suppress(KeyboardInterrupt):
+            ctx.memo("k", interrupted)
+
+    helper = threading.Thread(target=worker)
+    helper.start()
+    computing.wait()
+    got: list[int] = []
+    waiter = threading.Thread(target=lambda: got.append(ctx.memo("k", lambda: 5)))
+    waiter.start()
+    while ctx._inflight.get("k") is None:
+        time.sleep(0.001)
+    release.set()
+    helper.join()
+    waiter.join()
+    assert got == [5] and ctx.peek("k") == 5 and not ctx._inflight
 
 
 def test_started_covers_the_value_being_computed_and_the_computed_one() -> None:
