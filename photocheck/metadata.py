@@ -239,14 +239,29 @@ def parse_irb(payload: bytes) -> tuple[list[int], str | None]:
     return ids, writer
 
 
+def _ijg_tables() -> np.ndarray:
+    """The standard luminance table as libjpeg scales it for each quality: row ``q - 1`` for
+    quality ``q`` (1–100), natural order."""
+    quality = np.arange(1, 101)
+    scale = np.where(quality < 50, 5000 // quality, 200 - 2 * quality)
+    tables = np.clip((IJG_LUMA[None, :] * scale[:, None] + 50) // 100, 1, 255)
+    tables.flags.writeable = False
+    return tables
+
+
+_IJG_TABLES = _ijg_tables()
+
+
 def ijg_quality(luma_natural: np.ndarray) -> int | None:
-    """The IJG quality (1–100) whose scaled standard table equals this one exactly, else None."""
-    for q in range(100, 0, -1):
-        scale = 5000 // q if q < 50 else 200 - 2 * q
-        table = np.clip((IJG_LUMA * scale + 50) // 100, 1, 255)
-        if np.array_equal(table, luma_natural):
-            return q
-    return None
+    """The IJG quality (1–100) whose scaled standard table equals this one exactly (the highest
+    when several do), else None."""
+    table = np.asarray(luma_natural)
+    if table.shape != (64,):
+        return None
+    # all 100 tables at once: a phone's own table matches none, and testing them one by one
+    # cost 100 small numpy calls holding the GIL
+    matches = np.flatnonzero((table == _IJG_TABLES).all(axis=1))
+    return int(matches[-1]) + 1 if matches.size else None
 
 
 def _exif_tags(data: bytes, problems: list[str]) -> dict[str, object]:

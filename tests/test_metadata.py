@@ -10,6 +10,7 @@ from hypothesis import strategies as st
 
 from photocheck import metadata
 from photocheck.context import PhotoContext
+from photocheck.measures.jpeg import IJG_LUMA
 from photocheck.profiles import load_profile
 from tests.filefixtures import (
     encode,
@@ -125,6 +126,26 @@ def test_ijg_quality_from_quant_tables() -> None:
         assert facts.luma_quant is not None and len(facts.luma_quant) == 64
     table = np.array(metadata.parse_metadata(make_jpeg(64, 64, quality=50)).luma_quant)
     assert table[0] == 16 and table[1] == 11  # the standard table itself at quality 50
+
+
+def test_ijg_quality_is_the_highest_quality_whose_table_matches() -> None:
+    def one_by_one(table: np.ndarray) -> int | None:  # libjpeg's scaling, quality 100 down
+        for q in range(100, 0, -1):
+            scale = 5000 // q if q < 50 else 200 - 2 * q
+            if np.array_equal(np.clip((IJG_LUMA * scale + 50) // 100, 1, 255), table):
+                return q
+        return None
+
+    for q in range(1, 101):
+        scale = 5000 // q if q < 50 else 200 - 2 * q
+        table = np.clip((IJG_LUMA * scale + 50) // 100, 1, 255)
+        assert metadata.ijg_quality(table) == one_by_one(table)
+    assert metadata.ijg_quality(np.clip((IJG_LUMA * 2 + 50) // 100, 1, 255)) == 99
+    assert metadata.ijg_quality(np.ones(64, np.int64)) == 100  # every entry clipped to 1
+    phone = np.clip((IJG_LUMA * 7 + 50) // 100, 1, 255)
+    phone[10] += 1  # a table of its own
+    assert metadata.ijg_quality(phone) is None
+    assert metadata.ijg_quality(np.ones(63, np.int64)) is None
 
 
 def test_exif_thumbnail_is_extracted_and_decoded() -> None:
