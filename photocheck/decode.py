@@ -340,6 +340,12 @@ def _jfif_dpi(seg: JpegSegments) -> tuple[float, float] | None:
     return None
 
 
+def _jfif_units(seg: JpegSegments) -> bool:
+    """Whether a JFIF segment gives its density in inches or centimetres (unit 1 or 2)."""
+    return any(p.startswith(b"JFIF") and len(p) >= 8 and p[7] in (1, 2)
+               for p in seg.app.get(0, []))
+
+
 def read_header(data: bytes) -> ImageHeader:
     """Read format, pixel size, colour mode and orientation without decoding pixels.
 
@@ -356,7 +362,9 @@ def read_header(data: bytes) -> ImageHeader:
         except (ValueError, struct.error) as exc:
             raise NotAssessable("file.corrupt", str(exc)) from exc
         exif = next((p for p in seg.app.get(1, []) if p.startswith(b"Exif\x00")), b"")
-        dpi = _jfif_dpi(seg) or _exif_dpi(data)
+        # Pillow reads a JPEG's dpi from a JFIF density in inches or cm, else from EXIF:
+        # with neither there is nothing to open it for
+        dpi = _jfif_dpi(seg) or (_exif_dpi(data) if exif or _jfif_units(seg) else None)
         return ImageHeader(
             format="jpeg",
             width=seg.width,

@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import io
+import struct
+
 import cv2
 import numpy as np
 import pytest
@@ -304,3 +307,36 @@ def test_full_decode_of_a_damaged_jpeg_is_opencvs() -> None:
     with pytest.raises(NotAssessable) as err:
         decode.decode(truncated, decode.read_header(good), 1)
     assert err.value.cause == "file.corrupt"
+
+
+def _pillow_dpi(data: bytes) -> tuple[float, float] | None:
+    from PIL import Image
+
+    with Image.open(io.BytesIO(data)) as im:
+        raw = im.info.get("dpi")
+    return (float(raw[0]), float(raw[1])) if raw and min(raw) > 1 else None
+
+
+def _with_jfif(jpeg: bytes, unit: int, x: int, y: int) -> bytes:
+    assert jpeg[6:11] == b"JFIF\x00"  # OpenCV writes JFIF right after SOI
+    return jpeg[:13] + struct.pack(">BHH", unit, x, y) + jpeg[18:]
+
+
+def test_header_dpi_is_what_pillow_reads_from_jfif_or_exif() -> None:
+    from PIL import Image
+
+    plain = make_jpeg(64, 48)
+    buf = io.BytesIO()
+    exif = Image.Exif()
+    exif[282], exif[283], exif[296] = 350.0, 350.0, 2  # X/YResolution per inch
+    Image.fromarray(np.zeros((48, 64, 3), np.uint8)).save(buf, "JPEG", exif=exif.tobytes())
+    cases = {
+        "no density unit, no EXIF": (plain, None),
+        "JFIF dots per inch": (_with_jfif(plain, 1, 300, 300), (300.0, 300.0)),
+        "JFIF dots per cm": (_with_jfif(plain, 2, 118, 118), (118 * 2.54, 118 * 2.54)),
+        "JFIF 1 dot per cm": (_with_jfif(plain, 2, 1, 1), (2.54, 2.54)),
+        "JFIF 1 dot per inch": (_with_jfif(plain, 1, 1, 1), None),
+        "EXIF resolution": (buf.getvalue(), (350.0, 350.0)),
+    }
+    for name, (data, dpi) in cases.items():
+        assert decode.read_header(data).dpi == _pillow_dpi(data) == dpi, name
