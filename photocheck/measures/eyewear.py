@@ -46,6 +46,7 @@ RIM_ROWS = (0.08, 0.55)
 # glare: the eye opening grown by 3 px, blobs of at least 2×2 px
 _GROW_7 = np.ones((7, 7), np.uint8)
 _OPEN_2 = np.ones((2, 2), np.uint8)
+_EYE_LEFT_ROWS, _EYE_RIGHT_ROWS = np.array(EYE_LEFT_IDX), np.array(EYE_RIGHT_IDX)
 
 
 @dataclass(frozen=True)
@@ -108,8 +109,9 @@ class EyewearMeasures:
 def canvas_affine(points_xy: np.ndarray) -> np.ndarray:
     """Affine ``(2, 3)`` from the landmarks' pixel frame to the eye canvas."""
     pts = np.asarray(points_xy, dtype=np.float64)[:, :2]
-    left = pts[list(EYE_LEFT_IDX)].mean(axis=0)
-    right = pts[list(EYE_RIGHT_IDX)].mean(axis=0)
+    # ``.mean(axis=0)``: the ufunc sum over the count, without the wrapper
+    left = np.add.reduce(pts[_EYE_LEFT_ROWS], axis=0) / len(EYE_LEFT_IDX)
+    right = np.add.reduce(pts[_EYE_RIGHT_ROWS], axis=0) / len(EYE_RIGHT_IDX)
     centre = (left + right) / 2.0
     vec = right - left
     scale = IOD_PX / max(float(np.hypot(*vec)), 1e-6)
