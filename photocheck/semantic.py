@@ -40,6 +40,9 @@ CHIN_OVER_MOUTH = 1.65
 EYE_CORNERS = (33, 133, 362, 263)
 OUTER_LEFT, OUTER_RIGHT = 33, 263
 CHIN = 152
+# index arrays built once (a list turns into an array every call)
+_EYE_CORNER_ROWS = np.array(EYE_CORNERS)
+_EYE_LEFT_ROWS, _EYE_RIGHT_ROWS = np.array([33, 133]), np.array([362, 263])
 
 
 @dataclass(frozen=True)
@@ -87,7 +90,8 @@ def eye_crop_affine(points: np.ndarray) -> np.ndarray:
     """Source px → eye-crop px affine (2 × 3) from FaceMesh points ``(468, 2+)``."""
     pts = np.asarray(points, np.float64)[:, :2]
     left, right = pts[OUTER_LEFT], pts[OUTER_RIGHT]
-    mid = pts[list(EYE_CORNERS)].mean(axis=0)
+    # ``.mean(axis=0)``: the ufunc sum over the count, without the wrapper
+    mid = np.add.reduce(pts[_EYE_CORNER_ROWS], axis=0) / len(EYE_CORNERS)
     down = pts[CHIN] - (left + right) / 2.0
     width = max(float(np.hypot(*(right - left))), 1.0)
     angle = float(np.arctan2(*(right - left)[::-1]))
@@ -96,7 +100,8 @@ def eye_crop_affine(points: np.ndarray) -> np.ndarray:
 
 def _scaled(affine: np.ndarray, scale: float) -> np.ndarray:
     """An affine on full-res px applied to an image decoded at ``scale`` px per full-res px."""
-    return affine @ np.diag([1.0 / scale, 1.0 / scale, 1.0])
+    inv = 1.0 / scale  # np.diag's matrix from one np.array call
+    return affine @ np.array([[inv, 0.0, 0.0], [0.0, inv, 0.0], [0.0, 0.0, 1.0]])
 
 
 def crops(ctx: PhotoContext) -> tuple[np.ndarray, np.ndarray | None]:
@@ -119,8 +124,8 @@ def crops(ctx: PhotoContext) -> tuple[np.ndarray, np.ndarray | None]:
         chin = mid + CHIN_OVER_MOUTH * (mouth - mid)
         affine = head_crop_affine(left, right, chin)
         return sem.warp_crop(image.bgr, _scaled(affine, image.scale)), None
-    eye_left = pts[[33, 133]].mean(axis=0)
-    eye_right = pts[[362, 263]].mean(axis=0)
+    eye_left = np.add.reduce(pts[_EYE_LEFT_ROWS], axis=0) / 2  # ``.mean(axis=0)``
+    eye_right = np.add.reduce(pts[_EYE_RIGHT_ROWS], axis=0) / 2
     affine = head_crop_affine(eye_left, eye_right, pts[CHIN])
     head = sem.warp_crop(image.bgr, _scaled(affine, image.scale))
     eye_bgr, eye_scale = face.eye_image(ctx)

@@ -50,7 +50,7 @@ def gaze(eyes: face.EyeLandmarks) -> float:
     horizontal and vertical components."""
     offsets = np.array([mf.gaze_offset(e.iris[0], e.contour[0], e.contour[8], e.contour[12],
                                        e.contour[4]) for e in (eyes.image_left, eyes.image_right)])
-    mean = offsets.mean(axis=0)
+    mean = np.add.reduce(offsets, axis=0) / 2  # ``.mean(axis=0)``: the ufunc sum over the count
     return float(max(abs(mean[0]), abs(mean[1])))
 
 
@@ -99,7 +99,8 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
     reds = []
     for e in both:
         iris = e.iris * scale
-        radius = float(np.hypot(*(iris[1:] - iris[0]).T).mean())
+        # ``.mean()`` of the float64 distances: the ufunc sum over the count, sans wrapper
+        radius = float(np.add.reduce(np.hypot(*(iris[1:] - iris[0]).T)) / (len(iris) - 1))
         reds.append(mf.red_fraction(bgr, iris[0], params["pupil_radius_ratio"] * radius))
     yield graded("eyes.red_eye", round(max(reds), 4), fail=params["fail_max_red_fraction"],
                  warn=params["warn_max_red_fraction"], unit="ratio")

@@ -63,9 +63,11 @@ def eye_canvas(ctx: PhotoContext) -> me.EyeCanvas:
     eyes = face.eye_landmarks(ctx)
     bgr, scale = face.eye_image(ctx)
     to_canvas = me.canvas_affine(points)
-    image_to_canvas = to_canvas @ np.diag([1.0 / scale, 1.0 / scale, 1.0])
+    inv = 1.0 / scale  # np.diag's matrix from one np.array call (no wrapper)
+    image_to_canvas = to_canvas @ np.array([[inv, 0.0, 0.0], [0.0, inv, 0.0], [0.0, 0.0, 1.0]])
     pts = points @ to_canvas[:, :2].T + to_canvas[:, 2]
-    irises = np.stack([eyes.image_left.iris[:, :2], eyes.image_right.iris[:, :2]])
+    # np.stack's (2, n, 2) array of two same-shaped, same-dtype arrays, from one np.array call
+    irises = np.array([eyes.image_left.iris[:, :2], eyes.image_right.iris[:, :2]])
     irises = irises @ to_canvas[:, :2].T + to_canvas[:, 2]
     return me.eye_canvas(bgr, image_to_canvas, pts, irises)
 

@@ -129,7 +129,8 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
         # the hair runs out of the image: the crown is above the border, estimated from the
         # head's proportions (a crown outside the frame fails the top margin)
         crown_xy0 = np.asarray(geo.estimate_crown(frame.forehead_xy, chin, crown.point))
-    pts, w, h = quarter_turn(np.stack([crown_xy0, chin, frame.nose_xy]), k, w0, h0)
+    # np.stack's (3, 2) array of three points, from one np.array call (no wrapper)
+    pts, w, h = quarter_turn(np.array([crown_xy0, chin, frame.nose_xy]), k, w0, h0)
     crown_xy, chin_xy, nose_x = pts[0], pts[1], float(pts[2, 0])
     info = ctx.face_info if ctx.face_info is not None else {}
     info["crown"] = [_r(crown.point[0], 1), _r(crown.point[1], 1)]

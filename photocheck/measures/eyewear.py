@@ -16,6 +16,7 @@ tone and exposure cancel out. Pure functions: numbers out, no thresholds.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import cv2
@@ -45,6 +46,7 @@ RIM_ROWS = (0.08, 0.55)
 # glare: the eye opening grown by 3 px, blobs of at least 2×2 px
 _GROW_7 = np.ones((7, 7), np.uint8)
 _OPEN_2 = np.ones((2, 2), np.uint8)
+_EYE_LEFT_ROWS, _EYE_RIGHT_ROWS = np.array(EYE_LEFT_IDX), np.array(EYE_RIGHT_IDX)
 
 
 @dataclass(frozen=True)
@@ -107,8 +109,9 @@ class EyewearMeasures:
 def canvas_affine(points_xy: np.ndarray) -> np.ndarray:
     """Affine ``(2, 3)`` from the landmarks' pixel frame to the eye canvas."""
     pts = np.asarray(points_xy, dtype=np.float64)[:, :2]
-    left = pts[list(EYE_LEFT_IDX)].mean(axis=0)
-    right = pts[list(EYE_RIGHT_IDX)].mean(axis=0)
+    # ``.mean(axis=0)``: the ufunc sum over the count, without the wrapper
+    left = np.add.reduce(pts[_EYE_LEFT_ROWS], axis=0) / len(EYE_LEFT_IDX)
+    right = np.add.reduce(pts[_EYE_RIGHT_ROWS], axis=0) / len(EYE_RIGHT_IDX)
     centre = (left + right) / 2.0
     vec = right - left
     scale = IOD_PX / max(float(np.hypot(*vec)), 1e-6)
@@ -149,13 +152,17 @@ def median_chromaticity(bgr: np.ndarray) -> np.ndarray:
     return np.array([median(px[:, 2] / total), median(px[:, 1] / total)], np.float32)
 
 
-def box(centre: np.ndarray, spec: tuple[float, float, float, float],
+def box(centre: Sequence[float], spec: tuple[float, float, float, float],
         shape: tuple[int, ...]) -> tuple[slice, slice]:
     """Row and column slices of a box given relative to an eye centre (IOD units)."""
     h, w = shape[:2]
 
     def clip(v: float, lo: float, hi: float) -> int:
-        return int(min(max(float(v), lo), hi))  # plain floats: np.clip on scalars is slow
+        # ``min(max(v, lo), hi)`` step by step as conditionals (no builtin calls); plain
+        # floats: np.clip on scalars is slow
+        v = float(v)
+        v = lo if v < lo else v
+        return int(hi if v > hi else v)
 
     x0 = clip(centre[0] + spec[0] * IOD_PX, 0, w - 1)
     x1 = clip(centre[0] + spec[1] * IOD_PX, x0 + 1, w)
@@ -167,8 +174,8 @@ def box(centre: np.ndarray, spec: tuple[float, float, float, float],
 def polygon_mask(shape: tuple[int, ...], polygon: np.ndarray) -> np.ndarray:
     """bool mask of a filled polygon (canvas px)."""
     mask = np.zeros(shape[:2], np.uint8)
-    cv2.fillPoly(mask, [np.round(polygon).astype(np.int32)], 1)
-    return mask.astype(bool)
+    cv2.fillPoly(mask, [polygon.round().astype(np.int32)], 1)
+    return mask.view(bool)  # 0 / 1 bytes are already bools: no copy
 
 
 def frame_crossing(lum: np.ndarray, opening: np.ndarray, step_px: int = 3,
@@ -184,7 +191,9 @@ def frame_crossing(lum: np.ndarray, opening: np.ndarray, step_px: int = 3,
     """
     if np.count_nonzero(opening) < 20:
         return 0.0
-    rows_in = np.flatnonzero(opening.any(axis=1))  # its first and last rows
+    # its first and last rows (the ufuncs themselves: ``.any`` and ``np.count_nonzero`` with
+    # an axis go through Python wrappers)
+    rows_in = np.logical_or.reduce(opening, axis=1).nonzero()[0]
     y0, y1 = rows_in[0], rows_in[-1]
     height = y1 - y0
     r0 = max(int(y0 + 0.3 * height), step_px)
@@ -199,15 +208,15 @@ def frame_crossing(lum: np.ndarray, opening: np.ndarray, step_px: int = 3,
     above = (smooth[r0 - step_px : r1 + 1 - step_px] - mid) / ref
     below = (smooth[r0 + step_px : r1 + 1 + step_px] - mid) / ref
     cols = opening[r0 : r1 + 1]
-    width = np.count_nonzero(cols, axis=1)
-    on_line = np.count_nonzero((np.minimum(above, below) > min_depth) & cols, axis=1)
+    width = np.add.reduce(cols, axis=1)  # bool sums: the same intp counts
+    on_line = np.add.reduce((np.minimum(above, below) > min_depth) & cols, axis=1)
     rows = width >= 6
-    if not rows.any():
+    if not np.logical_or.reduce(rows):
         return 0.0
-    return float(max(0.0, (on_line[rows] / width[rows]).max()))
+    return float(max(0.0, np.maximum.reduce(on_line[rows] / width[rows])))
 
 
-def rim_thickness(lum: np.ndarray, centre: np.ndarray, cheek_lum: float,
+def rim_thickness(lum: np.ndarray, centre: Sequence[float], cheek_lum: float,
                   dark_fraction: float = 0.45) -> float:
     """Median height (IOD units) of the longest dark band below one eye (the lower rim).
 
@@ -221,19 +230,20 @@ def rim_thickness(lum: np.ndarray, centre: np.ndarray, cheek_lum: float,
     dark = lum[rows, cols] < dark_fraction * cheek_lum
     if dark.size == 0:
         return 0.0
-    padded = np.vstack([np.zeros((1, dark.shape[1]), bool), dark,
-                        np.zeros((1, dark.shape[1]), bool)])
+    # a row of zeros above and below, then numpy's ``np.diff`` (a[1:] − a[:-1]) in int8
+    padded = np.zeros((dark.shape[0] + 2, dark.shape[1]), np.int8)
+    padded[1:-1] = dark
     # column-major order pairs each column's run starts with its run ends
-    diff = np.diff(padded.astype(np.int8), axis=0).T
-    start_col, start_row = np.nonzero(diff == 1)
-    _, end_row = np.nonzero(diff == -1)
+    diff = (padded[1:] - padded[:-1]).T
+    start_col, start_row = (diff == 1).nonzero()
+    _, end_row = (diff == -1).nonzero()
     keep = start_row > 2  # detached from the eye
     longest = np.zeros(dark.shape[1])
     np.maximum.at(longest, start_col[keep], (end_row - start_row)[keep])
     return median(longest) / IOD_PX
 
 
-def glare_fraction(lum: np.ndarray, bgr: np.ndarray, centre: np.ndarray, iris: np.ndarray,
+def glare_fraction(lum: np.ndarray, bgr: np.ndarray, centre: Sequence[float], iris: np.ndarray,
                    cheek_lum: float, opening: np.ndarray | None = None) -> float:
     """Fraction of one lens box that is specular glare, outside the eye opening and iris.
 
@@ -249,7 +259,9 @@ def glare_fraction(lum: np.ndarray, bgr: np.ndarray, centre: np.ndarray, iris: n
     clipped = ((lens[..., 0] >= 250) | (lens[..., 1] >= 250) | (lens[..., 2] >= 250)) & (
         cheek_lum < 0.6)
     bright = clipped | ((sub > 1.6 * cheek_lum) & (sub > 0.6))
-    radius = float(np.hypot(*(iris[1:] - iris[0]).T).mean()) if len(iris) > 1 else 0.0
+    # ``.mean()`` of the float64 distances: the ufunc sum over the count
+    radius = (float(np.add.reduce(np.hypot(*(iris[1:] - iris[0]).T)) / (len(iris) - 1))
+              if len(iris) > 1 else 0.0)
     radius = max(radius, 0.05 * IOD_PX)
     # the iris disc, tested at the few bright pixels only (the same distances per pixel)
     yy, xx = np.nonzero(bright)
@@ -287,20 +299,20 @@ def bridge_coherence(lum: np.ndarray, min_step: float = 0.06) -> float:
     near = edge.copy()
     near[1:] |= edge[:-1]
     near[:-1] |= edge[1:]
-    return float(near.mean(axis=1).max())
+    # each row's mean of 0/1 values: an exact count over the width, as the float64 mean
+    return float(np.maximum.reduce(np.add.reduce(near, axis=1) / near.shape[1]))
 
 
 def measure_eyewear(canvas: EyeCanvas) -> EyewearMeasures:
     """Every eyewear and eye-visibility measure of one eye canvas."""
     lum = luminance(canvas.bgr)
     smooth = cv2.GaussianBlur(lum, (0, 0), 1.0)  # one blur for both eyes' frame crossing
-    centres = (np.array([EYE_LEFT_X, EYE_Y]), np.array([EYE_RIGHT_X, EYE_Y]))
     contours = (EYE_CONTOUR_LEFT_IDX, EYE_CONTOUR_RIGHT_IDX)
     lens, under, shift, cross, rim, glare, contrast = [], [], [], [], [], [], []
-    for centre, contour, iris in zip(centres, contours, canvas.irises, strict=True):
+    for contour, iris in zip(contours, canvas.irises, strict=True):
         # the actual eye centre from the mesh corners (the canvas puts the midpoint exactly)
         (x0, y0), (x1, y1) = canvas.points[contour[0]], canvas.points[contour[8]]
-        centre = np.array([(x0 + x1) / 2, (y0 + y1) / 2])
+        centre = ((x0 + x1) / 2, (y0 + y1) / 2)  # box reads two numbers: no array
         cheek = box(centre, CHEEK_BOX, lum.shape)
         cheek_lum = max(median(lum[cheek]), 1e-3)
         # chromaticity is per pixel: only the two boxes it is compared on are converted
@@ -308,8 +320,9 @@ def measure_eyewear(canvas: EyeCanvas) -> EyewearMeasures:
         lens.append(median(lum[box(centre, LENS_BOX, lum.shape)]) / cheek_lum)
         under_box = box(centre, UNDER_EYE_BOX, lum.shape)
         under.append(median(lum[under_box]) / cheek_lum)
-        shift.append(float(np.linalg.norm(median_chromaticity(canvas.bgr[under_box])
-                                          - cheek_chrom)))
+        # ``np.linalg.norm`` of a float32 vector: the root of its dot with itself, in float32
+        d = median_chromaticity(canvas.bgr[under_box]) - cheek_chrom
+        shift.append(float(np.sqrt(d.dot(d))))
         opening = polygon_mask(lum.shape, canvas.points[list(contour)])
         cross.append(frame_crossing(lum, opening, smooth=smooth))
         rim.append(rim_thickness(lum, centre, cheek_lum))

@@ -233,8 +233,9 @@ def crown_row(alpha: np.ndarray, points: np.ndarray, threshold: float = 0.5) -> 
     c0 = int(_clip(cx - 0.3 * fw, 0, alpha.shape[1] - 1))
     c1 = int(_clip(cx + 0.3 * fw, c0 + 1, alpha.shape[1]))
     # each row's share: an exact count over the width, as the float64 mean of the bools
-    cover = np.count_nonzero(alpha[:, c0:c1] > threshold, axis=1) / (c1 - c0)
-    rows = np.nonzero(cover > 0.5)[0]
+    # (the bool sums are ``np.count_nonzero``'s intp counts, without its Python wrapper)
+    cover = np.add.reduce(alpha[:, c0:c1] > threshold, axis=1) / (c1 - c0)
+    rows = (cover > 0.5).nonzero()[0]
     if len(rows) == 0:
         return float(points[FOREHEAD_TOP, 1])
     return float(min(rows[0], points[FOREHEAD_TOP, 1]))
@@ -411,7 +412,11 @@ def face_like(bgr: np.ndarray, points: np.ndarray, z: float = 3.0,
 
 def _clip(v: float, lo: float, hi: float) -> float:
     """``np.clip`` of one number, in plain floats (numpy's call costs more than the sum)."""
-    return min(max(float(v), lo), hi)
+    # ``min(max(v, lo), hi)`` step by step as conditionals (no builtin calls), the same
+    # result even for lo > hi
+    v = float(v)
+    v = lo if v < lo else v
+    return hi if v > hi else v
 
 
 def cheek_pixels(image: np.ndarray, points: np.ndarray) -> np.ndarray:

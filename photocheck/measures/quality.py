@@ -25,9 +25,11 @@ def _rms_shift_diff(gray: np.ndarray, dy: int, dx: int, step: int) -> float:
     array is made)."""
     h, w = gray.shape
     sy, sx = dy * step, dx * step
-    y0, y1 = max(0, -sy), h - max(0, sy)
-    x0, x1 = max(0, -sx), w - max(0, sx)
-    n = max(1, (y1 - y0) * (x1 - x0))
+    # ``max(0, ·)`` as conditionals: the builtin is a C call each time, and this runs often
+    y0, y1 = (-sy, h) if sy < 0 else (0, h - sy)
+    x0, x1 = (-sx, w) if sx < 0 else (0, w - sx)
+    n = (y1 - y0) * (x1 - x0)
+    n = n if n > 1 else 1
     ssd = cv2.norm(gray[y0 + sy : y1 + sy, x0 + sx : x1 + sx], gray[y0:y1, x0:x1], cv2.NORM_L2SQR)
     return math.sqrt(ssd / n)  # a Python float: math.sqrt is np.sqrt's correctly rounded root
 
@@ -303,11 +305,12 @@ def jpeg_quality(quant_tables: Mapping[int, Sequence[int]]) -> float | None:
     if table is None or len(table) != 64:
         return None
     natural = natural_order(table, np.float64)
-    scale = float(np.median(natural / IJG_LUMA)) * 100.0
+    # ``np.median``'s figure (finite ratios: positive Annex K divisors) by one partition
+    scale = median(natural / IJG_LUMA) * 100.0
     if scale <= 0:
         return None
     quality = 5000.0 / scale if scale > 100.0 else (200.0 - scale) / 2.0
-    return float(np.clip(quality, 1.0, 100.0))
+    return min(max(quality, 1.0), 100.0)  # ``np.clip`` of a Python float, without its call
 
 
 @lru_cache(maxsize=8)

@@ -263,3 +263,54 @@ def test_glare_fraction_equals_the_whole_grid_iris_test() -> None:
         assert got == float(opened.mean())
         seen.append(got)
     assert sum(v > 0.0 for v in seen) >= 10 and max(seen) < 1.0  # glare found, iris left out
+
+
+def _old_rim_thickness(lum: np.ndarray, centre: tuple[float, float], cheek_lum: float,
+                       dark_fraction: float = 0.45) -> float:
+    """The former formulation (np.vstack, np.diff, np.nonzero)."""
+    rows, cols = me.box(centre, (me.RIM_COLUMNS[0], me.RIM_COLUMNS[1], me.RIM_ROWS[0],
+                                 me.RIM_ROWS[1]), lum.shape)
+    dark = lum[rows, cols] < dark_fraction * cheek_lum
+    padded = np.vstack([np.zeros((1, dark.shape[1]), bool), dark,
+                        np.zeros((1, dark.shape[1]), bool)])
+    diff = np.diff(padded.astype(np.int8), axis=0).T
+    start_col, start_row = np.nonzero(diff == 1)
+    _, end_row = np.nonzero(diff == -1)
+    keep = start_row > 2
+    longest = np.zeros(dark.shape[1])
+    np.maximum.at(longest, start_col[keep], (end_row - start_row)[keep])
+    return float(np.median(longest)) / me.IOD_PX
+
+
+def test_rim_thickness_and_bridge_coherence_equal_their_numpy_definitions() -> None:
+    rng = np.random.default_rng(5)
+    for _ in range(40):
+        lum = cv2.GaussianBlur(rng.random((me.CANVAS_H, me.CANVAS_W), np.float32), (0, 0), 2.0)
+        centre = (float(rng.uniform(40, 280)), float(rng.uniform(30, 150)))
+        cheek = float(rng.uniform(0.5, 1.2))
+        assert me.rim_thickness(lum, centre, cheek) == _old_rim_thickness(lum, centre, cheek)
+        # the old bridge figure: the float64 mean of each row's 0/1 edges, then its max
+        x0, x1, y0, y1 = me.BRIDGE_BOX
+        cx = me.CANVAS_W / 2.0
+        c0, c1 = int(cx + x0 * me.IOD_PX), int(cx + x1 * me.IOD_PX)
+        r0, r1 = max(1, int(me.EYE_Y + y0 * me.IOD_PX)), int(me.EYE_Y + y1 * me.IOD_PX)
+        smooth = cv2.GaussianBlur(lum[r0 - 1 : r1 + 1, c0:c1], (0, 0), 1.0)
+        edge = np.abs(smooth[2:] - smooth[:-2]) / 2.0 / (float(np.median(smooth)) + 1e-3) > 0.06
+        near = edge.copy()
+        near[1:] |= edge[:-1]
+        near[:-1] |= edge[1:]
+        assert me.bridge_coherence(lum) == float(near.mean(axis=1).max())
+
+
+def test_box_clips_like_min_max_even_when_the_limits_cross() -> None:
+    rng = np.random.default_rng(6)
+    for _ in range(500):
+        centre = (float(rng.uniform(-400, 700)), float(rng.uniform(-400, 600)))
+        shape = (int(rng.integers(1, 300)), int(rng.integers(1, 400)))
+        spec = tuple(sorted(rng.uniform(-2, 2, 2))) + tuple(sorted(rng.uniform(-2, 2, 2)))
+        h, w = shape
+        x0 = int(min(max(centre[0] + spec[0] * D, 0), w - 1))
+        x1 = int(min(max(centre[0] + spec[1] * D, x0 + 1), w))
+        y0 = int(min(max(centre[1] + spec[2] * D, 0), h - 1))
+        y1 = int(min(max(centre[1] + spec[3] * D, y0 + 1), h))
+        assert me.box(centre, spec, shape) == (slice(y0, y1), slice(x0, x1))

@@ -11,6 +11,7 @@ from PIL import Image
 
 from photocheck.decode import parse_jpeg
 from photocheck.measures import quality as qm
+from photocheck.measures.jpeg import IJG_LUMA, natural_order
 
 
 def _texture(seed: int = 0, size: int = 128) -> np.ndarray:
@@ -225,3 +226,29 @@ def test_fftshift_square_is_numpys() -> None:
     assert got.tolist() == [[10.0, 11.0, 8.0, 9.0], [14.0, 15.0, 12.0, 13.0],
                             [2.0, 3.0, 0.0, 1.0], [6.0, 7.0, 4.0, 5.0]]
     assert np.array_equal(got, np.fft.fftshift(power))
+
+
+def test_rms_shift_diff_equals_the_difference_array_rms() -> None:
+    rng = np.random.default_rng(3)
+    gray = rng.integers(0, 256, (23, 31)).astype(np.float32)
+    for dy, dx in ((0, 1), (1, 0), (1, 1), (1, -1)):
+        for step in (1, 3, 7):
+            h, w = gray.shape
+            sy, sx = dy * step, dx * step
+            y0, y1 = max(0, -sy), h - max(0, sy)
+            x0, x1 = max(0, -sx), w - max(0, sx)
+            n = max(1, (y1 - y0) * (x1 - x0))
+            d = (gray[y0 + sy : y1 + sy, x0 + sx : x1 + sx].astype(np.float64)
+                 - gray[y0:y1, x0:x1])
+            want = float(np.sqrt(np.sum(d * d) / n))
+            assert qm._rms_shift_diff(gray, dy, dx, step) == pytest.approx(want, rel=1e-12)
+
+
+def test_jpeg_quality_is_the_np_median_and_np_clip_figure() -> None:
+    rng = np.random.default_rng(4)
+    for _ in range(300):
+        table = [int(v) for v in rng.integers(1, 256, 64)]
+        natural = natural_order(table, np.float64)
+        scale = float(np.median(natural / IJG_LUMA)) * 100.0
+        quality_ = 5000.0 / scale if scale > 100.0 else (200.0 - scale) / 2.0
+        assert qm.jpeg_quality({0: table}) == float(np.clip(quality_, 1.0, 100.0))
