@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import threading
 import time
+from collections.abc import Callable, Iterator
 
 import pytest
 
@@ -55,28 +56,48 @@ def test_a_second_thread_waits_for_the_value_being_computed() -> None:
     assert got == [42] and calls == ["helper"] and not ctx._inflight
 
 
-def test_an_event_is_made_only_when_a_thread_waits() -> None:
-    ctx = _ctx()
+@contextlib.contextmanager
+def _in_flight(ctx: PhotoContext, finish: Callable[[], int],
+               first: Callable[[], None] = lambda: None) -> Iterator[None]:
+    """``ctx.memo("k", …)`` computing on a helper thread while the block runs: ``first`` runs
+    as the computation starts, ``finish`` gives its answer (or raises) once the block ends."""
     computing, release = threading.Event(), threading.Event()
-    seen: list[object] = []
 
-    def slow() -> int:
-        seen.append(ctx._inflight["k"])  # nobody waits yet: no Event
+    def held() -> int:
+        first()
         computing.set()
         release.wait()
-        return 7
+        return finish()
 
-    helper = threading.Thread(target=lambda: ctx.memo("k", slow))
+    def work() -> None:
+        with contextlib.suppress(KeyboardInterrupt):
+            ctx.memo("k", held)
+
+    helper = threading.Thread(target=work)
     helper.start()
     computing.wait()
-    waiters = [threading.Thread(target=lambda: seen.append(ctx.memo("k", slow)))
-               for _ in range(2)]
-    for waiter in waiters:
-        waiter.start()
-    while ctx._inflight.get("k") is None:  # the first waiter makes the Event
+    try:
+        yield
+    finally:
+        release.set()
+        helper.join()
+
+
+def _until_a_waiter_made_the_event(ctx: PhotoContext) -> None:
+    while ctx._inflight.get("k") is None:
         time.sleep(0.001)
-    release.set()
-    helper.join()
+
+
+def test_an_event_is_made_only_when_a_thread_waits() -> None:
+    ctx = _ctx()
+    seen: list[object] = []
+    waiters = [threading.Thread(target=lambda: seen.append(ctx.memo("k", lambda: 0)))
+               for _ in range(2)]
+    # nobody waits as the computation starts: no Event
+    with _in_flight(ctx, lambda: 7, first=lambda: seen.append(ctx._inflight["k"])):
+        for waiter in waiters:
+            waiter.start()
+        _until_a_waiter_made_the_event(ctx)
     for waiter in waiters:
         waiter.join()
     assert seen == [None, 7, 7] and not ctx._inflight
@@ -84,47 +105,24 @@ def test_an_event_is_made_only_when_a_thread_waits() -> None:
 
 def test_a_waiter_computes_when_the_computing_thread_is_interrupted() -> None:
     ctx = _ctx()
-    computing, release = threading.Event(), threading.Event()
-
-    def interrupted() -> int:
-        computing.set()
-        release.wait()
-        raise KeyboardInterrupt  # not memoised: only Exceptions are
-
-    def worker() -> None:
-        with contextlib.suppress(KeyboardInterrupt):
-            ctx.memo("k", interrupted)
-
-    helper = threading.Thread(target=worker)
-    helper.start()
-    computing.wait()
     got: list[int] = []
     waiter = threading.Thread(target=lambda: got.append(ctx.memo("k", lambda: 5)))
-    waiter.start()
-    while ctx._inflight.get("k") is None:
-        time.sleep(0.001)
-    release.set()
-    helper.join()
+
+    def interrupted() -> int:
+        raise KeyboardInterrupt  # not memoised: only Exceptions are
+
+    with _in_flight(ctx, interrupted):
+        waiter.start()
+        _until_a_waiter_made_the_event(ctx)
     waiter.join()
     assert got == [5] and ctx.peek("k") == 5 and not ctx._inflight
 
 
 def test_started_covers_the_value_being_computed_and_the_computed_one() -> None:
     ctx = _ctx()
-    computing, release = threading.Event(), threading.Event()
-
-    def slow() -> int:
-        computing.set()
-        release.wait()
-        return 1
-
-    helper = threading.Thread(target=lambda: ctx.memo("k", slow))
-    helper.start()
-    computing.wait()
-    assert ctx.started("k") and not ctx.has("k")  # in flight on the helper
-    assert not ctx.started("other")
-    release.set()
-    helper.join()
+    with _in_flight(ctx, lambda: 1):
+        assert ctx.started("k") and not ctx.has("k")  # in flight on the helper
+        assert not ctx.started("other")
     assert ctx.started("k") and ctx.has("k")
 
 
