@@ -337,26 +337,9 @@ def _tiles(w: int, h: int, side: int) -> list[tuple[int, int, int, int]]:
     """Overlapping square tiles (x0, y0, x1, y1) covering a ``w × h`` frame."""
     nx = max(1, math.ceil((w - side) / (side * 0.66)) + 1) if w > side else 1
     ny = max(1, math.ceil((h - side) / (side * 0.66)) + 1) if h > side else 1
-    xs = linspace_starts(max(0, w - side), nx)
-    ys = linspace_starts(max(0, h - side), ny)
+    xs = np.linspace(0, max(0, w - side), nx).astype(int).tolist()
+    ys = np.linspace(0, max(0, h - side), ny).astype(int).tolist()
     return [(x0, y0, min(w, x0 + side), min(h, y0 + side)) for y0 in ys for x0 in xs]
-
-
-def linspace_starts(stop: int, n: int) -> list[int]:
-    """``np.linspace(0, stop, n).astype(int)`` as Python ints, in plain floats.
-
-    numpy's figures: ``i * (stop / (n - 1))`` truncated, the last exactly ``stop`` (one point:
-    0), without its call's overhead.
-
-    Examples
-    --------
-    >>> linspace_starts(10, 4)
-    [0, 3, 6, 10]
-    """
-    if n <= 1:
-        return [0] * max(n, 0)
-    step = stop / (n - 1)
-    return [int(i * step) for i in range(n - 1)] + [int(stop)]
 
 
 def is_same_face(other: np.ndarray, main: np.ndarray) -> bool:

@@ -268,13 +268,6 @@ def test_pitch_baseline_comes_from_the_profile() -> None:
     assert load_profile("online").section("pose")["pitch_baseline_deg"] == -2.0
 
 
-@pytest.mark.parametrize("stop", [0, 1, 7, 640, 1023, 2999])
-def test_linspace_starts_is_numpys_truncated_linspace(stop: int) -> None:
-    for n in range(0, 9):
-        assert face.linspace_starts(stop, n) == np.linspace(0, stop, n).astype(int).tolist()
-    assert face.linspace_starts(10, 4) == [0, 3, 6, 10]
-
-
 def test_tiles_cover_the_frame() -> None:
     # 1200 × 1600 at side 800: ceil(400 / 528) + 1 = 2 columns, ceil(800 / 528) + 1 = 3 rows
     assert face._tiles(1200, 1600, 800) == [

@@ -111,15 +111,6 @@ def _min(values: np.ndarray) -> float:
     return min((v for v in values.tolist() if math.isfinite(v)), default=math.nan)
 
 
-def _nanmean(values: np.ndarray) -> float:
-    """``float(np.nanmean(values))`` of float64 values that are finite or NaN, NaN when all
-    are NaN (without numpy's warning): numpy's own steps (NaNs set to 0, one sum, ÷ the count)
-    without its wrapper's calls."""
-    nan = np.isnan(values)
-    count = values.size - int(np.count_nonzero(nan))
-    return float(np.add.reduce(np.where(nan, 0.0, values)) / count) if count else math.nan
-
-
 def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
     """Emit the five quality findings."""
     m = quality_measures(ctx)
@@ -144,7 +135,8 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
                    "fail_min_jpeg_quality": params["fail_min_jpeg_quality"]}, "ratio")
     # enlarged from a low resolution: smooth at its own pixel grid, yet sharp once shrunk —
     # unlike defocus, which stays smooth at every scale
-    native, coarse = _nanmean(m.native), _nanmean(m.coarse)
+    native = float(np.nanmean(m.native)) if np.isfinite(m.native).any() else float("nan")
+    coarse = float(np.nanmean(m.coarse)) if np.isfinite(m.coarse).any() else float("nan")
     gain = coarse / native if np.isfinite(native) and native > 0 and np.isfinite(coarse) else 1.0
     smooth = (np.isfinite(native) and native < params["max_native_sharpness"]
               and gain > params["min_upscale_gain"])

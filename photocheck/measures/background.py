@@ -263,10 +263,9 @@ def smooth_light(lum: np.ndarray, wall: np.ndarray, sigma_px: float | tuple[floa
         num = cv2.GaussianBlur(vsmall, (0, 0), sigma_x, sigmaY=sigma_y)
         den = cv2.GaussianBlur(wsmall, (0, 0), sigma_x, sigmaY=sigma_y)
         small = num / np.maximum(den, 1e-6)
-        # where no wall is near, the mean of the wall (the least den by OpenCV: no float32 lies
-        # between 1e-3 and its float32 neighbour, so the test is den < 1e-3's)
-        if cv2.minMaxLoc(den)[0] < 1e-3:
-            small[den < 1e-3] = float(weighted.sum() / max(float(weight.sum()), 1e-6))
+        far = den < 1e-3
+        if far.any():  # where no wall is near, the mean of the wall
+            small[far] = float(weighted.sum() / max(float(weight.sum()), 1e-6))
         model = cv2.resize(small, (w, h), interpolation=cv2.INTER_LINEAR)
         if i + 1 < passes:
             weight = (np.asarray(wall, bool) & (values >= keep_ratio * model)).astype(np.float32)

@@ -158,11 +158,7 @@ def box(centre: Sequence[float], spec: tuple[float, float, float, float],
     h, w = shape[:2]
 
     def clip(v: float, lo: float, hi: float) -> int:
-        # ``min(max(v, lo), hi)`` step by step as conditionals (no builtin calls); plain
-        # floats: np.clip on scalars is slow
-        v = float(v)
-        v = lo if v < lo else v
-        return int(hi if v > hi else v)
+        return int(min(max(float(v), lo), hi))  # plain floats: np.clip on scalars is slow
 
     x0 = clip(centre[0] + spec[0] * IOD_PX, 0, w - 1)
     x1 = clip(centre[0] + spec[1] * IOD_PX, x0 + 1, w)

@@ -412,11 +412,7 @@ def face_like(bgr: np.ndarray, points: np.ndarray, z: float = 3.0,
 
 def _clip(v: float, lo: float, hi: float) -> float:
     """``np.clip`` of one number, in plain floats (numpy's call costs more than the sum)."""
-    # ``min(max(v, lo), hi)`` step by step as conditionals (no builtin calls), the same
-    # result even for lo > hi
-    v = float(v)
-    v = lo if v < lo else v
-    return hi if v > hi else v
+    return min(max(float(v), lo), hi)
 
 
 def cheek_pixels(image: np.ndarray, points: np.ndarray) -> np.ndarray:

@@ -339,10 +339,7 @@ def face_light(bgr: np.ndarray, frame: FaceFrame, oval: np.ndarray) -> FaceLight
     h, w = bgr.shape[:2]
     # work on a box around the face only: the colour conversions are per pixel
     reach = 1.6 * frame.iod_px
-    # frame.to_image(0.0, 0.3) in Python floats (its float64 steps: origin + 0·u, then + 0.3·v)
-    (ox, oy), (ux, uy), (vx, vy) = frame.origin.tolist(), frame.u_axis.tolist(), \
-        frame.v_axis.tolist()
-    cx, cy = ox + 0.0 * ux + 0.3 * vx, oy + 0.0 * uy + 0.3 * vy
+    cx, cy = frame.to_image(0.0, 0.3)
     x0, x1 = int(max(0, cx - reach)), int(min(w, cx + reach + 1))
     y0, y1 = int(max(0, cy - reach)), int(min(h, cy + reach + 1))
     if x1 <= x0 or y1 <= y0:

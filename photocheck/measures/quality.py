@@ -336,16 +336,6 @@ def _spectrum_masks(size: int, min_period_px: float,
     return window, band_u8, not band.any()
 
 
-def _fftshift_square(power: np.ndarray) -> np.ndarray:
-    """``np.fft.fftshift`` of a square 2-D array of even side: its quadrants swapped crosswise
-    (the same array, four copies instead of ``np.roll``'s Python steps)."""
-    half = power.shape[0] // 2
-    out = np.empty_like(power)
-    out[:half, :half], out[half:, half:] = power[half:, half:], power[:half, :half]
-    out[:half, half:], out[half:, :half] = power[half:, :half], power[:half, half:]
-    return out
-
-
 def halftone_peak(gray: np.ndarray, min_period_px: float = 2.2,
                   max_period_px: float = 12.0) -> float:
     """Strength of isolated periodic peaks (printed screen dots) in the power spectrum.
@@ -371,7 +361,7 @@ def halftone_peak(gray: np.ndarray, min_period_px: float = 2.2,
                                                   float(max_period_px))
     # OpenCV's DFT (float64, like numpy's) costs a seventh of np.fft.fft2 on one core
     comp = cv2.dft(np.asarray(patch * window, np.float64), flags=cv2.DFT_COMPLEX_OUTPUT)
-    spec = _fftshift_square(comp[..., 0] ** 2 + comp[..., 1] ** 2)
+    spec = np.fft.fftshift(comp[..., 0] ** 2 + comp[..., 1] ** 2)
     logp = np.log10(spec + 1e-3).astype(np.float32)
     background = cv2.medianBlur(logp, 5)
     excess = cv2.GaussianBlur(logp - background, (3, 3), 0)

@@ -220,14 +220,6 @@ def test_blockiness_equals_its_numpy_definition(period: int) -> None:
     assert qm.blockiness(gray, period) == float(np.mean(expected))
 
 
-def test_fftshift_square_is_numpys() -> None:
-    power = np.arange(16, dtype=np.float64).reshape(4, 4)
-    got = qm._fftshift_square(power)
-    assert got.tolist() == [[10.0, 11.0, 8.0, 9.0], [14.0, 15.0, 12.0, 13.0],
-                            [2.0, 3.0, 0.0, 1.0], [6.0, 7.0, 4.0, 5.0]]
-    assert np.array_equal(got, np.fft.fftshift(power))
-
-
 def test_rms_shift_diff_equals_the_difference_array_rms() -> None:
     rng = np.random.default_rng(3)
     gray = rng.integers(0, 256, (23, 31)).astype(np.float32)
