@@ -52,6 +52,8 @@ Modules, in the order a scan goes through them:
 - :mod:`~photocheck.trimming.edges`: the print's sides measured sub-pixel (small copy, full scan);
 - :mod:`~photocheck.trimming.forms`: the glued print on a scanned application form
   (:func:`locate_on_form`: one print, several, or an empty photo box);
+- :mod:`~photocheck.trimming.form_sides`: that print's sides measured on the full-resolution
+  scan with the form's strokes painted over (:func:`measure_on_form`);
 - :mod:`~photocheck.trimming.scan`: the scan decoded once (:func:`decode_once`);
 - :mod:`~photocheck.trimming.early`: the second thread (:func:`early_look`) and its pool;
 - :mod:`~photocheck.trimming.face_geometry`: crown, chin, nose line (short path, full pipeline);
