@@ -214,16 +214,6 @@ FITTED_CODES = ("headwear.hat", "eyewear.sunglasses", "eyewear.frame_over_eyes",
 Result = tuple[Row, dict[str, Any], float]
 
 
-# Profile keys of the classifiers' limits: (section, key) per (classifier, level).
-FOLD_LIMIT_KEYS = {
-    ("headwear", "warn"): ("headwear", "warn_hat_probability"),
-    ("headwear", "fail"): ("headwear", "fail_hat_probability"),
-    ("sunglasses", "warn"): ("eyewear", "warn_sunglasses_probability"),
-    ("sunglasses", "fail"): ("eyewear", "fail_sunglasses_probability"),
-    ("glasses", "fail"): ("eyewear", "min_glasses_probability"),
-}
-
-
 def fold_models(photos: Path) -> tuple[dict[str, dict[str, Any]], dict[str, int],
                                        dict[str, dict[tuple[str, str], float]]]:
     """Per fold, the classifiers refitted without it; every file's fold; and per fold the
@@ -237,8 +227,8 @@ def fold_models(photos: Path) -> tuple[dict[str, dict[str, Any]], dict[str, int]
             per_fold[k][name] = clf
         for k, levels in fitted.fold_limits.items():
             for level, value in levels.items():
-                if (name, level) in FOLD_LIMIT_KEYS:
-                    limits[k][FOLD_LIMIT_KEYS[name, level]] = value
+                if (name, level) in fit_semantic.PROFILE_KEYS:
+                    limits[k][fit_semantic.PROFILE_KEYS[name, level]] = value
     return ({str(k): v for k, v in per_fold.items()}, folds,
             {str(k): v for k, v in limits.items()})
 

@@ -56,6 +56,16 @@ DEFAULT_PHOTOS = REPO.parent / "shared" / "photos"
 CACHE = REPO / "benchmarks" / "results" / "semantic_features.npz"
 SYNTHETIC_CACHE = REPO / "benchmarks" / "results" / "semantic_synthetic.npz"
 CLASSIFIERS = REPO / "photocheck" / "classifiers"
+PROFILE = REPO / "photocheck" / "profiles" / "online.toml"
+
+# The profile keys that hold the fitted limits: (section, key) per (classifier, level).
+PROFILE_KEYS = {
+    ("headwear", "warn"): ("headwear", "warn_hat_probability"),
+    ("headwear", "fail"): ("headwear", "fail_hat_probability"),
+    ("sunglasses", "warn"): ("eyewear", "warn_sunglasses_probability"),
+    ("sunglasses", "fail"): ("eyewear", "fail_sunglasses_probability"),
+    ("glasses", "fail"): ("eyewear", "min_glasses_probability"),
+}
 
 # A head covering is headwear unless the exception is declared (issue 17).
 HEADWEAR_LABELS = {"hat", "hijab", "religious_head_covering", "non_religious_head_covering",
@@ -617,20 +627,48 @@ def fit_all(photos: Path, refresh: bool = False, packaged_c: bool = False,
     return fits, folds
 
 
+def profile_with_limits(text: str, provenance: dict[str, dict[str, Any]]) -> str:
+    """The profile's text with every :data:`PROFILE_KEYS` line set to its fitted limit, the
+    line's comment saying what it rests on (so the profile never holds a hand-copied figure).
+
+    ``provenance`` maps a classifier's name to its provenance (``limits`` per level, with the
+    counts, margin, held-out recall and false alarms, and ``held_out_auc``).
+    """
+    import re
+
+    for (name, level), (_, key) in PROFILE_KEYS.items():
+        prov = provenance[name]
+        fit = prov["limits"][level]
+        line = (f"{key} = {fit['limit']}").ljust(36) + (
+            f"# fitted: {fit['positives']} pos / {fit['negatives']} neg, held-out AUC "
+            f"{prov['held_out_auc']}, margin {fit['margin_logit']} logit; recall "
+            f"{100 * fit['held_out_recall']:.0f} % at "
+            f"{100 * fit['held_out_false_alarm']:.1f} % false alarms")
+        text, count = re.subn(rf"^{key} = .*$", line, text, flags=re.MULTILINE)
+        if count != 1:
+            raise ValueError(f"{key} is not once in the profile")
+    return text
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--photos", type=Path, default=DEFAULT_PHOTOS)
     parser.add_argument("--refresh", action="store_true", help="extract the features again")
     parser.add_argument("--write", action="store_true",
-                        help="write photocheck/classifiers/<rule>.json")
+                        help="write photocheck/classifiers/<rule>.json and the fitted limits "
+                             "into photocheck/profiles/online.toml")
     args = parser.parse_args(argv)
     fits, _ = fit_all(args.photos, args.refresh)
+    provenance = {}
     for name, fitted in fits.items():
         clf = to_classifier(fitted)
+        provenance[name] = clf.provenance
         print(name, json.dumps(clf.provenance, indent=1))
         if args.write:
             CLASSIFIERS.mkdir(parents=True, exist_ok=True)
             (CLASSIFIERS / f"{name}.json").write_text(json.dumps(clf.to_dict()) + "\n")
+    if args.write:
+        PROFILE.write_text(profile_with_limits(PROFILE.read_text("utf-8"), provenance), "utf-8")
     return 0
 
 

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import numpy as np
+import pytest
 
+from benchmarks import fit_semantic
 from benchmarks.fit_semantic import _stack
 
 
@@ -105,3 +107,30 @@ def test_cached_features_are_reused_only_while_code_and_photos_are_the_same(
     monkeypatch.setattr(fit_semantic, "code_fingerprint", lambda p: "other code")
     assert fit_semantic._cached(cache, photos, False, extract)["x"][0, 0] == 3.0
     assert fit_semantic._cached(cache, photos, True, extract)["x"][0, 0] == 4.0  # refresh
+
+
+def _prov(limit: float, auc: float = 0.98) -> dict:
+    fit = {"limit": limit, "positives": 39, "negatives": 488, "margin_logit": 0.006,
+           "held_out_recall": 0.9231, "held_out_false_alarm": 0.0287}
+    return {"held_out_auc": auc, "limits": {"warn": fit, "fail": dict(fit, limit=limit * 2)}}
+
+
+def test_the_profile_writer_sets_each_fitted_limit_and_says_what_it_rests_on() -> None:
+    text = ("[headwear]\nwarn_hat_probability = 0.1  # old\nfail_hat_probability = 0.2\n"
+            "[eyewear]\nwarn_sunglasses_probability = 0.3\nfail_sunglasses_probability = 0.4\n"
+            "min_glasses_probability = 0.5\nmin_frame_evidence = 0.8\n")
+    out = fit_semantic.profile_with_limits(
+        text, {"headwear": _prov(0.155, 0.9879), "sunglasses": _prov(0.411),
+               "glasses": _prov(0.1915)})
+    lines = out.splitlines()
+    assert lines[1] == ("warn_hat_probability = 0.155        # fitted: 39 pos / 488 neg, "
+                        "held-out AUC 0.9879, margin 0.006 logit; recall 92 % at 2.9 % false "
+                        "alarms")
+    assert lines[2].startswith("fail_hat_probability = 0.31 ")
+    assert lines[4].startswith("warn_sunglasses_probability = 0.411 #")
+    assert lines[6].startswith("min_glasses_probability = 0.383 ")  # the glasses' fail level
+    assert lines[0] == "[headwear]" and lines[7] == "min_frame_evidence = 0.8"
+    with pytest.raises(ValueError, match="min_glasses_probability"):
+        fit_semantic.profile_with_limits(text.replace("min_glasses", "max_glasses"),
+                                         {"headwear": _prov(0.1), "sunglasses": _prov(0.1),
+                                          "glasses": _prov(0.1)})

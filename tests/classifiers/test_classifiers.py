@@ -85,3 +85,14 @@ def test_logit_clips_as_np_clip_in_the_sums_dtype() -> None:
     top = float(np.float32(1.0 - 1e-6))
     assert _logit(np.float32(1.0)) == float(np.log(top / (1.0 - top)))
     assert math.isnan(_logit(np.float32("nan")))
+
+
+def test_the_profile_holds_the_packaged_classifiers_limits() -> None:
+    # fit_semantic.py --write writes both; a hand edit of either would part them
+    from benchmarks.fit_semantic import PROFILE_KEYS
+    from photocheck.profiles import load_profile
+
+    profile = load_profile("online")
+    for (name, level), (section, key) in PROFILE_KEYS.items():
+        fitted = classifiers.load(name).provenance["limits"][level]["limit"]
+        assert profile.section(section)[key] == fitted, key
