@@ -221,3 +221,17 @@ def test_disc_is_opencvs_circle_and_clipped_discs_are_its_slices() -> None:
     cv2.circle(drawn, (-1, 1), 3, 1, -1)
     assert (got.rows, got.cols) == (slice(0, 5), slice(0, 3))
     assert np.array_equal(got.mask, drawn[0:5, 0:3].astype(bool))
+
+
+def test_every_nth_pixel_is_the_contiguous_strided_slice() -> None:
+    rng = np.random.default_rng(5)
+    image = rng.integers(0, 256, (41, 53, 3), np.uint8)
+    for source in (image, image[3:30, 5:45]):  # whole, and a strided block
+        for step in (1, 2, 3, 5):
+            got = lm.every_nth_pixel(source, step)
+            assert got.flags.c_contiguous and got.dtype == np.uint8
+            assert np.array_equal(got, source[::step, ::step])
+    tiny = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
+    np.testing.assert_array_equal(lm.every_nth_pixel(tiny, 2), [[[0, 1, 2], [6, 7, 8]]])
+    grey = np.arange(12, dtype=np.uint8).reshape(3, 4)  # not BGR: copied plainly
+    np.testing.assert_array_equal(lm.every_nth_pixel(grey, 2), [[0, 2], [8, 10]])
