@@ -7,7 +7,6 @@ from typing import Literal
 import cv2
 import numpy as np
 
-
 # each uint8 level as numpy's float32 ``level / 255.0`` (the pixels :func:`to_lab` converts)
 _UNIT_LEVELS = np.arange(256, dtype=np.float32) / 255.0
 _UNIT_LEVELS.flags.writeable = False
