@@ -105,8 +105,10 @@ def every_nth_pixel(bgr: np.ndarray, step: int) -> np.ndarray:
 
 
 def lightness(bgr: np.ndarray) -> np.ndarray:
-    """CIE L* (0–100) of uint8 BGR pixels."""
-    return to_lab(bgr, scaling="cie")[..., 0]
+    """CIE L* (0–100) of uint8 BGR pixels ``(H, W, 3)``, as a contiguous ``(H, W)`` plane
+    (copied out by OpenCV without the GIL, not later by numpy's strided copy holding it)."""
+    lab = to_lab(bgr, scaling="cie")
+    return cv2.extractChannel(lab, 0) if lab.ndim == 3 and lab.size else lab[..., 0]
 
 
 @dataclass(frozen=True)

@@ -235,3 +235,16 @@ def test_every_nth_pixel_is_the_contiguous_strided_slice() -> None:
     np.testing.assert_array_equal(lm.every_nth_pixel(tiny, 2), [[[0, 1, 2], [6, 7, 8]]])
     grey = np.arange(12, dtype=np.uint8).reshape(3, 4)  # not BGR: copied plainly
     np.testing.assert_array_equal(lm.every_nth_pixel(grey, 2), [[0, 2], [8, 10]])
+
+
+def test_lightness_is_the_contiguous_l_plane_of_to_lab() -> None:
+    from photocheck.measures.colour import to_lab
+
+    rng = np.random.default_rng(6)
+    for shape in ((1, 700, 3), (30, 40, 3)):
+        bgr = rng.integers(0, 256, shape, np.uint8)
+        got = lm.lightness(bgr)
+        assert got.flags.c_contiguous and got.shape == shape[:2]
+        assert np.array_equal(got, to_lab(bgr, scaling="cie")[..., 0])
+    white_black = np.array([[[255, 255, 255], [0, 0, 0]]], np.uint8)
+    np.testing.assert_allclose(lm.lightness(white_black), [[100.0, 0.0]], atol=1e-3)
