@@ -189,7 +189,8 @@ def background_measures(ctx: PhotoContext) -> BackgroundMeasures:
     dist = bgm.distances(prob)
     outside = dist[0]
     bg = outside >= p["edge_margin"] * long_side
-    tex = bgm.texture(lab, bg, float(p["edge_level"]))
+    lab_at = bgm.channels_at(lab, bg)  # the background's L*, a*, b*, read once
+    tex = bgm.texture(lab, bg, float(p["edge_level"]), lab_at)
     # below the chin the frame usually cuts through the shoulders: shadows are judged beside
     # the head and shoulders only
     chin_y: float | None = None
@@ -225,7 +226,7 @@ def background_measures(ctx: PhotoContext) -> BackgroundMeasures:
         return int(np.count_nonzero(values < min_de)) / values.size if values.size else 0.0
 
     return BackgroundMeasures(texture=tex, shadow=sh, low_contrast_head=low(head_de),
-                              low_contrast_all=low(all_de), colour=bgm.colour(lab, bg))
+                              low_contrast_all=low(all_de), colour=bgm.colour(lab, bg, lab_at))
 
 
 def busyness(m: BackgroundMeasures, params: Mapping[str, Any]) -> float:

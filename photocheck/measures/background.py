@@ -47,13 +47,26 @@ def _poly_terms(degree: int) -> list[tuple[int, int]]:
     return [(total - j, j) for total in range(degree + 1) for j in range(total + 1)]
 
 
+def channels_at(image: np.ndarray, mask: np.ndarray) -> list[np.ndarray]:
+    """Each channel of an ``(H, W[, C])`` image at the ``mask`` pixels, in row-major order.
+
+    Read once and shared by :func:`quadratic_residual_at` and :func:`colour` (a 2-D mask read
+    holds the GIL over the whole image).
+    """
+    planes = image.reshape(image.shape[0], image.shape[1], -1)
+    inside = np.asarray(mask, bool)
+    return [planes[..., c][inside] for c in range(planes.shape[2])]
+
+
 def quadratic_residual_at(values: np.ndarray, mask: np.ndarray, degree: int = 2,
-                          max_samples: int = 6000) -> np.ndarray:
+                          max_samples: int = 6000,
+                          values_at: Sequence[np.ndarray] | None = None) -> np.ndarray:
     """Residuals of ``values`` from a least-squares polynomial surface, at the ``mask`` pixels.
 
     Removes a smooth illumination gradient (vignetting, a light falling off across a wall) so
     only texture, objects and edges remain. The fit uses at most ``max_samples`` evenly spread
-    mask pixels (coordinates normalised to −0.5…0.5 of the image size).
+    mask pixels (coordinates normalised to −0.5…0.5 of the image size). ``values_at``:
+    :func:`channels_at` of ``values`` and ``mask``, when already read.
 
     Returns
     -------
@@ -94,8 +107,10 @@ def quadratic_residual_at(values: np.ndarray, mask: np.ndarray, degree: int = 2,
         fitted += np.repeat(cols, per_row, axis=1) * gx_pow[p_x][at_x]
     # the residuals in place of the fit, channel by channel (a 2-D mask read of a 3-channel
     # image is 8× slower than of one channel plane), rounded to float32 as they are stored
+    if values_at is None:
+        values_at = channels_at(vals3, inside)
     for c in range(channels):
-        np.subtract(vals3[..., c][inside], fitted[c], out=fitted[c])
+        np.subtract(values_at[c], fitted[c], out=fitted[c])
     return fitted.T
 
 
@@ -142,7 +157,8 @@ class Texture:
     area_fraction: float
 
 
-def texture(lab: np.ndarray, background: np.ndarray, edge_level: float = 3.0) -> Texture:
+def texture(lab: np.ndarray, background: np.ndarray, edge_level: float = 3.0,
+            lab_at: Sequence[np.ndarray] | None = None) -> Texture:
     """Texture figures of the background region.
 
     Parameters
@@ -153,17 +169,20 @@ def texture(lab: np.ndarray, background: np.ndarray, edge_level: float = 3.0) ->
         bool ``(H, W)``: background pixels, already away from the silhouette edge.
     edge_level : float
         L* units per pixel above which a pixel counts as an edge (after a σ = 1 px blur).
+    lab_at : sequence of numpy.ndarray, optional
+        :func:`channels_at` of ``lab`` and ``background``, when already read.
     """
     bg = np.asarray(background, bool)
     n = int(np.count_nonzero(bg))
     if n < 50:
         return Texture(0.0, 0.0, 0.0, n / bg.size)
-    lightness = cv2.GaussianBlur(np.ascontiguousarray(lab[..., 0]), (0, 0), 1.0)
+    # the L* plane copied out by OpenCV (without the GIL)
+    lightness = cv2.GaussianBlur(cv2.extractChannel(lab, 0), (0, 0), 1.0)
     gx = cv2.Scharr(lightness, cv2.CV_32F, 1, 0, scale=1.0 / 16.0)
     gy = cv2.Scharr(lightness, cv2.CV_32F, 0, 1, scale=1.0 / 16.0)
     grad = cv2.magnitude(gx, gy)
     edge_density = float(np.count_nonzero((grad > edge_level) & bg)) / n
-    r = quadratic_residual_at(lab, bg)
+    r = quadratic_residual_at(lab, bg, values_at=lab_at)
 
     def spread(v: np.ndarray) -> float:
         return float(1.4826 * median(np.abs(v - np.float32(median(v)))))
@@ -410,10 +429,12 @@ class Colour:
     chroma: float
 
 
-def colour(lab: np.ndarray, background: np.ndarray) -> Colour:
-    """Median L* and chroma of the background pixels (NaN when there are none)."""
-    bg = np.asarray(background, bool)
-    if not bg.any():
+def colour(lab: np.ndarray, background: np.ndarray,
+           lab_at: Sequence[np.ndarray] | None = None) -> Colour:
+    """Median L* and chroma of the background pixels (NaN when there are none); ``lab_at``:
+    :func:`channels_at` of ``lab`` and ``background``, when already read."""
+    at = channels_at(lab, background) if lab_at is None else lab_at
+    if not at[0].size:
         return Colour(float("nan"), float("nan"))
-    med = [median(lab[..., c][bg]) for c in range(3)]
+    med = [median(values) for values in at[:3]]
     return Colour(med[0], float(np.hypot(np.float32(med[1]), np.float32(med[2]))))

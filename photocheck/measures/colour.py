@@ -7,6 +7,10 @@ from typing import Literal
 import cv2
 import numpy as np
 
+# each uint8 level as numpy's float32 ``level / 255.0`` (the pixels :func:`to_lab` converts)
+_UNIT_LEVELS = np.arange(256, dtype=np.float32) / 255.0
+_UNIT_LEVELS.flags.writeable = False
+
 
 def to_lab(bgr: np.ndarray, *, scaling: Literal["cie", "uint8"]) -> np.ndarray:
     """BGR → float32 Lab, in one of OpenCV's two Lab scalings.
@@ -27,7 +31,12 @@ def to_lab(bgr: np.ndarray, *, scaling: Literal["cie", "uint8"]) -> np.ndarray:
         float32, ``bgr``'s shape.
     """
     if scaling == "cie":
-        return cv2.cvtColor(np.asarray(bgr, dtype=np.float32) / 255.0, cv2.COLOR_BGR2LAB)
+        image = np.asarray(bgr)
+        if image.dtype == np.uint8 and image.size:
+            # ``image / 255`` in float32 from a table of the 256 levels: OpenCV's look-up
+            # releases the GIL, numpy's cast and division (over every channel) hold it
+            return cv2.cvtColor(cv2.LUT(image, _UNIT_LEVELS), cv2.COLOR_BGR2LAB)
+        return cv2.cvtColor(np.asarray(image, dtype=np.float32) / 255.0, cv2.COLOR_BGR2LAB)
     if scaling == "uint8":
         return lab_u8(bgr).astype(np.float32)
     raise ValueError(f"unknown Lab scaling {scaling!r}: 'cie' or 'uint8'")

@@ -87,9 +87,28 @@ def linear_luminance(bgr: np.ndarray) -> np.ndarray:
     return (0.0722 * lin[..., 0] + 0.7152 * lin[..., 1] + 0.2126 * lin[..., 2]).astype(np.float32)
 
 
+# one BGR pixel as a single 3-byte item
+_PIXEL = np.dtype((np.void, 3))
+
+
+def every_nth_pixel(bgr: np.ndarray, step: int) -> np.ndarray:
+    """``np.ascontiguousarray(bgr[::step, ::step])`` of a uint8 ``(H, W, 3)`` image.
+
+    Each pixel is copied as one 3-byte item: numpy copies a strided image channel by channel
+    several times slower, holding the GIL. Other arrays are copied plainly.
+    """
+    image = np.asarray(bgr)
+    if image.dtype != np.uint8 or image.ndim != 3 or image.shape[2] != 3:
+        return np.ascontiguousarray(image[::step, ::step])
+    pixels = np.ascontiguousarray(image).view(_PIXEL)  # (H, W, 1)
+    return np.ascontiguousarray(pixels[::step, ::step]).view(np.uint8)
+
+
 def lightness(bgr: np.ndarray) -> np.ndarray:
-    """CIE L* (0–100) of uint8 BGR pixels."""
-    return to_lab(bgr, scaling="cie")[..., 0]
+    """CIE L* (0–100) of uint8 BGR pixels ``(H, W, 3)``, as a contiguous ``(H, W)`` plane
+    (copied out by OpenCV without the GIL, not later by numpy's strided copy holding it)."""
+    lab = to_lab(bgr, scaling="cie")
+    return cv2.extractChannel(lab, 0) if lab.ndim == 3 and lab.size else lab[..., 0]
 
 
 @dataclass(frozen=True)
@@ -373,7 +392,7 @@ def face_light(bgr: np.ndarray, frame: FaceFrame, oval: np.ndarray) -> FaceLight
     # np.median's and np.percentile's figures without their wrappers (photocheck.measures.order)
     face_l = median(lightness(skin_px[None])) if len(skin_px) else float("nan")
     step = max(1, max(h, w) // 320)
-    scene_l = lightness(bgr[::step, ::step])  # the float conversion makes it contiguous
+    scene_l = lightness(every_nth_pixel(bgr, step))
     lr, tb = imbalance_stops(lum, in_box)
     hi, lo = clipped_fractions(box, np.asarray(oval, bool)[y0:y1, x0:x1])
     return FaceLight(lightness=face_l, scene_highlight=percentiles(scene_l, (98,), weak=True)[0],

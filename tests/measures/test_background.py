@@ -375,3 +375,20 @@ def test_worst_slab_fraction_exact() -> None:
     assert bgm.worst_slab_fraction(band, dark, 2, min_pixels=20) == 35 / 35
     assert bgm.worst_slab_fraction(band, dark, 2, min_pixels=36) == 31 / 40
     assert bgm.worst_slab_fraction(band, dark, 2, min_pixels=41) == 0.0
+
+
+def test_channels_at_are_the_mask_pixels_per_channel_and_shared_reads_change_nothing() -> None:
+    image = np.arange(2 * 3 * 3, dtype=np.float32).reshape(2, 3, 3)
+    mask = np.array([[True, False, True], [False, True, False]])
+    got = bgm.channels_at(image, mask)
+    assert [g.tolist() for g in got] == [[0.0, 6.0, 12.0], [1.0, 7.0, 13.0], [2.0, 8.0, 14.0]]
+    assert [g.tolist() for g in bgm.channels_at(image[..., 0], mask)] == [[0.0, 6.0, 12.0]]
+    # texture and colour with the channels read once: the figures of reading them each
+    rng = np.random.default_rng(4)
+    lab = lab_of(rng.integers(90, 230, (60, 80, 3), np.uint8))
+    background = rng.random((60, 80)) > 0.3
+    shared = bgm.channels_at(lab, background)
+    assert bgm.texture(lab, background, 3.0, shared) == bgm.texture(lab, background, 3.0)
+    assert bgm.colour(lab, background, shared) == bgm.colour(lab, background)
+    none = np.zeros((60, 80), bool)
+    assert np.isnan(bgm.colour(lab, none, bgm.channels_at(lab, none)).chroma)

@@ -37,6 +37,21 @@ def test_to_lab_cie_scaling() -> None:
                                         [53.24, 80.09, 67.20], [53.58, 0.0, 0.0]], atol=0.01)
 
 
+def test_to_lab_cie_of_uint8_is_the_float_conversion_bit_for_bit() -> None:
+    # every level in every channel, contiguous and as a strided block
+    levels = np.arange(256, dtype=np.uint8)
+    image = np.stack([levels, np.roll(levels, 85), np.roll(levels, 170)], axis=-1)
+    image = np.ascontiguousarray(np.broadcast_to(image, (4, 256, 3)))
+    for bgr in (image, image[1:4, ::3]):
+        expected = cv2.cvtColor(np.asarray(bgr, dtype=np.float32) / 255.0, cv2.COLOR_BGR2LAB)
+        got = to_lab(bgr, scaling="cie")
+        assert got.dtype == np.float32
+        assert np.array_equal(got.view(np.uint32), expected.view(np.uint32))
+    # float input keeps the plain conversion
+    unit = to_lab(np.full((1, 1, 3), 255.0), scaling="cie")
+    np.testing.assert_allclose(unit[0, 0], [100.0, 0.0, 0.0], atol=0.01)
+
+
 def test_to_lab_uint8_scaling_is_opencvs_rounded_8_bit_encoding() -> None:
     lab = to_lab(_PIXELS, scaling="uint8")
     assert lab.dtype == np.float32

@@ -221,3 +221,30 @@ def test_disc_is_opencvs_circle_and_clipped_discs_are_its_slices() -> None:
     cv2.circle(drawn, (-1, 1), 3, 1, -1)
     assert (got.rows, got.cols) == (slice(0, 5), slice(0, 3))
     assert np.array_equal(got.mask, drawn[0:5, 0:3].astype(bool))
+
+
+def test_every_nth_pixel_is_the_contiguous_strided_slice() -> None:
+    rng = np.random.default_rng(5)
+    image = rng.integers(0, 256, (41, 53, 3), np.uint8)
+    for source in (image, image[3:30, 5:45]):  # whole, and a strided block
+        for step in (1, 2, 3, 5):
+            got = lm.every_nth_pixel(source, step)
+            assert got.flags.c_contiguous and got.dtype == np.uint8
+            assert np.array_equal(got, source[::step, ::step])
+    tiny = np.arange(2 * 3 * 3, dtype=np.uint8).reshape(2, 3, 3)
+    np.testing.assert_array_equal(lm.every_nth_pixel(tiny, 2), [[[0, 1, 2], [6, 7, 8]]])
+    grey = np.arange(12, dtype=np.uint8).reshape(3, 4)  # not BGR: copied plainly
+    np.testing.assert_array_equal(lm.every_nth_pixel(grey, 2), [[0, 2], [8, 10]])
+
+
+def test_lightness_is_the_contiguous_l_plane_of_to_lab() -> None:
+    from photocheck.measures.colour import to_lab
+
+    rng = np.random.default_rng(6)
+    for shape in ((1, 700, 3), (30, 40, 3)):
+        bgr = rng.integers(0, 256, shape, np.uint8)
+        got = lm.lightness(bgr)
+        assert got.flags.c_contiguous and got.shape == shape[:2]
+        assert np.array_equal(got, to_lab(bgr, scaling="cie")[..., 0])
+    white_black = np.array([[[255, 255, 255], [0, 0, 0]]], np.uint8)
+    np.testing.assert_allclose(lm.lightness(white_black), [[100.0, 0.0]], atol=1e-3)
