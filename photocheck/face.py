@@ -553,8 +553,10 @@ def _mesh_roi_affine(points: np.ndarray) -> np.ndarray:
     angle = float(np.arctan2(d[1], d[0]))
     c, s = math.cos(-angle), math.sin(-angle)
     rot = np.array([[c, -s], [s, c]])
-    local = points[:, :2] @ rot.T
-    lo, hi = np.minimum.reduce(local, axis=0), np.maximum.reduce(local, axis=0)
+    # (2, N): each coordinate's min and max along a contiguous row (reducing the (N, 2)
+    # product along axis 0 strides across rows, ~5x slower); min and max are exact either way
+    local = (points[:, :2] @ rot.T).T.copy()
+    lo, hi = np.minimum.reduce(local, axis=1), np.maximum.reduce(local, axis=1)
     centre = ((lo + hi) / 2.0) @ rot  # back to image axes
     side = fm.BOX_SCALE * float(max(hi - lo))
     return fm.crop_affine(centre, side, angle, fm.INPUT_PX)

@@ -258,6 +258,26 @@ def test_confirming_mesh_is_the_first_pass(validator: Validator,
     assert np.allclose(points, best.points / scale, atol=1e-6)
 
 
+def test_mesh_roi_affine_exact() -> None:
+    # level eyes (33 and 263 on one row): the box of the points, 1.5x, centred on it
+    pts = np.zeros((468, 3))
+    pts[:, :2] = [50.0, 40.0]
+    pts[33, :2], pts[263, :2] = [40.0, 40.0], [60.0, 40.0]
+    pts[0, :2], pts[1, :2] = [30.0, 20.0], [70.0, 100.0]
+    expected = face.fm.crop_affine(np.array([50.0, 60.0]), 120.0, 0.0, face.fm.INPUT_PX)
+    assert np.array_equal(face._mesh_roi_affine(pts), expected)
+    # tilted eyes: the same bits as the bounds reduced down the (N, 2) columns
+    pts = np.random.default_rng(5).normal(200.0, 60.0, (468, 3))
+    angle = float(np.arctan2(*(pts[263, :2] - pts[33, :2])[::-1]))
+    c, s = math.cos(-angle), math.sin(-angle)
+    rot = np.array([[c, -s], [s, c]])
+    local = pts[:, :2] @ rot.T
+    lo, hi = local.min(axis=0), local.max(axis=0)
+    expected = face.fm.crop_affine(((lo + hi) / 2.0) @ rot, 1.5 * float(max(hi - lo)), angle,
+                                   face.fm.INPUT_PX)
+    assert np.array_equal(face._mesh_roi_affine(pts), expected)
+
+
 def test_pitch_baseline_comes_from_the_profile() -> None:
     from photocheck.profiles import load_profile
 

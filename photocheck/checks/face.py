@@ -48,9 +48,10 @@ PARAMS = {
 def outside_ratio(points_xy: np.ndarray, width: float, height: float, face_h: float) -> float:
     """How far the points reach past the image borders, as a fraction of ``face_h`` (0 inside).
     """
-    p = np.asarray(points_xy, np.float64)
-    over = max(0.0, -float(p[:, 0].min()), -float(p[:, 1].min()),
-               float(p[:, 0].max()) - width, float(p[:, 1].max()) - height)
+    # one (2, N) copy whose rows reduce contiguously (min and max are exact in any order)
+    rows = np.asarray(points_xy, np.float64)[:, :2].T.copy()
+    (x_lo, y_lo), (x_hi, y_hi) = np.minimum.reduce(rows, axis=1), np.maximum.reduce(rows, axis=1)
+    over = max(0.0, -float(x_lo), -float(y_lo), float(x_hi) - width, float(y_hi) - height)
     return over / face_h if face_h > 0 else 0.0
 
 

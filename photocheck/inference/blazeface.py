@@ -164,14 +164,15 @@ def decode(
 
 def iou(box: np.ndarray, boxes: np.ndarray) -> np.ndarray:
     """Intersection over union of one ``[x0, y0, x1, y1]`` box with each of ``boxes (N, 4)``."""
-    ix0 = np.maximum(box[0], boxes[:, 0])
-    iy0 = np.maximum(box[1], boxes[:, 1])
-    ix1 = np.minimum(box[2], boxes[:, 2])
-    iy1 = np.minimum(box[3], boxes[:, 3])
+    # x and y together: the same element operations as one coordinate at a time, half the calls
+    lo = np.maximum(box[:2], boxes[:, :2])
+    hi = np.minimum(box[2:], boxes[:, 2:])
     # np.clip(x, 0, None) is np.maximum(x, 0), without its Python wrappers
-    inter = np.maximum(ix1 - ix0, 0) * np.maximum(iy1 - iy0, 0)
+    overlap = np.maximum(hi - lo, 0)
+    inter = overlap[:, 0] * overlap[:, 1]
     area = (box[2] - box[0]) * (box[3] - box[1])
-    areas = (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1])
+    sizes = boxes[:, 2:] - boxes[:, :2]
+    areas = sizes[:, 0] * sizes[:, 1]
     union = area + areas - inter
     return np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
 
@@ -249,8 +250,10 @@ def _faces(scores: np.ndarray, regs: np.ndarray, mapping: Letterbox, input_size:
         return []
     boxes, kps = decode(regs[keep], _ANCHORS[keep], input_size)
     merged = weighted_nms(boxes, kps, scores[keep], iou_threshold)
-    return [FaceBox(mapping.to_source(box.reshape(2, 2)).reshape(4).astype(np.float64), score,
-                    mapping.to_source(kp).astype(np.float64)) for box, kp, score in merged]
+    # float64 already (the scores' float64 weights): astype without its copy
+    return [FaceBox(mapping.to_source(box.reshape(2, 2)).reshape(4).astype(np.float64, copy=False),
+                    score, mapping.to_source(kp).astype(np.float64, copy=False))
+            for box, kp, score in merged]
 
 
 def detect_batch(

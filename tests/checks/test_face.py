@@ -32,6 +32,9 @@ def test_outside_ratio_exact() -> None:
     assert face.outside_ratio(pts, 100, 100, 50.0) == 0.1
     assert face.outside_ratio(pts + [0, 5.0], 100, 100, 50.0) == 0.0
     assert face.outside_ratio(pts + [20.0, 5.0], 100, 100, 50.0) == 0.2
+    # a mesh's (N, 3) points: only x and y count (z far outside changes nothing)
+    mesh = np.array([[10.0, 20.0, -900.0], [30.0, 125.0, 900.0], [-4.0, 60.0, 0.0]])
+    assert face.outside_ratio(mesh, 100, 100, 50.0) == 0.5
 
 
 def test_head_cut_off_at_the_top(models) -> None:

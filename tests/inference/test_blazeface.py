@@ -59,6 +59,28 @@ def test_weighted_nms_ends_on_degenerate_boxes() -> None:
         np.testing.assert_allclose(kp, kps[i])
 
 
+def test_iou_exact() -> None:
+    boxes = np.array([[0, 0, 10, 10], [5, 0, 15, 10], [20, 20, 30, 30], [2, 2, 2, 8]], float)
+    # identical; half overlapping (50 / 150); disjoint; no area (union 100, no intersection)
+    assert bf.iou(boxes[0], boxes).tolist() == [1.0, 1 / 3, 0.0, 0.0]
+    assert bf.iou(boxes[3], boxes[3:]).tolist() == [0.0]  # union 0: IoU 0, not NaN
+
+
+def test_iou_same_bits_as_one_coordinate_at_a_time() -> None:
+    rng = np.random.default_rng(7)
+    corners = rng.uniform(0.0, 1.0, (64, 2, 2)).astype(np.float32)
+    boxes = np.concatenate([corners.min(axis=1), corners.max(axis=1)], axis=1)
+    for box in (boxes[0], boxes[5].astype(np.float64)):  # float32 and a float64 box
+        ix0, iy0 = np.maximum(box[0], boxes[:, 0]), np.maximum(box[1], boxes[:, 1])
+        ix1, iy1 = np.minimum(box[2], boxes[:, 2]), np.minimum(box[3], boxes[:, 3])
+        inter = np.maximum(ix1 - ix0, 0) * np.maximum(iy1 - iy0, 0)
+        union = ((box[2] - box[0]) * (box[3] - box[1])
+                 + (boxes[:, 2] - boxes[:, 0]) * (boxes[:, 3] - boxes[:, 1]) - inter)
+        expected = np.where(union > 0, inter / np.maximum(union, 1e-12), 0.0)
+        got = bf.iou(box, boxes)
+        assert got.dtype == expected.dtype and np.array_equal(got, expected)
+
+
 def test_letterbox_maps_back() -> None:
     img = np.zeros((100, 200, 3), np.uint8)
     tensor, mapping = bf.letterbox(img, 128)
