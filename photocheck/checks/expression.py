@@ -36,6 +36,7 @@ PARAMS = {"min_mouth_width_px": float,
 # teeth_reference.py: every fold chose it, tied with the nostril patches alone, the larger
 # sample kept): held-out 28/29 smiles over 0.02, 2/109 neutral mouths (cheeks 26/29, 3/109).
 _SKIN_POINTS = (50, 280, 203, 423)
+_INNER_LIPS_ROWS = np.array(INNER_LIPS_IDX)  # built once, not per call
 
 
 def teeth(ctx: PhotoContext, skin_points: tuple[int, ...] = _SKIN_POINTS) -> float:
@@ -47,12 +48,13 @@ def teeth(ctx: PhotoContext, skin_points: tuple[int, ...] = _SKIN_POINTS) -> flo
     h, w = image.bgr.shape[:2]
     r = max(1, int(round(mouth_w * 0.06)))
     patches = []
-    for i in skin_points:
-        x, y = int(round(p[i, 0])), int(round(p[i, 1]))
+    # Python floats (round half to even, as numpy's): no numpy scalar per coordinate
+    for x_px, y_px in p[list(skin_points)].tolist():
+        x, y = round(x_px), round(y_px)
         patch = image.bgr[max(0, y - r) : min(h, y + r + 1), max(0, x - r) : min(w, x + r + 1)]
         patches.append(patch.reshape(-1, 3))
     skin = np.concatenate(patches) if patches else None
-    return mf.teeth_area(image.bgr, p[list(INNER_LIPS_IDX)], mouth_w, skin)
+    return mf.teeth_area(image.bgr, p[_INNER_LIPS_ROWS], mouth_w, skin)
 
 
 def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:

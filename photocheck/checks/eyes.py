@@ -48,10 +48,10 @@ PARAMS = {
 def gaze(eyes: face.EyeLandmarks) -> float:
     """Mean iris-centre offset of both eyes (fraction of eye width), the larger of the
     horizontal and vertical components."""
-    offsets = np.array([mf.gaze_offset(e.iris[0], e.contour[0], e.contour[8], e.contour[12],
-                                       e.contour[4]) for e in (eyes.image_left, eyes.image_right)])
-    mean = np.add.reduce(offsets, axis=0) / 2  # ``.mean(axis=0)``: the ufunc sum over the count
-    return float(max(abs(mean[0]), abs(mean[1])))
+    (lh, lv), (rh, rv) = (mf.gaze_offset(e.iris[0], e.contour[0], e.contour[8], e.contour[12],
+                                         e.contour[4]) for e in (eyes.image_left, eyes.image_right))
+    # the mean of two Python floats as numpy's ``.mean(axis=0)`` takes it: (a + b) / 2
+    return max(abs((lh + rh) / 2), abs((lv + rv) / 2))
 
 
 def eye_closed(openness: float, contrast: float, params: Mapping[str, Any]) -> Status:

@@ -115,13 +115,13 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
     """Emit the five quality findings."""
     m = quality_measures(ctx)
     sharp = _min(m.sharpness)  # the least sharp direction catches motion blur too
-    yield graded("quality.blur", round(sharp, 3) if np.isfinite(sharp) else 0.0,
+    yield graded("quality.blur", round(sharp, 3) if math.isfinite(sharp) else 0.0,
                  fail=params["fail_min_sharpness"], warn=params["warn_min_sharpness"],
                  upper=False, unit="ratio")
-    sigma = m.noise_sigma if np.isfinite(m.noise_sigma) else 0.0
+    sigma = m.noise_sigma if math.isfinite(m.noise_sigma) else 0.0
     yield graded("quality.noise", round(sigma, 2), fail=params["fail_max_noise_sigma"],
                  warn=params["warn_max_noise_sigma"], unit="grey levels")
-    block = m.blockiness if np.isfinite(m.blockiness) else 1.0
+    block = m.blockiness if math.isfinite(m.blockiness) else 1.0
     jq = m.jpeg_quality
     status = grade(block, fail=params["fail_max_blockiness"], warn=params["warn_max_blockiness"])
     if jq is not None:
@@ -137,8 +137,9 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
     # unlike defocus, which stays smooth at every scale
     native = float(np.nanmean(m.native)) if np.isfinite(m.native).any() else float("nan")
     coarse = float(np.nanmean(m.coarse)) if np.isfinite(m.coarse).any() else float("nan")
-    gain = coarse / native if np.isfinite(native) and native > 0 and np.isfinite(coarse) else 1.0
-    smooth = (np.isfinite(native) and native < params["max_native_sharpness"]
+    gain = (coarse / native if math.isfinite(native) and native > 0 and math.isfinite(coarse)
+            else 1.0)
+    smooth = (math.isfinite(native) and native < params["max_native_sharpness"]
               and gain > params["min_upscale_gain"])
     # enlarged by pixel replication (blocky pixels): the differences pulse at the block period;
     # on the JPEG grid's own period heavy compression pulses too, so that has its own limits
@@ -149,7 +150,7 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
                    grade(on_grid, fail=params["fail_max_grid_replication_peak"],
                          warn=params["warn_max_grid_replication_peak"]))
     yield finding("quality.upscaled", status,
-                  {"native_sharpness": round(native, 3) if np.isfinite(native) else None,
+                  {"native_sharpness": round(native, 3) if math.isfinite(native) else None,
                    "gain": round(gain, 3), "replication_peak": round(off_grid, 3),
                    "grid_replication_peak": round(on_grid, 3)},
                   {"max": params["max_native_sharpness"],
@@ -159,7 +160,7 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
                    "max_grid_replication_peak": params["warn_max_grid_replication_peak"],
                    "fail_max_grid_replication_peak": params["fail_max_grid_replication_peak"]},
                   "ratio")
-    halftone = m.halftone if np.isfinite(m.halftone) else 0.0
+    halftone = m.halftone if math.isfinite(m.halftone) else 0.0
     yield graded("quality.halftone", round(halftone, 3), fail=params["fail_max_halftone_peak"],
                  warn=params["warn_max_halftone_peak"], unit="log10")
 

@@ -47,6 +47,8 @@ RIM_ROWS = (0.08, 0.55)
 _GROW_7 = np.ones((7, 7), np.uint8)
 _OPEN_2 = np.ones((2, 2), np.uint8)
 _EYE_LEFT_ROWS, _EYE_RIGHT_ROWS = np.array(EYE_LEFT_IDX), np.array(EYE_RIGHT_IDX)
+# each eye's contour rows (a list turns into an index array on every call)
+_CONTOURS = (np.array(EYE_CONTOUR_LEFT_IDX), np.array(EYE_CONTOUR_RIGHT_IDX))
 
 
 @dataclass(frozen=True)
@@ -303,11 +305,11 @@ def measure_eyewear(canvas: EyeCanvas) -> EyewearMeasures:
     """Every eyewear and eye-visibility measure of one eye canvas."""
     lum = luminance(canvas.bgr)
     smooth = cv2.GaussianBlur(lum, (0, 0), 1.0)  # one blur for both eyes' frame crossing
-    contours = (EYE_CONTOUR_LEFT_IDX, EYE_CONTOUR_RIGHT_IDX)
     lens, under, shift, cross, rim, glare, contrast = [], [], [], [], [], [], []
-    for contour, iris in zip(contours, canvas.irises, strict=True):
+    for contour, iris in zip(_CONTOURS, canvas.irises, strict=True):
+        outline = canvas.points[contour]
         # the actual eye centre from the mesh corners (the canvas puts the midpoint exactly)
-        (x0, y0), (x1, y1) = canvas.points[contour[0]], canvas.points[contour[8]]
+        (x0, y0), (x1, y1) = outline[0].tolist(), outline[8].tolist()
         centre = ((x0 + x1) / 2, (y0 + y1) / 2)  # box reads two numbers: no array
         cheek = box(centre, CHEEK_BOX, lum.shape)
         cheek_lum = max(median(lum[cheek]), 1e-3)
@@ -319,7 +321,7 @@ def measure_eyewear(canvas: EyeCanvas) -> EyewearMeasures:
         # ``np.linalg.norm`` of a float32 vector: the root of its dot with itself, in float32
         d = median_chromaticity(canvas.bgr[under_box]) - cheek_chrom
         shift.append(float(np.sqrt(d.dot(d))))
-        opening = polygon_mask(lum.shape, canvas.points[list(contour)])
+        opening = polygon_mask(lum.shape, outline)
         cross.append(frame_crossing(lum, opening, smooth=smooth))
         rim.append(rim_thickness(lum, centre, cheek_lum))
         glare.append(glare_fraction(lum, canvas.bgr, centre, iris, cheek_lum, opening))

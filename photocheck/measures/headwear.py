@@ -352,7 +352,7 @@ def _norm3(v: np.ndarray) -> np.ndarray:
 
 
 def face_like(bgr: np.ndarray, points: np.ndarray, z: float = 3.0,
-              min_value: float = 20.0) -> np.ndarray:
+              min_value: float = 20.0, cheek: np.ndarray | None = None) -> np.ndarray:
     """Skin (lit or in shadow) or beard: pixels whose chromaticity matches the cheek skin.
 
     Computed in a window around the face oval and brows (False elsewhere).
@@ -369,6 +369,8 @@ def face_like(bgr: np.ndarray, points: np.ndarray, z: float = 3.0,
         uint8 BGR canvas.
     points : numpy.ndarray
         ``(468, 2)`` canvas px (the cheek patches give the skin sample).
+    cheek : numpy.ndarray, optional
+        ``cheek_pixels(bgr, points)`` when the caller has them already.
     """
     full = np.asarray(bgr)
     out = np.zeros(full.shape[:2], dtype=bool)
@@ -381,7 +383,8 @@ def face_like(bgr: np.ndarray, points: np.ndarray, z: float = 3.0,
     x1 = int(_clip(xmax + pad, x0 + 1, full.shape[1]))
     y0 = int(_clip(ymin - pad, 0, full.shape[0] - 1))
     y1 = int(_clip(ymax + pad, y0 + 1, full.shape[0]))
-    cheek = cheek_pixels(full, points)
+    if cheek is None:
+        cheek = cheek_pixels(full, points)
     if len(cheek) < 8:
         out[:] = True
         return out
@@ -389,7 +392,10 @@ def face_like(bgr: np.ndarray, points: np.ndarray, z: float = 3.0,
     # per channel (integer-valued float32 sums are exact, so the order does not matter)
     b, g, r = (win[..., i].astype(np.float32) for i in range(3))
     cheek_rgb = cheek[:, ::-1].astype(np.float32)
-    cheek_chroma = cheek_rgb[:, :2] / (np.add.reduce(cheek_rgb, axis=-1, keepdims=True) + 1.0)
+    # the channels added column by column (exact integer sums; numpy's reduction over a
+    # 3-long last axis is slow)
+    cheek_total = cheek_rgb[:, 0] + cheek_rgb[:, 1] + cheek_rgb[:, 2] + np.float32(1.0)
+    cheek_chroma = cheek_rgb[:, :2] / cheek_total[:, None]
     total = r + g + b + np.float32(1.0)
     chroma_r, chroma_g = r / total, g / total
     value = np.maximum(np.maximum(r, g), b)
@@ -492,7 +498,8 @@ def measure_headwear(canvas: HeadCanvas) -> HeadwearMeasures:
     bgr, alpha, pts = canvas.bgr, canvas.alpha, canvas.points
     # Lab only where it is read, the cheek sample and the headband's window (a per-pixel
     # conversion: the same values as the whole canvas's, whatever the layout)
-    mu, sd = cheek_stats(lab_u8(cheek_pixels(bgr, pts)[None])[0].astype(np.float32))
+    cheek = cheek_pixels(bgr, pts)  # the skin sample of both the Lab stats and face_like
+    mu, sd = cheek_stats(lab_u8(cheek[None])[0].astype(np.float32))
     crown_y = crown_row(head_component(alpha, pts).astype(np.float32), pts)
     window = band_box(bgr.shape, crown_y, pts)
     # the window and the 2 px the skin mask's opening reaches beyond it; zeros elsewhere,
@@ -504,4 +511,4 @@ def measure_headwear(canvas: HeadCanvas) -> HeadwearMeasures:
     skin = skin_mask(lab8, mu, sd, window=window)  # only where the headband search reads it
     contrast, height = headband(lab8, alpha, skin, crown_y, pts)  # 8-bit: float32 figures
     return HeadwearMeasures(band_contrast=contrast, band_height_iod=height,
-                            oval_visibility=oval_visibility(face_like(canvas.bgr, pts), pts))
+                            oval_visibility=oval_visibility(face_like(bgr, pts, cheek=cheek), pts))

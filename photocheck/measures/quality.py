@@ -361,8 +361,12 @@ def halftone_peak(gray: np.ndarray, min_period_px: float = 2.2,
                                                   float(max_period_px))
     # OpenCV's DFT (float64, like numpy's) costs a seventh of np.fft.fft2 on one core
     comp = cv2.dft(np.asarray(patch * window, np.float64), flags=cv2.DFT_COMPLEX_OUTPUT)
-    spec = np.fft.fftshift(comp[..., 0] ** 2 + comp[..., 1] ** 2)
-    logp = np.log10(spec + 1e-3).astype(np.float32)
+    # the same per-pixel steps in place on one buffer; centred after the float32 cast (a
+    # shift moves values, so it commutes with them) to copy half the bytes
+    power = comp[..., 0] ** 2
+    power += comp[..., 1] ** 2
+    power += 1e-3
+    logp = np.fft.fftshift(np.log10(power, out=power).astype(np.float32))
     background = cv2.medianBlur(logp, 5)
     excess = cv2.GaussianBlur(logp - background, (3, 3), 0)
     if band_empty:

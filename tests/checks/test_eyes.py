@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from photocheck.checks import eyes
+from photocheck.face import Eye, EyeLandmarks
 from tests.checks._face_helpers import run_check
 
 
@@ -82,3 +84,17 @@ def test_painted_red_pupils_fail(models) -> None:
 def test_tiny_eyes_not_assessed(models) -> None:
     out = run_check(eyes.CHECK, models, "small/j_format_edge/pillow_hopper_orientation_6.jpg")
     assert out == {"cause": ("not_assessed", "face.too_small")}  # eyes ~9.5 px wide
+
+
+def test_gaze_is_the_larger_component_of_both_eyes_mean_offset() -> None:
+    def eye(x0: float, iris_xy: tuple[float, float]) -> Eye:
+        # corners 40 px apart on y = 100, lids at y = 90 (point 12) and 110 (point 4)
+        contour = np.zeros((71, 2))
+        contour[0], contour[8] = (x0, 100.0), (x0 + 40.0, 100.0)
+        contour[12], contour[4] = (x0 + 20.0, 90.0), (x0 + 20.0, 110.0)
+        return Eye(contour=contour, iris=np.array([iris_xy] * 5))
+
+    # left iris 4 px right of its eye centre and 2 px down, right iris centred: the mean is
+    # (0.05, 0.025) of the 40-px width
+    both = EyeLandmarks(image_left=eye(0.0, (24.0, 102.0)), image_right=eye(100.0, (120.0, 100.0)))
+    assert eyes.gaze(both) == 0.05

@@ -97,6 +97,21 @@ def test_face_like_keeps_shaded_skin_and_rejects_a_blue_cloth() -> None:
     assert not mask[:10, :10].any()  # far from the face: not computed
 
 
+def test_face_like_reads_the_cheek_sample_it_is_given() -> None:
+    pts = fake_points()
+    bgr = np.tile(np.array([140, 160, 210], np.uint8), (mh.CANVAS_H, mh.CANVAS_W, 1))
+    blue = (slice(int(mh.EYE_Y + 1.2 * D), int(mh.EYE_Y + 1.4 * D)),
+            slice(int(mh.EYE_X - 10), int(mh.EYE_X + 10)))
+    bgr[blue] = (200, 90, 30)
+    own = mh.cheek_pixels(bgr, pts)
+    assert np.array_equal(mh.face_like(bgr, pts, cheek=own), mh.face_like(bgr, pts))
+    # a sample of the blue cloth instead: the cloth is what matches now, the skin is not
+    cloth = np.tile(np.array([200, 90, 30], np.uint8), (len(own), 1))
+    mask = mh.face_like(bgr, pts, cheek=cloth)
+    assert mask[blue].all()
+    assert not mask[int(mh.EYE_Y - 0.2 * D), int(mh.EYE_X)]
+
+
 def test_headband_finds_a_band_of_another_colour_between_hair() -> None:
     pts = fake_points()
     lab = np.zeros((mh.CANVAS_H, mh.CANVAS_W, 3), np.float32)
