@@ -29,6 +29,7 @@ from photocheck.landmarks import (
     NOSE_LINE_IDX,
 )
 from photocheck.measures.crown import hair_into_top_edge, plain_background_crown
+from photocheck.measures.order import mean
 from photocheck.measures.silhouette import component_at, top_edge_profile
 from photocheck.segmentation import person_mask
 
@@ -318,7 +319,7 @@ def nose_line(marks: np.ndarray) -> np.ndarray:
     """
     # numpy's ``.mean(axis=0)``: the ufunc sum, then divided by the count
     picked = np.asarray(marks, np.float64)[_NOSE_LINE_ROWS, :2]
-    return np.add.reduce(picked, axis=0) / len(NOSE_LINE_IDX)
+    return mean(picked, axis=0)
 
 
 # --- intermediates -----------------------------------------------------------------------------

@@ -22,6 +22,7 @@ from photocheck.landmarks import CHIN_IDX, EYE_LEFT_IDX, EYE_RIGHT_IDX, FACE_OVA
 from photocheck.measures import background as bgm
 from photocheck.measures.colour import to_lab
 from photocheck.measures.lighting import FaceFrame, linear_luminance
+from photocheck.measures.order import mean
 from photocheck.measures.resize import area_u8
 
 # the two points averaged into each frame point: image-left eye, image-right eye, mouth
@@ -31,9 +32,8 @@ _OVAL_IDX = np.array(FACE_OVAL_IDX, np.intp)
 
 def frame_from_landmarks(points: np.ndarray) -> FaceFrame:
     """The face frame (eye centres, mouth centre) from 468 FaceMesh points (full-res px)."""
-    # the three pairs gathered and averaged at once (each mean is (a + b) / 2, as per pair;
-    # ``.mean(axis=1)``'s sum and division without its wrapper)
-    centres = np.add.reduce(np.asarray(points, dtype=np.float64)[_FRAME_PAIRS, :2], axis=1) / 2
+    # the three pairs gathered and averaged at once (each mean is (a + b) / 2, as per pair)
+    centres = mean(np.asarray(points, dtype=np.float64)[_FRAME_PAIRS, :2], axis=1)
     return FaceFrame.from_points(centres[0], centres[1], centres[2])
 
 
@@ -42,7 +42,7 @@ def oval_mask(points: np.ndarray, shape: tuple[int, int], scale: float,
     """Face-oval mask at an image of ``shape`` (``scale`` px per full-res px), shrunk towards
     its centre by ``shrink`` so hair and background at the outline stay out."""
     poly = np.asarray(points, dtype=np.float64)[_OVAL_IDX, :2] * scale
-    centre = np.add.reduce(poly, axis=0) / len(poly)  # ``poly.mean(axis=0)``'s own steps
+    centre = mean(poly, axis=0)
     poly = centre + shrink * (poly - centre)
     mask = np.zeros(shape, np.uint8)
     cv2.fillPoly(mask, [np.round(poly).astype(np.int32)], 1)

@@ -25,6 +25,7 @@ from photocheck import decode, face
 from photocheck.context import NotAssessable, PhotoContext, intermediate
 from photocheck.inference import semantic as sem
 from photocheck.inference.facemesh import crop_affine
+from photocheck.measures.order import mean
 
 # Head crop, in eye-to-chin lengths: side, and centre offset along eye→chin (negative: up).
 HEAD_SIDE = 3.2
@@ -90,8 +91,7 @@ def eye_crop_affine(points: np.ndarray) -> np.ndarray:
     """Source px → eye-crop px affine (2 × 3) from FaceMesh points ``(468, 2+)``."""
     pts = np.asarray(points, np.float64)[:, :2]
     left, right = pts[OUTER_LEFT], pts[OUTER_RIGHT]
-    # ``.mean(axis=0)``: the ufunc sum over the count, without the wrapper
-    mid = np.add.reduce(pts[_EYE_CORNER_ROWS], axis=0) / len(EYE_CORNERS)
+    mid = mean(pts[_EYE_CORNER_ROWS], axis=0)
     down = pts[CHIN] - (left + right) / 2.0
     width = max(float(np.hypot(*(right - left))), 1.0)
     angle = float(np.arctan2(*(right - left)[::-1]))
@@ -124,8 +124,7 @@ def crops(ctx: PhotoContext) -> tuple[np.ndarray, np.ndarray | None]:
         chin = mid + CHIN_OVER_MOUTH * (mouth - mid)
         affine = head_crop_affine(left, right, chin)
         return sem.warp_crop(image.bgr, _scaled(affine, image.scale)), None
-    eye_left = np.add.reduce(pts[_EYE_LEFT_ROWS], axis=0) / 2  # ``.mean(axis=0)``
-    eye_right = np.add.reduce(pts[_EYE_RIGHT_ROWS], axis=0) / 2
+    eye_left, eye_right = mean(pts[_EYE_LEFT_ROWS], axis=0), mean(pts[_EYE_RIGHT_ROWS], axis=0)
     affine = head_crop_affine(eye_left, eye_right, pts[CHIN])
     head = sem.warp_crop(image.bgr, _scaled(affine, image.scale))
     eye_bgr, eye_scale = face.eye_image(ctx)

@@ -28,6 +28,7 @@ from photocheck import face
 from photocheck.checks.base import Check, finding, graded
 from photocheck.context import NotAssessable, PhotoContext
 from photocheck.measures import face as mf
+from photocheck.measures.order import mean
 from photocheck.report import Finding, Status
 
 CODES = ("eyes.closed", "eyes.red_eye", "eyes.gaze")
@@ -99,8 +100,7 @@ def run(ctx: PhotoContext, params: Mapping[str, Any]) -> Iterator[Finding]:
     reds = []
     for e in both:
         iris = e.iris * scale
-        # ``.mean()`` of the float64 distances: the ufunc sum over the count, sans wrapper
-        radius = float(np.add.reduce(np.hypot(*(iris[1:] - iris[0]).T)) / (len(iris) - 1))
+        radius = float(mean(np.hypot(*(iris[1:] - iris[0]).T)))
         reds.append(mf.red_fraction(bgr, iris[0], params["pupil_radius_ratio"] * radius))
     yield graded("eyes.red_eye", round(max(reds), 4), fail=params["fail_max_red_fraction"],
                  warn=params["warn_max_red_fraction"], unit="ratio")

@@ -29,7 +29,7 @@ from photocheck.landmarks import (
     EYE_RIGHT_IDX,
 )
 from photocheck.measures.lighting import linear_luminance
-from photocheck.measures.order import median, percentiles
+from photocheck.measures.order import mean, median, percentiles
 
 IOD_PX = 128.0
 CANVAS_W, CANVAS_H = 320, 184
@@ -111,9 +111,7 @@ class EyewearMeasures:
 def canvas_affine(points_xy: np.ndarray) -> np.ndarray:
     """Affine ``(2, 3)`` from the landmarks' pixel frame to the eye canvas."""
     pts = np.asarray(points_xy, dtype=np.float64)[:, :2]
-    # ``.mean(axis=0)``: the ufunc sum over the count, without the wrapper
-    left = np.add.reduce(pts[_EYE_LEFT_ROWS], axis=0) / len(EYE_LEFT_IDX)
-    right = np.add.reduce(pts[_EYE_RIGHT_ROWS], axis=0) / len(EYE_RIGHT_IDX)
+    left, right = mean(pts[_EYE_LEFT_ROWS], axis=0), mean(pts[_EYE_RIGHT_ROWS], axis=0)
     centre = (left + right) / 2.0
     vec = right - left
     scale = IOD_PX / max(float(np.hypot(*vec)), 1e-6)
@@ -257,9 +255,7 @@ def glare_fraction(lum: np.ndarray, bgr: np.ndarray, centre: Sequence[float], ir
     clipped = ((lens[..., 0] >= 250) | (lens[..., 1] >= 250) | (lens[..., 2] >= 250)) & (
         cheek_lum < 0.6)
     bright = clipped | ((sub > 1.6 * cheek_lum) & (sub > 0.6))
-    # ``.mean()`` of the float64 distances: the ufunc sum over the count
-    radius = (float(np.add.reduce(np.hypot(*(iris[1:] - iris[0]).T)) / (len(iris) - 1))
-              if len(iris) > 1 else 0.0)
+    radius = float(mean(np.hypot(*(iris[1:] - iris[0]).T))) if len(iris) > 1 else 0.0
     radius = max(radius, 0.05 * IOD_PX)
     # the iris disc, tested at the few bright pixels only (the same distances per pixel)
     yy, xx = np.nonzero(bright)
@@ -298,7 +294,7 @@ def bridge_coherence(lum: np.ndarray, min_step: float = 0.06) -> float:
     near[1:] |= edge[:-1]
     near[:-1] |= edge[1:]
     # each row's mean of 0/1 values: an exact count over the width, as the float64 mean
-    return float(np.maximum.reduce(np.add.reduce(near, axis=1) / near.shape[1]))
+    return float(np.maximum.reduce(mean(near, axis=1)))
 
 
 def measure_eyewear(canvas: EyeCanvas) -> EyewearMeasures:

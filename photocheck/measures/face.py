@@ -11,7 +11,7 @@ import math
 import cv2
 import numpy as np
 
-from photocheck.measures.order import median
+from photocheck.measures.order import mean, median
 
 # Iris-model contour: 0 outer corner, 1–7 lower lid, 8 inner corner, 9–15 upper lid.
 _LOWER_LID = (1, 2, 3, 4, 5, 6, 7)
@@ -53,8 +53,7 @@ def eye_openness(contour: np.ndarray) -> float:
     # |gap|: the frame's y axis flips for the mirrored (image-right) eye, whose contour runs
     # from the image-right corner
     gap = np.abs(lower_y - upper[:, 1])
-    # numpy's ``.mean()``: the ufunc sum over the count
-    return float(np.add.reduce(gap) / len(gap) / width)
+    return float(mean(gap) / width)
 
 
 def iris_contrast(bgr: np.ndarray, contour: np.ndarray, iris: np.ndarray) -> float:

@@ -21,7 +21,7 @@ import cv2
 import numpy as np
 
 from photocheck.measures.colour import lab_u8
-from photocheck.measures.order import median
+from photocheck.measures.order import mean, median
 from photocheck.measures.silhouette import component_at
 
 IOD_PX = 64.0
@@ -110,9 +110,7 @@ def canvas_affine(points_xy: np.ndarray) -> np.ndarray:
         ``(468, 2+)`` FaceMesh points in some image's px.
     """
     pts = np.asarray(points_xy, dtype=np.float64)[:, :2]
-    # numpy's ``.mean(axis=0)``: the ufunc sum, then divided by the count
-    left = np.add.reduce(pts[_EYE_LEFT_ROWS], axis=0) / len(EYE_CORNERS_LEFT)
-    right = np.add.reduce(pts[_EYE_RIGHT_ROWS], axis=0) / len(EYE_CORNERS_RIGHT)
+    left, right = mean(pts[_EYE_LEFT_ROWS], axis=0), mean(pts[_EYE_RIGHT_ROWS], axis=0)
     centre = (left + right) / 2.0
     vec = right - left
     iod = max(float(np.hypot(*vec)), 1e-6)
@@ -429,9 +427,7 @@ def cheek_pixels(image: np.ndarray, points: np.ndarray) -> np.ndarray:
     columns: the same pixels as a 2-D mask, which numpy reads several times slower from a
     colour image.
     """
-    # numpy's ``.mean()``: the ufunc sum over the count
-    cx = float(np.add.reduce(points[_OVAL_SIDES, 0]) / len(_OVAL_SIDES))
-    eye_y = float(np.add.reduce(points[_EYE_ROWS, 1]) / len(_EYE_ROWS))
+    cx, eye_y = float(mean(points[_OVAL_SIDES, 0])), float(mean(points[_EYE_ROWS, 1]))
     h, w = image.shape[:2]
     dx = np.abs(np.arange(w) - cx)
     cols = (dx > 0.25 * IOD_PX) & (dx < 0.8 * IOD_PX)

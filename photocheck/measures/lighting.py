@@ -18,7 +18,7 @@ import cv2
 import numpy as np
 
 from photocheck.measures.colour import to_lab
-from photocheck.measures.order import median, percentiles
+from photocheck.measures.order import mean, median, percentiles
 
 # Skin sample patches in the face frame: (u, v, radius). u runs along the eye line in units of
 # the inter-ocular distance (eye centres at u = ∓0.5), v downwards in units of the eye-to-mouth
@@ -230,8 +230,7 @@ def robust_mean(values: np.ndarray) -> float:
         return float("nan")
     lo, hi = percentiles(v, (20.0, 80.0))
     mid = v[(v >= lo) & (v <= hi)]
-    # ``mid.mean()``'s own steps (one pairwise sum, then ÷ count) without its Python wrapper
-    return float(np.add.reduce(mid) / mid.size) if mid.size else float(np.median(v))
+    return float(mean(mid)) if mid.size else float(np.median(v))
 
 
 @dataclass(frozen=True)

@@ -83,3 +83,16 @@ def test_float32_ranks_histogram_counts_match_a_partition() -> None:
     expected = np.partition(values, ranks)[ranks]
     assert [float(x) for x in order.float32_ranks(values, ranks)] == expected.tolist()
     assert order.median(values) == float(np.median(values))
+
+
+def test_mean_is_numpys_mean_bit_for_bit_on_floats_and_counts_on_bools() -> None:
+    rng = np.random.default_rng(3)
+    for dtype in (np.float32, np.float64):
+        values = rng.normal(100.0, 30.0, (468, 3)).astype(dtype)
+        for axis in (None, 0, 1):
+            ours, numpys = order.mean(values, axis=axis), values.mean(axis=axis)
+            assert np.asarray(ours).dtype == np.asarray(numpys).dtype
+            assert np.array_equal(ours, numpys)
+    assert order.mean(np.array([1.0, 2.0, 4.0])) == pytest.approx(7.0 / 3.0, abs=0.0)
+    flags = np.array([[True, False, True, True], [False, False, False, True]])
+    assert order.mean(flags, axis=1).tolist() == [0.75, 0.25]
