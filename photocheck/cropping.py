@@ -20,17 +20,18 @@ import os
 import struct
 from collections.abc import Iterable
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 from PIL import Image
 
 from photocheck import _validator, decode, geometry
+from photocheck.context import NotAssessable
 from photocheck.exceptions import normalise
-from photocheck.metadata import parse_metadata
+from photocheck.metadata import metadata_facts
 from photocheck.report import Finding, Report
 from photocheck.trimming.output import encode_jpeg, warp_region
+from photocheck.validator import SourceError
 
 MAX_OUT_WIDTH_PX = 2000  # 35 mm at ~1450 dpi: more than any print needs, under the 6000-px rule
 JPEG_QUALITY = 95
@@ -171,28 +172,30 @@ def crop(
         validator = _validator(profile)
     declared = normalise(exceptions)
     if isinstance(source, str | os.PathLike):
-        path = Path(source)
-        data = path.read_bytes() if path.is_file() else b""
-        # a path is checked as a path: a missing file gets the report `check` gives it
-        checked = validator.check(str(path), exceptions=declared, applied_on=applied_on)
-    else:
-        data = source if isinstance(source, bytes) else source.read()
-        checked = validator.check(data, exceptions=declared, applied_on=applied_on)
+        source = str(source)  # a path is checked as a path (its name in the report)
+    try:
+        ctx = validator.context(source, exceptions=declared, applied_on=applied_on)
+    except SourceError:  # unreadable: the report `check` gives it
+        checked = validator.check(source, exceptions=declared, applied_on=applied_on)
+        return CropResult(checked, None, None, checked)
+    # on the check's own context: its full decode (a photo of up to ~2.5 MP is analysed at
+    # full size) and its metadata are reused, not made again
+    checked = validator.run(ctx)
     name = checked.source
     info = checked.crop or {}
     box = info.get("box")
     if not (info.get("trimmable") and isinstance(box, list | tuple) and len(box) == 4):
         return CropResult(checked, None, None, checked)
     try:
-        head = decode.read_header(data)
-        image = decode.decode(data, head).bgr
-    except (OSError, ValueError):  # the check read it; a failure here leaves the report
+        image = decode.full_image(ctx).bgr
+        taken = metadata_facts(ctx).datetime_original
+    except (NotAssessable, OSError, ValueError):  # the check read it; a failure leaves the report
         return CropResult(checked, None, None, checked)
     box_t = (float(box[0]), float(box[1]), float(box[2]), float(box[3]))
     out = cut(image, box_t, int(info.get("quarter_turns") or 0), max_width_px)
     dpi = out.shape[1] / (geometry.PHOTO_W_MM / geometry.MM_PER_INCH)
     jpeg = encode_jpeg(out, dpi, JPEG_QUALITY)
-    jpeg = with_capture_date(jpeg, parse_metadata(data).datetime_original)
+    jpeg = with_capture_date(jpeg, taken)
     report = validator.check(jpeg, exceptions=declared, applied_on=applied_on)
     report.source = name
     report.findings = provenance_from(checked, report)

@@ -101,6 +101,30 @@ def test_a_photo_without_a_crop_keeps_its_report(online) -> None:
     assert codes["face.not_found"] is Status.FAIL
 
 
+def test_an_unreadable_path_gets_the_checks_report(online, tmp_path: Path) -> None:
+    missing = tmp_path / "nowhere.jpg"
+    result = cropping.crop(missing, validator=online)
+    assert result.jpeg is None and result.report is result.source_report
+    assert result.report.status_of("file.unreadable") is Status.FAIL
+    assert result.report.source == str(missing)
+
+
+def test_the_crop_decodes_the_source_once(online, drawn_jpeg, monkeypatch) -> None:
+    # a 900×1200 photo is analysed at full size: the crop cuts that decode, and decodes
+    # only its own output again when it checks it
+    calls: list[int] = []
+    plain = cropping.decode.decode
+
+    def counting(data: bytes, header: object, reduction: int = 1) -> object:
+        calls.append(len(data))
+        return plain(data, header, reduction)
+
+    monkeypatch.setattr(cropping.decode, "decode", counting)
+    result = cropping.crop(drawn_jpeg, validator=online, applied_on="2026-12-01")
+    assert result.jpeg is not None
+    assert calls == [len(drawn_jpeg), len(result.jpeg)]
+
+
 def test_cli_crop_writes_the_jpeg_and_json(tmp_path: Path, drawn_jpeg, capsys) -> None:
     from photocheck.cli import main
 
