@@ -42,10 +42,7 @@ def sensitivity(n: int = 100, rounds: int = 3, added_ms: tuple[float, ...] = (0.
                 chunk: int = 20) -> dict[str, Any]:
     """2-thread over 1-thread ``check_many`` throughput per added GIL-held load (median of
     ``rounds`` passes, and every pass)."""
-    import cv2
-
-    from benchmarks.photos import phone_jpeg
-    from photocheck.inference import Models
+    from benchmarks.startup_memory import check_many_s, many_workload
     from photocheck.validator import Validator
 
     class Loaded(Validator):
@@ -57,18 +54,7 @@ def sensitivity(n: int = 100, rounds: int = 3, added_ms: tuple[float, ...] = (0.
                 hold_gil(self.added_ms)
             return report
 
-    cv2.setNumThreads(1)
-    models = Models.load(threads=1)
-    models.warm_up()
-    validator = Loaded("online", models=models)
-    photos = [phone_jpeg(1200, 1600, seed=i % 4) for i in range(n)]
-    chunks = [photos[i : i + chunk] for i in range(0, n, chunk)]
-    validator.check_many(photos[:4], threads=1)  # warm
-
-    def seconds(batch: list[bytes], threads: int) -> float:
-        start = time.perf_counter()
-        validator.check_many(batch, threads=threads, applied_on="2026-11-21")
-        return time.perf_counter() - start
+    validator, _, chunks = many_workload(n, chunk, Loaded)
 
     passes: dict[float, list[float]] = {ms: [] for ms in added_ms}
     for _ in range(rounds):
@@ -77,8 +63,8 @@ def sensitivity(n: int = 100, rounds: int = 3, added_ms: tuple[float, ...] = (0.
         for batch in chunks:
             for ms in added_ms:
                 validator.added_ms = ms
-                one[ms] += seconds(batch, 1)
-                two[ms] += seconds(batch, 2)
+                one[ms] += check_many_s(validator, batch, 1)
+                two[ms] += check_many_s(validator, batch, 2)
         for ms in added_ms:
             passes[ms].append(round(one[ms] / two[ms], 3))
     return {f"+{ms:g} ms": {"speedup": round(statistics.median(p), 3), "passes": p}

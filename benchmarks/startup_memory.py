@@ -126,6 +126,33 @@ class BusyCore:
         return self._proc is not None and self._proc.poll() is None
 
 
+def many_workload(n: int, chunk: int, validator_class: type | None = None
+                  ) -> tuple[Any, list[bytes], list[list[bytes]]]:
+    """``check_many``'s workload: a warmed validator (``validator_class``, default
+    :class:`~photocheck.validator.Validator`) on single-threaded model sessions and OpenCV, ``n``
+    2 MP photos (4 distinct) and their chunks of ``chunk``."""
+    import cv2
+
+    from benchmarks.photos import phone_jpeg
+    from photocheck.inference import Models
+    from photocheck.validator import Validator
+
+    cv2.setNumThreads(1)
+    models = Models.load(threads=1)
+    models.warm_up()
+    validator = (validator_class or Validator)("online", models=models)
+    photos = [phone_jpeg(1200, 1600, seed=i % 4) for i in range(n)]
+    validator.check_many(photos[:4], threads=1)  # warm
+    return validator, photos, [photos[i : i + chunk] for i in range(0, n, chunk)]
+
+
+def check_many_s(validator: Any, batch: list[bytes], threads: int) -> float:
+    """Seconds ``validator.check_many`` takes over ``batch`` on ``threads`` threads."""
+    start = time.perf_counter()
+    validator.check_many(batch, threads=threads, applied_on="2026-11-21")
+    return time.perf_counter() - start
+
+
 def check_many_scaling(n: int = 100, rounds: int = 3, chunk: int = 20) -> dict[str, Any]:
     """Throughput of check_many on 1 and 2 threads and their ratio; beside it the host's own
     ceiling for that ratio.
@@ -140,24 +167,10 @@ def check_many_scaling(n: int = 100, rounds: int = 3, chunk: int = 20) -> dict[s
     import statistics
     import threading
 
-    import cv2
-
-    from benchmarks.photos import phone_jpeg
-    from photocheck.inference import Models
-    from photocheck.validator import Validator
-
-    cv2.setNumThreads(1)
-    models = Models.load(threads=1)
-    models.warm_up()
-    validator = Validator("online", models=models)
-    photos = [phone_jpeg(1200, 1600, seed=i % 4) for i in range(n)]
-    chunks = [photos[i : i + chunk] for i in range(0, n, chunk)]
-    validator.check_many(photos[:4], threads=1)  # warm
+    validator, photos, chunks = many_workload(n, chunk)
 
     def check_s(batch: list[bytes], threads: int) -> float:
-        start = time.perf_counter()
-        validator.check_many(batch, threads=threads, applied_on="2026-11-21")
-        return time.perf_counter() - start
+        return check_many_s(validator, batch, threads)
 
     def decode_rate(threads: int, count: int = 4 * n) -> float:
         workers = [threading.Thread(target=_decode_loop, args=(photos[0], count))
