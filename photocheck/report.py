@@ -8,6 +8,8 @@ from dataclasses import dataclass, field, replace
 from enum import StrEnum
 from typing import Any
 
+from photocheck.messages import limit_text
+
 
 class Status(StrEnum):
     """Outcome of one rule on one photo (docs/report.md)."""
@@ -66,6 +68,11 @@ class Finding:
     cause: str | None = None
     waived_by: str | None = None
 
+    @property
+    def limit_text(self) -> str:
+        """The review limit as the message gives it (``-`` without one), for tables."""
+        return limit_text(self.measured, self.threshold, self.unit)
+
     def to_dict(self) -> dict[str, Any]:
         """The JSON object of this finding."""
         return {
@@ -74,6 +81,7 @@ class Finding:
             "status": str(self.status),
             "measured": _jsonable(self.measured),
             "threshold": _jsonable(self.threshold),
+            "limit_text": self.limit_text,
             "unit": self.unit,
             "message": dict(self.message),
             "cause": self.cause,

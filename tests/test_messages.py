@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from photocheck.messages import compose, format_limit, format_parts
+from photocheck.messages import compose, format_limit, format_parts, limit_text
 
 
 def test_a_single_figure_gets_its_value_unit_and_review_limit() -> None:
@@ -56,3 +56,15 @@ def test_every_language_appends_the_same_numbers_and_none_when_not_assessed() ->
     skipped = compose("quality.noise", "not_assessed", 7.25, {"max": 6.0}, "grey levels",
                       cause="face.not_found")
     assert skipped["en"] == "This rule could not be assessed (cause: face.not_found)."
+
+
+def test_the_limit_text_is_the_limit_the_message_gives() -> None:
+    # one figure, several figures, no figure (not assessed), no limit
+    yaw = {"min": -11.0, "max": 11.0, "fail_min": -16.0, "fail_max": 16.0}
+    assert limit_text(-3.03, yaw, "deg") == "-11–11"
+    assert compose("pose.yaw", "pass", -3.03, yaw, "deg")["en"].endswith("; limit -11–11)")
+    shadow = {"max_left_right": 0.65, "fail_max_left_right": 1.0, "max_top_bottom": 1.4}
+    assert limit_text({"left_right": 1.77, "top_bottom": 1.48}, shadow, "stops") == (
+        "left_right ≤ 0.65, top_bottom ≤ 1.4")
+    assert limit_text(None, {"max": 0.3, "fail_max": 0.5}) == "≤ 0.3"
+    assert limit_text("no DateTimeOriginal", None, "name") == "-"

@@ -22,3 +22,11 @@ def test_report_json_rounds_numpy_values():
     assert out["verdict"] == "reject"
     assert out["findings"][0]["measured"] == 12.3457
     assert out["face"]["box"] == [1, 2, 3, 4]
+
+
+def test_a_findings_json_carries_its_limit_as_the_message_gives_it():
+    found = Finding("headwear.hat", "headwear", Status.FAIL, 0.994,
+                    {"max": 0.155, "fail_max": 0.379}, unit="probability")
+    assert found.limit_text == "≤ 0.155"
+    assert found.to_dict()["limit_text"] == "≤ 0.155"
+    assert _f(Status.NOT_ASSESSED).to_dict()["limit_text"] == "-"

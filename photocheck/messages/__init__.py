@@ -93,6 +93,15 @@ def format_parts(measured: Mapping[str, Any], threshold: Mapping[str, Any] | Non
     return ", ".join(texts), ", ".join(limits) or "-"
 
 
+def limit_text(measured: Any, threshold: Mapping[str, Any] | None,
+               unit: str | None = None) -> str:
+    """The review limit of a finding as its message gives it (``-`` when it has none):
+    ``-11–11``, ``≤ 0.155``, ``left_right ≤ 0.65, top_bottom ≤ 1.4`` — the one wording of the
+    limits, for the message, the report's ``limit_text`` and the page's table."""
+    numbers = _numbers(measured, threshold, unit)
+    return numbers[2] if numbers is not None else format_limit(threshold)
+
+
 def _num(value: Any) -> str:
     if isinstance(value, float):
         return f"{value:.3g}" if abs(value) < 1000 else f"{value:.0f}"

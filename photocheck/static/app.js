@@ -161,29 +161,6 @@ function fmt(value) {
   return String(value);
 }
 
-// The review limits, as the messages give them (photocheck.messages.format_parts): a bare
-// min/max belongs to the first measured figure; max_X reads "X ≤ v"; fail_ limits are in the
-// report's JSON.
-function fmtLimit(th, measured) {
-  if (!th || typeof th !== "object") return "–";
-  const review = Object.entries(th).filter(([k]) => !k.startsWith("fail_"));
-  const first = measured && typeof measured === "object" && !Array.isArray(measured)
-    ? (Object.keys(measured)[0] || "") : "";
-  const lead = first && first !== "mm" ? `${first} ` : "";
-  const lo = th.min, hi = th.max;
-  const out = [];
-  if (lo !== undefined && hi !== undefined) out.push(`${lead}${fmt(lo)}–${fmt(hi)}`);
-  else if (hi !== undefined) out.push(`${lead}≤ ${fmt(hi)}`);
-  else if (lo !== undefined) out.push(`${lead}≥ ${fmt(lo)}`);
-  for (const [key, value] of review) {
-    if (key === "min" || key === "max") continue;
-    const name = key.replace(/^warn_/, "");
-    const m = name.match(/^(max|min)_(.+)$/);
-    out.push(m ? `${m[2]} ${m[1] === "max" ? "≤" : "≥"} ${fmt(value)}` : `${name} ${fmt(value)}`);
-  }
-  return out.join(", ") || "–";
-}
-
 function row(f, number) {
   const tr = document.createElement("tr");
   tr.className = f.status;
@@ -193,7 +170,7 @@ function row(f, number) {
     t(f.status),
     null,
     fmt(f.measured) + unit,
-    fmtLimit(f.threshold, f.measured),
+    f.limit_text || "–",  // the limit as the message gives it (photocheck.messages.limit_text)
   ];
   cells.forEach((text, i) => {
     const td = document.createElement("td");
