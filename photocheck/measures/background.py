@@ -12,6 +12,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
+from functools import lru_cache
 
 import cv2
 import numpy as np
@@ -114,6 +115,7 @@ def quadratic_residual_at(values: np.ndarray, mask: np.ndarray, degree: int = 2,
     return fitted.T
 
 
+@lru_cache(maxsize=64)  # a handful of image sizes in practice
 def _grid_powers(n: int, degree: int) -> np.ndarray:
     """``(degree + 1, n)`` float32: row ``p`` is ``g ** p`` of ``g = arange(n) / n − 0.5``
     (float32), as numpy gives it (``g ** 0`` ones, ``g ** 1`` ``g``, ``g ** 2`` ``g·g``).
@@ -121,18 +123,10 @@ def _grid_powers(n: int, degree: int) -> np.ndarray:
     Made once per image side and degree: the working image keeps its size from photo to
     photo. Read-only.
     """
-    key = (n, degree)
-    found = _GRID_POWERS.get(key)
-    if found is None:
-        g = np.arange(n, dtype=np.float32) / max(n, 1) - 0.5
-        found = np.stack([g ** p for p in range(degree + 1)])
-        found.flags.writeable = False
-        if len(_GRID_POWERS) < 64:  # a handful of image sizes in practice
-            _GRID_POWERS[key] = found
-    return found
-
-
-_GRID_POWERS: dict[tuple[int, int], np.ndarray] = {}
+    g = np.arange(n, dtype=np.float32) / max(n, 1) - 0.5
+    powers = np.stack([g ** p for p in range(degree + 1)])
+    powers.flags.writeable = False
+    return powers
 
 
 @dataclass(frozen=True)

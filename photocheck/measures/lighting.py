@@ -11,7 +11,7 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping
 from dataclasses import dataclass
-from functools import cached_property
+from functools import cached_property, lru_cache
 from typing import NamedTuple
 
 import cv2
@@ -198,21 +198,15 @@ def patch_discs(shape: tuple[int, int], frame: FaceFrame,
     return out
 
 
+@lru_cache(maxsize=512)  # radii of a few hundred px at most in practice
 def _disc(radius_px: int) -> np.ndarray:
     """bool ``(2r + 1, 2r + 1)``: OpenCV's filled circle of radius ``r`` at the centre, made
     once per radius (read-only) instead of drawn on a fresh array per patch and photo."""
-    found = _DISCS.get(radius_px)
-    if found is None:
-        canvas = np.zeros((2 * radius_px + 1, 2 * radius_px + 1), np.uint8)
-        cv2.circle(canvas, (radius_px, radius_px), radius_px, 1, -1)
-        found = canvas.view(bool)
-        found.flags.writeable = False
-        if len(_DISCS) < 512:  # radii of a few hundred px at most in practice
-            _DISCS[radius_px] = found
-    return found
-
-
-_DISCS: dict[int, np.ndarray] = {}
+    canvas = np.zeros((2 * radius_px + 1, 2 * radius_px + 1), np.uint8)
+    cv2.circle(canvas, (radius_px, radius_px), radius_px, 1, -1)
+    disc = canvas.view(bool)
+    disc.flags.writeable = False
+    return disc
 
 
 def robust_mean(values: np.ndarray) -> float:
