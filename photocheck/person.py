@@ -12,7 +12,6 @@ All points exchanged are ORIGINAL full-resolution, EXIF-oriented pixel coordinat
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass, replace
 
 import cv2
@@ -28,6 +27,7 @@ from photocheck.landmarks import (
     FOREHEAD_IDX,
     NOSE_LINE_IDX,
 )
+from photocheck.measures.bounds import ceil_within, floor_within
 from photocheck.measures.crown import hair_into_top_edge, plain_background_crown
 from photocheck.measures.order import mean
 from photocheck.measures.silhouette import component_at, top_edge_profile
@@ -271,29 +271,6 @@ def crown_from_matte(
 def _clip(v: int, lo: int, hi: int) -> int:
     """``int(np.clip(v, lo, hi))`` of one integer, without numpy's call."""
     return int(min(max(v, lo), hi))
-
-
-def floor_within(v: float, lo: int, hi: int) -> int:
-    """``int(np.clip(np.floor(v), lo, hi))`` in plain floats: with integer bounds, flooring
-    the clipped number gives the same integer (NaN raises ValueError, as ``int`` of it does).
-
-    Examples
-    --------
-    >>> floor_within(3.7, 0, 10), floor_within(-2.5, 0, 10), floor_within(float("inf"), 0, 10)
-    (3, 0, 10)
-    """
-    return int(math.floor(min(max(v, lo), hi)))
-
-
-def ceil_within(v: float, lo: int, hi: int) -> int:
-    """``int(np.clip(np.ceil(v), lo, hi))`` in plain floats (see :func:`floor_within`).
-
-    Examples
-    --------
-    >>> ceil_within(3.2, 0, 10), ceil_within(12.0, 0, 10), ceil_within(-float("inf"), 1, 10)
-    (4, 10, 1)
-    """
-    return int(math.ceil(min(max(v, lo), hi)))
 
 
 _NOSE_LINE_ROWS = np.array(NOSE_LINE_IDX)

@@ -362,18 +362,6 @@ def test_a_headband_near_its_limit_is_read_on_the_matte(validator: Validator) ->
     assert abs(measured.band_contrast - 101.6) < 1.0
 
 
-@pytest.mark.parametrize("v", [-3.5, -0.0, 0.2, 4.0, 4.5, 9.99, 10.0, 10.5, 1e12,
-                               float("inf"), float("-inf")])
-def test_floor_and_ceil_within_are_numpys_clipped_floor_and_ceil(v: float) -> None:
-    assert person.floor_within(v, 0, 10) == int(np.clip(np.floor(v), 0, 10))
-    assert person.ceil_within(v, 1, 10) == int(np.clip(np.ceil(v), 1, 10))
-
-
-def test_floor_within_nan_raises_as_int_of_nan() -> None:
-    with pytest.raises(ValueError):
-        person.floor_within(float("nan"), 0, 10)
-
-
 def test_nose_line_is_the_mean_of_the_nose_points() -> None:
     marks = np.zeros((468, 3))
     marks[list(NOSE_LINE_IDX), 0] = np.arange(7.0)  # mean 3

@@ -9,7 +9,6 @@ asks for a plain, uniform, light background.
 
 from __future__ import annotations
 
-import math
 from collections.abc import Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -17,6 +16,7 @@ from functools import lru_cache
 import cv2
 import numpy as np
 
+from photocheck.measures.bounds import ceil_within
 from photocheck.measures.colour import channel_norm
 from photocheck.measures.order import median
 
@@ -322,10 +322,8 @@ def shadow(luminance: np.ndarray, prob: np.ndarray, near_px: tuple[float, float]
     cols = np.nonzero(person.any(axis=0))[0]
     centre_x = float(cols.mean()) if cols.size else w / 2.0
     # rows below bottom_y never count: cut them off instead of masking them
-    # int(np.clip(np.ceil(x), 0, n)) in Python (clamped first, then rounded up: the same
-    # integers): numpy's clip costs microseconds on one number
-    rows = h if bottom_y is None else math.ceil(min(max(bottom_y, 0), h))
-    split = math.ceil(min(max(centre_x, 0), w))  # columns x < centre_x are the left side
+    rows = h if bottom_y is None else ceil_within(bottom_y, 0, h)
+    split = ceil_within(centre_x, 0, w)  # columns x < centre_x are the left side
     out = outside[:rows]
     lum = luminance[:rows]
     expected = smooth_light(lum, out >= near_px[0], light_sigma_px)

@@ -10,11 +10,10 @@ numbers out, no thresholds from a profile.
 
 from __future__ import annotations
 
-import math
-
 import cv2
 import numpy as np
 
+from photocheck.measures.bounds import ceil_within, floor_within
 from photocheck.measures.colour import channel_norm, distance_u8, lab_u8
 from photocheck.measures.order import median
 from photocheck.measures.silhouette import top_edge_profile
@@ -53,12 +52,10 @@ def plain_background_crown(
         caller then uses the matte).
     """
     h, w = bgr.shape[:2]
-    # int(np.clip(np.floor(x), lo, hi)) in Python (clamped first, then rounded: the same
-    # integers, infinities included): numpy's clip costs microseconds on one number
     fy = min(max(round(float(forehead_xy[1])), 1), h - 1)
     half = 0.25 * face_width_px
-    u0 = math.floor(min(max(centre_x - half, 0), w - 1))
-    u1 = math.ceil(min(max(centre_x + half, u0 + 1), w))
+    u0 = floor_within(centre_x - half, 0, w - 1)
+    u1 = ceil_within(centre_x + half, u0 + 1, w)
     # the background right above the head (the top rows of the face column): vignetting makes
     # the corners a poor reference
     bg_rows = int(0.35 * (fy - 0.6 * face_width_px))
@@ -221,8 +218,8 @@ def hair_into_top_edge(bgr: np.ndarray, head_x0: float, head_x1: float, face_x0:
     side = max(2, w // 8)
     left_end = int(min(side, np.floor(head_x0)))
     right_start = int(max(w - side, np.ceil(head_x1)))
-    c0 = math.floor(min(max(face_x0, 0), w - 1))  # int(np.clip(np.floor(…))), as above
-    c1 = math.ceil(min(max(face_x1, c0 + 1), w))
+    c0 = floor_within(face_x0, 0, w - 1)
+    c1 = ceil_within(face_x1, c0 + 1, w)
     if left_end < 2 or w - right_start < 2:
         return False  # the head spans the width: no background beside it to read
 

@@ -1,0 +1,20 @@
+"""photocheck.measures.bounds: numpy's clipped floor and ceiling of one number, in Python."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from photocheck.measures.bounds import ceil_within, floor_within
+
+
+@pytest.mark.parametrize("v", [-3.5, -0.0, 0.2, 4.0, 4.5, 9.99, 10.0, 10.5, 1e12,
+                               float("inf"), float("-inf")])
+def test_floor_and_ceil_within_are_numpys_clipped_floor_and_ceil(v: float) -> None:
+    assert floor_within(v, 0, 10) == int(np.clip(np.floor(v), 0, 10))
+    assert ceil_within(v, 1, 10) == int(np.clip(np.ceil(v), 1, 10))
+
+
+def test_floor_within_nan_raises_as_int_of_nan() -> None:
+    with pytest.raises(ValueError):
+        floor_within(float("nan"), 0, 10)
