@@ -107,10 +107,7 @@ def run_batch(session: Any, bgrs: Sequence[np.ndarray], affines: Sequence[np.nda
     """
     if not bgrs:
         return []
-    crops = [prepare(b, a) for b, a in zip(bgrs, affines, strict=True)]
-    # one crop (the usual case): a leading axis on that fresh contiguous array, the values
-    # np.stack would copy through its Python wrapper
-    batch = crops[0][None] if len(crops) == 1 else np.stack(crops)
+    batch = np.stack([prepare(b, a) for b, a in zip(bgrs, affines, strict=True)])
     outputs = run_batched(session, batch)
     coords, presence = sorted(outputs, key=lambda a: -a.size)
     meshes: list[Mesh] = []

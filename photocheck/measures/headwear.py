@@ -468,8 +468,7 @@ def oval_visibility(face_mask: np.ndarray, points: np.ndarray) -> dict[str, floa
     fractions = np.where(size > 0, count / np.maximum(size, 1), 0.0)  # an empty patch: 0
     start = 0
     for name, idx in _OVAL_SEGMENTS:
-        # the mean of the segment's fractions (float64, numpy's summation order)
-        out[name] = float(np.add.reduce(fractions[start : start + len(idx)]) / len(idx))
+        out[name] = float(mean(fractions[start : start + len(idx)]))
         start += len(idx)
     xa, xb = sorted((int(points[BROW_OUTER_LEFT, 0]), int(points[BROW_OUTER_RIGHT, 0])))
     brow_y = float(np.minimum.reduce(points[_BROW_ROWS, 1]))

@@ -25,11 +25,9 @@ def _rms_shift_diff(gray: np.ndarray, dy: int, dx: int, step: int) -> float:
     array is made)."""
     h, w = gray.shape
     sy, sx = dy * step, dx * step
-    # ``max(0, ·)`` as conditionals: the builtin is a C call each time, and this runs often
-    y0, y1 = (-sy, h) if sy < 0 else (0, h - sy)
-    x0, x1 = (-sx, w) if sx < 0 else (0, w - sx)
-    n = (y1 - y0) * (x1 - x0)
-    n = n if n > 1 else 1
+    y0, y1 = max(0, -sy), h - max(0, sy)
+    x0, x1 = max(0, -sx), w - max(0, sx)
+    n = max(1, (y1 - y0) * (x1 - x0))
     ssd = cv2.norm(gray[y0 + sy : y1 + sy, x0 + sx : x1 + sx], gray[y0:y1, x0:x1], cv2.NORM_L2SQR)
     return math.sqrt(ssd / n)  # a Python float: math.sqrt is np.sqrt's correctly rounded root
 
