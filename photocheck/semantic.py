@@ -25,6 +25,7 @@ from photocheck import decode, face
 from photocheck.context import NotAssessable, PhotoContext, intermediate
 from photocheck.inference import semantic as sem
 from photocheck.inference.facemesh import crop_affine
+from photocheck.landmarks import EYE_LEFT_IDX, EYE_RIGHT_IDX
 from photocheck.measures.order import mean
 
 # Head crop, in eye-to-chin lengths: side, and centre offset along eye→chin (negative: up).
@@ -38,12 +39,12 @@ EYE_CENTRE_SHIFT = -0.05
 # is 1.60–1.70): places the chin from the detector's keypoints when there is no mesh.
 CHIN_OVER_MOUTH = 1.65
 
-EYE_CORNERS = (33, 133, 362, 263)
+EYE_CORNERS = EYE_LEFT_IDX + EYE_RIGHT_IDX  # (33, 133, 362, 263)
 OUTER_LEFT, OUTER_RIGHT = 33, 263
 CHIN = 152
 # index arrays built once (a list turns into an array every call)
 _EYE_CORNER_ROWS = np.array(EYE_CORNERS)
-_EYE_LEFT_ROWS, _EYE_RIGHT_ROWS = np.array([33, 133]), np.array([362, 263])
+_EYE_LEFT_ROWS, _EYE_RIGHT_ROWS = np.array(EYE_LEFT_IDX), np.array(EYE_RIGHT_IDX)
 
 
 @dataclass(frozen=True)

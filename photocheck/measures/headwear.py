@@ -20,6 +20,7 @@ from dataclasses import dataclass
 import cv2
 import numpy as np
 
+from photocheck.landmarks import EYE_LEFT_IDX, EYE_RIGHT_IDX
 from photocheck.measures.colour import lab_u8
 from photocheck.measures.order import mean, median
 from photocheck.measures.silhouette import component_at
@@ -32,8 +33,7 @@ EYE_X, EYE_Y = CANVAS_W / 2.0, 4.0 * IOD_PX
 FOREHEAD_TOP = 10
 CHIN = 152
 OVAL_LEFT, OVAL_RIGHT = 234, 454
-EYE_CORNERS_LEFT = (33, 133)
-EYE_CORNERS_RIGHT = (362, 263)
+EYE_CORNERS_LEFT, EYE_CORNERS_RIGHT = EYE_LEFT_IDX, EYE_RIGHT_IDX  # (33, 133), (362, 263)
 BROWS = (70, 63, 105, 66, 107, 336, 296, 334, 293, 300)
 BROW_OUTER_LEFT, BROW_OUTER_RIGHT = 70, 300
 # Face-oval segments (MediaPipe FACEMESH_FACE_OVAL), image-left = subject's right.
