@@ -63,44 +63,42 @@ def _decode_loop(data: bytes, count: int) -> None:
         cv2.imdecode(buf, cv2.IMREAD_COLOR)
 
 
-# a plain process that decodes one file again and again until its stdin closes: a busy core
-_BUSY = """
-import sys, threading, cv2, numpy as np
-cv2.setNumThreads(1)
-buf = np.frombuffer(sys.stdin.buffer.read(int(sys.stdin.buffer.readline())), np.uint8)
-done = threading.Event()
-threading.Thread(target=lambda: (sys.stdin.buffer.read(), done.set()), daemon=True).start()
-print("busy", flush=True)
-while not done.is_set():
-    cv2.imdecode(buf, cv2.IMREAD_COLOR)
+# a process of its own with the same warmed validator and photos, checking the chunk it is told
+# on one thread and printing the seconds it took: two of these share caches, memory and the
+# hypervisor as two check threads do, but no GIL
+_CHECKER = """
+import sys
+sys.path.insert(0, {repo!r})
+from benchmarks.startup_memory import check_many_s, many_workload
+validator, _, chunks = many_workload({n}, {chunk})
+print("ready", flush=True)
+for line in sys.stdin:
+    print(check_many_s(validator, chunks[int(line)], 1), flush=True)
 """
 
 
-class BusyCore:
-    """Keep one core busy with plain ``cv2.imdecode`` calls in a separate process (no GIL
-    shared with this one) while the ``with`` block runs: what a second check thread costs
-    the first through the host alone (shared caches, memory bandwidth, the hypervisor).
+class CheckProcess:
+    """A separate process that checks chunks of :func:`many_workload`'s photos on command, on
+    one thread: two of them at once give the ceiling of ``check_many``'s 2-thread scaling on
+    this host for this very workload (everything two threads share but the GIL).
 
     Parameters
     ----------
-    data : bytes
-        The JPEG file the process decodes.
+    n, chunk : int
+        :func:`many_workload`'s photo count and chunk size (the same photos as this process's).
     """
 
-    def __init__(self, data: bytes) -> None:
-        self._data = data
-        self._proc: subprocess.Popen[bytes] | None = None
+    def __init__(self, n: int, chunk: int) -> None:
+        self._script = _CHECKER.format(repo=str(REPO), n=n, chunk=chunk)
+        self._proc: subprocess.Popen[str] | None = None
 
-    def __enter__(self) -> BusyCore:
-        proc = subprocess.Popen([sys.executable, "-c", _BUSY], stdin=subprocess.PIPE,
-                                stdout=subprocess.PIPE)
-        assert proc.stdin is not None and proc.stdout is not None
-        proc.stdin.write(b"%d\n" % len(self._data) + self._data)
-        proc.stdin.flush()
-        if proc.stdout.readline().strip() != b"busy":
-            proc.kill()
-            raise RuntimeError("the busy-core process did not start")
+    def __enter__(self) -> CheckProcess:
+        proc = subprocess.Popen([sys.executable, "-c", self._script], stdin=subprocess.PIPE,
+                                stdout=subprocess.PIPE, text=True, cwd=REPO)
         self._proc = proc
+        if self._read() != "ready":
+            self.__exit__()
+            raise RuntimeError("the checking process did not start")
         return self
 
     def __exit__(self, *exc: object) -> None:
@@ -110,19 +108,32 @@ class BusyCore:
         assert proc.stdin is not None
         proc.stdin.close()
         try:
-            proc.wait(timeout=30)
+            proc.wait(timeout=60)
         except subprocess.TimeoutExpired:
             proc.kill()
             proc.wait()
 
-    @property
-    def pid(self) -> int | None:
-        """The busy process's id while the block runs."""
-        return self._proc.pid if self._proc is not None else None
+    def _read(self) -> str:
+        assert self._proc is not None and self._proc.stdout is not None
+        return self._proc.stdout.readline().strip()
+
+    def start(self, index: int) -> None:
+        """Start checking chunk ``index`` (returns at once)."""
+        assert self._proc is not None and self._proc.stdin is not None
+        self._proc.stdin.write(f"{index}\n")
+        self._proc.stdin.flush()
+
+    def seconds(self) -> float:
+        """Wait for the chunk started last and return the seconds it took."""
+        line = self._read()
+        try:
+            return float(line)
+        except ValueError:
+            raise RuntimeError(f"the checking process failed: {line!r}") from None
 
     @property
     def running(self) -> bool:
-        """Whether the busy process is alive."""
+        """Whether the process is alive."""
         return self._proc is not None and self._proc.poll() is None
 
 
@@ -154,15 +165,16 @@ def check_many_s(validator: Any, batch: list[bytes], threads: int) -> float:
 
 
 def check_many_scaling(n: int = 100, rounds: int = 3, chunk: int = 20) -> dict[str, Any]:
-    """Throughput of check_many on 1 and 2 threads and their ratio; beside it the host's own
-    ceiling for that ratio.
+    """Throughput of check_many on 1 and 2 threads and their ratio; beside it the ceiling this
+    host allows that ratio for the same work when no GIL is shared.
 
     Each of ``rounds`` passes checks the ``n`` photos in chunks of ``chunk``, each chunk on 1
     thread and then on 2, so a host whose speed drifts moves both alike (seconds apart, not a
-    pass apart); a pass's ratio is its 1-thread time over its 2-thread time. Each pass also
-    checks two chunks on 1 thread without and with a busy core beside it (:class:`BusyCore`):
-    ``2 × rate beside / rate alone`` is what 2 threads could reach if they shared no GIL.
-    A plain ``cv2.imdecode`` loop on 1 and 2 threads is the same ceiling for C code alone.
+    pass apart); a pass's ratio is its 1-thread time over its 2-thread time. After each chunk
+    one :class:`CheckProcess` checks it alone and then two check it at once:
+    ``process_ceiling`` is ``2 × time alone / time of the pair`` (what two threads would reach
+    if they shared no GIL) and ``share_of_ceiling`` the threads' ratio over it. A plain
+    ``cv2.imdecode`` loop on 1 and 2 threads is the ceiling for C code alone.
     """
     import statistics
     import threading
@@ -183,22 +195,27 @@ def check_many_scaling(n: int = 100, rounds: int = 3, chunk: int = 20) -> dict[s
         return threads * count / (time.perf_counter() - start)
 
     passes: list[dict[str, float]] = []
-    for _ in range(rounds):
-        one = two = 0.0
-        for batch in chunks:
-            one += check_s(batch, 1)
-            two += check_s(batch, 2)
-        alone = sum(check_s(batch, 1) for batch in chunks[:2])
-        with BusyCore(photos[0]):
-            beside = sum(check_s(batch, 1) for batch in chunks[:2])
-        d_one, d_two = decode_rate(1), decode_rate(2)
-        passes.append({"1_thread_photos_per_s": round(n / one, 2),
-                       "2_thread_photos_per_s": round(n / two, 2),
-                       "speedup": round(one / two, 3),
-                       "no_gil_ceiling": round(2 * alone / beside, 3),
-                       "decode_speedup": round(d_two / d_one, 3)})
-    return {key: statistics.median(p[key] for p in passes)
-            for key in ("speedup", "no_gil_ceiling", "decode_speedup")} | {"passes": passes}
+    with CheckProcess(n, chunk) as first, CheckProcess(n, chunk) as second:
+        for _ in range(rounds):
+            one = two = alone = pair = 0.0
+            for index, batch in enumerate(chunks):
+                one += check_s(batch, 1)
+                two += check_s(batch, 2)
+                first.start(index)
+                alone += first.seconds()
+                first.start(index)
+                second.start(index)
+                pair += max(first.seconds(), second.seconds())
+            d_one, d_two = decode_rate(1), decode_rate(2)
+            ceiling = 2 * alone / pair
+            passes.append({"1_thread_photos_per_s": round(n / one, 2),
+                           "2_thread_photos_per_s": round(n / two, 2),
+                           "speedup": round(one / two, 3),
+                           "process_ceiling": round(ceiling, 3),
+                           "share_of_ceiling": round(one / two / ceiling, 3),
+                           "decode_speedup": round(d_two / d_one, 3)})
+    keys = ("speedup", "process_ceiling", "share_of_ceiling", "decode_speedup")
+    return {key: statistics.median(p[key] for p in passes) for key in keys} | {"passes": passes}
 
 
 def main() -> int:
