@@ -28,6 +28,7 @@ from photocheck.landmarks import (
     EYE_LEFT_IDX,
     EYE_RIGHT_IDX,
 )
+from photocheck.measures.bounds import floor_within
 from photocheck.measures.lighting import linear_luminance
 from photocheck.measures.order import mean, median, percentiles
 
@@ -156,14 +157,10 @@ def box(centre: Sequence[float], spec: tuple[float, float, float, float],
         shape: tuple[int, ...]) -> tuple[slice, slice]:
     """Row and column slices of a box given relative to an eye centre (IOD units)."""
     h, w = shape[:2]
-
-    def clip(v: float, lo: float, hi: float) -> int:
-        return int(min(max(float(v), lo), hi))  # plain floats: np.clip on scalars is slow
-
-    x0 = clip(centre[0] + spec[0] * IOD_PX, 0, w - 1)
-    x1 = clip(centre[0] + spec[1] * IOD_PX, x0 + 1, w)
-    y0 = clip(centre[1] + spec[2] * IOD_PX, 0, h - 1)
-    y1 = clip(centre[1] + spec[3] * IOD_PX, y0 + 1, h)
+    x0 = floor_within(centre[0] + spec[0] * IOD_PX, 0, w - 1)
+    x1 = floor_within(centre[0] + spec[1] * IOD_PX, x0 + 1, w)
+    y0 = floor_within(centre[1] + spec[2] * IOD_PX, 0, h - 1)
+    y1 = floor_within(centre[1] + spec[3] * IOD_PX, y0 + 1, h)
     return slice(y0, y1), slice(x0, x1)
 
 

@@ -21,6 +21,7 @@ import cv2
 import numpy as np
 
 from photocheck.landmarks import EYE_LEFT_IDX, EYE_RIGHT_IDX
+from photocheck.measures.bounds import floor_within
 from photocheck.measures.colour import lab_u8
 from photocheck.measures.order import mean, median
 from photocheck.measures.silhouette import component_at
@@ -228,8 +229,8 @@ def crown_row(alpha: np.ndarray, points: np.ndarray, threshold: float = 0.5) -> 
     """
     x0, x1 = points[OVAL_LEFT, 0], points[OVAL_RIGHT, 0]
     cx, fw = (x0 + x1) / 2.0, abs(x1 - x0)
-    c0 = int(_clip(cx - 0.3 * fw, 0, alpha.shape[1] - 1))
-    c1 = int(_clip(cx + 0.3 * fw, c0 + 1, alpha.shape[1]))
+    c0 = floor_within(cx - 0.3 * fw, 0, alpha.shape[1] - 1)
+    c1 = floor_within(cx + 0.3 * fw, c0 + 1, alpha.shape[1])
     # each row's share: an exact count over the width, as the float64 mean of the bools
     # (the bool sums are ``np.count_nonzero``'s intp counts, without its Python wrapper)
     cover = np.add.reduce(alpha[:, c0:c1] > threshold, axis=1) / (c1 - c0)
@@ -377,10 +378,10 @@ def face_like(bgr: np.ndarray, points: np.ndarray, z: float = 3.0,
     face_pts = points[_FACE_WINDOW_IDX]
     (xmin, ymin), (xmax, ymax) = (np.minimum.reduce(face_pts, axis=0),
                                   np.maximum.reduce(face_pts, axis=0))
-    x0 = int(_clip(xmin - pad, 0, full.shape[1] - 1))
-    x1 = int(_clip(xmax + pad, x0 + 1, full.shape[1]))
-    y0 = int(_clip(ymin - pad, 0, full.shape[0] - 1))
-    y1 = int(_clip(ymax + pad, y0 + 1, full.shape[0]))
+    x0 = floor_within(xmin - pad, 0, full.shape[1] - 1)
+    x1 = floor_within(xmax + pad, x0 + 1, full.shape[1])
+    y0 = floor_within(ymin - pad, 0, full.shape[0] - 1)
+    y1 = floor_within(ymax + pad, y0 + 1, full.shape[0])
     if cheek is None:
         cheek = cheek_pixels(full, points)
     if len(cheek) < 8:
@@ -412,11 +413,6 @@ def face_like(bgr: np.ndarray, points: np.ndarray, z: float = 3.0,
     beard = (value >= min_value) & (value < skin_value) & (spread < 0.35 * value + 8.0)
     out[y0:y1, x0:x1] = skin | beard
     return out
-
-
-def _clip(v: float, lo: float, hi: float) -> float:
-    """``np.clip`` of one number, in plain floats (numpy's call costs more than the sum)."""
-    return min(max(float(v), lo), hi)
 
 
 def cheek_pixels(image: np.ndarray, points: np.ndarray) -> np.ndarray:
@@ -472,8 +468,8 @@ def oval_visibility(face_mask: np.ndarray, points: np.ndarray) -> dict[str, floa
         start += len(idx)
     xa, xb = sorted((int(points[BROW_OUTER_LEFT, 0]), int(points[BROW_OUTER_RIGHT, 0])))
     brow_y = float(np.minimum.reduce(points[_BROW_ROWS, 1]))
-    ya = int(_clip(brow_y - 0.35 * IOD_PX, 0, h - 1))
-    yb = int(_clip(brow_y - 0.05 * IOD_PX, ya + 1, h))
+    ya = floor_within(brow_y - 0.35 * IOD_PX, 0, h - 1)
+    yb = floor_within(brow_y - 0.05 * IOD_PX, ya + 1, h)
     band = face_mask[ya:yb, max(xa, 0):min(xb, w)]
     out["forehead"] = int(np.count_nonzero(band)) / band.size if band.size else 0.0
     return out

@@ -18,3 +18,12 @@ def test_floor_and_ceil_within_are_numpys_clipped_floor_and_ceil(v: float) -> No
 def test_floor_within_nan_raises_as_int_of_nan() -> None:
     with pytest.raises(ValueError):
         floor_within(float("nan"), 0, 10)
+
+
+def test_floor_within_is_int_of_min_of_max_for_box_bounds_even_crossed() -> None:
+    # the boxes of headwear and eyewear: bounds from 0 up, the upper one possibly below the
+    # lower (min of max: the upper wins), values anywhere
+    rng = np.random.default_rng(8)
+    for v, lo, hi in [*rng.uniform(-10, 10, (300, 3)).tolist(), (3.0, 2, 2), (7.9, 5, 3)]:
+        lo, hi = abs(int(lo)), abs(int(hi))
+        assert floor_within(v, lo, hi) == int(min(max(float(v), lo), hi))
