@@ -428,8 +428,11 @@ def clean_compliant_fail_rates(results: list[tuple[Row, dict[str, Any], float]])
             if not code.startswith(NON_CONTENT_PREFIXES):
                 counts[code] += 1
                 who[code].append(row["file"])
+    # most frequent first, ties by code: the codes come from sets, whose order changes with
+    # each process's string hashing, so insertion order would reorder the docs' table run by run
+    ranked = sorted(counts.items(), key=lambda item: (-item[1], item[0]))
     return {"n": len(clean), "codes": {c: {"count": n, "rate": n / max(1, len(clean)),
-                                           "files": who[c]} for c, n in counts.most_common()}}
+                                           "files": who[c]} for c, n in ranked}}
 
 
 def done_when(results: list[tuple[Row, dict[str, Any], float]]) -> dict[str, Any]:
