@@ -37,7 +37,7 @@ from photocheck.inference import blazeface as bf
 from photocheck.inference import facemesh as fm
 from photocheck.inference import iris as ir
 from photocheck.landmarks import CHIN_IDX, EYE_LEFT_IDX, EYE_RIGHT_IDX, FOREHEAD_IDX
-from photocheck.measures.order import mean
+from photocheck.measures.face import eye_centres
 
 # Detection defaults (overridable in the profile's [face] section).
 DEFAULTS: dict[str, float] = {
@@ -622,14 +622,10 @@ def eye_landmarks(ctx: PhotoContext) -> EyeLandmarks:
                         Eye(right.contour / scale, right.iris / scale))
 
 
-_EYE_LEFT_ROWS, _EYE_RIGHT_ROWS = np.array(EYE_LEFT_IDX), np.array(EYE_RIGHT_IDX)
-
-
 def eye_line_deg(points: np.ndarray) -> float:
     """Angle of the line from the image-left to the image-right eye centre (mesh corners),
     degrees, positive clockwise on screen (y down)."""
-    left = mean(points[_EYE_LEFT_ROWS, :2], axis=0)
-    right = mean(points[_EYE_RIGHT_ROWS, :2], axis=0)
+    left, right = eye_centres(points)
     d = right - left
     return math.degrees(math.atan2(d[1], d[0]))
 

@@ -26,6 +26,7 @@ from photocheck.context import NotAssessable, PhotoContext, intermediate
 from photocheck.inference import semantic as sem
 from photocheck.inference.facemesh import crop_affine
 from photocheck.landmarks import EYE_LEFT_IDX, EYE_RIGHT_IDX
+from photocheck.measures.face import eye_centres
 from photocheck.measures.order import mean
 
 # Head crop, in eye-to-chin lengths: side, and centre offset along eye→chin (negative: up).
@@ -44,7 +45,6 @@ OUTER_LEFT, OUTER_RIGHT = 33, 263
 CHIN = 152
 # index arrays built once (a list turns into an array every call)
 _EYE_CORNER_ROWS = np.array(EYE_CORNERS)
-_EYE_LEFT_ROWS, _EYE_RIGHT_ROWS = np.array(EYE_LEFT_IDX), np.array(EYE_RIGHT_IDX)
 
 
 @dataclass(frozen=True)
@@ -125,7 +125,7 @@ def crops(ctx: PhotoContext) -> tuple[np.ndarray, np.ndarray | None]:
         chin = mid + CHIN_OVER_MOUTH * (mouth - mid)
         affine = head_crop_affine(left, right, chin)
         return sem.warp_crop(image.bgr, _scaled(affine, image.scale)), None
-    eye_left, eye_right = mean(pts[_EYE_LEFT_ROWS], axis=0), mean(pts[_EYE_RIGHT_ROWS], axis=0)
+    eye_left, eye_right = eye_centres(pts)
     affine = head_crop_affine(eye_left, eye_right, pts[CHIN])
     head = sem.warp_crop(image.bgr, _scaled(affine, image.scale))
     eye_bgr, eye_scale = face.eye_image(ctx)

@@ -25,10 +25,9 @@ import numpy as np
 from photocheck.landmarks import (
     EYE_CONTOUR_LEFT_IDX,
     EYE_CONTOUR_RIGHT_IDX,
-    EYE_LEFT_IDX,
-    EYE_RIGHT_IDX,
 )
 from photocheck.measures.bounds import floor_within
+from photocheck.measures.face import eye_level_affine
 from photocheck.measures.lighting import linear_luminance
 from photocheck.measures.order import mean, median, percentiles
 
@@ -47,7 +46,6 @@ RIM_ROWS = (0.08, 0.55)
 # glare: the eye opening grown by 3 px, blobs of at least 2×2 px
 _GROW_7 = np.ones((7, 7), np.uint8)
 _OPEN_2 = np.ones((2, 2), np.uint8)
-_EYE_LEFT_ROWS, _EYE_RIGHT_ROWS = np.array(EYE_LEFT_IDX), np.array(EYE_RIGHT_IDX)
 # each eye's contour rows (a list turns into an index array on every call)
 _CONTOURS = (np.array(EYE_CONTOUR_LEFT_IDX), np.array(EYE_CONTOUR_RIGHT_IDX))
 
@@ -111,15 +109,7 @@ class EyewearMeasures:
 
 def canvas_affine(points_xy: np.ndarray) -> np.ndarray:
     """Affine ``(2, 3)`` from the landmarks' pixel frame to the eye canvas."""
-    pts = np.asarray(points_xy, dtype=np.float64)[:, :2]
-    left, right = mean(pts[_EYE_LEFT_ROWS], axis=0), mean(pts[_EYE_RIGHT_ROWS], axis=0)
-    centre = (left + right) / 2.0
-    vec = right - left
-    scale = IOD_PX / max(float(np.hypot(*vec)), 1e-6)
-    angle = np.arctan2(vec[1], vec[0])
-    cos, sin = np.cos(-angle) * scale, np.sin(-angle) * scale
-    lin = np.array([[cos, -sin], [sin, cos]])
-    return np.column_stack([lin, np.array([CANVAS_W / 2.0, EYE_Y]) - lin @ centre])
+    return eye_level_affine(points_xy, IOD_PX, (CANVAS_W / 2.0, EYE_Y))
 
 
 def eye_canvas(bgr: np.ndarray, image_to_canvas: np.ndarray, points_canvas: np.ndarray,

@@ -11,6 +11,7 @@ import math
 import cv2
 import numpy as np
 
+from photocheck.landmarks import EYE_LEFT_IDX, EYE_RIGHT_IDX
 from photocheck.measures.order import mean, median
 
 # Iris-model contour: 0 outer corner, 1–7 lower lid, 8 inner corner, 9–15 upper lid.
@@ -19,6 +20,38 @@ _UPPER_LID = (9, 10, 11, 12, 13, 14, 15)
 # the same picks as index arrays built once (a list turns into one on every call)
 _LOWER_ROWS = np.array([0, *_LOWER_LID, 8])
 _UPPER_ROWS = np.array(_UPPER_LID)
+
+
+# each eye's two mesh corners as index arrays, built once
+_EYE_LEFT_ROWS, _EYE_RIGHT_ROWS = np.array(EYE_LEFT_IDX), np.array(EYE_RIGHT_IDX)
+
+
+def eye_centres(points: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """The image-left and image-right eye centres: the mean of each eye's two FaceMesh corners
+    (:data:`~photocheck.landmarks.EYE_LEFT_IDX`, ``EYE_RIGHT_IDX``), ``(2,)`` each, in the
+    points' own dtype and px."""
+    return mean(points[_EYE_LEFT_ROWS, :2], axis=0), mean(points[_EYE_RIGHT_ROWS, :2], axis=0)
+
+
+def eye_level_affine(points_xy: np.ndarray, iod_px: float, eyes_xy: tuple[float, float]
+                     ) -> np.ndarray:
+    """Affine ``(2, 3)`` from the landmarks' pixel frame to a canvas where the eyes are level,
+    ``iod_px`` apart, their midpoint at ``eyes_xy`` (the eye and head canvases).
+
+    Parameters
+    ----------
+    points_xy : numpy.ndarray
+        ``(468, 2+)`` FaceMesh points in some image's px.
+    """
+    pts = np.asarray(points_xy, dtype=np.float64)[:, :2]
+    left, right = eye_centres(pts)
+    centre = (left + right) / 2.0
+    vec = right - left
+    scale = iod_px / max(float(np.hypot(*vec)), 1e-6)
+    angle = np.arctan2(vec[1], vec[0])
+    cos, sin = np.cos(-angle) * scale, np.sin(-angle) * scale
+    lin = np.array([[cos, -sin], [sin, cos]])
+    return np.column_stack([lin, np.array(eyes_xy, np.float64) - lin @ centre])
 
 
 def _aligned(points: np.ndarray, a: np.ndarray, b: np.ndarray) -> np.ndarray:

@@ -23,6 +23,7 @@ import numpy as np
 from photocheck.landmarks import EYE_LEFT_IDX, EYE_RIGHT_IDX
 from photocheck.measures.bounds import floor_within
 from photocheck.measures.colour import lab_u8
+from photocheck.measures.face import eye_level_affine
 from photocheck.measures.order import mean, median
 from photocheck.measures.silhouette import component_at
 
@@ -48,12 +49,10 @@ _OVAL_SEGMENTS = (("cheek_left", OVAL_CHEEK_LEFT), ("cheek_right", OVAL_CHEEK_RI
                   ("chin", OVAL_CHIN))
 _OVAL_IDX = [i for _, idx in _OVAL_SEGMENTS for i in idx]
 # index arrays and constants built once (a list or literal turns into an array every call)
-_EYE_LEFT_ROWS, _EYE_RIGHT_ROWS = np.array(EYE_CORNERS_LEFT), np.array(EYE_CORNERS_RIGHT)
 _EYE_ROWS = np.array(EYE_CORNERS_LEFT + EYE_CORNERS_RIGHT)
 _OVAL_SIDES = np.array([OVAL_LEFT, OVAL_RIGHT])
 _BROW_ROWS = np.array(BROWS)
 _LAST_ROW = np.array([[0.0, 0.0, 1.0]])
-_EYE_XY = np.array([EYE_X, EYE_Y])
 _LEVELS = np.arange(256, dtype=np.float32)[:, None]
 _L_WIDER = np.array([1.2, 1.0, 1.0], np.float32)
 _OPEN_KERNEL = np.ones((3, 3), np.uint8)
@@ -110,16 +109,7 @@ def canvas_affine(points_xy: np.ndarray) -> np.ndarray:
     points_xy : numpy.ndarray
         ``(468, 2+)`` FaceMesh points in some image's px.
     """
-    pts = np.asarray(points_xy, dtype=np.float64)[:, :2]
-    left, right = mean(pts[_EYE_LEFT_ROWS], axis=0), mean(pts[_EYE_RIGHT_ROWS], axis=0)
-    centre = (left + right) / 2.0
-    vec = right - left
-    iod = max(float(np.hypot(*vec)), 1e-6)
-    scale = IOD_PX / iod
-    angle = np.arctan2(vec[1], vec[0])
-    cos, sin = np.cos(-angle) * scale, np.sin(-angle) * scale
-    lin = np.array([[cos, -sin], [sin, cos]])
-    return np.concatenate([lin, (_EYE_XY - lin @ centre)[:, None]], axis=1)
+    return eye_level_affine(points_xy, IOD_PX, (EYE_X, EYE_Y))
 
 
 def compose(outer: np.ndarray, inner: np.ndarray) -> np.ndarray:

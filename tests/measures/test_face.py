@@ -183,3 +183,17 @@ def test_polygon_mask_is_a_bool_view_of_the_filled_polygon() -> None:
     mask = mf.polygon_mask((6, 8), np.array([[1.0, 1.0], [5.0, 1.0], [5.0, 4.0], [1.0, 4.0]]))
     assert mask.dtype == bool
     assert int(mask.sum()) == 20 and mask[1:5, 1:6].all()
+
+
+def test_eye_centres_and_eye_level_affine_put_the_eyes_level_where_asked() -> None:
+    from photocheck.landmarks import EYE_LEFT_IDX, EYE_RIGHT_IDX
+    from photocheck.measures.face import eye_centres, eye_level_affine
+
+    pts = np.zeros((468, 3))
+    pts[list(EYE_LEFT_IDX), :2] = [[10.0, 20.0], [30.0, 20.0]]  # centre (20, 20)
+    pts[list(EYE_RIGHT_IDX), :2] = [[50.0, 50.0], [70.0, 50.0]]  # centre (60, 50): 50 px apart
+    left, right = eye_centres(pts)
+    assert left.tolist() == [20.0, 20.0] and right.tolist() == [60.0, 50.0]
+    aff = eye_level_affine(pts, 100.0, (160.0, 80.0))
+    mapped = aff @ np.array([[20.0, 60.0], [20.0, 50.0], [1.0, 1.0]])
+    np.testing.assert_allclose(mapped.T, [[110.0, 80.0], [210.0, 80.0]], atol=1e-9)
