@@ -232,7 +232,7 @@ def crown_from_matte(
     """
     h, w = alpha.shape
     binary = ((alpha > threshold) & valid).astype(np.uint8)
-    su, sv = _clip(round(seed_uv[0]), 0, w - 1), _clip(round(seed_uv[1]), 0, h - 1)
+    su, sv = floor_within(round(seed_uv[0]), 0, w - 1), floor_within(round(seed_uv[1]), 0, h - 1)
     if binary[sv, su]:
         region = component_at(binary, su, sv)
     else:
@@ -268,11 +268,6 @@ def crown_from_matte(
     return (u, v), bool(at_edge), vi <= 0
 
 
-def _clip(v: int, lo: int, hi: int) -> int:
-    """``int(np.clip(v, lo, hi))`` of one integer, without numpy's call."""
-    return int(min(max(v, lo), hi))
-
-
 _NOSE_LINE_ROWS = np.array(NOSE_LINE_IDX)
 
 
@@ -294,7 +289,6 @@ def nose_line(marks: np.ndarray) -> np.ndarray:
     numpy.ndarray
         ``(2,)`` px.
     """
-    # numpy's ``.mean(axis=0)``: the ufunc sum, then divided by the count
     picked = np.asarray(marks, np.float64)[_NOSE_LINE_ROWS, :2]
     return mean(picked, axis=0)
 
