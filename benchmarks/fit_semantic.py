@@ -36,6 +36,7 @@ import csv
 import hashlib
 import json
 import os
+import re
 import sys
 import time
 from collections.abc import Callable
@@ -634,8 +635,6 @@ def profile_with_limits(text: str, provenance: dict[str, dict[str, Any]]) -> str
     ``provenance`` maps a classifier's name to its provenance (``limits`` per level, with the
     counts, margin, held-out recall and false alarms, and ``held_out_auc``).
     """
-    import re
-
     for (name, level), (_, key) in PROFILE_KEYS.items():
         prov = provenance[name]
         fit = prov["limits"][level]
